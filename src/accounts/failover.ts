@@ -1,0 +1,94 @@
+/**
+ * Runs one unit of upstream work on the best account, moving to the next
+ * account when the upstream says the current one has no credits or has
+ * expired, so the client sees one success while any account can serve it.
+ * @module
+ */
+import { JimengError } from "../jimeng/errors.ts";
+import type { JimengClient } from "../jimeng/client.ts";
+import type { Region } from "../jimeng/regions.ts";
+import type { Logger } from "../log.ts";
+import { type Account, type AccountPool, shanghaiDay } from "./pool.ts";
+
+/** What {@linkcode runWithFailover} needs. */
+export interface FailoverDeps {
+  pool: AccountPool;
+  client: JimengClient;
+  log: Logger;
+  now: () => number;
+  /** Called after every attempt, to refresh the account's balance off the hot path. */
+  afterAttempt?: (account: Account) => void;
+}
+
+/**
+ * Runs `work` on an account from `accounts` that serves one of `regions`.
+ *
+ * On "insufficient credits" the account's daily free credits are claimed
+ * once per day and the work is retried on it; otherwise the account cools
+ * down and the next one is tried. Expired accounts are marked and skipped.
+ *
+ * @throws {JimengError} when no account can serve (summarising why), or the
+ * first error that is not about the account
+ */
+export async function runWithFailover<T>(
+  deps: FailoverDeps,
+  accounts: readonly Account[],
+  regions: readonly Region[],
+  work: (account: Account) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<{ value: T; account: Account }> {
+  const exclude = new Set<string>();
+  for (;;) {
+    signal?.throwIfAborted();
+    const account = deps.pool.pick(accounts, { regions, exclude });
+    if (!account) throw deps.pool.exhausted(accounts, { regions, exclude });
+    account.inFlight++;
+    try {
+      const value = await work(account);
+      deps.pool.note(account, "ok");
+      return { value, account };
+    } catch (error) {
+      if (!(error instanceof JimengError)) throw error;
+      if (error.kind === "session_expired") {
+        deps.log.warn("Jimeng session expired; trying the next account", {
+          account: account.label,
+        });
+        deps.pool.note(account, "expired");
+        exclude.add(account.key);
+        continue;
+      }
+      if (error.kind !== "insufficient_credits") throw error;
+      if (await claimDaily(deps, account, signal)) continue;
+      deps.log.warn("Jimeng account has no credits; trying the next account", {
+        account: account.label,
+      });
+      deps.pool.note(account, "no_credits");
+      exclude.add(account.key);
+    } finally {
+      account.inFlight--;
+      deps.afterAttempt?.(account);
+    }
+  }
+}
+
+/** Claims the day's free credits once; true when credits were added. */
+async function claimDaily(
+  deps: FailoverDeps,
+  account: Account,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const today = shanghaiDay(deps.now());
+  if (account.claimedDay === today) return false;
+  account.claimedDay = today;
+  try {
+    const claim = await deps.client.receiveDailyCredits(account.session, signal);
+    deps.log.info("Claimed daily free credits", {
+      account: account.label,
+      received: claim.received,
+    });
+    return claim.received > 0;
+  } catch (error) {
+    deps.log.warn("Daily credit claim failed", { account: account.label, error });
+    return false;
+  }
+}

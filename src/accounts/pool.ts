@@ -1,0 +1,220 @@
+/**
+ * The account pool: which upstream account serves a request, and what the
+ * server has learned about each one (credits, expiry, cool-down, load).
+ *
+ * Accounts come from the operator (stored/configured) or, for compatibility
+ * with the seed, from a request's Bearer header; both live here, keyed by a
+ * hash of the token so the token itself is never a map key in logs.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import type { Credits } from "../jimeng/account.ts";
+import { JimengError } from "../jimeng/errors.ts";
+import { createSession, type Session } from "../jimeng/http.ts";
+import type { Region } from "../jimeng/regions.ts";
+import { maskSecret, registerSecret } from "../redact.ts";
+
+/** What the pool knows about one account. */
+export interface Account {
+  /** Stable key: hex SHA-256 prefix of the token. */
+  key: string;
+  /** Row id when the account is stored; `null` for Bearer-only accounts. */
+  id: number | null;
+  /** Masked token for display. */
+  label: string;
+  session: Session;
+  source: "stored" | "bearer";
+  disabled: boolean;
+  expired: boolean;
+  /** No generation is routed here before this time (ms) after running dry. */
+  coolingUntil: number;
+  credits: Credits | null;
+  creditsAt: number;
+  inFlight: number;
+  /** Asia/Shanghai day (YYYY-MM-DD) of the last daily claim. */
+  claimedDay: string | null;
+}
+
+/** Hex key of a token. */
+export function tokenKey(token: string): string {
+  return createHash("sha256").update(token).digest("hex").slice(0, 32);
+}
+
+/** Creates the in-memory record of an account. */
+export function newAccount(token: string, source: Account["source"], id: number | null): Account {
+  const session = createSession(token);
+  registerSecret(token);
+  registerSecret(session.sessionId);
+  return {
+    key: tokenKey(token),
+    id,
+    label: maskSecret(token),
+    session,
+    source,
+    disabled: false,
+    expired: false,
+    coolingUntil: 0,
+    credits: null,
+    creditsAt: 0,
+    inFlight: 0,
+    claimedDay: null,
+  };
+}
+
+/** Which accounts may serve a request. */
+export interface PickFilter {
+  /** Regions that offer the model. */
+  regions: readonly Region[];
+  /** Accounts already tried for this request. */
+  exclude: ReadonlySet<string>;
+}
+
+/** How an attempt on an account ended. */
+export type AttemptOutcome = "ok" | "expired" | "no_credits";
+
+/** The pool. */
+export interface AccountPool {
+  /** Accounts for a request that brought its own tokens (cached, never stored). */
+  bearerAccounts(tokens: readonly string[]): Account[];
+  /** The operator's accounts. */
+  storedAccounts(): Account[];
+  /** Adds or replaces an operator account. */
+  putStored(account: Account): void;
+  removeStored(key: string): void;
+  /** The best account among `accounts` for a request, or `undefined`. */
+  pick(accounts: readonly Account[], filter: PickFilter): Account | undefined;
+  /** Records the outcome of an attempt. */
+  note(account: Account, outcome: AttemptOutcome): void;
+  /** Explains why no account in `accounts` can serve, as the error to return. */
+  exhausted(accounts: readonly Account[], filter: PickFilter): JimengError;
+}
+
+/** Options of {@linkcode createAccountPool}. */
+export interface AccountPoolOptions {
+  now?: () => number;
+  random?: () => number;
+  /** Cool-down after "insufficient credits". @default 10 min */
+  coolDownMs?: number;
+  /** Bearer accounts remembered. @default 1000 */
+  bearerCacheSize?: number;
+  /** Called when an account's state changes (for persistence). */
+  onChange?: (account: Account) => void;
+}
+
+/** Creates the pool. */
+export function createAccountPool(options: AccountPoolOptions = {}): AccountPool {
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const coolDownMs = options.coolDownMs ?? 10 * 60_000;
+  const bearerLimit = options.bearerCacheSize ?? 1000;
+  const stored = new Map<string, Account>();
+  const bearer = new Map<string, Account>();
+
+  function usable(account: Account, filter: PickFilter): boolean {
+    return !account.disabled && !account.expired && !filter.exclude.has(account.key) &&
+      filter.regions.includes(account.session.region);
+  }
+
+  /** Lower is better: healthy first, then most credits, then least busy. */
+  function score(account: Account): number[] {
+    const cooling = account.coolingUntil > now() ? 1 : 0;
+    const known = account.credits?.total;
+    const credits = known === undefined ? 50 : known;
+    return [cooling, credits <= 0 ? 1 : 0, -credits, account.inFlight];
+  }
+
+  return {
+    bearerAccounts(tokens) {
+      return tokens.map((token) => {
+        const key = tokenKey(token);
+        const storedAccount = stored.get(key);
+        if (storedAccount) return storedAccount;
+        let account = bearer.get(key);
+        if (account) {
+          bearer.delete(key);
+        } else {
+          account = newAccount(token, "bearer", null);
+          if (bearer.size >= bearerLimit) bearer.delete(bearer.keys().next().value!);
+        }
+        bearer.set(key, account);
+        return account;
+      });
+    },
+    storedAccounts: () => [...stored.values()],
+    putStored(account) {
+      stored.set(account.key, account);
+      bearer.delete(account.key);
+    },
+    removeStored(key) {
+      stored.delete(key);
+    },
+    pick(accounts, filter) {
+      let best: Account | undefined;
+      let bestScore: number[] | undefined;
+      let ties = 0;
+      for (const account of accounts) {
+        if (!usable(account, filter)) continue;
+        const s = score(account);
+        const cmp = bestScore === undefined ? -1 : compare(s, bestScore);
+        if (cmp < 0) {
+          best = account;
+          bestScore = s;
+          ties = 1;
+        } else if (cmp === 0 && random() < 1 / ++ties) {
+          // Reservoir choice among equals spreads load like the seed's random pick.
+          best = account;
+        }
+      }
+      return best;
+    },
+    note(account, outcome) {
+      if (outcome === "expired") account.expired = true;
+      else if (outcome === "no_credits") {
+        account.coolingUntil = now() + coolDownMs;
+        if (account.credits) account.credits = { ...account.credits, total: 0 };
+      } else if (account.expired) account.expired = false;
+      options.onChange?.(account);
+    },
+    exhausted(accounts, filter) {
+      const inRegion = accounts.filter((a) => filter.regions.includes(a.session.region));
+      if (accounts.length === 0) {
+        return new JimengError(
+          "session_expired",
+          "No Jimeng account is available: add one in the console or send a sessionid as the Bearer token",
+        );
+      }
+      if (inRegion.length === 0) {
+        return new JimengError(
+          "invalid_parameter",
+          `This model is not offered in the region of your accounts (it needs ${
+            filter.regions.join("/")
+          })`,
+          { code: "model_not_in_region" },
+        );
+      }
+      const expired = inRegion.filter((a) => a.expired).length;
+      const disabled = inRegion.filter((a) => a.disabled).length;
+      const dry = inRegion.length - expired - disabled;
+      if (expired === inRegion.length) {
+        return new JimengError(
+          "session_expired",
+          `Every Jimeng session has expired (${expired} of ${inRegion.length}): log in to jimeng.jianying.com and copy a new sessionid`,
+        );
+      }
+      return new JimengError(
+        "insufficient_credits",
+        `No Jimeng account has credits for this request: ${dry} out of credits, ${expired} expired, ${disabled} disabled. Free credits are granted daily; try again later or add an account`,
+      );
+    },
+  };
+}
+
+function compare(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+  return 0;
+}
+
+/** The Asia/Shanghai calendar day of a time, `YYYY-MM-DD`. */
+export function shanghaiDay(ms: number): string {
+  return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,40 @@
+/**
+ * What the OpenAI routes are built from, and the Hono environment they share.
+ * @module
+ */
+import type { CreditRefresher } from "../accounts/credits.ts";
+import type { Account, AccountPool } from "../accounts/pool.ts";
+import type { Config } from "../config.ts";
+import type { JimengClient } from "../jimeng/client.ts";
+import type { Logger } from "../log.ts";
+import type { Resolver } from "../net/safe_fetch.ts";
+
+/** Dependencies of the API routes. */
+export interface ApiDeps {
+  config: Config;
+  client: JimengClient;
+  pool: AccountPool;
+  credits: CreditRefresher;
+  log: Logger;
+  now: () => number;
+  /** DNS resolver for reference-image URLs (tests inject one). */
+  resolver?: Resolver;
+  /** Interval of SSE keep-alive comments. @default 10000 */
+  keepAliveMs?: number;
+}
+
+/** Who is calling and which accounts serve them. */
+export interface AuthInfo {
+  /** Accounts this request may use. */
+  accounts: Account[];
+  /** Masked credential, for logs. */
+  label: string;
+}
+
+/** Hono environment of the API. */
+export type ApiEnv = {
+  Variables: {
+    auth: AuthInfo;
+    requestId: string;
+  };
+};

@@ -1,0 +1,123 @@
+/**
+ * OpenAI-style errors: `{"error":{"message","type","param","code"}}` with a
+ * real HTTP status. {@linkcode toApiError} is the one place where a failure
+ * becomes a status.
+ * @module
+ */
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { JimengError } from "../jimeng/errors.ts";
+import { InvalidReferenceError } from "../generation/references.ts";
+
+/** The body of an error answer. */
+export interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+/** An error with everything the answer needs. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  constructor(
+    readonly status: ContentfulStatusCode,
+    message: string,
+    readonly type: string = "invalid_request_error",
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+
+  /** The JSON body. */
+  toBody(): ErrorBody {
+    return {
+      error: { message: this.message, type: this.type, param: this.param, code: this.code },
+    };
+  }
+}
+
+/** A 400 about one request field. */
+export function badRequest(
+  param: string | null,
+  message: string,
+  code = "invalid_value",
+): ApiError {
+  return new ApiError(400, message, "invalid_request_error", code, param);
+}
+
+const HINTS: Record<string, string> = {
+  session_expired:
+    "log in to jimeng.jianying.com (or dreamina.capcut.com), copy the sessionid cookie again and use it as the Bearer token or update the account in the console",
+  insufficient_credits:
+    "Jimeng grants free credits every day; wait for them, use a lower resolution or add another account",
+  content_blocked: "rephrase the prompt or use another reference image",
+  rate_limited:
+    "Jimeng's risk control is refusing requests from this account or IP; wait a while, send fewer requests, or open jimeng.jianying.com in a browser once",
+  client_outdated:
+    "set JIMENG_APPVR / JIMENG_DA_VERSION (DREAMINA_APPVR for Dreamina) to the values the web app sends now",
+  timeout: "Jimeng is slow right now; try again later or raise the timeout",
+  upstream_unavailable: "Jimeng could not be reached or answered garbage; try again later",
+};
+
+function withHint(message: string, kind: string): string {
+  const hint = HINTS[kind];
+  return hint ? `${message}: ${hint}` : message;
+}
+
+/** Maps any failure to an {@linkcode ApiError}. Unknown errors become 500 and should be logged. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof JimengError) {
+    const message = withHint(error.message, error.kind);
+    switch (error.kind) {
+      case "session_expired":
+        return new ApiError(401, message, "authentication_error", "session_expired");
+      case "insufficient_credits":
+        return new ApiError(429, message, "insufficient_quota", "insufficient_quota");
+      case "content_blocked":
+        return new ApiError(400, message, "invalid_request_error", "content_policy_violation");
+      case "rate_limited":
+        return new ApiError(429, message, "rate_limit_error", "upstream_rate_limited");
+      case "client_outdated":
+        return new ApiError(502, message, "upstream_error", "upstream_client_outdated");
+      case "invalid_parameter":
+        return new ApiError(
+          400,
+          message,
+          "invalid_request_error",
+          error.code === "model_not_in_region"
+            ? "model_not_available"
+            : "upstream_invalid_parameter",
+          error.code === "model_not_in_region" ? "model" : null,
+        );
+      case "generation_failed":
+        return new ApiError(502, message, "upstream_error", "generation_failed");
+      case "timeout":
+        return new ApiError(504, message, "upstream_error", "upstream_timeout");
+      case "upstream_unavailable":
+        return new ApiError(502, message, "upstream_error", "upstream_unavailable");
+      case "bad_response":
+        return new ApiError(502, message, "upstream_error", "upstream_bad_response");
+    }
+  }
+  if (error instanceof InvalidReferenceError) {
+    return new ApiError(
+      error.status,
+      error.message,
+      "invalid_request_error",
+      error.status === 413 ? "image_too_large" : "invalid_image",
+      error.param,
+    );
+  }
+  if (error instanceof HTTPException) {
+    if (error.status === 413) {
+      return new ApiError(
+        413,
+        "The request body is too large",
+        "invalid_request_error",
+        "request_too_large",
+      );
+    }
+    return new ApiError(error.status as ContentfulStatusCode, error.message || "Bad request");
+  }
+  return new ApiError(500, "Internal server error", "server_error", "internal_error");
+}

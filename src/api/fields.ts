@@ -1,0 +1,201 @@
+/**
+ * Reading request bodies (JSON or multipart) into typed values, with a 400
+ * naming the field for anything malformed.
+ * @module
+ */
+import type { Context } from "hono";
+import { ApiError, badRequest } from "./errors.ts";
+
+/** A parsed body: JSON fields, or multipart fields where every value is a string or File. */
+export interface Fields {
+  source: "json" | "form";
+  values: Record<string, unknown>;
+}
+
+/** Largest prompt accepted, in characters. */
+export const MAX_PROMPT_CHARS = 8000;
+
+/** Reads a JSON object body. */
+export async function readJson(c: Context): Promise<Fields> {
+  let text: string;
+  try {
+    text = await c.req.text();
+  } catch (error) {
+    throw rethrowBodyError(error);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ApiError(
+      400,
+      "The request body is not valid JSON",
+      "invalid_request_error",
+      "invalid_json",
+    );
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ApiError(
+      400,
+      "The request body must be a JSON object",
+      "invalid_request_error",
+      "invalid_json",
+    );
+  }
+  return { source: "json", values: value as Record<string, unknown> };
+}
+
+/** A body-limit rejection stays a 413; anything else reading the body is a 400. */
+function rethrowBodyError(error: unknown): unknown {
+  if (error instanceof Error && "status" in error && (error as { status: number }).status === 413) {
+    return error;
+  }
+  return new ApiError(
+    400,
+    "The request body could not be read",
+    "invalid_request_error",
+    "invalid_body",
+  );
+}
+
+/** Reads a multipart or urlencoded form; repeated names become arrays. */
+export async function readForm(c: Context): Promise<Fields> {
+  let form: FormData;
+  try {
+    form = await c.req.raw.formData();
+  } catch (error) {
+    const mapped = rethrowBodyError(error);
+    if (mapped instanceof ApiError) {
+      throw new ApiError(
+        400,
+        "The multipart body is malformed",
+        "invalid_request_error",
+        "invalid_multipart",
+      );
+    }
+    throw mapped;
+  }
+  const values: Record<string, unknown> = {};
+  for (const [rawName, value] of form.entries()) {
+    const name = rawName.endsWith("[]") ? rawName.slice(0, -2) : rawName;
+    const existing = values[name];
+    if (existing === undefined) values[name] = rawName.endsWith("[]") ? [value] : value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else values[name] = [existing, value];
+  }
+  return { source: "form", values };
+}
+
+/** Reads JSON or a form depending on the content type. */
+export function readBody(c: Context): Promise<Fields> {
+  const type = c.req.header("content-type") ?? "";
+  if (/multipart\/form-data|application\/x-www-form-urlencoded/i.test(type)) return readForm(c);
+  return readJson(c);
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (value instanceof File) return "a file";
+  return `a ${typeof value}`;
+}
+
+/** An optional string; `undefined` when absent or null. */
+export function optionalString(
+  fields: Fields,
+  name: string,
+  options: { max?: number } = {},
+): string | undefined {
+  const value = fields.values[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") {
+    throw badRequest(name, `'${name}' must be a string, not ${typeName(value)}`, "invalid_type");
+  }
+  const max = options.max ?? 10_000;
+  if (value.length > max) {
+    throw badRequest(name, `'${name}' is longer than ${max} characters`, "string_above_max_length");
+  }
+  return value;
+}
+
+/** The prompt: a required, non-blank string. */
+export function requiredPrompt(fields: Fields, name = "prompt"): string {
+  const value = optionalString(fields, name, { max: MAX_PROMPT_CHARS });
+  if (value === undefined) {
+    throw badRequest(name, `'${name}' is required`, "missing_required_parameter");
+  }
+  if (value.trim() === "") throw badRequest(name, `'${name}' must not be empty`, "empty_prompt");
+  return value.trim();
+}
+
+function numberOf(fields: Fields, name: string): number | undefined {
+  const value = fields.values[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "number") return value;
+  // Forms carry every value as text.
+  if (fields.source === "form" && typeof value === "string" && value.trim() !== "") {
+    const parsed = Number(value);
+    if (Number.isFinite(parsed)) return parsed;
+  }
+  throw badRequest(name, `'${name}' must be a number, not ${typeName(value)}`, "invalid_type");
+}
+
+/** An optional integer within bounds. */
+export function optionalInteger(
+  fields: Fields,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const value = numberOf(fields, name);
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw badRequest(name, `'${name}' must be an integer from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** An optional finite number, clamped into [min, max]. */
+export function optionalClampedNumber(
+  fields: Fields,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const value = numberOf(fields, name);
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value)) throw badRequest(name, `'${name}' must be a finite number`);
+  return Math.min(max, Math.max(min, value));
+}
+
+/** An optional boolean (forms: "true"/"false"). */
+export function optionalBoolean(fields: Fields, name: string): boolean | undefined {
+  const value = fields.values[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "boolean") return value;
+  if (fields.source === "form" && (value === "true" || value === "false")) return value === "true";
+  throw badRequest(name, `'${name}' must be a boolean, not ${typeName(value)}`, "invalid_type");
+}
+
+/** An optional value from a fixed set. */
+export function optionalChoice<T extends string>(
+  fields: Fields,
+  name: string,
+  choices: readonly T[],
+): T | undefined {
+  const value = optionalString(fields, name, { max: 100 });
+  if (value === undefined) return undefined;
+  const normalized = value.trim().toLowerCase();
+  const match = choices.find((choice) => choice.toLowerCase() === normalized);
+  if (!match) {
+    throw badRequest(name, `'${name}' must be one of ${choices.join(", ")}; got "${value}"`);
+  }
+  return match;
+}
+
+/** Values of a field that may be one value or an array. */
+export function listOf(fields: Fields, name: string): unknown[] {
+  const value = fields.values[name];
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}

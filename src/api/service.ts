@@ -1,0 +1,18 @@
+/**
+ * Builds the generation services' dependencies from the API's.
+ * @module
+ */
+import type { ImageServiceDeps } from "../generation/images.ts";
+import type { ApiDeps } from "./deps.ts";
+
+/** The image service's dependencies. */
+export function imageServiceDeps(deps: ApiDeps): ImageServiceDeps {
+  return {
+    pool: deps.pool,
+    client: deps.client,
+    log: deps.log,
+    now: deps.now,
+    imageTimeoutMs: deps.config.imageTimeoutS * 1000,
+    afterAttempt: (account) => deps.credits.refreshSoon(account),
+  };
+}

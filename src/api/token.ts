@@ -1,0 +1,66 @@
+/**
+ * The seed's token routes: `POST /token/check` (is a sessionid alive),
+ * `POST /token/points` (credits of the Bearer sessionids) and
+ * `POST /token/receive` (claim today's free credits). Tokens in answers are masked.
+ * @module
+ */
+import { Hono } from "hono";
+import { maskSecret, registerSecret } from "../redact.ts";
+import { createSession } from "../jimeng/http.ts";
+import type { ApiDeps, ApiEnv } from "./deps.ts";
+import { badRequest, toApiError } from "./errors.ts";
+import { optionalString, readJson } from "./fields.ts";
+import { requireAuth } from "./auth.ts";
+
+/** The token routes. */
+export function tokenRoutes(deps: ApiDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+
+  app.post("/check", async (c) => {
+    const fields = await readJson(c);
+    const token = optionalString(fields, "token", { max: 512 })?.trim();
+    if (!token) throw badRequest("token", "'token' is required", "missing_required_parameter");
+    registerSecret(token);
+    const live = await deps.client.isSessionAlive(createSession(token), c.req.raw.signal);
+    return c.json({ live });
+  });
+
+  app.post("/points", requireAuth(deps), async (c) => {
+    const results = await Promise.all(
+      c.get("auth").accounts.map(async (account) => {
+        try {
+          const credits = await deps.credits.refreshNow(account, c.req.raw.signal);
+          return {
+            token: account.label,
+            points: {
+              giftCredit: credits.gift,
+              purchaseCredit: credits.purchase,
+              vipCredit: credits.vip,
+              totalCredit: credits.total,
+            },
+          };
+        } catch (error) {
+          return { token: account.label, error: toApiError(error).toBody().error };
+        }
+      }),
+    );
+    return c.json(results);
+  });
+
+  app.post("/receive", requireAuth(deps), async (c) => {
+    const results = await Promise.all(
+      c.get("auth").accounts.map(async (account) => {
+        try {
+          const claim = await deps.client.receiveDailyCredits(account.session, c.req.raw.signal);
+          const credits = await deps.credits.refreshNow(account, c.req.raw.signal);
+          return { token: maskSecret(account.session.token), received: claim.received, credits };
+        } catch (error) {
+          return { token: account.label, error: toApiError(error).toBody().error };
+        }
+      }),
+    );
+    return c.json(results);
+  });
+
+  return app;
+}

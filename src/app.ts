@@ -1,0 +1,86 @@
+/**
+ * Builds the HTTP application from its dependencies; used by `main.ts` and
+ * by tests. Serving and shutdown live in `main.ts`.
+ * @module
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { requireAuth } from "./api/auth.ts";
+import { chatRoutes } from "./api/chat.ts";
+import type { ApiDeps, ApiEnv } from "./api/deps.ts";
+import { ApiError, toApiError } from "./api/errors.ts";
+import { imageRoutes } from "./api/images.ts";
+import { modelRoutes } from "./api/models.ts";
+import { tokenRoutes } from "./api/token.ts";
+import indexPage from "../static/index.html" with { type: "text" };
+
+/** Creates the application. */
+export function createApp(deps: ApiDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const maxBytes = deps.config.maxBodyMb * 1048576;
+
+  app.use(async function logRequest(c, next) {
+    const started = performance.now();
+    const requestId = crypto.randomUUID();
+    c.set("requestId", requestId);
+    await next();
+    c.header("X-Request-Id", requestId);
+    const path = c.req.path;
+    if (path === "/ping") return;
+    deps.log.info(`${c.req.method} ${path} ${c.res.status}`, {
+      requestId,
+      ms: Math.round(performance.now() - started),
+      auth: c.get("auth")?.label,
+    });
+  });
+
+  app.onError((error, c) => {
+    const apiError = toApiError(error);
+    if (apiError.code === "internal_error") {
+      deps.log.error("Unhandled error", { requestId: c.get("requestId"), error });
+    }
+    return c.json(apiError.toBody(), apiError.status);
+  });
+
+  app.notFound((c) => {
+    const error = new ApiError(
+      404,
+      `Unknown route ${c.req.method} ${c.req.path}; the API lives under /v1 (e.g. POST /v1/chat/completions)`,
+      "invalid_request_error",
+      "unknown_route",
+    );
+    return c.json(error.toBody(), 404);
+  });
+
+  const limit = bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ApiError(
+        413,
+        `The request body is larger than ${deps.config.maxBodyMb} MiB`,
+        "invalid_request_error",
+        "request_too_large",
+      );
+    },
+  });
+
+  app.get("/ping", (c) => c.text("pong"));
+  app.get("/", (c) => c.html(indexPage));
+
+  const v1 = new Hono<ApiEnv>();
+  v1.use(cors({ origin: "*", exposeHeaders: ["X-Request-Id"], maxAge: 86400 }));
+  v1.use(limit);
+  v1.route("/", modelRoutes());
+  v1.use(requireAuth(deps));
+  v1.route("/", imageRoutes(deps));
+  v1.route("/", chatRoutes(deps));
+  app.route("/v1", v1);
+
+  const token = new Hono<ApiEnv>();
+  token.use(limit);
+  token.route("/", tokenRoutes(deps));
+  app.route("/token", token);
+
+  return app;
+}

@@ -1,0 +1,249 @@
+/**
+ * Configuration: every setting is an environment variable and also a
+ * `--kebab-case` flag of `main.ts` (flags win). Resolved once into a frozen,
+ * fully populated {@linkcode Config}. This is the only module that reads the
+ * environment.
+ * @module
+ */
+import type { LogLevel } from "./log.ts";
+import { DEFAULT_PROTOCOL, type ProtocolConstants } from "./jimeng/protocol.ts";
+import type { UpstreamHosts } from "./jimeng/regions.ts";
+
+/** The resolved configuration. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: LogLevel;
+  /** Upstream hosts per region. */
+  upstream: UpstreamHosts;
+  /** Client-version constants sent to the upstream. */
+  protocol: ProtocolConstants;
+  /** Timeout of one upstream HTTP call. */
+  upstreamTimeoutMs: number;
+  /** Timeout of a whole image generation (submit to result). */
+  imageTimeoutS: number;
+  /** Timeout of a whole video generation. */
+  videoTimeoutS: number;
+  /** Largest accepted request body. */
+  maxBodyMb: number;
+  /** Directory from which `filePath` may read local files; unset = local files refused. */
+  localFilesDir: string | null;
+  /** Hosts (optionally `host:port`) exempt from the private-address refusal of URL fetches. */
+  fetchAllowlist: string[];
+  /** Largest reference image fetched from a URL or data URL. */
+  maxImageMb: number;
+  /** Timeout of one reference-image fetch. */
+  fetchTimeoutMs: number;
+}
+
+type Parser<T> = (raw: string, name: string) => T;
+
+/** One documented setting; the README table is checked against this list. */
+export interface Setting {
+  env: string;
+  default: string;
+  description: string;
+}
+
+const SETTINGS: Setting[] = [];
+
+function setting(env: string, defaultValue: string, description: string): string {
+  SETTINGS.push({ env, default: defaultValue, description });
+  return env;
+}
+
+const KEYS = {
+  port: setting("PORT", "8000", "HTTP port"),
+  host: setting("HOST", "0.0.0.0", "Listen address"),
+  dataDir: setting("DATA_DIR", "./data", "Where the SQLite database and media cache live"),
+  logLevel: setting("LOG_LEVEL", "info", "debug, info, warn or error"),
+  maxBodyMb: setting("MAX_BODY_MB", "32", "Largest request body, in MiB (larger → 413)"),
+  localFilesDir: setting(
+    "LOCAL_FILES_DIR",
+    "(unset)",
+    "Lets `filePath`/`file_paths` read local files, only inside this directory",
+  ),
+  fetchAllowlist: setting(
+    "FETCH_ALLOWLIST",
+    "(empty)",
+    "Comma list of `host` or `host:port` that reference-image URLs may reach even if private",
+  ),
+  maxImageMb: setting("MAX_IMAGE_MB", "20", "Largest reference image, in MiB"),
+  fetchTimeoutMs: setting("FETCH_TIMEOUT_MS", "20000", "Timeout of one reference-image download"),
+  upstreamTimeoutMs: setting("JIMENG_TIMEOUT_MS", "30000", "Timeout of one upstream call"),
+  imageTimeoutS: setting("IMAGE_TIMEOUT_S", "300", "Timeout of a whole image generation"),
+  videoTimeoutS: setting("VIDEO_TIMEOUT_S", "1800", "Timeout of a whole video generation"),
+  cnBase: setting("JIMENG_BASE_URL", "https://jimeng.jianying.com", "Jimeng (CN) API host"),
+  cnImagex: setting(
+    "JIMENG_IMAGEX_URL",
+    "https://imagex.bytedanceapi.com",
+    "ImageX upload API (CN); its scheme is also used for the upload host it hands out",
+  ),
+  usBase: setting(
+    "DREAMINA_US_BASE_URL",
+    "https://dreamina-api.us.capcut.com",
+    "Dreamina US API host",
+  ),
+  usCommerce: setting(
+    "DREAMINA_US_COMMERCE_URL",
+    "https://commerce.us.capcut.com",
+    "Dreamina US credits host",
+  ),
+  usImagex: setting(
+    "DREAMINA_US_IMAGEX_URL",
+    "https://imagex16-normal-us-ttp.capcutapi.us",
+    "Dreamina US ImageX host",
+  ),
+  asiaBase: setting(
+    "DREAMINA_ASIA_BASE_URL",
+    "https://mweb-api-sg.capcut.com",
+    "Dreamina HK/JP/SG API host",
+  ),
+  asiaCommerce: setting(
+    "DREAMINA_ASIA_COMMERCE_URL",
+    "https://commerce-api-sg.capcut.com",
+    "Dreamina HK/JP/SG credits host",
+  ),
+  asiaImagex: setting(
+    "DREAMINA_ASIA_IMAGEX_URL",
+    "https://imagex-normal-sg.capcutapi.com",
+    "Dreamina HK/JP/SG ImageX host",
+  ),
+  appVersion: setting(
+    "JIMENG_APPVR",
+    DEFAULT_PROTOCOL.appVersion,
+    "`Appvr` header (CN); raise it if the upstream answers 3018",
+  ),
+  intlAppVersion: setting(
+    "DREAMINA_APPVR",
+    DEFAULT_PROTOCOL.intlAppVersion,
+    "`Appvr` header (Dreamina)",
+  ),
+  daVersion: setting(
+    "JIMENG_DA_VERSION",
+    DEFAULT_PROTOCOL.daVersion,
+    "`da_version` query and draft `version`",
+  ),
+  webVersion: setting("JIMENG_WEB_VERSION", DEFAULT_PROTOCOL.webVersion, "`web_version` query"),
+  draftMinVersion: setting(
+    "JIMENG_DRAFT_MIN_VERSION",
+    DEFAULT_PROTOCOL.draftMinVersion,
+    "Image draft `min_version`",
+  ),
+  userAgent: setting("JIMENG_USER_AGENT", "(Chrome 142 on Windows)", "Browser User-Agent sent"),
+} as const;
+
+/** Every setting with its default and meaning, in documentation order. */
+export function listSettings(): readonly Setting[] {
+  return SETTINGS;
+}
+
+const int = (min: number, max: number): Parser<number> => (raw, name) => {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`Invalid ${name} "${raw}": expected an integer from ${min} to ${max}`);
+  }
+  return value;
+};
+
+const url: Parser<string> = (raw, name) => {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new TypeError(`Invalid ${name} "${raw}": expected an http(s) URL`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new TypeError(`Invalid ${name} "${raw}": expected an http(s) URL`);
+  }
+  return parsed.origin;
+};
+
+const text: Parser<string> = (raw) => raw;
+
+const level: Parser<LogLevel> = (raw, name) => {
+  const value = raw.toLowerCase();
+  if (value === "debug" || value === "info" || value === "warn" || value === "error") return value;
+  throw new RangeError(`Invalid ${name} "${raw}": expected debug, info, warn or error`);
+};
+
+const list: Parser<string[]> = (raw) =>
+  raw.split(",").map((item) => item.trim().toLowerCase()).filter(Boolean);
+
+/** Turns `--flag value` / `--flag=value` arguments into env-style names. */
+export function parseFlags(args: readonly string[]): Record<string, string> {
+  const known = new Set(SETTINGS.map((s) => s.env));
+  const values: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith("--")) throw new TypeError(`Unexpected argument "${arg}"`);
+    const eq = arg.indexOf("=");
+    const flag = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const env = flag.toUpperCase().replaceAll("-", "_");
+    if (!known.has(env)) throw new TypeError(`Unknown flag "--${flag}"`);
+    let value: string | undefined;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else value = args[++i];
+    if (value === undefined) throw new TypeError(`Flag "--${flag}" needs a value`);
+    values[env] = value;
+  }
+  return values;
+}
+
+/**
+ * Resolves the configuration from environment variables and flags.
+ *
+ * @param env environment variables (e.g. `Deno.env.toObject()`)
+ * @param args command-line arguments; flags override the environment
+ * @throws {TypeError | RangeError} naming the setting and the bad value
+ */
+export function loadConfig(env: Record<string, string | undefined>, args: readonly string[] = []) {
+  const source: Record<string, string | undefined> = { ...env, ...parseFlags(args) };
+  function read<T>(key: string, parse: Parser<T>, fallback: T): T {
+    const raw = source[key];
+    if (raw === undefined || raw.trim() === "") return fallback;
+    return parse(raw.trim(), key);
+  }
+  const config: Config = {
+    port: read(KEYS.port, int(0, 65535), 8000),
+    host: read(KEYS.host, text, "0.0.0.0"),
+    dataDir: read(KEYS.dataDir, text, "./data"),
+    logLevel: read(KEYS.logLevel, level, "info"),
+    maxBodyMb: read(KEYS.maxBodyMb, int(1, 1024), 32),
+    localFilesDir: read<string | null>(KEYS.localFilesDir, text, null),
+    fetchAllowlist: read(KEYS.fetchAllowlist, list, []),
+    maxImageMb: read(KEYS.maxImageMb, int(1, 200), 20),
+    fetchTimeoutMs: read(KEYS.fetchTimeoutMs, int(100, 600_000), 20_000),
+    upstreamTimeoutMs: read(KEYS.upstreamTimeoutMs, int(100, 600_000), 30_000),
+    imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
+    videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),
+    upstream: {
+      cn: {
+        base: read(KEYS.cnBase, url, "https://jimeng.jianying.com"),
+        commerce: read(KEYS.cnBase, url, "https://jimeng.jianying.com"),
+        imagex: read(KEYS.cnImagex, url, "https://imagex.bytedanceapi.com"),
+      },
+      us: {
+        base: read(KEYS.usBase, url, "https://dreamina-api.us.capcut.com"),
+        commerce: read(KEYS.usCommerce, url, "https://commerce.us.capcut.com"),
+        imagex: read(KEYS.usImagex, url, "https://imagex16-normal-us-ttp.capcutapi.us"),
+      },
+      asia: {
+        base: read(KEYS.asiaBase, url, "https://mweb-api-sg.capcut.com"),
+        commerce: read(KEYS.asiaCommerce, url, "https://commerce-api-sg.capcut.com"),
+        imagex: read(KEYS.asiaImagex, url, "https://imagex-normal-sg.capcutapi.com"),
+      },
+    },
+    protocol: {
+      ...DEFAULT_PROTOCOL,
+      appVersion: read(KEYS.appVersion, text, DEFAULT_PROTOCOL.appVersion),
+      intlAppVersion: read(KEYS.intlAppVersion, text, DEFAULT_PROTOCOL.intlAppVersion),
+      daVersion: read(KEYS.daVersion, text, DEFAULT_PROTOCOL.daVersion),
+      webVersion: read(KEYS.webVersion, text, DEFAULT_PROTOCOL.webVersion),
+      draftMinVersion: read(KEYS.draftMinVersion, text, DEFAULT_PROTOCOL.draftMinVersion),
+      userAgent: read(KEYS.userAgent, text, DEFAULT_PROTOCOL.userAgent),
+    },
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,135 @@
+/**
+ * Image generation as the API sees it: `n` images of a prompt, with optional
+ * reference images, served by the account pool. One upstream task yields up
+ * to four images, so `n > 4` runs several tasks in parallel.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { type FailoverDeps, runWithFailover } from "../accounts/failover.ts";
+import type { Account } from "../accounts/pool.ts";
+import type { ImageResult } from "../jimeng/history.ts";
+import type { ImageModel, ImageRatio, ImageResolution } from "../jimeng/models.ts";
+
+/** A reference image as bytes. */
+export interface ReferenceImage {
+  bytes: Uint8Array;
+  /** Hex SHA-256 of the bytes (upload cache key). */
+  sha256: string;
+}
+
+/** Wraps bytes as a {@linkcode ReferenceImage}. */
+export function referenceImage(bytes: Uint8Array): ReferenceImage {
+  return { bytes, sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+/** A validated image request. */
+export interface ImageJob {
+  model: ImageModel;
+  prompt: string;
+  negativePrompt: string;
+  ratio: ImageRatio;
+  resolution: ImageResolution;
+  sampleStrength: number;
+  /** 1–10. */
+  n: number;
+  references: readonly ReferenceImage[];
+}
+
+/** One upstream task of a generation. */
+export interface TaskInfo {
+  historyId: string;
+  account: Account;
+  resolution: ImageResolution;
+  durationMs: number;
+  imageCount: number;
+}
+
+/** The result. */
+export interface ImageGeneration {
+  images: ImageResult[];
+  tasks: TaskInfo[];
+  /** Errors of tasks that failed while others succeeded. */
+  partialErrors: unknown[];
+}
+
+/** What the service needs. */
+export interface ImageServiceDeps extends FailoverDeps {
+  imageTimeoutMs: number;
+}
+
+/** Images per upstream task. */
+export const IMAGES_PER_TASK = 4;
+
+const UPLOAD_TTL_MS = 30 * 60_000;
+const uploadCache = new Map<string, { uri: string; expires: number }>();
+
+async function uploadOnce(
+  deps: ImageServiceDeps,
+  account: Account,
+  image: ReferenceImage,
+  signal?: AbortSignal,
+): Promise<string> {
+  const key = `${account.key}:${image.sha256}`;
+  const cached = uploadCache.get(key);
+  const now = deps.now();
+  if (cached && cached.expires > now) return cached.uri;
+  const uploaded = await deps.client.uploadImage(account.session, image.bytes, signal);
+  if (uploadCache.size > 5000) {
+    for (const [k, v] of uploadCache) if (v.expires <= now) uploadCache.delete(k);
+  }
+  uploadCache.set(key, { uri: uploaded.uri, expires: now + UPLOAD_TTL_MS });
+  return uploaded.uri;
+}
+
+/**
+ * Generates `job.n` images. Tasks that fail while others succeed are
+ * reported in `partialErrors`; if every task fails, the first error is thrown.
+ */
+export async function generateImages(
+  deps: ImageServiceDeps,
+  accounts: readonly Account[],
+  job: ImageJob,
+  signal?: AbortSignal,
+): Promise<ImageGeneration> {
+  const taskCount = Math.ceil(job.n / IMAGES_PER_TASK);
+  const runs = Array.from(
+    { length: taskCount },
+    () =>
+      runWithFailover(deps, accounts, job.model.regions, async (account) => {
+        const referenceUris: string[] = [];
+        for (const image of job.references) {
+          referenceUris.push(await uploadOnce(deps, account, image, signal));
+        }
+        return await deps.client.generateImageTask(account.session, {
+          model: job.model,
+          prompt: job.prompt,
+          negativePrompt: job.negativePrompt,
+          ratio: job.ratio,
+          resolution: job.resolution,
+          sampleStrength: job.sampleStrength,
+          referenceUris,
+        }, { deadline: deps.now() + deps.imageTimeoutMs, signal });
+      }, signal),
+  );
+  const settled = await Promise.allSettled(runs);
+  const images: ImageResult[] = [];
+  const tasks: TaskInfo[] = [];
+  const partialErrors: unknown[] = [];
+  for (const outcome of settled) {
+    if (outcome.status === "rejected") {
+      partialErrors.push(outcome.reason);
+      continue;
+    }
+    const { value, account } = outcome.value;
+    images.push(...value.images);
+    tasks.push({
+      historyId: value.historyId,
+      account,
+      resolution: value.resolution,
+      durationMs: value.durationMs,
+      imageCount: value.images.length,
+    });
+  }
+  if (tasks.length === 0) throw partialErrors[0];
+  return { images: images.slice(0, job.n), tasks, partialErrors };
+}

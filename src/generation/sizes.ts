@@ -1,0 +1,104 @@
+/**
+ * OpenAI `size` (`WxH`) and `quality` to Jimeng ratio and resolution.
+ * @module
+ */
+import {
+  IMAGE_RATIOS,
+  type ImageRatio,
+  type ImageResolution,
+  VIDEO_RATIOS,
+  type VideoRatio,
+  type VideoResolution,
+} from "../jimeng/models.ts";
+
+/** A parsed `WxH`. */
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** Parses `"1024x768"`; returns `undefined` for anything else. */
+export function parseSize(size: string): Size | undefined {
+  const match = /^\s*(\d{1,5})\s*[x×*]\s*(\d{1,5})\s*$/i.exec(size);
+  if (!match) return undefined;
+  const width = Number(match[1]);
+  const height = Number(match[2]);
+  if (width < 1 || height < 1) return undefined;
+  return { width, height };
+}
+
+function ratioValue(ratio: string): number {
+  const [w, h] = ratio.split(":").map(Number);
+  return w / h;
+}
+
+/** The supported ratio closest to the size's aspect (compared on a log scale). */
+export function nearestRatio<R extends string>(size: Size, ratios: readonly R[]): R {
+  const target = Math.log(size.width / size.height);
+  let best = ratios[0];
+  let bestDistance = Infinity;
+  for (const ratio of ratios) {
+    const distance = Math.abs(Math.log(ratioValue(ratio)) - target);
+    if (distance < bestDistance) {
+      best = ratio;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Image tier for a size, by its long side: up to 1664 px → 1k, up to 3024 → 2k, else 4k. */
+export function imageResolutionForSize(size: Size): ImageResolution {
+  const longSide = Math.max(size.width, size.height);
+  if (longSide <= 1664) return "1k";
+  if (longSide <= 3024) return "2k";
+  return "4k";
+}
+
+/** Image ratio for a size. */
+export function imageRatioForSize(size: Size): ImageRatio {
+  return nearestRatio(size, IMAGE_RATIOS);
+}
+
+/** Video ratio for a size. */
+export function videoRatioForSize(size: Size): VideoRatio {
+  return nearestRatio(size, VIDEO_RATIOS);
+}
+
+/** Video resolution for a size, by its short side: ≤ 720 → 720p, ≤ 1080 → 1080p, else 4k. */
+export function videoResolutionForSize(size: Size): VideoResolution {
+  const shortSide = Math.min(size.width, size.height);
+  if (shortSide <= 720) return "720p";
+  if (shortSide <= 1080) return "1080p";
+  return "4k";
+}
+
+/** OpenAI `quality` to a tier; `auto`/unknown → `undefined` (model default). */
+export function imageResolutionForQuality(quality: string): ImageResolution | undefined {
+  switch (quality) {
+    case "low":
+      return "1k";
+    case "medium":
+    case "standard":
+      return "2k";
+    case "high":
+    case "hd":
+      return "4k";
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The resolution a model will get for a wish: the wish if allowed, else the
+ * next lower allowed tier, else the model default.
+ */
+export function fitImageResolution(
+  allowed: readonly ImageResolution[],
+  wish: ImageResolution | undefined,
+): ImageResolution {
+  if (wish === undefined) return allowed[0];
+  const order: ImageResolution[] = ["4k", "2k", "1k"];
+  for (const tier of order.slice(order.indexOf(wish))) if (allowed.includes(tier)) return tier;
+  return allowed[0];
+}

@@ -1,0 +1,182 @@
+/**
+ * The Jimeng client: one object that holds the upstream context and the
+ * polling scheduler, and offers the operations the rest of the server uses.
+ * It knows nothing about HTTP routes or OpenAI.
+ * @module
+ */
+import {
+  type CreditClaim,
+  type Credits,
+  getCredits,
+  isSessionAlive,
+  receiveDailyCredits,
+} from "./account.ts";
+import { JimengError } from "./errors.ts";
+import { fetchRecords, type HistoryRecord, type ImageResult } from "./history.ts";
+import {
+  defaultDeps,
+  type Session,
+  type UpstreamContext,
+  type UpstreamDeps,
+  type UpstreamSettings,
+} from "./http.ts";
+import { type ImageTaskParams, submitImageTask, type SubmittedTask } from "./images.ts";
+import type { ImageResolution } from "./models.ts";
+import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
+import { type UploadedImage, uploadImage } from "./upload.ts";
+
+/** Options of {@linkcode createJimengClient}. */
+export interface JimengClientOptions extends UpstreamSettings {
+  deps?: Partial<UpstreamDeps>;
+  poller?: PollerOptions;
+  /** Schedules a callback; defaults to `setTimeout`. */
+  setTimer?: (fn: () => void, ms: number) => () => void;
+}
+
+/** Options of one generation. */
+export interface GenerationOptions {
+  /** Unix ms after which waiting fails with a timeout. */
+  deadline: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: PollProgress) => void;
+  /** Called once the upstream accepted the task (e.g. to persist the record id). */
+  onSubmitted?: (task: SubmittedTask & { resolution: ImageResolution }) => void;
+}
+
+/** A finished image task. */
+export interface ImageTaskResult {
+  historyId: string;
+  submitId: string;
+  /** The resolution that was finally generated (after any step-down). */
+  resolution: ImageResolution;
+  images: ImageResult[];
+  /** Submit to result, ms. */
+  durationMs: number;
+}
+
+/** The client. */
+export interface JimengClient {
+  readonly ctx: UpstreamContext;
+  readonly poller: Poller;
+  getCredits(session: Session, signal?: AbortSignal): Promise<Credits>;
+  receiveDailyCredits(session: Session, signal?: AbortSignal): Promise<CreditClaim>;
+  isSessionAlive(session: Session, signal?: AbortSignal): Promise<boolean>;
+  uploadImage(session: Session, bytes: Uint8Array, signal?: AbortSignal): Promise<UploadedImage>;
+  /**
+   * Runs one image task: submit, then wait for the result. On "insufficient
+   * credits" at submit it steps the resolution down (4k → 2k → 1k, as far as
+   * the model allows), because free accounts are refused 2k/4k with the same
+   * code.
+   */
+  generateImageTask(
+    session: Session,
+    params: ImageTaskParams,
+    options: GenerationOptions,
+  ): Promise<ImageTaskResult>;
+  /** Waits for a record submitted earlier (e.g. a job resumed after a restart). */
+  waitForRecord(
+    session: Session,
+    watch: {
+      historyId: string;
+      kind: "image" | "video";
+      estimateKey: string;
+      typicalMs: number;
+      submittedAt: number;
+      expectedItems: number;
+    },
+    options: GenerationOptions,
+  ): Promise<HistoryRecord>;
+  close(): void;
+}
+
+const STEP_DOWN: readonly ImageResolution[] = ["4k", "2k", "1k"];
+
+/** The resolutions to try, from the requested one downwards. */
+export function stepDownResolutions(
+  allowed: readonly ImageResolution[],
+  requested: ImageResolution,
+): ImageResolution[] {
+  const start = STEP_DOWN.indexOf(requested);
+  return STEP_DOWN.slice(start).filter((r) => allowed.includes(r));
+}
+
+/** Creates the client. */
+export function createJimengClient(options: JimengClientOptions): JimengClient {
+  const deps: UpstreamDeps = { ...defaultDeps(), ...options.deps };
+  const ctx: UpstreamContext = { settings: options, deps };
+  const setTimer = options.setTimer ?? ((fn: () => void, ms: number) => {
+    const id = setTimeout(fn, ms);
+    return () => clearTimeout(id);
+  });
+  const poller = createPoller({
+    fetchRecords: (session, ids, kind) => fetchRecords(ctx, session, ids, kind),
+    now: deps.now,
+    setTimer,
+  }, options.poller);
+
+  function waitForRecord(
+    session: Session,
+    watch: Parameters<JimengClient["waitForRecord"]>[1],
+    options: GenerationOptions,
+  ): Promise<HistoryRecord> {
+    return poller.watch({
+      session,
+      ...watch,
+      deadline: options.deadline,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+  }
+
+  return {
+    ctx,
+    poller,
+    getCredits: (session, signal) => getCredits(ctx, session, signal),
+    receiveDailyCredits: (session, signal) => receiveDailyCredits(ctx, session, signal),
+    isSessionAlive: (session, signal) => isSessionAlive(ctx, session, signal),
+    uploadImage: (session, bytes, signal) => uploadImage(ctx, session, bytes, signal),
+    async generateImageTask(session, params, options) {
+      const resolutions = stepDownResolutions(params.model.resolutions, params.resolution);
+      if (resolutions.length === 0) resolutions.push(params.model.resolutions[0]);
+      let task: SubmittedTask | undefined;
+      let resolution = resolutions[0];
+      for (let i = 0; i < resolutions.length; i++) {
+        resolution = resolutions[i];
+        try {
+          task = await submitImageTask(ctx, session, { ...params, resolution }, options.signal);
+          break;
+        } catch (error) {
+          const last = i === resolutions.length - 1;
+          if (last || !(error instanceof JimengError) || error.kind !== "insufficient_credits") {
+            throw error;
+          }
+        }
+      }
+      const submittedAt = deps.now();
+      options.onSubmitted?.({ ...task!, resolution });
+      const record = await waitForRecord(session, {
+        historyId: task!.historyId,
+        kind: "image",
+        estimateKey: params.model.reqKey,
+        typicalMs: params.model.typicalMs,
+        submittedAt,
+        expectedItems: 4,
+      }, options);
+      if (record.images.length === 0) {
+        throw new JimengError(
+          "generation_failed",
+          `Jimeng finished record ${record.historyId} without any image`,
+        );
+      }
+      return {
+        historyId: task!.historyId,
+        submitId: task!.submitId,
+        resolution,
+        images: record.images,
+        durationMs: deps.now() - submittedAt,
+      };
+    },
+    waitForRecord,
+    close: () => poller.close(),
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * Image generation requests: the `aigc_draft/generate` body for
+ * text-to-image and reference-image ("blend") mode, and its submission.
+ * @module
+ */
+import { callUpstream, type Session, type UpstreamContext } from "./http.ts";
+import { JimengError } from "./errors.ts";
+import {
+  IMAGE_DIMENSIONS,
+  IMAGE_RATIO_CODE,
+  type ImageModel,
+  type ImageRatio,
+  type ImageResolution,
+} from "./models.ts";
+import { PATHS, type ProtocolConstants } from "./protocol.ts";
+import { regionInfo } from "./regions.ts";
+
+/** What one upstream image task needs. */
+export interface ImageTaskParams {
+  model: ImageModel;
+  prompt: string;
+  negativePrompt: string;
+  ratio: ImageRatio;
+  resolution: ImageResolution;
+  /** 0..1, the web app's "精细度"; blend strength too. */
+  sampleStrength: number;
+  /** ImageX URIs of uploaded reference images; non-empty → blend mode. */
+  referenceUris: readonly string[];
+}
+
+/** A submitted task. */
+export interface SubmittedTask {
+  historyId: string;
+  submitId: string;
+}
+
+const node = () => ({ type: "", id: crypto.randomUUID() });
+
+function largeImageInfo(params: ImageTaskParams) {
+  const [width, height] = IMAGE_DIMENSIONS[params.resolution][params.ratio];
+  return { ...node(), height, width, resolution_type: params.resolution };
+}
+
+function textToImageAbilities(params: ImageTaskParams, seed: number) {
+  return {
+    ...node(),
+    generate: {
+      ...node(),
+      core_param: {
+        ...node(),
+        model: params.model.reqKey,
+        prompt: params.prompt,
+        negative_prompt: params.negativePrompt,
+        seed,
+        sample_strength: params.sampleStrength,
+        image_ratio: IMAGE_RATIO_CODE[params.ratio],
+        large_image_info: largeImageInfo(params),
+      },
+      history_option: node(),
+    },
+  };
+}
+
+/**
+ * The newest reference appends "##" for its single reference image; only the
+ * older multi-image client documents several images, prefixing "##" per image.
+ */
+function blendPrompt(prompt: string, images: number): string {
+  return images === 1 ? `${prompt}##` : `${"##".repeat(images)}${prompt}`;
+}
+
+function blendAbilities(params: ImageTaskParams) {
+  const uris = params.referenceUris;
+  return {
+    ...node(),
+    blend: {
+      ...node(),
+      min_features: [],
+      core_param: {
+        ...node(),
+        model: params.model.reqKey,
+        prompt: blendPrompt(params.prompt, uris.length),
+        sample_strength: params.sampleStrength,
+        image_ratio: IMAGE_RATIO_CODE[params.ratio],
+        large_image_info: largeImageInfo(params),
+      },
+      ability_list: uris.map((uri) => ({
+        ...node(),
+        name: "byte_edit",
+        image_uri_list: [uri],
+        image_list: [{
+          type: "image",
+          id: crypto.randomUUID(),
+          source_from: "upload",
+          platform_type: 1,
+          name: "",
+          image_uri: uri,
+          width: 0,
+          height: 0,
+          format: "",
+          uri,
+        }],
+        strength: params.sampleStrength,
+      })),
+      history_option: node(),
+      prompt_placeholder_info_list: uris.map((_, index) => ({ ...node(), ability_index: index })),
+      postedit_param: { ...node(), generate_type: 0 },
+    },
+  };
+}
+
+function metricsExtra(params: ImageTaskParams, submitId: string): string {
+  const reqKey = params.model.reqKey;
+  const scene = {
+    type: "image",
+    scene: "ImageBasicGenerate",
+    modelReqKey: reqKey,
+    resolutionType: params.resolution,
+    abilityList: [],
+    benefitCount: params.model.benefitCount[params.resolution] ?? 1,
+    reportParams: {
+      enterSource: "generate",
+      vipSource: "generate",
+      extraVipFunctionKey: `${reqKey}-${params.resolution}`,
+      useVipFunctionDetailsReporterHoc: true,
+    },
+  };
+  return JSON.stringify({
+    promptSource: "custom",
+    generateCount: 1,
+    enterFrom: "click",
+    sceneOptions: JSON.stringify([scene]),
+    isBoxSelect: false,
+    isCutout: false,
+    generateId: submitId,
+    isRegenerate: false,
+  });
+}
+
+/** Builds the generate body (exported for tests). */
+export function buildImageGenerateBody(
+  params: ImageTaskParams,
+  protocol: ProtocolConstants,
+  aid: number,
+  submitId: string,
+  nowMs: number,
+  random: () => number,
+): Record<string, unknown> {
+  const blend = params.referenceUris.length > 0;
+  const componentId = crypto.randomUUID();
+  const seed = 2_500_000_000 + Math.floor(random() * 100_000_000);
+  const minVersion = blend && params.referenceUris.length > 1
+    ? protocol.blendMinVersion
+    : protocol.draftMinVersion;
+  const draft = {
+    type: "draft",
+    id: crypto.randomUUID(),
+    min_version: minVersion,
+    min_features: [],
+    is_from_tsn: true,
+    version: protocol.daVersion,
+    main_component_id: componentId,
+    component_list: [{
+      type: "image_base_component",
+      id: componentId,
+      min_version: protocol.draftMinVersion,
+      metadata: {
+        type: "",
+        id: crypto.randomUUID(),
+        created_platform: 3,
+        created_platform_version: "",
+        created_time_in_ms: String(nowMs),
+        created_did: "",
+      },
+      generate_type: blend ? "blend" : "generate",
+      aigc_mode: "workbench",
+      abilities: blend ? blendAbilities(params) : textToImageAbilities(params, seed),
+    }],
+  };
+  const body: Record<string, unknown> = {
+    extend: { root_model: params.model.reqKey },
+    submit_id: submitId,
+  };
+  // The newest reference omits metrics_extra in blend mode.
+  if (!blend) body.metrics_extra = metricsExtra(params, submitId);
+  body.draft_content = JSON.stringify(draft);
+  body.http_common_info = { aid };
+  return body;
+}
+
+interface GenerateResponse {
+  aigc_data?: { history_record_id?: string | number | null } | null;
+}
+
+/**
+ * Submits one image task. The body, and with it the `submit_id`, is built
+ * once: transport retries repeat the identical request.
+ */
+export async function submitImageTask(
+  ctx: UpstreamContext,
+  session: Session,
+  params: ImageTaskParams,
+  signal?: AbortSignal,
+): Promise<SubmittedTask> {
+  const { protocol } = ctx.settings;
+  const info = regionInfo(session.region);
+  const submitId = crypto.randomUUID();
+  const aid = info.international ? protocol.aidIntl : protocol.aidCn;
+  const body = buildImageGenerateBody(
+    params,
+    protocol,
+    aid,
+    submitId,
+    ctx.deps.now(),
+    ctx.deps.random,
+  );
+  const query: Record<string, string> = info.international ? {} : {
+    da_version: protocol.daVersion,
+    web_component_open_flag: "1",
+    web_version: protocol.webVersion,
+  };
+  const data = await callUpstream<GenerateResponse>(ctx, session, {
+    path: PATHS.generate,
+    body,
+    query,
+    referer: `${info.pageOrigin}/ai-tool/generate?type=image`,
+    signal,
+  });
+  const historyId = data?.aigc_data?.history_record_id;
+  if (historyId === undefined || historyId === null || historyId === "") {
+    throw new JimengError("bad_response", "Jimeng accepted the image task without a record id");
+  }
+  return { historyId: String(historyId), submitId };
+}

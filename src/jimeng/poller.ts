@@ -1,0 +1,317 @@
+/**
+ * One polling scheduler for every generation in flight.
+ *
+ * Each watched record has a due time; a single timer wakes at the earliest
+ * one, and due records of the same account are fetched together in one
+ * `get_history_by_ids` call. The schedule is adaptive: the poller learns per
+ * model how long generations take (an exponentially weighted average of the
+ * observed completion times) and concentrates polls around the expected
+ * finish, so results are seen soon after the upstream completes without
+ * polling every second from the start.
+ * @module
+ */
+import { errorFromFailCode, JimengError } from "./errors.ts";
+import type { HistoryRecord, RecordKind } from "./history.ts";
+import { isComplete, isFailed } from "./history.ts";
+import type { Session } from "./http.ts";
+
+/** Injectable effects of the poller. */
+export interface PollerDeps {
+  /** Fetches records of one account; absent ids are not yet known upstream. */
+  fetchRecords: (
+    session: Session,
+    ids: readonly string[],
+    kind: RecordKind,
+  ) => Promise<Map<string, HistoryRecord>>;
+  now: () => number;
+  /** Schedules `fn` after `ms`; returns a cancel function. */
+  setTimer: (fn: () => void, ms: number) => () => void;
+}
+
+/** Progress report of a watched record. */
+export interface PollProgress {
+  status: number;
+  elapsedMs: number;
+  /** Expected total duration, from what the poller has learned. */
+  expectedMs: number;
+}
+
+/** What to watch. */
+export interface WatchOptions {
+  session: Session;
+  historyId: string;
+  kind: RecordKind;
+  /** Key for learning durations, e.g. the model's request key. */
+  estimateKey: string;
+  /** First guess of the duration until something is learned. */
+  typicalMs: number;
+  /** When the task was submitted (Unix ms). */
+  submittedAt: number;
+  /** Give up at this time (Unix ms) with a timeout error. */
+  deadline: number;
+  /** Results that make a record complete even before its final status. */
+  expectedItems: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: PollProgress) => void;
+}
+
+/** The scheduler. */
+export interface Poller {
+  /** Resolves with the completed record; rejects with a {@linkcode JimengError} or the abort reason. */
+  watch(options: WatchOptions): Promise<HistoryRecord>;
+  /** Current duration estimate for a key (ms), or `undefined`. */
+  estimate(key: string): number | undefined;
+  /** Seeds the estimate for a key, e.g. from stored history at start-up. */
+  learn(key: string, durationMs: number): void;
+  /** Records being watched. */
+  size(): number;
+  /** Stops the timer; pending watches reject. */
+  close(): void;
+}
+
+/** Tuning of {@linkcode createPoller}. */
+export interface PollerOptions {
+  /** Ids per upstream call. @default 40 */
+  batchSize?: number;
+  /** Longest wait between two polls of an image record. @default 2000 */
+  maxImageIntervalMs?: number;
+  /** Longest wait between two polls of a video record. @default 10000 */
+  maxVideoIntervalMs?: number;
+  /** How long a record may stay unknown upstream before it is an error. @default 60000 */
+  missingGraceMs?: number;
+}
+
+interface Watch {
+  options: WatchOptions;
+  due: number;
+  polls: number;
+  lastPollElapsed: number;
+  interval: number;
+  inFlight: boolean;
+  missingSince: number | undefined;
+  resolve: (record: HistoryRecord) => void;
+  reject: (error: unknown) => void;
+  cleanup: () => void;
+}
+
+const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
+
+/** Schedule shape for a given expected duration (exported for tests). */
+export function scheduleShape(expectedMs: number, kind: RecordKind) {
+  const tight = clamp(expectedMs * 0.025, 80, kind === "image" ? 300 : 500);
+  const lead = Math.max(2 * tight, expectedMs * 0.06);
+  // A first look early on catches moderation failures and confirms the record exists.
+  const probe = expectedMs > 2000 ? Math.min(1000, expectedMs * 0.25) : Infinity;
+  // Videos report progress, so they are looked at now and then while they run.
+  const progressGap = kind === "video" ? Math.max(2000, expectedMs * 0.2) : Infinity;
+  return { tight, lead, probe, progressGap };
+}
+
+/** Creates the scheduler. */
+export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Poller {
+  const batchSize = options.batchSize ?? 40;
+  const missingGrace = options.missingGraceMs ?? 60_000;
+  const estimates = new Map<string, number>();
+  const watches = new Set<Watch>();
+  let cancelTimer: (() => void) | undefined;
+  let timerDue = Infinity;
+  let closed = false;
+
+  function expected(watch: Watch): number {
+    const key = watch.options.estimateKey;
+    return estimates.get(key) ?? watch.options.typicalMs;
+  }
+
+  function learn(key: string, durationMs: number): void {
+    const previous = estimates.get(key);
+    const sample = Math.max(0, durationMs);
+    estimates.set(key, previous === undefined ? sample : previous + 0.4 * (sample - previous));
+  }
+
+  /** Decides when to poll next, from the elapsed time and what the record said. */
+  function nextDue(watch: Watch, status: number | undefined): number {
+    const { submittedAt, kind } = watch.options;
+    const now = deps.now();
+    const elapsed = now - submittedAt;
+    const exp = expected(watch);
+    const { tight, lead, probe, progressGap } = scheduleShape(exp, kind);
+    const maxInterval = kind === "image"
+      ? (options.maxImageIntervalMs ?? 2000)
+      : (options.maxVideoIntervalMs ?? 10_000);
+    const approach = exp - lead;
+    if (watch.missingSince !== undefined) return now + clamp(tight * 4, 250, 1000);
+    if (watch.polls === 0) return submittedAt + clamp(Math.min(probe, approach), 0, Infinity);
+    if (elapsed < approach) {
+      return now + Math.min(approach - elapsed, progressGap, maxInterval * 5);
+    }
+    // Around the expected finish: poll densely, unless the upstream has not even
+    // started (status 20) — then the estimate is off and backing off is better.
+    if (elapsed < exp + lead && status !== 20) {
+      watch.interval = tight;
+      return now + tight;
+    }
+    watch.interval = clamp(Math.max(watch.interval, tight) * 1.6, tight, maxInterval);
+    return now + watch.interval;
+  }
+
+  function arm(): void {
+    if (closed) return;
+    let earliest = Infinity;
+    for (const watch of watches) if (!watch.inFlight && watch.due < earliest) earliest = watch.due;
+    if (earliest === Infinity) {
+      cancelTimer?.();
+      cancelTimer = undefined;
+      timerDue = Infinity;
+      return;
+    }
+    if (cancelTimer && earliest >= timerDue) return;
+    cancelTimer?.();
+    timerDue = earliest;
+    cancelTimer = deps.setTimer(tick, Math.max(0, earliest - deps.now()));
+  }
+
+  function finish(watch: Watch): void {
+    watches.delete(watch);
+    watch.cleanup();
+  }
+
+  function tick(): void {
+    cancelTimer = undefined;
+    timerDue = Infinity;
+    const now = deps.now();
+    const groups = new Map<string, Watch[]>();
+    // Records due within a few ms ride along in the same call.
+    const horizon = now + 15;
+    for (const watch of watches) {
+      if (watch.inFlight || watch.due > horizon) continue;
+      if (now >= watch.options.deadline) {
+        finish(watch);
+        watch.reject(
+          new JimengError(
+            "timeout",
+            `Jimeng did not finish the ${watch.options.kind} within ${
+              Math.round((watch.options.deadline - watch.options.submittedAt) / 1000)
+            } s (record ${watch.options.historyId})`,
+          ),
+        );
+        continue;
+      }
+      const key = `${watch.options.session.token}\u0000${watch.options.kind}`;
+      const group = groups.get(key);
+      if (group) group.push(watch);
+      else groups.set(key, [watch]);
+    }
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += batchSize) poll(group.slice(i, i + batchSize));
+    }
+    arm();
+  }
+
+  async function poll(batch: Watch[]): Promise<void> {
+    for (const watch of batch) watch.inFlight = true;
+    const { session, kind } = batch[0].options;
+    let records: Map<string, HistoryRecord> | undefined;
+    let failure: unknown;
+    try {
+      records = await deps.fetchRecords(session, batch.map((w) => w.options.historyId), kind);
+    } catch (error) {
+      failure = error;
+    }
+    const now = deps.now();
+    for (const watch of batch) {
+      watch.inFlight = false;
+      if (!watches.has(watch)) continue;
+      watch.polls++;
+      const elapsed = now - watch.options.submittedAt;
+      if (failure !== undefined) {
+        if (failure instanceof JimengError && failure.retriable) {
+          watch.interval = Math.max(watch.interval, 500);
+          watch.due = nextDue(watch, undefined);
+        } else {
+          finish(watch);
+          watch.reject(failure);
+        }
+        continue;
+      }
+      const record = records!.get(watch.options.historyId);
+      if (!record) {
+        watch.missingSince ??= now;
+        if (now - watch.missingSince > missingGrace) {
+          finish(watch);
+          watch.reject(
+            new JimengError(
+              "bad_response",
+              `Jimeng does not know record ${watch.options.historyId}`,
+            ),
+          );
+        } else watch.due = nextDue(watch, undefined);
+        continue;
+      }
+      watch.missingSince = undefined;
+      if (isComplete(record, watch.options.expectedItems)) {
+        // The upstream finished somewhere between the previous poll and this one.
+        learn(watch.options.estimateKey, (watch.lastPollElapsed + elapsed) / 2);
+        finish(watch);
+        watch.resolve(record);
+        continue;
+      }
+      if (isFailed(record)) {
+        finish(watch);
+        if (record.images.length + record.videos.length > 0) watch.resolve(record);
+        else watch.reject(errorFromFailCode(record.failCode, kind));
+        continue;
+      }
+      watch.lastPollElapsed = elapsed;
+      watch.options.onProgress?.({
+        status: record.status,
+        elapsedMs: elapsed,
+        expectedMs: expected(watch),
+      });
+      watch.due = nextDue(watch, record.status);
+    }
+    arm();
+  }
+
+  return {
+    watch(options) {
+      if (closed) return Promise.reject(new JimengError("upstream_unavailable", "Poller closed"));
+      if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+      return new Promise<HistoryRecord>((resolve, reject) => {
+        const onAbort = () => {
+          if (!watches.has(watch)) return;
+          finish(watch);
+          reject(options.signal!.reason);
+          arm();
+        };
+        const watch: Watch = {
+          options,
+          due: 0,
+          polls: 0,
+          lastPollElapsed: 0,
+          interval: 0,
+          inFlight: false,
+          missingSince: undefined,
+          resolve,
+          reject,
+          cleanup: () => options.signal?.removeEventListener("abort", onAbort),
+        };
+        options.signal?.addEventListener("abort", onAbort, { once: true });
+        watch.due = nextDue(watch, undefined);
+        watches.add(watch);
+        arm();
+      });
+    },
+    estimate: (key) => estimates.get(key),
+    learn,
+    size: () => watches.size,
+    close() {
+      closed = true;
+      cancelTimer?.();
+      cancelTimer = undefined;
+      for (const watch of [...watches]) {
+        finish(watch);
+        watch.reject(new JimengError("upstream_unavailable", "The server is shutting down"));
+      }
+    },
+  };
+}

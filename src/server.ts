@@ -1,0 +1,96 @@
+/**
+ * Wires a running server from a configuration: logger, upstream client,
+ * account pool, application, `Deno.serve`. `main.ts` calls it; tests call it
+ * in-process with injected effects.
+ * @module
+ */
+import { createCreditRefresher } from "./accounts/credits.ts";
+import { createAccountPool } from "./accounts/pool.ts";
+import type { ApiDeps } from "./api/deps.ts";
+import { createApp } from "./app.ts";
+import type { Config } from "./config.ts";
+import { createJimengClient } from "./jimeng/client.ts";
+import type { UpstreamDeps } from "./jimeng/http.ts";
+import { createLogger, type Logger } from "./log.ts";
+import type { Resolver } from "./net/safe_fetch.ts";
+
+/** Test and benchmark hooks; production uses none. */
+export interface ServerOverrides {
+  logger?: Logger;
+  upstream?: Partial<UpstreamDeps>;
+  resolver?: Resolver;
+  keepAliveMs?: number;
+  /** Backoff of upstream retries. */
+  backoffMs?: number;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** `http://host:port` as reachable from this machine. */
+  url: string;
+  port: number;
+  deps: ApiDeps;
+  /** Stops accepting, waits for in-flight requests up to `graceMs`, releases everything. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Starts the server. */
+export function startServer(
+  config: Config,
+  overrides: ServerOverrides = {},
+): Promise<RunningServer> {
+  const log = overrides.logger ?? createLogger({ level: config.logLevel });
+  const now = overrides.upstream?.now ?? Date.now;
+  const client = createJimengClient({
+    hosts: config.upstream,
+    protocol: config.protocol,
+    timeoutMs: config.upstreamTimeoutMs,
+    backoffMs: overrides.backoffMs,
+    deps: overrides.upstream,
+  });
+  const pool = createAccountPool({ now });
+  const credits = createCreditRefresher({ client, log, now });
+  const deps: ApiDeps = {
+    config,
+    client,
+    pool,
+    credits,
+    log,
+    now,
+    resolver: overrides.resolver,
+    keepAliveMs: overrides.keepAliveMs,
+  };
+  const app = createApp(deps);
+  return new Promise((resolve, reject) => {
+    let server: Deno.HttpServer<Deno.NetAddr>;
+    try {
+      server = Deno.serve({
+        port: config.port,
+        hostname: config.host,
+        onListen: () => {},
+      }, app.fetch);
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    const port = server.addr.port;
+    const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+    const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    log.info(`Listening on ${url}`, { port });
+    resolve({
+      url,
+      port,
+      deps,
+      async close(graceMs = 10_000) {
+        const timer = setTimeout(() => client.close(), graceMs);
+        try {
+          await server.shutdown();
+        } finally {
+          clearTimeout(timer);
+          client.close();
+          credits.close();
+        }
+      },
+    });
+  });
+}

@@ -58,7 +58,7 @@ function rethrowBodyError(error: unknown): unknown {
   );
 }
 
-/** Reads a multipart or urlencoded form; repeated names become arrays. */
+/** Reads a multipart form; repeated names become arrays. */
 export async function readForm(c: Context): Promise<Fields> {
   let form: FormData;
   try {
@@ -89,7 +89,8 @@ export async function readForm(c: Context): Promise<Fields> {
 /** Reads JSON or a form depending on the content type. */
 export function readBody(c: Context): Promise<Fields> {
   const type = c.req.header("content-type") ?? "";
-  if (/multipart\/form-data|application\/x-www-form-urlencoded/i.test(type)) return readForm(c);
+  if (/multipart\/form-data/i.test(type)) return readForm(c);
+  // `curl -d '{...}'` labels JSON as urlencoded; JSON is what such bodies are.
   return readJson(c);
 }
 

@@ -47,12 +47,19 @@ export function nearestRatio<R extends string>(size: Size, ratios: readonly R[])
   return best;
 }
 
-/** Image tier for a size, by its long side: up to 1664 px → 1k, up to 3024 → 2k, else 4k. */
+/** Image tier whose pixel count is nearest the size's (compared on a log scale). */
 export function imageResolutionForSize(size: Size): ImageResolution {
-  const longSide = Math.max(size.width, size.height);
-  if (longSide <= 1664) return "1k";
-  if (longSide <= 3024) return "2k";
-  return "4k";
+  const pixels = Math.log(size.width * size.height);
+  let best: ImageResolution = "1k";
+  let bestDistance = Infinity;
+  for (const [tier, side] of [["1k", 1328], ["2k", 2048], ["4k", 4096]] as const) {
+    const distance = Math.abs(pixels - Math.log(side * side));
+    if (distance < bestDistance) {
+      best = tier;
+      bestDistance = distance;
+    }
+  }
+  return best;
 }
 
 /** Image ratio for a size. */

@@ -167,7 +167,7 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
     if (cancelTimer && earliest >= timerDue) return;
     cancelTimer?.();
     timerDue = earliest;
-    cancelTimer = deps.setTimer(tick, Math.max(0, earliest - deps.now()));
+    cancelTimer = deps.setTimer(tick, Math.max(0, Math.ceil(earliest - deps.now())));
   }
 
   function finish(watch: Watch): void {

@@ -1,0 +1,90 @@
+/**
+ * Starts the fake upstream and the server against it, in-process, on
+ * loopback ports; hands out an `openai` SDK client.
+ * @module
+ */
+import OpenAI from "openai";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/log.ts";
+import { type RunningServer, type ServerOverrides, startServer } from "../../src/server.ts";
+import {
+  type FakeUpstream,
+  type FakeUpstreamOptions,
+  startFakeUpstream,
+} from "../fake_upstream/server.ts";
+
+/** A sessionid the fake knows, with 100 credits. */
+export const GOOD_SESSION = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+/** What a test gets. */
+export interface Stack {
+  fake: FakeUpstream;
+  server: RunningServer;
+  url: string;
+  /** Every stdout log line the server wrote. */
+  logs: string[];
+  /** An SDK client authenticated with `GOOD_SESSION` (or the given key). */
+  openai(apiKey?: string): OpenAI;
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode startStack}. */
+export interface StackOptions {
+  fake?: FakeUpstreamOptions;
+  /** Extra environment for the server's configuration. */
+  env?: Record<string, string>;
+  overrides?: ServerOverrides;
+}
+
+/** The environment pointing every upstream host at the fake. */
+export function upstreamEnv(fakeUrl: string, dataDir: string): Record<string, string> {
+  return {
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "debug",
+    JIMENG_BASE_URL: fakeUrl,
+    JIMENG_IMAGEX_URL: fakeUrl,
+    DREAMINA_US_BASE_URL: fakeUrl,
+    DREAMINA_US_COMMERCE_URL: fakeUrl,
+    DREAMINA_US_IMAGEX_URL: fakeUrl,
+    DREAMINA_ASIA_BASE_URL: fakeUrl,
+    DREAMINA_ASIA_COMMERCE_URL: fakeUrl,
+    DREAMINA_ASIA_IMAGEX_URL: fakeUrl,
+    JIMENG_TIMEOUT_MS: "3000",
+  };
+}
+
+/** Starts a fake upstream with `GOOD_SESSION` and a server in front of it. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const fake = await startFakeUpstream(options.fake);
+  fake.addSession(GOOD_SESSION);
+  const dataDir = await Deno.makeTempDir({ prefix: "jimeng-test-" });
+  const logs: string[] = [];
+  const config = loadConfig({ ...upstreamEnv(fake.url, dataDir), ...options.env });
+  let server: RunningServer;
+  try {
+    server = await startServer(config, {
+      logger: createLogger({ level: config.logLevel, write: (line) => logs.push(line) }),
+      backoffMs: 5,
+      keepAliveMs: 200,
+      ...options.overrides,
+    });
+  } catch (error) {
+    await fake.close();
+    throw error;
+  }
+  return {
+    fake,
+    server,
+    url: server.url,
+    logs,
+    openai: (apiKey = GOOD_SESSION) =>
+      new OpenAI({ apiKey, baseURL: `${server.url}/v1`, maxRetries: 0, timeout: 30_000 }),
+    async close() {
+      await server.close(2000);
+      await fake.close();
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+  };
+}

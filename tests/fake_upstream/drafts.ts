@@ -1,0 +1,269 @@
+/**
+ * Validation of `aigc_draft/generate` bodies (fact sheet 3.2–3.4, 5.3):
+ * the envelope, the double-encoded `draft_content`, and the image or video
+ * component against the fake's model tables. Returns a typed request or the
+ * reason it was refused.
+ * @module
+ */
+import {
+  aidOf,
+  benefitResolution,
+  IMAGE_MODELS,
+  IMAGE_RATIO_CODES,
+  IMAGE_SIZES,
+  type ImageTier,
+  VIDEO_MODELS,
+  VIDEO_RATIOS,
+} from "./models.ts";
+import type { SessionState } from "./state.ts";
+
+/** A valid image request. */
+export interface ImageGenerate {
+  kind: "image";
+  submitId: string;
+  model: string;
+  generateType: "generate" | "blend";
+  prompt: string;
+  tier: ImageTier;
+  width: number;
+  height: number;
+  inputUris: string[];
+}
+
+/** A valid video request. */
+export interface VideoGenerate {
+  kind: "video";
+  submitId: string;
+  model: string;
+  generateType: "gen_video";
+  prompt: string;
+  durationMs: number;
+  resolution: string;
+  aspectRatio: string;
+  inputUris: string[];
+}
+
+/** Either request, or why it was refused. */
+export type GenerateParse = { request: ImageGenerate | VideoGenerate; error?: undefined } | {
+  error: string;
+};
+
+type Json = Record<string, unknown>;
+
+const DRAFT_ERROR = "DraftError";
+
+/** Refuses the request; a tagged error so genuine bugs in the fake are not swallowed. */
+function fail(reason: string): never {
+  const error = new Error(reason);
+  error.name = DRAFT_ERROR;
+  throw error;
+}
+
+function object(value: unknown, name: string): Json {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    fail(`${name} must be an object`);
+  }
+  return value as Json;
+}
+
+function text(value: unknown, name: string): string {
+  if (typeof value !== "string" || value.trim() === "") fail(`${name} must be a non-empty string`);
+  return value;
+}
+
+function list(value: unknown, name: string): unknown[] {
+  if (!Array.isArray(value) || value.length === 0) fail(`${name} must be a non-empty array`);
+  return value;
+}
+
+/** A field that must hold JSON encoded as a string (fact sheet 0). */
+function jsonString(value: unknown, name: string): unknown {
+  if (typeof value !== "string") fail(`${name} must be a JSON string, got ${typeof value}`);
+  try {
+    return JSON.parse(value);
+  } catch {
+    fail(`${name} is not valid JSON`);
+  }
+}
+
+function committedUri(session: SessionState, uri: unknown, name: string): string {
+  const value = text(uri, name);
+  if (!session.committed.has(value)) {
+    fail(`${name} ${value} was not committed through ImageX by this session`);
+  }
+  return value;
+}
+
+/** The submit_id of a body, for counting, even when the rest is invalid. */
+export function submitIdOf(body: unknown): string | undefined {
+  const id = (body as Json | null)?.submit_id;
+  return typeof id === "string" && id !== "" ? id : undefined;
+}
+
+function parseImage(
+  session: SessionState,
+  root: string,
+  component: Json,
+): Omit<ImageGenerate, "submitId"> {
+  const model = IMAGE_MODELS.get(root) ?? fail(`unknown image model ${root}`);
+  if (!model.regions.includes(session.region)) fail(`${root} is not served on ${session.region}`);
+  const generateType = component.generate_type;
+  if (generateType !== "generate" && generateType !== "blend") {
+    fail(`generate_type must be "generate" or "blend", got ${JSON.stringify(generateType)}`);
+  }
+  const abilities = object(component.abilities, "abilities");
+  const ability = object(abilities[generateType], `abilities.${generateType}`);
+  const core = object(ability.core_param, "core_param");
+  if (core.model !== root) fail(`core_param.model ${core.model} differs from root_model ${root}`);
+  const prompt = text(core.prompt, "core_param.prompt");
+  const strength = core.sample_strength;
+  if (typeof strength !== "number" || !(strength >= 0 && strength <= 1)) {
+    fail(`sample_strength must be a number in [0, 1], got ${strength}`);
+  }
+  const ratio = core.image_ratio;
+  if (ratio === undefined && core.intelligent_ratio !== true) fail("image_ratio missing");
+  if (ratio !== undefined && !IMAGE_RATIO_CODES.has(ratio as number)) {
+    fail(`image_ratio ${JSON.stringify(ratio)} is in neither enum`);
+  }
+  const large = object(core.large_image_info, "large_image_info");
+  const tier = large.resolution_type as ImageTier;
+  if (!model.tiers.includes(tier)) {
+    fail(`resolution_type ${JSON.stringify(tier)} not allowed for ${root} (${model.tiers})`);
+  }
+  const { width, height } = large;
+  if (!Number.isInteger(width) || !Number.isInteger(height)) {
+    fail("large_image_info.width and height must be integers");
+  }
+  const size = `${width}x${height}`;
+  if (!IMAGE_SIZES[tier].has(size) && !model.extraSizes?.includes(size)) {
+    fail(`${size} is not a ${tier} size`);
+  }
+  const inputUris: string[] = [];
+  if (generateType === "blend") {
+    const entries = list(ability.ability_list, "blend.ability_list");
+    entries.forEach((entry, i) => {
+      const name = `ability_list[${i}]`;
+      const item = object(entry, name);
+      if (item.name !== "byte_edit") fail(`${name}.name must be "byte_edit"`);
+      const uris = [
+        ...(Array.isArray(item.image_uri_list) ? item.image_uri_list : []),
+        ...(Array.isArray(item.image_list)
+          ? item.image_list.map((image) => object(image, `${name}.image_list[]`).image_uri)
+          : []),
+      ];
+      if (uris.length === 0) fail(`${name} references no image`);
+      for (const uri of uris) {
+        const value = committedUri(session, uri, `${name} image`);
+        if (!inputUris.includes(value)) inputUris.push(value);
+      }
+    });
+    // ZZN appends "##"; IPT prepends "##" per reference image.
+    if (!prompt.endsWith("##") && !prompt.startsWith("#".repeat(2 * entries.length))) {
+      fail("blend prompt lacks the ## markers");
+    }
+  }
+  return {
+    kind: "image",
+    model: root,
+    generateType,
+    prompt,
+    tier,
+    width: width as number,
+    height: height as number,
+    inputUris,
+  };
+}
+
+function parseVideo(
+  session: SessionState,
+  root: string,
+  extend: Json,
+  component: Json,
+): Omit<VideoGenerate, "submitId"> {
+  const model = VIDEO_MODELS.get(root) ?? fail(`unknown video model ${root}`);
+  if (!model.regions.includes(session.region)) fail(`${root} is not served on ${session.region}`);
+  const commerce = object(extend.m_video_commerce_info, "extend.m_video_commerce_info");
+  const benefit = commerce.benefit_type;
+  if (typeof benefit !== "string" || !model.benefits.includes(benefit)) {
+    fail(`benefit_type ${JSON.stringify(benefit)} does not belong to ${root}`);
+  }
+  if (extend.m_video_commerce_info_list !== undefined) {
+    for (const entry of list(extend.m_video_commerce_info_list, "m_video_commerce_info_list")) {
+      if (object(entry, "m_video_commerce_info_list[]").benefit_type !== benefit) {
+        fail("m_video_commerce_info_list disagrees with m_video_commerce_info");
+      }
+    }
+  }
+  if (component.generate_type !== "gen_video") fail(`generate_type must be "gen_video"`);
+  const genVideo = object(object(component.abilities, "abilities").gen_video, "gen_video");
+  if (genVideo.video_task_extra !== undefined) {
+    jsonString(genVideo.video_task_extra, "video_task_extra");
+  }
+  const params = object(genVideo.text_to_video_params, "text_to_video_params");
+  if (params.model_req_key !== root) {
+    fail(`model_req_key ${params.model_req_key} differs from root_model ${root}`);
+  }
+  const aspectRatio = params.video_aspect_ratio;
+  if (typeof aspectRatio !== "string" || !VIDEO_RATIOS.has(aspectRatio)) {
+    fail(`video_aspect_ratio ${JSON.stringify(aspectRatio)} not supported`);
+  }
+  const input = object(list(params.video_gen_inputs, "video_gen_inputs")[0], "video_gen_inputs[0]");
+  if (input.unified_edit_input !== undefined) fail("omni-reference mode is not emulated");
+  const prompt = text(input.prompt, "video_gen_inputs[0].prompt");
+  const durationMs = input.duration_ms;
+  if (typeof durationMs !== "number" || !model.durationsMs.includes(durationMs)) {
+    fail(`duration_ms ${durationMs} not allowed for ${root} (${model.durationsMs})`);
+  }
+  const resolution = input.resolution ?? model.resolutions[0];
+  if (typeof resolution !== "string" || !model.resolutions.includes(resolution)) {
+    fail(`resolution ${JSON.stringify(resolution)} not allowed for ${root}`);
+  }
+  const tied = benefitResolution(benefit);
+  if (input.resolution !== undefined && tied !== undefined && tied !== resolution) {
+    fail(`benefit_type ${benefit} is for ${tied}, resolution is ${resolution}`);
+  }
+  const inputUris: string[] = [];
+  for (const key of ["first_frame_image", "end_frame_image"]) {
+    if (input[key] === undefined || input[key] === null) continue;
+    const frame = object(input[key], key);
+    inputUris.push(committedUri(session, frame.image_uri ?? frame.uri, `${key}.image_uri`));
+  }
+  return {
+    kind: "video",
+    model: root,
+    generateType: "gen_video",
+    prompt,
+    durationMs,
+    resolution,
+    aspectRatio,
+    inputUris,
+  };
+}
+
+/** Validates a generate body for `session`. */
+export function parseGenerate(session: SessionState, body: unknown): GenerateParse {
+  try {
+    const top = object(body, "body");
+    const submitId = text(top.submit_id, "submit_id");
+    const extend = object(top.extend, "extend");
+    const root = text(extend.root_model, "extend.root_model");
+    const aid = object(top.http_common_info, "http_common_info").aid;
+    if (aid !== aidOf(session.region)) {
+      fail(`http_common_info.aid must be the number ${aidOf(session.region)}, got ${aid}`);
+    }
+    if (top.metrics_extra !== undefined) jsonString(top.metrics_extra, "metrics_extra");
+    const draft = object(jsonString(top.draft_content, "draft_content"), "draft_content");
+    if (draft.type !== "draft") fail(`draft_content.type must be "draft"`);
+    const component = object(list(draft.component_list, "component_list")[0], "component_list[0]");
+    if (component.type === "image_base_component") {
+      return { request: { submitId, ...parseImage(session, root, component) } };
+    }
+    if (component.type === "video_base_component") {
+      return { request: { submitId, ...parseVideo(session, root, extend, component) } };
+    }
+    return { error: `component_list[0].type ${JSON.stringify(component.type)} is unknown` };
+  } catch (error) {
+    if (error instanceof Error && error.name === DRAFT_ERROR) return { error: error.message };
+    throw error;
+  }
+}

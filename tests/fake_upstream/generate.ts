@@ -1,0 +1,94 @@
+/**
+ * `POST /mweb/v1/aigc_draft/generate`: validate, deduplicate on submit_id,
+ * charge credits, create the history record (fact sheet 3.5, 1.7).
+ * @module
+ */
+import { parseGenerate, submitIdOf } from "./drafts.ts";
+import { recordJson } from "./history.ts";
+import { IMAGE_COST, IMAGES_PER_RECORD, videoCost } from "./models.ts";
+import { mwebOk, rejectViolation, type Reply, retError } from "./reply.ts";
+import { bump, type FakeState, type RecordState, type SessionState } from "./state.ts";
+
+const PATH = "/mweb/v1/aigc_draft/generate";
+
+/** The `data` of a 1006 refusal [observed]. */
+const NO_CREDITS = {
+  aigc_data: null,
+  fail_code: "1006",
+  fail_starling_key: "web_dre_m10n_generate_popup_credit_ininsufficient_title",
+  fail_starling_message: "积分不足",
+};
+
+/** The accepted-task answer: always status 20 and no items, as observed (also for repeats). */
+function aigcData(state: FakeState, record: RecordState): Reply {
+  const json = recordJson(state, record, { status: 20, failCode: "", items: false });
+  return mwebOk(state, { aigc_data: json });
+}
+
+function isBanned(state: FakeState, prompt: string): boolean {
+  const lower = prompt.toLowerCase();
+  return state.knobs.bannedWords.some((word) => word !== "" && lower.includes(word.toLowerCase()));
+}
+
+/** Handles one generate call for `session`. */
+export function handleGenerate(state: FakeState, session: SessionState, body: unknown): Reply {
+  const submitId = submitIdOf(body);
+  if (submitId) bump(state.stats.submits, submitId);
+  const parsed = parseGenerate(session, body);
+  if (parsed.error !== undefined) return rejectViolation(state, PATH, parsed.error);
+  const { request } = parsed;
+  const existing = session.submits.get(request.submitId);
+  if (existing) return aigcData(state, existing);
+
+  const cost = request.kind === "image" ? IMAGE_COST[request.tier] : videoCost(request.durationMs);
+  const highTier = request.kind === "image" && request.tier !== "1k";
+  if ((session.freeTier && highTier) || session.credits < cost) {
+    return retError(state, "1006", "积分不足", NO_CREDITS);
+  }
+  session.credits -= cost;
+
+  const now = state.options.now();
+  const seq = ++state.seq;
+  const historyId = String(7_897_100_000_000 + seq);
+  const itemCount = request.kind === "image" ? IMAGES_PER_RECORD : 1;
+  const latencyMs = Math.max(
+    0,
+    request.kind === "image" ? state.knobs.imageLatencyMs : state.knobs.videoLatencyMs,
+  );
+  const banned = isBanned(state, request.prompt);
+  const record: RecordState = {
+    historyId,
+    submitId: request.submitId,
+    sessionId: session.id,
+    kind: request.kind,
+    model: request.model,
+    generateType: request.generateType,
+    prompt: request.prompt,
+    status: 20,
+    failCode: "",
+    submittedAt: now,
+    // A moderated record fails after ~30 % of the latency.
+    finishAt: now + Math.round(banned ? latencyMs * 0.3 : latencyMs),
+    visibleAt: now + Math.max(0, state.knobs.historyLagMs),
+    credits: cost,
+    itemCount,
+    width: request.kind === "image" ? request.width : 0,
+    height: request.kind === "image" ? request.height : 0,
+    resolutionType: request.kind === "image" ? request.tier : undefined,
+    durationMs: request.kind === "video" ? request.durationMs : undefined,
+    videoResolution: request.kind === "video" ? request.resolution : undefined,
+    aspectRatio: request.kind === "video" ? request.aspectRatio : undefined,
+    inputUris: request.inputUris,
+    latencyMs,
+    banned,
+    itemIds: Array.from(
+      { length: itemCount },
+      (_, i) => `75939${String(seq).padStart(12, "0")}${i}`,
+    ),
+  };
+  state.records.set(historyId, record);
+  for (const [index, id] of record.itemIds.entries()) state.items.set(id, { record, index });
+  session.submits.set(record.submitId, record);
+  state.stats.recordsCreated++;
+  return aigcData(state, record);
+}

@@ -1,0 +1,280 @@
+/**
+ * The fake upstream's own model tables, written from the fact sheet (3.6,
+ * 3.7, 5.1, 5.2) and deliberately independent of the project's `src/`
+ * tables: a client bug copied into both would otherwise go unnoticed.
+ * @module
+ */
+
+/** A site the upstream serves. */
+export type Region = "cn" | "us" | "hk" | "jp" | "sg";
+
+/** Image resolution tier (`large_image_info.resolution_type`). */
+export type ImageTier = "1k" | "2k" | "4k";
+
+/** App id of the CN site (Jimeng). */
+export const AID_CN = 513695;
+/** App id of the international site (Dreamina). */
+export const AID_INTL = 513641;
+
+/** The app id a session of `region` must send. */
+export function aidOf(region: Region): number {
+  return region === "cn" ? AID_CN : AID_INTL;
+}
+
+/** AWS SigV4 region of the ImageX cluster serving `region` (fact sheet 1.1). */
+export function awsRegionOf(region: Region): string {
+  if (region === "cn") return "cn-north-1";
+  return region === "us" ? "us-east-1" : "ap-southeast-1";
+}
+
+const ALL: readonly Region[] = ["cn", "us", "hk", "jp", "sg"];
+const CN: readonly Region[] = ["cn"];
+const NOT_US: readonly Region[] = ["cn", "hk", "jp", "sg"];
+const INTL: readonly Region[] = ["us", "hk", "jp", "sg"];
+const ASIA: readonly Region[] = ["hk", "jp", "sg"];
+
+/** An image model the fake serves. */
+export interface FakeImageModel {
+  key: string;
+  name: string;
+  tiers: readonly ImageTier[];
+  regions: readonly Region[];
+  /** Sizes accepted besides the tier tables, as `WxH`. */
+  extraSizes?: readonly string[];
+}
+
+const V4: readonly ImageTier[] = ["1k", "2k", "4k"];
+
+function imageModel(
+  key: string,
+  name: string,
+  tiers: readonly ImageTier[],
+  regions: readonly Region[],
+  extraSizes?: readonly string[],
+): FakeImageModel {
+  return { key, name, tiers, regions, extraSizes };
+}
+
+/**
+ * Image models. CN serves every ZZN key; the international sites serve the
+ * keys IPT lists for them, plus the IPT-only Gemini models. 4.x/5.0 accept 1k
+ * too (observed on CN for v40/v41).
+ */
+export const IMAGE_MODELS: ReadonlyMap<string, FakeImageModel> = new Map(
+  [
+    imageModel("high_aes_general_v50", "Seedream 5.0 Lite", V4, NOT_US),
+    imageModel("high_aes_general_v43", "Seedream 4.7", V4, CN),
+    imageModel("high_aes_general_v42", "Seedream 4.6", V4, NOT_US),
+    imageModel("high_aes_general_v40l", "Seedream 4.5", V4, ALL),
+    imageModel("high_aes_general_v41", "Seedream 4.1", V4, ALL),
+    imageModel("high_aes_general_v40", "Seedream 4.0", V4, ALL),
+    imageModel("high_aes_general_v30l_art_fangzhou:general_v3.0_18b", "Seedream 3.1", ["1k"], CN),
+    imageModel("high_aes_general_v30l:general_v3.0_18b", "Seedream 3.0", ["1k"], ALL),
+    imageModel("high_aes_general_v20_L:general_v2.0_L", "Seedream 2.0 Pro", ["1k"], CN),
+    // nanobanana on US is sent as 1024x1024 @ 2k (fact sheet 3.6).
+    imageModel("external_model_gemini_flash_image_v25", "Nano Banana", ["1k", "2k"], INTL, [
+      "1024x1024",
+    ]),
+    imageModel("dreamina_image_lib_1", "Nano Banana Pro", V4, INTL),
+  ].map((model) => [model.key, model]),
+);
+
+const RATIOS = ["21:9", "16:9", "3:2", "4:3", "1:1", "3:4", "2:3", "9:16"] as const;
+
+function sizeTable(sizes: readonly string[]): ReadonlySet<string> {
+  if (sizes.length !== RATIOS.length) throw new RangeError("Size table needs one entry per ratio");
+  return new Set(sizes);
+}
+
+/** Accepted `width x height` per tier: the ZZN tables of fact sheet 3.7 (2k = IPT 2k). */
+export const IMAGE_SIZES: Readonly<Record<ImageTier, ReadonlySet<string>>> = {
+  "1k": sizeTable([
+    "2016x846",
+    "1664x936",
+    "1584x1056",
+    "1472x1104",
+    "1328x1328",
+    "1104x1472",
+    "1056x1584",
+    "936x1664",
+  ]),
+  "2k": sizeTable([
+    "3024x1296",
+    "2560x1440",
+    "2496x1664",
+    "2304x1728",
+    "2048x2048",
+    "1728x2304",
+    "1664x2496",
+    "1440x2560",
+  ]),
+  "4k": sizeTable([
+    "6197x2656",
+    "5404x3040",
+    "4992x3328",
+    "4693x3520",
+    "4096x4096",
+    "3520x4693",
+    "3328x4992",
+    "3040x5404",
+  ]),
+};
+
+/** `image_ratio` codes of both enums: ZZN 0–6 and 8, IPT 1–8 and 101–108. */
+export const IMAGE_RATIO_CODES: ReadonlySet<number> = new Set([
+  0,
+  1,
+  2,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  101,
+  102,
+  103,
+  104,
+  105,
+  106,
+  107,
+  108,
+]);
+
+/** Generated images per image record (text-to-image and blend alike, observed). */
+export const IMAGES_PER_RECORD = 4;
+
+/** A video model the fake serves. */
+export interface FakeVideoModel {
+  key: string;
+  name: string;
+  /** Allowed `resolution` values; the first is the default when omitted. */
+  resolutions: readonly string[];
+  durationsMs: readonly number[];
+  /** Accepted `benefit_type` names (ZZN and IPT spellings). */
+  benefits: readonly string[];
+  regions: readonly Region[];
+}
+
+const FIVE_TEN = [5000, 10000];
+const FOUR_TO_FIFTEEN = Array.from({ length: 12 }, (_, i) => (i + 4) * 1000);
+const V_THREE = "basic_video_operation_vgfm_v_three";
+
+function videoModel(
+  key: string,
+  name: string,
+  resolutions: readonly string[],
+  durationsMs: readonly number[],
+  benefits: readonly string[],
+  regions: readonly Region[],
+): FakeVideoModel {
+  return { key, name, resolutions, durationsMs, benefits, regions };
+}
+
+const VGFM = "dreamina_ic_generate_video_model_vgfm";
+
+/** Video models: ZZN keys, IPT keys, and IPT's Dreamina-only partner models. */
+export const VIDEO_MODELS: ReadonlyMap<string, FakeVideoModel> = new Map(
+  [
+    videoModel("dreamina_seedance_40_mini", "Seedance 2.0 Mini", ["720p"], FIVE_TEN, [
+      "seedance_20_mini_720p_output",
+    ], CN),
+    videoModel("dreamina_seedance_40_vision", "Seedance 2.0 Fast", ["720p"], FIVE_TEN, [
+      "seedance_20_fast_720p_output",
+    ], CN),
+    videoModel("dreamina_seedance_40_pro_vision", "Seedance 2.0 Pro", ["720p", "1080p", "4k"], [
+      5000,
+      10000,
+    ], [
+      "seedance_20_pro_720p_output",
+      "seedance_20_pro_1080p_output",
+      "seedance_20_pro_4k_output",
+    ], CN),
+    videoModel("dreamina_seedance_40_pro", "Seedance 2.0 (IPT)", ["720p"], FOUR_TO_FIFTEEN, [
+      "dreamina_video_seedance_20_pro",
+    ], CN),
+    videoModel("dreamina_seedance_40", "Seedance 2.0 Fast (IPT)", ["720p"], FOUR_TO_FIFTEEN, [
+      "dreamina_seedance_20_fast",
+      "dreamina_video_seedance_20_fast",
+    ], CN),
+    // IPT also sends 12 s for Seedance 1.5 Pro; a working client's value is accepted.
+    videoModel(`${VGFM}_3.5_pro`, "Seedance 1.5 Pro", ["720p"], [5000, 10000, 12000], [
+      "dreamina_video_seedance_15_pro",
+    ], ALL),
+    videoModel(`${VGFM}_3.0_pro`, "Video 3.0 Pro", ["1080p"], FIVE_TEN, [
+      "basic_video_operation_vgfm_v_three_pro",
+      V_THREE,
+    ], NOT_US),
+    videoModel(`${VGFM}_3.0`, "Video 3.0", ["720p"], FIVE_TEN, [V_THREE], ALL),
+    videoModel(`${VGFM}_3.0_fast`, "Video 3.0 Fast", ["720p", "1080p"], FIVE_TEN, [
+      V_THREE,
+      `${V_THREE}_1080`,
+    ], NOT_US),
+    videoModel(`${VGFM}_lite`, "Video S2.0", ["720p"], [5000], [V_THREE], NOT_US),
+    videoModel(`${VGFM}1.0`, "Video 2.0 Pro", ["720p"], [5000], [V_THREE], NOT_US),
+    videoModel("dreamina_veo3_generate_video", "Veo 3", ["720p"], [8000], [
+      "generate_video_veo3",
+    ], ASIA),
+    videoModel("dreamina_veo3.1_generate_video", "Veo 3.1", ["720p"], [8000], [
+      "generate_video_veo3.1",
+    ], ASIA),
+    videoModel("dreamina_sora2_generate_video", "Sora 2", ["720p"], [4000, 8000, 12000], [
+      "generate_video_sora2",
+    ], ASIA),
+  ].map((model) => [model.key, model]),
+);
+
+/** `video_aspect_ratio` values (fact sheet 5.2). */
+export const VIDEO_RATIOS: ReadonlySet<string> = new Set([
+  "16:9",
+  "9:16",
+  "1:1",
+  "4:3",
+  "3:4",
+  "21:9",
+]);
+
+/**
+ * The resolution a benefit name is tied to, if any (`…_1080p_output`,
+ * `…_v_three_1080`); the request's `resolution` must then agree.
+ */
+export function benefitResolution(benefit: string): string | undefined {
+  const match = /_(720p|1080p?|4k)(?:_|$)/.exec(benefit);
+  if (!match) return undefined;
+  return match[1] === "1080" ? "1080p" : match[1];
+}
+
+/** Credits per image generation task (one task yields 4 images). */
+export const IMAGE_COST: Readonly<Record<ImageTier, number>> = { "1k": 1, "2k": 2, "4k": 4 };
+
+/** Credits a video costs: 2 per second (5 s = 10, 10 s = 20). */
+export function videoCost(durationMs: number): number {
+  return 2 * Math.round(durationMs / 1000);
+}
+
+/** The dynamic model config (`get_common_config`) as an object tree with `model_req_key`s. */
+export function imageConfig(region: Region): unknown {
+  const models = [...IMAGE_MODELS.values()].filter((model) => model.regions.includes(region));
+  return {
+    model_list: models.map((model) => ({
+      model_req_key: model.key,
+      model_name: model.name,
+      resolution_list: [...model.tiers],
+      default_resolution: model.tiers.includes("2k") ? "2k" : model.tiers[0],
+    })),
+  };
+}
+
+/** The video model config (`video_generate/get_common_config`). */
+export function videoConfig(region: Region): unknown {
+  const models = [...VIDEO_MODELS.values()].filter((model) => model.regions.includes(region));
+  return {
+    model_list: models.map((model) => ({
+      model_req_key: model.key,
+      model_name: model.name,
+      resolution_list: [...model.resolutions],
+      duration_list: model.durationsMs.map((ms) => ms / 1000),
+      commerce_info_list: model.benefits.map((benefit) => ({ benefit_type: benefit })),
+    })),
+  };
+}

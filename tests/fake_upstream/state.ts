@@ -1,0 +1,315 @@
+/**
+ * Everything the fake remembers: sessions, history records, upload slots and
+ * STS keys, the runtime knobs and the counters tests read. Plain data plus a
+ * few lookups; the HTTP handlers own the behaviour.
+ * @module
+ */
+import type { ImageTier, Region } from "./models.ts";
+
+/** Failure modes `knobs.faults` can inject. */
+export type FaultKind = "5xx" | "hang" | "reset" | "truncated" | "html" | "slow";
+
+/** Runtime knobs; mutate them on `FakeUpstream.knobs` at any time. */
+export interface FakeKnobs {
+  /** Time from submit to completion of an image record. */
+  imageLatencyMs: number;
+  /** Same for video. */
+  videoLatencyMs: number;
+  /** A prompt containing one ends as status 30, fail_code "2038". @default ["forbidden-word"] */
+  bannedWords: string[];
+  /** A new record is absent from `get_history_by_ids` for this long. @default 0 */
+  historyLagMs: number;
+  /** Items appear while the status is still 45 (observed upstream). @default false */
+  itemsBeforeFinal: boolean;
+  /** Fraction of /mweb calls answered ret "1019" "shark not pass". @default 0 */
+  antiBotRate: number;
+  /** Injected transport faults; `pathPattern` is tested against the stats key and the path. */
+  faults: { rate: number; kinds: FaultKind[]; pathPattern?: RegExp; afterProcessing?: boolean };
+  /** Fraction of CDN downloads answered 404/500. @default 0 */
+  cdnFailRate: number;
+  /** Seed of the PRNG behind faults, anti-bot and CDN failures; changing it reseeds. @default 1 */
+  seed: number;
+}
+
+/** Counters tests read. */
+export interface FakeStats {
+  /** Requests by route: the path for web calls, `imagex:<Action>`, `upload`, `cdn`, `unknown`. */
+  calls: Record<string, number>;
+  /** submit_id → generate calls that carried it (faulted-before-processing calls excluded). */
+  submits: Record<string, number>;
+  /** history id → how many times a poll asked for it. */
+  historyIdsPolled: Record<string, number>;
+  /** Every request rejected for a protocol violation, with the reason. */
+  violations: string[];
+  /** Completed byte uploads. */
+  uploads: number;
+  faultsInjected: number;
+  /** Calls answered ret "1019" by the anti-bot knob. */
+  antiBotRejections: number;
+  /** Records created (idempotent repeats excluded). */
+  recordsCreated: number;
+}
+
+/** What a record is. */
+export type RecordKind = "image" | "video";
+
+/** A history record as tests see it (a snapshot; `status` is computed at call time). */
+export interface FakeRecord {
+  historyId: string;
+  submitId: string;
+  sessionId: string;
+  kind: RecordKind;
+  /** `root_model`. */
+  model: string;
+  /** `generate`, `blend` or `gen_video`. */
+  generateType: string;
+  prompt: string;
+  status: number;
+  /** `"2038"` once a banned-word record failed, else `""`. */
+  failCode: string;
+  /** Unix ms. */
+  submittedAt: number;
+  /** When the record reaches its final status (50, or 30 for a banned prompt). */
+  finishAt: number;
+  /** When the record starts appearing in `get_history_by_ids` (history lag). */
+  visibleAt: number;
+  /** First poll that returned it completed. */
+  firstDeliveredAt?: number;
+  credits: number;
+  itemCount: number;
+  /** Image: requested size; video: 0. */
+  width: number;
+  height: number;
+  resolutionType?: ImageTier;
+  durationMs?: number;
+  videoResolution?: string;
+  aspectRatio?: string;
+  /** Uploaded image URIs the request referenced. */
+  inputUris: string[];
+}
+
+/** A record plus internals. */
+export interface RecordState extends FakeRecord {
+  latencyMs: number;
+  banned: boolean;
+  itemIds: string[];
+  /** Completed item list, built once (URLs are stable per record). */
+  items?: unknown[];
+}
+
+/** Options of one session. */
+export interface FakeSessionOptions {
+  /** Gift credits. @default 100 */
+  credits?: number;
+  /** ret "1015" on /mweb and /commerce; passport user_id 0. */
+  expired?: boolean;
+  /** 2k/4k image requests → ret "1006" even with credits; 1k OK. */
+  freeTier?: boolean;
+  /** Site of the account; the sessionid is the bare id (no `us-` prefix). @default "cn" */
+  region?: Region;
+  /** credit_receive amount once per Asia/Shanghai day. @default 66 */
+  dailyGift?: number;
+}
+
+/** A committed upload. */
+export interface CommittedImage {
+  uri: string;
+  width: number;
+  height: number;
+  format: string;
+  /** Bytes contained `RISKY-IMAGE` (algo_proxy answers ret "2003"). */
+  risky: boolean;
+}
+
+/** One account. */
+export interface SessionState {
+  id: string;
+  region: Region;
+  credits: number;
+  expired: boolean;
+  freeTier: boolean;
+  dailyGift: number;
+  userId: number;
+  nickname: string;
+  /** Asia/Shanghai day number of the last credit_receive that paid out. */
+  lastReceiveDay?: number;
+  committed: Map<string, CommittedImage>;
+  /** submit_id → record, for idempotent resubmission. */
+  submits: Map<string, RecordState>;
+}
+
+/** What `FakeUpstream.session()` returns. */
+export interface FakeSessionView {
+  id: string;
+  region: Region;
+  credits: number;
+  expired: boolean;
+  freeTier: boolean;
+  dailyGift: number;
+  userId: number;
+  lastReceiveDay?: number;
+  /** URIs committed through the fake's ImageX. */
+  committedUris: string[];
+  /** History ids of this session's records. */
+  historyIds: string[];
+}
+
+/** STS keys issued by get_upload_token. */
+export interface StsKeys {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  sessionId: string;
+  region: Region;
+  expiresAt: number;
+}
+
+/** One ApplyImageUpload, followed through upload and commit. */
+export interface UploadSlot {
+  storeUri: string;
+  auth: string;
+  sessionKey: string;
+  sessionId: string;
+  accessKeyId: string;
+  fileSize: number;
+  expiresAt: number;
+  /** Set once the bytes arrived; dropped after commit. */
+  bytes?: Uint8Array;
+  committed: boolean;
+}
+
+/** Resolved server options. */
+export interface ResolvedOptions {
+  now: () => number;
+  verifySign: boolean;
+  minAppVersion?: string;
+  deviceTimeSkewS: number;
+}
+
+/** The whole mutable state. */
+export interface FakeState {
+  options: ResolvedOptions;
+  /** Filled in once the server listens. */
+  url: string;
+  host: string;
+  knobs: FakeKnobs;
+  stats: FakeStats;
+  sessions: Map<string, SessionState>;
+  records: Map<string, RecordState>;
+  /** item id → record and index. */
+  items: Map<string, { record: RecordState; index: number }>;
+  stsKeys: Map<string, StsKeys>;
+  uploadsByUri: Map<string, UploadSlot>;
+  uploadsByKey: Map<string, UploadSlot>;
+  /** Secret of the CDN URL signatures. */
+  cdnSecret: string;
+  /** Monotonic counter for ids. */
+  seq: number;
+  random: () => number;
+}
+
+/** Fresh counters. */
+export function createStats(): FakeStats {
+  return {
+    calls: {},
+    submits: {},
+    historyIdsPolled: {},
+    violations: [],
+    uploads: 0,
+    faultsInjected: 0,
+    antiBotRejections: 0,
+    recordsCreated: 0,
+  };
+}
+
+/** Adds one to `counter[key]`. */
+export function bump(counter: Record<string, number>, key: string): void {
+  counter[key] = (counter[key] ?? 0) + 1;
+}
+
+/** mulberry32: small, fast, and reproducible for a given seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A PRNG that follows `knobs.seed`, reseeding whenever the knob changes. */
+export function seededRandom(knobs: FakeKnobs): () => number {
+  let seed = knobs.seed;
+  let next = mulberry32(seed);
+  return () => {
+    if (knobs.seed !== seed) {
+      seed = knobs.seed;
+      next = mulberry32(seed);
+    }
+    return next();
+  };
+}
+
+/** Creates a session record from options. */
+export function createSession(
+  id: string,
+  options: FakeSessionOptions,
+  userId: number,
+): SessionState {
+  return {
+    id,
+    region: options.region ?? "cn",
+    credits: options.credits ?? 100,
+    expired: options.expired ?? false,
+    freeTier: options.freeTier ?? false,
+    dailyGift: options.dailyGift ?? 66,
+    userId,
+    nickname: `fake-user-${id.slice(0, 6)}`,
+    committed: new Map(),
+    submits: new Map(),
+  };
+}
+
+/** A read-only view of a session. */
+export function viewSession(session: SessionState): FakeSessionView {
+  return {
+    id: session.id,
+    region: session.region,
+    credits: session.credits,
+    expired: session.expired,
+    freeTier: session.freeTier,
+    dailyGift: session.dailyGift,
+    userId: session.userId,
+    lastReceiveDay: session.lastReceiveDay,
+    committedUris: [...session.committed.keys()],
+    historyIds: [...session.submits.values()].map((record) => record.historyId),
+  };
+}
+
+const SHANGHAI_OFFSET_MS = 8 * 3600_000;
+const DAY_MS = 86_400_000;
+
+/** Day number in Asia/Shanghai (UTC+8, no DST) of `ms`. */
+export function shanghaiDay(ms: number): number {
+  return Math.floor((ms + SHANGHAI_OFFSET_MS) / DAY_MS);
+}
+
+/** Unix seconds of the last second of Shanghai day `day` (credit expiry). */
+export function shanghaiDayEndS(day: number): number {
+  return Math.floor(((day + 1) * DAY_MS - SHANGHAI_OFFSET_MS) / 1000) - 1;
+}
+
+/** Random lower-case hex. */
+export function randomHex(bytes: number): string {
+  const buffer = crypto.getRandomValues(new Uint8Array(bytes));
+  let out = "";
+  for (const byte of buffer) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** Random base64 (with `+/=`, like the real SessionKey). */
+export function randomBase64(bytes: number): string {
+  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(bytes))));
+}

@@ -13,6 +13,7 @@ import { ApiError, toApiError } from "./api/errors.ts";
 import { imageRoutes } from "./api/images.ts";
 import { modelRoutes } from "./api/models.ts";
 import { tokenRoutes } from "./api/token.ts";
+import { recordUsage } from "./api/usage.ts";
 import indexPage from "../static/index.html" with { type: "text" };
 
 /** Creates the application. */
@@ -72,6 +73,7 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
   v1.use(cors({ origin: "*", exposeHeaders: ["X-Request-Id"], maxAge: 86400 }));
   v1.use(limit);
   v1.route("/", modelRoutes());
+  v1.use(recordUsage(deps));
   v1.use(requireAuth(deps));
   v1.route("/", imageRoutes(deps));
   v1.route("/", chatRoutes(deps));

@@ -13,6 +13,9 @@ import { createJimengClient } from "./jimeng/client.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
+import { type Db, openDatabase } from "./store/db.ts";
+import { migrate } from "./store/migrate.ts";
+import { insertRequest } from "./store/requests.ts";
 
 /** Test and benchmark hooks; production uses none. */
 export interface ServerOverrides {
@@ -26,12 +29,57 @@ export interface ServerOverrides {
 
 /** A running server. */
 export interface RunningServer {
+  db: Db;
+  /** Whether the database is only in memory because DATA_DIR was unusable. */
+  degraded: boolean;
   /** `http://host:port` as reachable from this machine. */
   url: string;
   port: number;
   deps: ApiDeps;
   /** Stops accepting, waits for in-flight requests up to `graceMs`, releases everything. */
   close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Opens `DATA_DIR/jimeng.db` and migrates it. A DATA_DIR that cannot be
+ * written does not stop the server: it runs on an in-memory database and says
+ * so loudly, so generations keep working. A database from a newer build does
+ * stop it.
+ */
+export function openStore(config: Config, log: Logger): { db: Db; degraded: boolean } {
+  const path = `${config.dataDir}/jimeng.db`;
+  let db: Db;
+  try {
+    Deno.mkdirSync(config.dataDir, { recursive: true });
+    db = openDatabase(path);
+  } catch (error) {
+    log.error(
+      `DATA_DIR "${config.dataDir}" is not usable (${
+        (error as Error).message
+      }); running on an in-memory database: statistics, accounts and jobs will not survive a restart`,
+    );
+    db = openDatabase(":memory:");
+    migrate(db);
+    return { db, degraded: true };
+  }
+  try {
+    migrate(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return { db, degraded: false };
+}
+
+function closeStore(db: Db, log: Logger): void {
+  try {
+    if (db.isOpen) {
+      db.exec("PRAGMA optimize");
+      db.close();
+    }
+  } catch (error) {
+    log.warn("Closing the database failed", { error });
+  }
 }
 
 /** Starts the server. */
@@ -48,6 +96,7 @@ export function startServer(
     backoffMs: overrides.backoffMs,
     deps: overrides.upstream,
   });
+  const { db, degraded } = openStore(config, log);
   const pool = createAccountPool({ now });
   const credits = createCreditRefresher({ client, log, now });
   const deps: ApiDeps = {
@@ -59,6 +108,7 @@ export function startServer(
     now,
     resolver: overrides.resolver,
     keepAliveMs: overrides.keepAliveMs,
+    recordRequest: (record) => insertRequest(db, record),
   };
   const app = createApp(deps);
   return new Promise((resolve, reject) => {
@@ -81,6 +131,8 @@ export function startServer(
       url,
       port,
       deps,
+      db,
+      degraded,
       async close(graceMs = 10_000) {
         const timer = setTimeout(() => client.close(), graceMs);
         try {
@@ -89,6 +141,7 @@ export function startServer(
           clearTimeout(timer);
           client.close();
           credits.close();
+          closeStore(db, log);
         }
       },
     });

@@ -13,6 +13,7 @@ import { loadReferences, parseImageFields, resolveModel } from "./image_request.
 import { DEFAULT_IMAGE_MODEL } from "../jimeng/models.ts";
 import { eventStream } from "./sse.ts";
 import { imageServiceDeps } from "./service.ts";
+import { noteImageUsage } from "./images.ts";
 
 /** What a conversation asks for. */
 export interface ChatInput {
@@ -147,8 +148,16 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const created = Math.floor(deps.now() / 1000);
     const modelName = requested ?? model.id;
     const promptTokens = estimateTokens(input.prompt);
-    const run = (abort: AbortSignal) =>
-      generateImages(service, c.get("auth").accounts, { ...params, references }, abort);
+    const usage = c.get("usage");
+    Object.assign(usage, { model: model.id, kind: "image", n: params.n });
+    const run = async (abort: AbortSignal) => {
+      const generation = await generateImages(service, c.get("auth").accounts, {
+        ...params,
+        references,
+      }, abort);
+      noteImageUsage(usage, model.id, generation);
+      return generation;
+    };
 
     if (!stream) {
       const generation = await run(signal);
@@ -182,6 +191,11 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
       system_fingerprint: null,
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     });
+    let settle!: (error?: unknown) => void;
+    usage.stream = new Promise((resolve, reject) => {
+      settle = (error) => (error === undefined ? resolve(undefined) : reject(error));
+    });
+    usage.stream.catch(() => {});
     return eventStream(async (out) => {
       out.send(chunk({ role: "assistant", content: "" }, null));
       try {
@@ -205,7 +219,9 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
           });
         }
         out.done();
+        settle();
       } catch (error) {
+        settle(error);
         if (out.signal.aborted) return;
         const apiError = toApiError(error);
         if (apiError.status >= 500 && !(error instanceof ApiError)) {

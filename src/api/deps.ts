@@ -8,6 +8,8 @@ import type { Config } from "../config.ts";
 import type { JimengClient } from "../jimeng/client.ts";
 import type { Logger } from "../log.ts";
 import type { Resolver } from "../net/safe_fetch.ts";
+import type { RequestRecord } from "../store/requests.ts";
+import type { Usage } from "./usage.ts";
 
 /** Dependencies of the API routes. */
 export interface ApiDeps {
@@ -21,6 +23,8 @@ export interface ApiDeps {
   resolver?: Resolver;
   /** Interval of SSE keep-alive comments. @default 10000 */
   keepAliveMs?: number;
+  /** Writes a usage row; failures are logged, never returned to the client. */
+  recordRequest?: (record: RequestRecord) => void;
 }
 
 /** Who is calling and which accounts serve them. */
@@ -36,5 +40,6 @@ export type ApiEnv = {
   Variables: {
     auth: AuthInfo;
     requestId: string;
+    usage: Usage;
   };
 };

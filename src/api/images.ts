@@ -15,6 +15,7 @@ import {
   type ResponseFormat,
 } from "./image_request.ts";
 import { imageServiceDeps } from "./service.ts";
+import type { Usage } from "./usage.ts";
 
 /** The OpenAI images response. */
 export interface ImagesResponse {
@@ -45,6 +46,14 @@ export async function toImagesResponse(
   return { created, data };
 }
 
+/** Tells the usage recorder what a generation did. */
+export function noteImageUsage(usage: Usage, model: string, generation: ImageGeneration): void {
+  usage.model = model;
+  usage.kind = "image";
+  usage.n = generation.images.length;
+  usage.tasks = generation.tasks.map(({ historyId, account }) => ({ historyId, account }));
+}
+
 const REFERENCE_FIELDS = ["filePath", "file_path", "filePaths", "image", "images"] as const;
 
 /** The image routes. */
@@ -57,6 +66,7 @@ export function imageRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const fields = await readBody(c);
     const prompt = requiredPrompt(fields);
     const params = parseImageFields(fields, prompt);
+    Object.assign(c.get("usage"), { model: params.model.id, kind: "image", n: params.n });
     const references = await loadReferences(
       deps,
       referenceSources(fields, REFERENCE_FIELDS),
@@ -66,6 +76,7 @@ export function imageRoutes(deps: ApiDeps): Hono<ApiEnv> {
       ...params,
       references,
     }, signal);
+    noteImageUsage(c.get("usage"), params.model.id, generation);
     return c.json(await toImagesResponse(generation, params.responseFormat, deps.now(), signal));
   });
 
@@ -87,6 +98,7 @@ export function imageRoutes(deps: ApiDeps): Hono<ApiEnv> {
       ...params,
       references,
     }, signal);
+    noteImageUsage(c.get("usage"), params.model.id, generation);
     return c.json(await toImagesResponse(generation, params.responseFormat, deps.now(), signal));
   });
 

@@ -13,6 +13,7 @@ import { ApiError, toApiError } from "./api/errors.ts";
 import { imageRoutes } from "./api/images.ts";
 import { modelRoutes } from "./api/models.ts";
 import { tokenRoutes } from "./api/token.ts";
+import { videoRoutes } from "./api/videos.ts";
 import { recordUsage } from "./api/usage.ts";
 import indexPage from "../static/index.html" with { type: "text" };
 
@@ -77,6 +78,7 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
   v1.use(requireAuth(deps));
   v1.route("/", imageRoutes(deps));
   v1.route("/", chatRoutes(deps));
+  v1.route("/", videoRoutes(deps));
   app.route("/v1", v1);
 
   const token = new Hono<ApiEnv>();

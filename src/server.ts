@@ -16,6 +16,9 @@ import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { insertRequest } from "./store/requests.ts";
+import { createJobRunner, type SecretVault } from "./jobs/runner.ts";
+import { toApiError } from "./api/errors.ts";
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 
 /** Test and benchmark hooks; production uses none. */
 export interface ServerOverrides {
@@ -99,11 +102,27 @@ export function startServer(
   const { db, degraded } = openStore(config, log);
   const pool = createAccountPool({ now });
   const credits = createCreditRefresher({ client, log, now });
+  const jobs = createJobRunner({
+    db,
+    client,
+    pool,
+    log,
+    now,
+    vault: processVault(),
+    imageTimeoutMs: config.imageTimeoutS * 1000,
+    videoTimeoutMs: config.videoTimeoutS * 1000,
+    describeError: (error) => {
+      const apiError = toApiError(error);
+      return { code: apiError.code ?? "internal_error", message: apiError.message };
+    },
+    afterAttempt: (account) => credits.refreshSoon(account),
+  });
   const deps: ApiDeps = {
     config,
     client,
     pool,
     credits,
+    jobs,
     log,
     now,
     resolver: overrides.resolver,
@@ -111,6 +130,7 @@ export function startServer(
     recordRequest: (record) => insertRequest(db, record),
   };
   const app = createApp(deps);
+  jobs.resume();
   return new Promise((resolve, reject) => {
     let server: Deno.HttpServer<Deno.NetAddr>;
     try {
@@ -135,6 +155,8 @@ export function startServer(
       degraded,
       async close(graceMs = 10_000) {
         const timer = setTimeout(() => client.close(), graceMs);
+        // Jobs stay queued in the store; their waiters get a "restarting" answer now.
+        jobs.close();
         try {
           await server.shutdown();
         } finally {
@@ -146,4 +168,25 @@ export function startServer(
       },
     });
   });
+}
+
+/** Seals with a key that lives as long as the process (AES-256-GCM). */
+function processVault(): SecretVault {
+  const key = randomBytes(32);
+  return {
+    seal(plain) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv("aes-256-gcm", key, iv);
+      const data = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
+      return Buffer.concat([iv, cipher.getAuthTag(), data]).toString("base64");
+    },
+    open(sealed) {
+      const bytes = Buffer.from(sealed, "base64");
+      const decipher = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, 12));
+      decipher.setAuthTag(bytes.subarray(12, 28));
+      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString(
+        "utf8",
+      );
+    },
+  };
 }

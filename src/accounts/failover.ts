@@ -20,6 +20,15 @@ export interface FailoverDeps {
   afterAttempt?: (account: Account) => void;
 }
 
+/** Options of {@linkcode runWithFailover}. */
+export interface FailoverOptions {
+  /**
+   * Key of the account to try first, whatever its score: a resumed job whose
+   * submission may already have reached that account must repeat it there.
+   */
+  prefer?: string;
+}
+
 /**
  * Runs `work` on an account from `accounts` that serves one of `regions`.
  *
@@ -36,11 +45,17 @@ export async function runWithFailover<T>(
   regions: readonly Region[],
   work: (account: Account) => Promise<T>,
   signal?: AbortSignal,
+  options: FailoverOptions = {},
 ): Promise<{ value: T; account: Account }> {
   const exclude = new Set<string>();
+  let prefer = options.prefer;
   for (;;) {
     signal?.throwIfAborted();
-    const account = deps.pool.pick(accounts, { regions, exclude });
+    const preferred = prefer === undefined
+      ? undefined
+      : accounts.find((a) => a.key === prefer && !a.disabled && !a.expired);
+    prefer = undefined;
+    const account = preferred ?? deps.pool.pick(accounts, { regions, exclude });
     if (!account) throw deps.pool.exhausted(accounts, { regions, exclude });
     account.inFlight++;
     try {

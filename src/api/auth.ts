@@ -3,6 +3,7 @@
  * or more Jimeng sessionids separated by commas.
  * @module
  */
+import { createHash } from "node:crypto";
 import { createMiddleware } from "hono/factory";
 import { maskSecret } from "../redact.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
@@ -14,6 +15,12 @@ export function parseBearer(header: string | undefined): string[] {
   const match = /^\s*bearer\s+(.*)$/i.exec(header);
   const value = match ? match[1] : header;
   return value.split(",").map((t) => t.trim()).filter((t) => t.length > 0);
+}
+
+/** The owner of jobs created with a set of sessionids: a hash, order-insensitive. */
+export function sessionOwner(tokens: readonly string[]): string {
+  const digest = createHash("sha256").update([...tokens].sort().join(",")).digest("hex");
+  return `sid:${digest.slice(0, 32)}`;
 }
 
 /** Largest number of sessionids one header may carry. */
@@ -42,7 +49,12 @@ export function requireAuth(deps: ApiDeps) {
       );
     }
     const accounts = deps.pool.bearerAccounts(tokens);
-    c.set("auth", { accounts, label: tokens.map(maskSecret).join(",") });
+    c.set("auth", {
+      accounts,
+      label: tokens.map(maskSecret).join(","),
+      owner: sessionOwner(tokens),
+      tokens,
+    });
     await next();
   });
 }

@@ -6,6 +6,7 @@ import type { CreditRefresher } from "../accounts/credits.ts";
 import type { Account, AccountPool } from "../accounts/pool.ts";
 import type { Config } from "../config.ts";
 import type { JimengClient } from "../jimeng/client.ts";
+import type { JobRunner } from "../jobs/runner.ts";
 import type { Logger } from "../log.ts";
 import type { Resolver } from "../net/safe_fetch.ts";
 import type { RequestRecord } from "../store/requests.ts";
@@ -17,6 +18,7 @@ export interface ApiDeps {
   client: JimengClient;
   pool: AccountPool;
   credits: CreditRefresher;
+  jobs: JobRunner;
   log: Logger;
   now: () => number;
   /** DNS resolver for reference-image URLs (tests inject one). */
@@ -33,6 +35,10 @@ export interface AuthInfo {
   accounts: Account[];
   /** Masked credential, for logs. */
   label: string;
+  /** Who owns the jobs this caller creates. */
+  owner: string;
+  /** The caller's own sessionids (sealed into jobs so a restart can resume them), or `null`. */
+  tokens: string[] | null;
 }
 
 /** Hono environment of the API. */

@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { JimengError } from "../jimeng/errors.ts";
 import { InvalidReferenceError } from "../generation/references.ts";
+import { JobInterruptedError } from "../jobs/runner.ts";
 
 /** The body of an error answer. */
 export interface ErrorBody {
@@ -108,6 +109,9 @@ export function toApiError(error: unknown): ApiError {
       error.param,
     );
   }
+  if (error instanceof JobInterruptedError) {
+    return new ApiError(503, error.message, "server_error", "server_shutting_down");
+  }
   if (error instanceof HTTPException) {
     if (error.status === 413) {
       return new ApiError(
@@ -120,4 +124,27 @@ export function toApiError(error: unknown): ApiError {
     return new ApiError(error.status as ContentfulStatusCode, error.message || "Bad request");
   }
   return new ApiError(500, "Internal server error", "server_error", "internal_error");
+}
+
+/** Status and type of each code {@linkcode toApiError} produces, to rebuild a stored failure. */
+const STORED: Record<string, [ContentfulStatusCode, string]> = {
+  session_expired: [401, "authentication_error"],
+  insufficient_quota: [429, "insufficient_quota"],
+  content_policy_violation: [400, "invalid_request_error"],
+  upstream_rate_limited: [429, "rate_limit_error"],
+  upstream_client_outdated: [502, "upstream_error"],
+  model_not_available: [400, "invalid_request_error"],
+  upstream_invalid_parameter: [400, "invalid_request_error"],
+  generation_failed: [502, "upstream_error"],
+  upstream_timeout: [504, "upstream_error"],
+  upstream_unavailable: [502, "upstream_error"],
+  upstream_bad_response: [502, "upstream_error"],
+  invalid_image: [400, "invalid_request_error"],
+  image_too_large: [413, "invalid_request_error"],
+};
+
+/** Rebuilds the error of a failed job from its stored code and message. */
+export function fromStoredError(code: string | null, message: string | null): ApiError {
+  const [status, type] = STORED[code ?? ""] ?? [500, "server_error"];
+  return new ApiError(status, message ?? "The job failed", type, code ?? "internal_error");
 }

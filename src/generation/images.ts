@@ -4,7 +4,6 @@
  * to four images, so `n > 4` runs several tasks in parallel.
  * @module
  */
-import { createHash } from "node:crypto";
 import { type FailoverDeps, runWithFailover } from "../accounts/failover.ts";
 import type { Account } from "../accounts/pool.ts";
 import type { ImageResult } from "../jimeng/history.ts";
@@ -13,13 +12,11 @@ import type { ImageModel, ImageRatio, ImageResolution } from "../jimeng/models.t
 /** A reference image as bytes. */
 export interface ReferenceImage {
   bytes: Uint8Array;
-  /** Hex SHA-256 of the bytes (upload cache key). */
-  sha256: string;
 }
 
 /** Wraps bytes as a {@linkcode ReferenceImage}. */
 export function referenceImage(bytes: Uint8Array): ReferenceImage {
-  return { bytes, sha256: createHash("sha256").update(bytes).digest("hex") };
+  return { bytes };
 }
 
 /** A validated image request. */
@@ -60,27 +57,6 @@ export interface ImageServiceDeps extends FailoverDeps {
 /** Images per upstream task. */
 export const IMAGES_PER_TASK = 4;
 
-const UPLOAD_TTL_MS = 30 * 60_000;
-const uploadCache = new Map<string, { uri: string; expires: number }>();
-
-async function uploadOnce(
-  deps: ImageServiceDeps,
-  account: Account,
-  image: ReferenceImage,
-  signal?: AbortSignal,
-): Promise<string> {
-  const key = `${account.key}:${image.sha256}`;
-  const cached = uploadCache.get(key);
-  const now = deps.now();
-  if (cached && cached.expires > now) return cached.uri;
-  const uploaded = await deps.client.uploadImage(account.session, image.bytes, signal);
-  if (uploadCache.size > 5000) {
-    for (const [k, v] of uploadCache) if (v.expires <= now) uploadCache.delete(k);
-  }
-  uploadCache.set(key, { uri: uploaded.uri, expires: now + UPLOAD_TTL_MS });
-  return uploaded.uri;
-}
-
 /**
  * Generates `job.n` images. Tasks that fail while others succeed are
  * reported in `partialErrors`; if every task fails, the first error is thrown.
@@ -98,7 +74,9 @@ export async function generateImages(
       runWithFailover(deps, accounts, job.model.regions, async (account) => {
         const referenceUris: string[] = [];
         for (const image of job.references) {
-          referenceUris.push(await uploadOnce(deps, account, image, signal));
+          referenceUris.push(
+            (await deps.client.uploadImage(account.session, image.bytes, signal)).uri,
+          );
         }
         return await deps.client.generateImageTask(account.session, {
           model: job.model,

@@ -109,3 +109,27 @@ export function fitImageResolution(
   for (const tier of order.slice(order.indexOf(wish))) if (allowed.includes(tier)) return tier;
   return allowed[0];
 }
+
+const SHORT_SIDE: Record<VideoResolution, number> = { "720p": 720, "1080p": 1080, "4k": 2160 };
+
+/** The `WxH` of a video of this ratio and resolution (short side 720/1080/2160, even sides). */
+export function videoSizeFor(ratio: VideoRatio, resolution: VideoResolution): string {
+  const [w, h] = ratio.split(":").map(Number);
+  const short = SHORT_SIDE[resolution];
+  const long = Math.round((short * Math.max(w, h)) / Math.min(w, h) / 2) * 2;
+  return w >= h ? `${long}x${short}` : `${short}x${long}`;
+}
+
+/**
+ * The resolution a video model gets for a wish from `size`: the wish if
+ * allowed, else the largest allowed one below it, else the model default.
+ */
+export function fitVideoResolution(
+  allowed: readonly VideoResolution[],
+  wish: VideoResolution | undefined,
+): VideoResolution {
+  if (wish === undefined) return allowed[0];
+  const order: VideoResolution[] = ["4k", "1080p", "720p"];
+  for (const tier of order.slice(order.indexOf(wish))) if (allowed.includes(tier)) return tier;
+  return allowed[0];
+}

@@ -4,6 +4,7 @@
  * It knows nothing about HTTP routes or OpenAI.
  * @module
  */
+import { createHash } from "node:crypto";
 import {
   type CreditClaim,
   type Credits,
@@ -24,6 +25,7 @@ import { type ImageTaskParams, submitImageTask, type SubmittedTask } from "./ima
 import type { ImageResolution } from "./models.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
 import { type UploadedImage, uploadImage } from "./upload.ts";
+import { fetchHqVideoUrl, submitVideoTask, type VideoTaskParams } from "./videos.ts";
 
 /** Options of {@linkcode createJimengClient}. */
 export interface JimengClientOptions extends UpstreamSettings {
@@ -39,6 +41,8 @@ export interface GenerationOptions {
   deadline: number;
   signal?: AbortSignal;
   onProgress?: (progress: PollProgress) => void;
+  /** Called before each submission with its `submit_id` (e.g. to persist it first). */
+  onSubmitting?: (submitId: string) => void;
   /** Called once the upstream accepted the task (e.g. to persist the record id). */
   onSubmitted?: (task: SubmittedTask & { resolution: ImageResolution }) => void;
 }
@@ -61,6 +65,10 @@ export interface JimengClient {
   getCredits(session: Session, signal?: AbortSignal): Promise<Credits>;
   receiveDailyCredits(session: Session, signal?: AbortSignal): Promise<CreditClaim>;
   isSessionAlive(session: Session, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Uploads an image for an account. The same bytes uploaded to the same
+   * account in the last 30 minutes are not sent again.
+   */
   uploadImage(session: Session, bytes: Uint8Array, signal?: AbortSignal): Promise<UploadedImage>;
   /**
    * Runs one image task: submit, then wait for the result. On "insufficient
@@ -73,6 +81,22 @@ export interface JimengClient {
     params: ImageTaskParams,
     options: GenerationOptions,
   ): Promise<ImageTaskResult>;
+  /**
+   * Submits one video task under `submitId` (idempotent upstream) and
+   * returns its record id; wait for it with {@linkcode JimengClient.waitForRecord}.
+   */
+  submitVideoTask(
+    session: Session,
+    params: VideoTaskParams,
+    submitId: string,
+    signal?: AbortSignal,
+  ): Promise<string>;
+  /** The download-quality URL of a finished video item, if the upstream has one. */
+  fetchHqVideoUrl(
+    session: Session,
+    itemId: string,
+    signal?: AbortSignal,
+  ): Promise<string | undefined>;
   /** Waits for a record submitted earlier (e.g. a job resumed after a restart). */
   waitForRecord(
     session: Session,
@@ -100,6 +124,9 @@ export function stepDownResolutions(
   return STEP_DOWN.slice(start).filter((r) => allowed.includes(r));
 }
 
+const UPLOAD_TTL_MS = 30 * 60_000;
+const UPLOAD_CACHE_SIZE = 5000;
+
 /** Creates the client. */
 export function createJimengClient(options: JimengClientOptions): JimengClient {
   const deps: UpstreamDeps = { ...defaultDeps(), ...options.deps };
@@ -113,6 +140,27 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     now: deps.now,
     setTimer,
   }, options.poller);
+
+  const uploads = new Map<string, { image: UploadedImage; expires: number }>();
+
+  async function uploadOnce(
+    session: Session,
+    bytes: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<UploadedImage> {
+    const key = createHash("sha256").update(session.token).update("\u0000").update(bytes)
+      .digest("hex");
+    const now = deps.now();
+    const cached = uploads.get(key);
+    if (cached && cached.expires > now) return cached.image;
+    const image = await uploadImage(ctx, session, bytes, signal);
+    if (uploads.size >= UPLOAD_CACHE_SIZE) {
+      for (const [k, v] of uploads) if (v.expires <= now) uploads.delete(k);
+      if (uploads.size >= UPLOAD_CACHE_SIZE) uploads.delete(uploads.keys().next().value!);
+    }
+    uploads.set(key, { image, expires: now + UPLOAD_TTL_MS });
+    return image;
+  }
 
   function waitForRecord(
     session: Session,
@@ -134,7 +182,7 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     getCredits: (session, signal) => getCredits(ctx, session, signal),
     receiveDailyCredits: (session, signal) => receiveDailyCredits(ctx, session, signal),
     isSessionAlive: (session, signal) => isSessionAlive(ctx, session, signal),
-    uploadImage: (session, bytes, signal) => uploadImage(ctx, session, bytes, signal),
+    uploadImage: uploadOnce,
     async generateImageTask(session, params, options) {
       const resolutions = stepDownResolutions(params.model.resolutions, params.resolution);
       if (resolutions.length === 0) resolutions.push(params.model.resolutions[0]);
@@ -142,8 +190,16 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
       let resolution = resolutions[0];
       for (let i = 0; i < resolutions.length; i++) {
         resolution = resolutions[i];
+        // A step-down is a new generation: it gets its own submit_id.
+        const submitId = i === 0 && params.submitId ? params.submitId : crypto.randomUUID();
+        options.onSubmitting?.(submitId);
         try {
-          task = await submitImageTask(ctx, session, { ...params, resolution }, options.signal);
+          task = await submitImageTask(
+            ctx,
+            session,
+            { ...params, resolution, submitId },
+            options.signal,
+          );
           break;
         } catch (error) {
           const last = i === resolutions.length - 1;
@@ -176,6 +232,9 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
         durationMs: deps.now() - submittedAt,
       };
     },
+    submitVideoTask: (session, params, submitId, signal) =>
+      submitVideoTask(ctx, session, params, submitId, signal),
+    fetchHqVideoUrl: (session, itemId, signal) => fetchHqVideoUrl(ctx, session, itemId, signal),
     waitForRecord,
     close: () => poller.close(),
   };

@@ -26,6 +26,8 @@ export interface ImageTaskParams {
   sampleStrength: number;
   /** ImageX URIs of uploaded reference images; non-empty → blend mode. */
   referenceUris: readonly string[];
+  /** `submit_id` of the first submission (a durable job persists it beforehand). */
+  submitId?: string;
 }
 
 /** A submitted task. */
@@ -204,7 +206,7 @@ export async function submitImageTask(
 ): Promise<SubmittedTask> {
   const { protocol } = ctx.settings;
   const info = regionInfo(session.region);
-  const submitId = crypto.randomUUID();
+  const submitId = params.submitId ?? crypto.randomUUID();
   const aid = info.international ? protocol.aidIntl : protocol.aidCn;
   const body = buildImageGenerateBody(
     params,

@@ -217,7 +217,7 @@ const FIVE_OR_TEN: DurationRule = { kind: "set", seconds: [5, 10], default: 10 }
 const FIVE_ONLY: DurationRule = { kind: "set", seconds: [5], default: 5 };
 const THREE_BENEFIT = "basic_video_operation_vgfm_v_three";
 
-/** Video models. The first is the default. */
+/** Video models, in the seed's order. */
 export const VIDEO_MODELS: readonly VideoModel[] = [
   {
     kind: "video",
@@ -353,8 +353,10 @@ export const VIDEO_MODELS: readonly VideoModel[] = [
 
 /** The model used when a request names none. */
 export const DEFAULT_IMAGE_MODEL: ImageModel = IMAGE_MODELS[0];
-/** The video model used when a request names none. */
-export const DEFAULT_VIDEO_MODEL: VideoModel = VIDEO_MODELS[0];
+/** The video model used when a request names none: the seed's usual one, offered everywhere. */
+export const DEFAULT_VIDEO_MODEL: VideoModel = VIDEO_MODELS.find((m) =>
+  m.id === "jimeng-video-3.0"
+)!;
 
 const BY_NAME = new Map<string, Model>();
 for (const model of [...IMAGE_MODELS, ...VIDEO_MODELS]) {

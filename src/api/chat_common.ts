@@ -1,0 +1,197 @@
+/**
+ * What both chat paths (images and videos) share: reading the conversation,
+ * the shapes of completions and chunks, and ending streams.
+ * @module
+ */
+import type { ApiDeps } from "./deps.ts";
+import { ApiError, badRequest, toApiError } from "./errors.ts";
+import type { Fields } from "./fields.ts";
+import type { EventWriter } from "./sse.ts";
+import type { Usage } from "./usage.ts";
+
+/** What a conversation asks for. */
+export interface ChatInput {
+  /** Text of the last message. */
+  prompt: string;
+  /** Image parts of the user messages, in order. */
+  images: { param: string; value: unknown }[];
+}
+
+function imagePartUrl(part: Record<string, unknown>): unknown {
+  if (part.type === "image_url" || part.type === "input_image") {
+    const ref = part.image_url;
+    if (typeof ref === "string") return ref;
+    if (ref && typeof ref === "object") return (ref as { url?: unknown }).url;
+    return undefined;
+  }
+  if (part.type === "image") return part.url ?? part.image_url;
+  return undefined;
+}
+
+/** Reads `messages` into a prompt and image references. */
+export function readMessages(fields: Fields): ChatInput {
+  const messages = fields.values.messages;
+  if (!Array.isArray(messages) || messages.length === 0) {
+    throw badRequest("messages", "'messages' must be a non-empty array", "invalid_type");
+  }
+  if (messages.length > 500) throw badRequest("messages", "'messages' has more than 500 entries");
+  const images: ChatInput["images"] = [];
+  let lastText = "";
+  messages.forEach((message, index) => {
+    const param = `messages[${index}]`;
+    if (message === null || typeof message !== "object" || Array.isArray(message)) {
+      throw badRequest(param, `'${param}' must be an object`, "invalid_type");
+    }
+    const { role, content } = message as { role?: unknown; content?: unknown };
+    if (typeof role !== "string") {
+      throw badRequest(`${param}.role`, `'${param}.role' must be a string`, "invalid_type");
+    }
+    const texts: string[] = [];
+    if (typeof content === "string") texts.push(content);
+    else if (Array.isArray(content)) {
+      content.forEach((part, p) => {
+        if (part === null || typeof part !== "object") {
+          throw badRequest(
+            `${param}.content[${p}]`,
+            `'${param}.content[${p}]' must be an object`,
+            "invalid_type",
+          );
+        }
+        const entry = part as Record<string, unknown>;
+        if (
+          (entry.type === "text" || entry.type === "input_text") && typeof entry.text === "string"
+        ) {
+          texts.push(entry.text);
+          return;
+        }
+        const url = imagePartUrl(entry);
+        if (url !== undefined && role === "user") {
+          images.push({ param: `${param}.content[${p}]`, value: url });
+        }
+      });
+    } else if (content !== null && content !== undefined) {
+      throw badRequest(
+        `${param}.content`,
+        `'${param}.content' must be a string or an array`,
+        "invalid_type",
+      );
+    }
+    if (index === messages.length - 1) lastText = texts.join("\n").trim();
+  });
+  if (lastText === "") {
+    throw badRequest(
+      "messages",
+      "The last message has no text to use as the prompt",
+      "empty_prompt",
+    );
+  }
+  if (lastText.length > 8000) {
+    throw badRequest("messages", "The prompt is longer than 8000 characters");
+  }
+  return { prompt: lastText, images };
+}
+
+/** A rough token count for `usage` (OpenAI clients and billing proxies expect one). */
+export function estimateTokens(text: string): number {
+  let count = 0;
+  for (const ch of text) count += ch.charCodeAt(0) > 0x2e7f ? 1 : 0.25;
+  return Math.max(1, Math.ceil(count));
+}
+
+/** Markdown for a list of image URLs. */
+export function imagesMarkdown(urls: readonly string[]): string {
+  return urls.map((url, i) => `![image_${i + 1}](${url})`).join("\n\n");
+}
+
+/** The ids and shapes one completion's answer shares. */
+export interface CompletionShape {
+  id: string;
+  created: number;
+  model: string;
+  promptTokens: number;
+  /** A streamed chunk with one choice. */
+  chunk(delta: Record<string, unknown>, finish: string | null): Record<string, unknown>;
+  /** The final usage-only chunk (`stream_options.include_usage`). */
+  usageChunk(content: string): Record<string, unknown>;
+  /** The non-streamed completion. */
+  completion(content: string): Record<string, unknown>;
+}
+
+/** Creates the shapes of one completion. */
+export function completionShape(model: string, prompt: string, nowMs: number): CompletionShape {
+  const id = `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`;
+  const created = Math.floor(nowMs / 1000);
+  const promptTokens = estimateTokens(prompt);
+  const usage = (content: string) => {
+    const completionTokens = estimateTokens(content);
+    return {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    };
+  };
+  return {
+    id,
+    created,
+    model,
+    promptTokens,
+    chunk: (delta, finish) => ({
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model,
+      system_fingerprint: null,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    }),
+    usageChunk: (content) => ({
+      id,
+      object: "chat.completion.chunk",
+      created,
+      model,
+      system_fingerprint: null,
+      choices: [],
+      usage: usage(content),
+    }),
+    completion: (content) => ({
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      system_fingerprint: null,
+      choices: [{
+        index: 0,
+        message: { role: "assistant", content, refusal: null },
+        logprobs: null,
+        finish_reason: "stop",
+      }],
+      usage: usage(content),
+    }),
+  };
+}
+
+/** Sends an error that happened after the stream started, as OpenAI does: one error event. */
+export function streamError(deps: ApiDeps, out: EventWriter, error: unknown): void {
+  if (out.signal.aborted) return;
+  const apiError = toApiError(error);
+  if (apiError.status >= 500 && !(error instanceof ApiError)) {
+    deps.log.error("Chat stream failed", { error });
+  }
+  out.send(apiError.toBody());
+  out.close();
+}
+
+/** Whether the request asked for a final usage chunk. */
+export function wantsUsage(fields: Fields): boolean {
+  const options = fields.values.stream_options as { include_usage?: unknown } | undefined;
+  return options?.include_usage === true;
+}
+
+/** Makes the usage row wait for a streamed answer; returns the function that ends it. */
+export function settleWith(usage: Usage): (error?: unknown) => void {
+  let settle!: (error?: unknown) => void;
+  usage.stream = new Promise((resolve, reject) => {
+    settle = (error) => (error === undefined ? resolve(undefined) : reject(error));
+  });
+  usage.stream.catch(() => {});
+  return settle;
+}

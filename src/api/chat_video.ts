@@ -1,0 +1,116 @@
+/**
+ * Chat completions with a video model: the last message's text is the
+ * prompt, the first and second `image_url` parts are the first and last
+ * frame. The video is a durable job; a streamed answer reports its progress
+ * in words while it waits and ends with the link.
+ * @module
+ */
+import type { Context } from "hono";
+import type { VideoModel } from "../jimeng/models.ts";
+import type { Job } from "../store/jobs.ts";
+import { type ChatInput, type CompletionShape, settleWith, streamError } from "./chat_common.ts";
+import type { ApiDeps, ApiEnv } from "./deps.ts";
+import { ApiError, fromStoredError } from "./errors.ts";
+import type { Fields } from "./fields.ts";
+import { loadReferences } from "./image_request.ts";
+import { eventStream } from "./sse.ts";
+import { MAX_VIDEO_FRAMES, parseVideoParams } from "./video_request.ts";
+import { toVideoObject } from "./videos.ts";
+
+/** A chat request for a video. */
+export interface VideoChatRequest {
+  fields: Fields;
+  model: VideoModel;
+  input: ChatInput;
+  shape: CompletionShape;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+/** The answer's text for a finished video. */
+export function videoMarkdown(url: string): string {
+  return `![video](${url})\n\n[Download the video](${url})`;
+}
+
+function describeJob(job: Job): string {
+  const video = toVideoObject(job);
+  return `${job.model}, ${video.seconds} s, ${video.size}`;
+}
+
+/** Answers a chat completion with a video. */
+export async function videoCompletion(
+  c: Context<ApiEnv>,
+  deps: ApiDeps,
+  request: VideoChatRequest,
+): Promise<Response> {
+  const { fields, model, input, shape } = request;
+  const signal = c.req.raw.signal;
+  const params = parseVideoParams(fields, model, input.prompt);
+  const references = await loadReferences(deps, input.images.slice(0, MAX_VIDEO_FRAMES), signal);
+  const auth = c.get("auth");
+  const usage = c.get("usage");
+  Object.assign(usage, { model: model.id, kind: "video", n: 1 });
+  const created = deps.jobs.create({
+    model,
+    prompt: input.prompt,
+    params,
+    owner: auth.owner,
+    tokens: auth.tokens,
+    requestId: c.get("requestId"),
+    inputs: references.map((r) => r.bytes),
+  });
+
+  const finished = async (abort: AbortSignal): Promise<string> => {
+    const job = await deps.jobs.wait(created.id, abort);
+    if (!job) {
+      throw new ApiError(
+        404,
+        `Video job ${created.id} was deleted`,
+        "invalid_request_error",
+        "video_not_found",
+      );
+    }
+    if (job.status === "failed") throw fromStoredError(job.errorCode, job.errorMessage);
+    return videoMarkdown(job.result!.urls[0]);
+  };
+
+  if (!request.stream) return c.json(shape.completion(await finished(signal)));
+
+  const ended = settleWith(usage);
+  return eventStream(async (out) => {
+    let content = "";
+    const say = (text: string) => {
+      content += text;
+      out.send(shape.chunk({ content: text }, null));
+    };
+    out.send(shape.chunk({ role: "assistant", content: "" }, null));
+    say(`Queued: video job ${created.id} (${describeJob(created)}).\n`);
+    let generating = false;
+    let shown = 0;
+    const unsubscribe = deps.jobs.subscribe(created.id, (job) => {
+      if (job.status !== "in_progress") return;
+      if (!generating) {
+        generating = true;
+        say("Generating…\n");
+        return;
+      }
+      const step = Math.floor(job.progress / 10) * 10;
+      if (step > shown) {
+        shown = step;
+        say(`Generating: ${step}%\n`);
+      }
+    });
+    try {
+      say(`\n${await finished(out.signal)}`);
+      out.send(shape.chunk({}, "stop"));
+      if (request.includeUsage) out.send(shape.usageChunk(content));
+      out.done();
+      ended();
+    } catch (error) {
+      ended(error);
+      streamError(deps, out, error);
+    } finally {
+      unsubscribe();
+    }
+  }, { signal, keepAliveMs: deps.keepAliveMs });
+}

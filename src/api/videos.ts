@@ -1,0 +1,305 @@
+/**
+ * The OpenAI video API over durable jobs — `POST /v1/videos`,
+ * `GET /v1/videos`, `GET /v1/videos/{id}`, `GET /v1/videos/{id}/content`,
+ * `DELETE /v1/videos/{id}` — and the seed's synchronous
+ * `POST /v1/videos/generations`. Image models are accepted too: one job per
+ * generation, so a slow client can submit and poll.
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { downloadResult, toBase64 } from "../generation/download.ts";
+import { videoSizeFor } from "../generation/sizes.ts";
+import { DEFAULT_VIDEO_MODEL, type Model } from "../jimeng/models.ts";
+import type { ImageJobParams, VideoJobParams } from "../jobs/runner.ts";
+import type { Job } from "../store/jobs.ts";
+import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
+import { ApiError, badRequest, fromStoredError } from "./errors.ts";
+import { type Fields, optionalChoice, optionalString, readBody, requiredPrompt } from "./fields.ts";
+import { IMAGE_DIMENSIONS } from "../jimeng/models.ts";
+import { loadReferences, MAX_REFERENCES, resolveModel } from "./image_request.ts";
+import {
+  MAX_VIDEO_FRAMES,
+  parseImageJobParams,
+  parseVideoParams,
+  type ReferenceSource,
+  videoReferenceSources,
+} from "./video_request.ts";
+
+/** The OpenAI `Video` object, plus `urls` once completed (an extension). */
+export interface VideoObject {
+  id: string;
+  object: "video";
+  model: string;
+  status: Job["status"];
+  progress: number;
+  created_at: number;
+  completed_at: number | null;
+  expires_at: number | null;
+  prompt: string;
+  seconds: string;
+  size: string;
+  remixed_from_video_id: null;
+  error: { code: string; message: string } | null;
+  urls?: string[];
+}
+
+const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
+
+function jobSize(job: Job): string {
+  if (job.kind === "video") {
+    const params = job.params as unknown as VideoJobParams;
+    return videoSizeFor(params.ratio, params.resolution);
+  }
+  const params = job.params as unknown as ImageJobParams;
+  const [width, height] = IMAGE_DIMENSIONS[params.resolution][params.ratio];
+  return `${width}x${height}`;
+}
+
+/** Shapes a job as OpenAI's video object. */
+export function toVideoObject(job: Job): VideoObject {
+  const object: VideoObject = {
+    id: job.id,
+    object: "video",
+    model: job.model,
+    status: job.status,
+    progress: job.progress,
+    created_at: Math.floor(job.createdAt / 1000),
+    completed_at: seconds(job.completedAt),
+    expires_at: seconds(job.expiresAt),
+    prompt: job.prompt,
+    seconds: job.kind === "video" ? String((job.params as unknown as VideoJobParams).seconds) : "0",
+    size: jobSize(job),
+    remixed_from_video_id: null,
+    error: job.status === "failed"
+      ? { code: job.errorCode ?? "internal_error", message: job.errorMessage ?? "The job failed" }
+      : null,
+  };
+  if (job.status === "completed" && job.result) object.urls = job.result.urls;
+  return object;
+}
+
+/** Largest video returned as `b64_json`; bigger ones are refused with their URL. */
+export const MAX_B64_VIDEO_BYTES = 32 * 1048576;
+
+/** Reads a request into a job; throws a 400 for anything invalid. */
+async function createJob(
+  c: Context<ApiEnv>,
+  deps: ApiDeps,
+  fields: Fields,
+  model: Model,
+  prompt: string,
+  sources: ReferenceSource[],
+): Promise<Job> {
+  const auth: AuthInfo = c.get("auth");
+  const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
+  if (idempotencyKey !== null) {
+    if (idempotencyKey.length > 255) {
+      throw badRequest(null, "The Idempotency-Key header is longer than 255 characters");
+    }
+    const existing = deps.jobs.findByIdempotencyKey(auth.owner, idempotencyKey);
+    if (existing) return existing;
+  }
+  const limit = model.kind === "video" ? MAX_VIDEO_FRAMES : MAX_REFERENCES;
+  if (sources.length > limit) {
+    throw badRequest(
+      sources[limit].param,
+      model.kind === "video"
+        ? `A video takes at most ${MAX_VIDEO_FRAMES} images (first and last frame); got ${sources.length}`
+        : `At most ${MAX_REFERENCES} reference images are accepted; got ${sources.length}`,
+      "too_many_images",
+    );
+  }
+  const params = model.kind === "video"
+    ? parseVideoParams(fields, model, prompt)
+    : parseImageJobParams(fields, prompt);
+  const references = await loadReferences(deps, sources, c.req.raw.signal);
+  Object.assign(c.get("usage"), { model: model.id, kind: model.kind, n: 1 });
+  return deps.jobs.create({
+    model,
+    prompt,
+    params,
+    owner: auth.owner,
+    tokens: auth.tokens,
+    idempotencyKey,
+    requestId: c.get("requestId"),
+    inputs: references.map((r) => r.bytes),
+  });
+}
+
+function notFound(id: string): ApiError {
+  return new ApiError(
+    404,
+    `No video with id '${id}'`,
+    "invalid_request_error",
+    "video_not_found",
+    "video_id",
+  );
+}
+
+function ownJob(c: Context<ApiEnv>, deps: ApiDeps, id: string): Job {
+  const job = deps.jobs.get(id);
+  if (!job || job.owner !== c.get("auth").owner) throw notFound(id);
+  return job;
+}
+
+/** Streams a generated file from the upstream CDN, passing `Range` through. */
+async function proxyContent(url: string, c: Context<ApiEnv>): Promise<Response> {
+  const headers: Record<string, string> = {};
+  const range = c.req.header("range");
+  if (range) headers.Range = range;
+  let upstream: Response;
+  try {
+    upstream = await fetch(url, {
+      headers,
+      signal: AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(60_000)]),
+    });
+  } catch (error) {
+    throw new ApiError(
+      502,
+      `The generated file could not be fetched from Jimeng's CDN: ${(error as Error).message}`,
+      "upstream_error",
+      "upstream_unavailable",
+    );
+  }
+  if (upstream.status === 416) {
+    await upstream.body?.cancel();
+    throw new ApiError(416, "The requested range is not satisfiable", "invalid_request_error");
+  }
+  if (!upstream.ok || !upstream.body) {
+    await upstream.body?.cancel();
+    throw new ApiError(
+      502,
+      `Jimeng's CDN answered HTTP ${upstream.status} for the generated file; it may have expired`,
+      "upstream_error",
+      "content_unavailable",
+    );
+  }
+  const out = new Headers({ "Accept-Ranges": "bytes", "Cache-Control": "private, max-age=3600" });
+  for (const name of ["content-type", "content-length", "content-range", "etag", "last-modified"]) {
+    const value = upstream.headers.get(name);
+    if (value) out.set(name, value);
+  }
+  return new Response(upstream.body, { status: upstream.status, headers: out });
+}
+
+/** The video routes. */
+export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+
+  app.post("/videos", async (c) => {
+    const fields = await readBody(c);
+    const prompt = requiredPrompt(fields);
+    const model = resolveModel(optionalString(fields, "model", { max: 200 }), DEFAULT_VIDEO_MODEL);
+    const job = await createJob(c, deps, fields, model, prompt, videoReferenceSources(fields));
+    return c.json(toVideoObject(job));
+  });
+
+  app.get("/videos", (c) => {
+    const limitText = c.req.query("limit");
+    const limit = limitText === undefined ? 20 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw badRequest("limit", "'limit' must be an integer from 1 to 100");
+    }
+    const order = c.req.query("order") ?? "desc";
+    if (order !== "asc" && order !== "desc") {
+      throw badRequest("order", "'order' must be asc or desc");
+    }
+    const after = c.req.query("after") || undefined;
+    const page = deps.jobs.list({ owner: c.get("auth").owner, after, limit, order });
+    const data = page.jobs.map(toVideoObject);
+    return c.json({
+      object: "list",
+      data,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+      has_more: page.hasMore,
+    });
+  });
+
+  app.get("/videos/:id", (c) => c.json(toVideoObject(ownJob(c, deps, c.req.param("id")))));
+
+  app.get("/videos/:id/content", async (c) => {
+    const job = ownJob(c, deps, c.req.param("id"));
+    const variant = c.req.query("variant") ?? "video";
+    if (variant !== "video" && variant !== "thumbnail" && variant !== "spritesheet") {
+      throw badRequest("variant", "'variant' must be video, thumbnail or spritesheet");
+    }
+    if (job.status !== "completed" || !job.result) {
+      throw new ApiError(
+        404,
+        `Video ${job.id} is ${
+          job.status.replace("_", " ")
+        }; its content is available once completed`,
+        "invalid_request_error",
+        "video_not_ready",
+      );
+    }
+    const url = variant === "video" ? job.result.upstreamUrls[0] : job.result.coverUrl;
+    if (!url) {
+      throw new ApiError(
+        404,
+        `Video ${job.id} has no ${variant}`,
+        "invalid_request_error",
+        "variant_not_available",
+        "variant",
+      );
+    }
+    return await proxyContent(url, c);
+  });
+
+  app.delete("/videos/:id", (c) => {
+    const job = ownJob(c, deps, c.req.param("id"));
+    deps.jobs.remove(job.id);
+    return c.json({ id: job.id, object: "video.deleted", deleted: true });
+  });
+
+  // The seed's synchronous route: answers once the video is ready.
+  app.post("/videos/generations", async (c) => {
+    const fields = await readBody(c);
+    const prompt = requiredPrompt(fields);
+    const model = resolveModel(optionalString(fields, "model", { max: 200 }), DEFAULT_VIDEO_MODEL);
+    if (model.kind !== "video") {
+      throw badRequest(
+        "model",
+        `'${model.id}' is an image model; use POST /v1/images/generations`,
+        "model_not_supported",
+      );
+    }
+    const format = optionalChoice(fields, "response_format", ["url", "b64_json"] as const) ??
+      "url";
+    const created = await createJob(c, deps, fields, model, prompt, videoReferenceSources(fields));
+    // A client that goes away does not stop the job: it stays listed under /v1/videos.
+    const job = await deps.jobs.wait(created.id, c.req.raw.signal);
+    if (!job) throw notFound(created.id);
+    if (job.status === "failed") throw fromStoredError(job.errorCode, job.errorMessage);
+    const url = job.result!.urls[0];
+    if (format === "url") {
+      return c.json({ created: seconds(job.createdAt), data: [{ url, revised_prompt: prompt }] });
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await downloadResult(job.result!.upstreamUrls[0], {
+        maxBytes: MAX_B64_VIDEO_BYTES,
+        timeoutMs: 120_000,
+        signal: c.req.raw.signal,
+      });
+    } catch (error) {
+      throw new ApiError(
+        502,
+        `The video was generated (${job.id}) but could not be returned as b64_json: ${
+          (error as Error).message
+        }. It is available at ${url} and GET /v1/videos/${job.id}/content`,
+        "upstream_error",
+        "b64_unavailable",
+        "response_format",
+      );
+    }
+    return c.json({
+      created: seconds(job.createdAt),
+      data: [{ b64_json: toBase64(bytes), revised_prompt: prompt }],
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,217 @@
+/**
+ * Video generation requests: the `aigc_draft/generate` body in first/last
+ * frame mode (fact sheet 5.3), its submission, and the high-quality file
+ * lookup after success (5.6).
+ * @module
+ */
+import { JimengError } from "./errors.ts";
+import { videoUrlOf } from "./history.ts";
+import { callUpstream, type Session, type UpstreamContext } from "./http.ts";
+import type { VideoModel, VideoRatio, VideoResolution } from "./models.ts";
+import { PATHS, type ProtocolConstants } from "./protocol.ts";
+import { regionInfo } from "./regions.ts";
+
+/** An uploaded frame image. */
+export interface FrameImage {
+  uri: string;
+  width?: number;
+  height?: number;
+}
+
+/** What one upstream video task needs. */
+export interface VideoTaskParams {
+  model: VideoModel;
+  prompt: string;
+  ratio: VideoRatio;
+  resolution: VideoResolution;
+  durationS: number;
+  /** First frame (image-to-video); with `lastFrame`, first+last frame mode. */
+  firstFrame?: FrameImage;
+  lastFrame?: FrameImage;
+}
+
+const node = () => ({ type: "", id: crypto.randomUUID() });
+
+function frameObject(frame: FrameImage) {
+  return {
+    type: "image",
+    id: crypto.randomUUID(),
+    source_from: "upload",
+    platform_type: 1,
+    name: "",
+    image_uri: frame.uri,
+    uri: frame.uri,
+    format: "",
+    // The newest reference sends 1024 placeholders when the size is unknown.
+    width: frame.width ?? 1024,
+    height: frame.height ?? 1024,
+  };
+}
+
+/** The `benefit_type` the web app bills a video with. */
+export function videoBenefitType(model: VideoModel, resolution: VideoResolution): string {
+  const benefit = model.benefitType[resolution] ?? model.benefitType[model.resolutions[0]];
+  if (!benefit) throw new RangeError(`Model ${model.id} has no benefit type for ${resolution}`);
+  return benefit;
+}
+
+/** Builds the generate body (exported for tests). */
+export function buildVideoGenerateBody(
+  params: VideoTaskParams,
+  protocol: ProtocolConstants,
+  aid: number,
+  submitId: string,
+  nowMs: number,
+  random: () => number,
+): Record<string, unknown> {
+  const componentId = crypto.randomUUID();
+  const commerce = {
+    benefit_type: videoBenefitType(params.model, params.resolution),
+    resource_id: "generate_video",
+    resource_id_type: "str",
+    resource_sub_type: "aigc",
+  };
+  const metricsExtra = JSON.stringify({
+    enterFrom: "click",
+    isDefaultSeed: 1,
+    promptSource: "custom",
+    isRegenerate: false,
+    originSubmitId: crypto.randomUUID(),
+  });
+  const input: Record<string, unknown> = {
+    ...node(),
+    min_version: protocol.videoMinVersion,
+    prompt: params.prompt,
+    video_mode: 2,
+    fps: 24,
+    duration_ms: params.durationS * 1000,
+  };
+  if (params.model.sendResolution) input.resolution = params.resolution;
+  if (params.firstFrame) input.first_frame_image = frameObject(params.firstFrame);
+  if (params.lastFrame) input.end_frame_image = frameObject(params.lastFrame);
+  const draft = {
+    type: "draft",
+    id: crypto.randomUUID(),
+    min_version: protocol.videoMinVersion,
+    min_features: [],
+    is_from_tsn: true,
+    version: protocol.daVersion,
+    main_component_id: componentId,
+    component_list: [{
+      type: "video_base_component",
+      id: componentId,
+      min_version: protocol.videoComponentMinVersion,
+      aigc_mode: "workbench",
+      metadata: {
+        type: "",
+        id: crypto.randomUUID(),
+        created_platform: 3,
+        created_platform_version: "",
+        created_time_in_ms: nowMs,
+        created_did: "",
+      },
+      generate_type: "gen_video",
+      abilities: {
+        ...node(),
+        gen_video: {
+          ...node(),
+          text_to_video_params: {
+            ...node(),
+            model_req_key: params.model.reqKey,
+            priority: 0,
+            seed: 2_500_000_000 + Math.floor(random() * 100_000_000),
+            video_aspect_ratio: params.ratio,
+            video_gen_inputs: [input],
+          },
+          video_task_extra: metricsExtra,
+        },
+      },
+    }],
+  };
+  return {
+    extend: {
+      root_model: params.model.reqKey,
+      m_video_commerce_info: commerce,
+      m_video_commerce_info_list: [commerce],
+    },
+    submit_id: submitId,
+    metrics_extra: metricsExtra,
+    draft_content: JSON.stringify(draft),
+    http_common_info: { aid },
+  };
+}
+
+interface GenerateResponse {
+  aigc_data?: { history_record_id?: string | number | null } | null;
+}
+
+/**
+ * Submits one video task under `submitId`. Submitting the same `submitId`
+ * again (after a crash, say) yields the same record and is billed once.
+ *
+ * @returns the upstream history record id
+ */
+export async function submitVideoTask(
+  ctx: UpstreamContext,
+  session: Session,
+  params: VideoTaskParams,
+  submitId: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  const { protocol } = ctx.settings;
+  const info = regionInfo(session.region);
+  const aid = info.international ? protocol.aidIntl : protocol.aidCn;
+  const body = buildVideoGenerateBody(
+    params,
+    protocol,
+    aid,
+    submitId,
+    ctx.deps.now(),
+    ctx.deps.random,
+  );
+  const query: Record<string, string> = info.international ? {} : {
+    aigc_features: protocol.aigcFeatures,
+    web_version: protocol.webVersion,
+    da_version: protocol.daVersion,
+    web_component_open_flag: "1",
+  };
+  const data = await callUpstream<GenerateResponse>(ctx, session, {
+    path: PATHS.generate,
+    body,
+    query,
+    referer: `${info.pageOrigin}/ai-tool/generate?type=video`,
+    signal,
+  });
+  const historyId = data?.aigc_data?.history_record_id;
+  if (historyId === undefined || historyId === null || historyId === "") {
+    throw new JimengError("bad_response", "Jimeng accepted the video task without a record id");
+  }
+  return String(historyId);
+}
+
+/**
+ * Asks for the download-quality file of a finished video item. Returns
+ * `undefined` when the upstream has none, so callers keep the preview URL.
+ */
+export async function fetchHqVideoUrl(
+  ctx: UpstreamContext,
+  session: Session,
+  itemId: string,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const data = await callUpstream<{ item_list?: unknown[]; local_item_list?: unknown[] }>(
+    ctx,
+    session,
+    {
+      path: PATHS.localItems,
+      body: {
+        item_id_list: [itemId],
+        pack_item_opt: { scene: 1, need_data_integrity: true },
+        is_for_video_download: true,
+      },
+      signal,
+    },
+  );
+  const item = data?.item_list?.[0] ?? data?.local_item_list?.[0];
+  return item === undefined ? undefined : videoUrlOf(item);
+}

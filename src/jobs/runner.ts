@@ -1,0 +1,585 @@
+/**
+ * Durable generation jobs. A job is a row written before anything is sent
+ * upstream (with the `submit_id` it will be submitted under), updated as it
+ * progresses, and resumed after a restart: a job with a record id is only
+ * polled again, a job without one is submitted again under the same
+ * `submit_id` on the same account, which the upstream answers with the same
+ * record — so nothing is generated or billed twice.
+ *
+ * Waiting is done by the client's one polling scheduler; this module only
+ * decides what to submit and records what happens.
+ * @module
+ */
+import { type Account, type AccountPool } from "../accounts/pool.ts";
+import { runWithFailover } from "../accounts/failover.ts";
+import type { JimengClient } from "../jimeng/client.ts";
+import { JimengError } from "../jimeng/errors.ts";
+import type { HistoryRecord } from "../jimeng/history.ts";
+import {
+  findModel,
+  type ImageModel,
+  type ImageRatio,
+  type ImageResolution,
+  type Model,
+  type VideoModel,
+  type VideoRatio,
+  type VideoResolution,
+} from "../jimeng/models.ts";
+import type { Logger } from "../log.ts";
+import type { Db } from "../store/db.ts";
+import {
+  activeJobs,
+  countJobsByStatus,
+  deleteJob,
+  deleteJobInputs,
+  findJobByIdempotencyKey,
+  getJob,
+  insertJob,
+  type Job,
+  jobInputs,
+  type JobPatch,
+  type JobResult,
+  type JobStatus,
+  listJobs,
+  type ListJobsOptions,
+  updateJob,
+} from "../store/jobs.ts";
+
+/** Seals secrets into strings that can be stored, and opens them again. */
+export interface SecretVault {
+  seal(plain: string): string;
+  open(sealed: string): string;
+}
+
+/** Parameters of a video job. */
+export interface VideoJobParams {
+  kind: "video";
+  ratio: VideoRatio;
+  resolution: VideoResolution;
+  seconds: number;
+}
+
+/** Parameters of an image job (one upstream task: up to four images). */
+export interface ImageJobParams {
+  kind: "image";
+  ratio: ImageRatio;
+  resolution: ImageResolution;
+  negativePrompt: string;
+  sampleStrength: number;
+  n: number;
+}
+
+/** What a new job needs. */
+export interface NewJob {
+  model: Model;
+  prompt: string;
+  params: VideoJobParams | ImageJobParams;
+  owner: string;
+  /**
+   * The caller's sessionids when it has no API key; sealed into the row so a
+   * restart can resume the job. `null`: the operator's accounts serve it.
+   */
+  tokens: readonly string[] | null;
+  idempotencyKey?: string | null;
+  apiKeyId?: number | null;
+  requestId?: string | null;
+  /** Input images: the first and last frame of a video, or image references. */
+  inputs: readonly Uint8Array[];
+}
+
+/** One result as the upstream produced it. */
+export interface ResultItem {
+  url: string;
+  width?: number;
+  height?: number;
+}
+
+/** Turns upstream results into what clients get (e.g. cached media URLs). */
+export type Finalizer = (
+  job: Job,
+  account: Account,
+  results: ResultItem[],
+) => Promise<{ urls: string[]; mediaIds?: string[] }>;
+
+/** Thrown to waiters when the server stops while their job still runs. */
+export class JobInterruptedError extends Error {
+  override name = "JobInterruptedError";
+  constructor(readonly jobId: string) {
+    super(
+      `The server is shutting down; job ${jobId} continues when it is back: poll GET /v1/videos/${jobId}`,
+    );
+  }
+}
+
+/** What the runner needs. */
+export interface JobRunnerDeps {
+  db: Db;
+  client: JimengClient;
+  pool: AccountPool;
+  log: Logger;
+  now: () => number;
+  vault: SecretVault;
+  imageTimeoutMs: number;
+  videoTimeoutMs: number;
+  /** A failure as the client will see it: a stable code and a message saying what to do. */
+  describeError: (error: unknown) => { code: string; message: string };
+  /** Called after every attempt on an account (balance refresh). */
+  afterAttempt?: (account: Account) => void;
+  finalize?: Finalizer;
+  /** Submissions (uploads + submit calls) running at once. @default 16 */
+  submitConcurrency?: number;
+}
+
+/** The runner. */
+export interface JobRunner {
+  /** Records a job and starts it. Returns the stored row. */
+  create(input: NewJob): Job;
+  get(id: string): Job | undefined;
+  /** The job an owner created earlier with this `Idempotency-Key`. */
+  findByIdempotencyKey(owner: string, key: string): Job | undefined;
+  /** A page of jobs (see {@linkcode listJobs}). */
+  list(options: ListJobsOptions): { jobs: Job[]; hasMore: boolean };
+  /**
+   * Resolves with the job once it is completed or failed, `undefined` if it
+   * is deleted meanwhile; rejects with {@linkcode JobInterruptedError} on shutdown.
+   */
+  wait(id: string, signal?: AbortSignal): Promise<Job | undefined>;
+  /** Calls `listener` with the job after every change; returns the unsubscribe function. */
+  subscribe(id: string, listener: (job: Job) => void): () => void;
+  /** Deletes a job, stopping its polling (the upstream work itself cannot be cancelled). */
+  remove(id: string): boolean;
+  /** Starts every queued or running job found in the store; returns how many. */
+  resume(): number;
+  /** Jobs per status (for metrics and the console). */
+  counts(): Record<JobStatus, number>;
+  /** Jobs being driven right now. */
+  running(): number;
+  /** Stops driving jobs without failing them: they stay queued for the next start. */
+  close(): void;
+}
+
+const TERMINAL: ReadonlySet<JobStatus> = new Set(["completed", "failed"]);
+
+/** A resumed job whose deadline passed while the server was down still gets one look. */
+const RESUME_GRACE_MS = 30_000;
+
+function newJobId(kind: "image" | "video"): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `${kind}_${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** `x-expires` (Unix seconds) of a signed CDN URL, as ms. */
+export function urlExpiry(url: string): number | null {
+  try {
+    const value = Number(new URL(url).searchParams.get("x-expires"));
+    return Number.isFinite(value) && value > 0 ? value * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Estimated progress (0–99) of a running generation. */
+export function estimateProgress(elapsedMs: number, expectedMs: number): number {
+  if (expectedMs <= 0) return 50;
+  // Linear up to 90 % of the expected time, then creeping towards 99.
+  const ratio = elapsedMs / expectedMs;
+  const value = ratio <= 0.9 ? ratio * 100 : 90 + 9 * (1 - Math.exp(-(ratio - 0.9) * 3));
+  return Math.max(1, Math.min(99, Math.floor(value)));
+}
+
+interface Waiter {
+  /** Settles with `undefined` (the job was deleted) or an error. */
+  settle: (error?: unknown) => void;
+}
+
+/** Creates the runner. */
+export function createJobRunner(deps: JobRunnerDeps): JobRunner {
+  const { db, log } = deps;
+  const controllers = new Map<string, AbortController>();
+  const listeners = new Map<string, Set<(job: Job) => void>>();
+  const waiters = new Map<string, Set<Waiter>>();
+  let closed = false;
+  let submitting = 0;
+  const submitQueue: (() => void)[] = [];
+  const submitLimit = deps.submitConcurrency ?? 16;
+
+  async function withSubmitSlot<T>(fn: () => Promise<T>): Promise<T> {
+    if (submitting >= submitLimit) await new Promise<void>((r) => submitQueue.push(r));
+    submitting++;
+    try {
+      return await fn();
+    } finally {
+      submitting--;
+      submitQueue.shift()?.();
+    }
+  }
+
+  function notify(id: string): void {
+    const set = listeners.get(id);
+    if (!set || set.size === 0) return;
+    const job = getJob(db, id);
+    if (!job) return;
+    for (const listener of [...set]) {
+      try {
+        listener(job);
+      } catch (error) {
+        log.warn("A job listener failed", { job: id, error });
+      }
+    }
+  }
+
+  function patch(id: string, changes: JobPatch): boolean {
+    const exists = updateJob(db, id, { ...changes, updatedAt: deps.now() });
+    if (exists) notify(id);
+    return exists;
+  }
+
+  function accountsFor(job: Job): Account[] {
+    if (job.authSealed === null) return deps.pool.storedAccounts();
+    const tokens = JSON.parse(deps.vault.open(job.authSealed)) as string[];
+    return deps.pool.bearerAccounts(tokens);
+  }
+
+  async function uploadInputs(job: Job, account: Account, signal: AbortSignal) {
+    const uploads = [];
+    for (const bytes of jobInputs(db, job.id)) {
+      uploads.push(await deps.client.uploadImage(account.session, bytes, signal));
+    }
+    return uploads;
+  }
+
+  async function waitFor(
+    job: Job,
+    model: Model,
+    account: Account,
+    signal: AbortSignal,
+    resumed: boolean,
+  ): Promise<HistoryRecord> {
+    const submittedAt = job.submittedAt ?? deps.now();
+    const timeout = model.kind === "video" ? deps.videoTimeoutMs : deps.imageTimeoutMs;
+    let deadline = submittedAt + timeout;
+    if (resumed) deadline = Math.max(deadline, deps.now() + RESUME_GRACE_MS);
+    let lastProgress = job.progress;
+    return await deps.client.waitForRecord(account.session, {
+      historyId: job.historyId!,
+      kind: model.kind,
+      estimateKey: model.reqKey,
+      typicalMs: model.typicalMs,
+      submittedAt,
+      expectedItems: model.kind === "video" ? 1 : 4,
+    }, {
+      deadline,
+      signal,
+      onProgress: ({ elapsedMs, expectedMs }) => {
+        const progress = estimateProgress(elapsedMs, expectedMs);
+        if (progress === lastProgress) return;
+        lastProgress = progress;
+        patch(job.id, { progress });
+      },
+    });
+  }
+
+  async function submitVideo(
+    job: Job,
+    model: VideoModel,
+    account: Account,
+    signal: AbortSignal,
+  ): Promise<string> {
+    const params = job.params as unknown as VideoJobParams;
+    const [first, last] = await uploadInputs(job, account, signal);
+    return await deps.client.submitVideoTask(
+      account.session,
+      {
+        model,
+        prompt: job.prompt,
+        ratio: params.ratio,
+        resolution: params.resolution,
+        durationS: params.seconds,
+        firstFrame: first,
+        lastFrame: last,
+      },
+      job.submitId,
+      signal,
+    );
+  }
+
+  /** One attempt on one account: submit unless already submitted there, then wait. */
+  async function attempt(
+    id: string,
+    model: Model,
+    account: Account,
+    signal: AbortSignal,
+  ): Promise<HistoryRecord> {
+    const job = getJob(db, id);
+    if (!job) throw signal.reason ?? new Error("job deleted");
+    if (job.historyId !== null && job.accountKey === account.key) {
+      return await waitFor(job, model, account, signal, true);
+    }
+    patch(id, { accountKey: account.key, historyId: null, submittedAt: null });
+    if (model.kind === "video") {
+      const historyId = await withSubmitSlot(() => submitVideo(job, model, account, signal));
+      const submittedAt = deps.now();
+      patch(id, { historyId, submittedAt, status: "in_progress", progress: 1 });
+      return await waitFor(
+        { ...job, historyId, submittedAt, accountKey: account.key },
+        model,
+        account,
+        signal,
+        false,
+      );
+    }
+    return await attemptImage(job, model, account, signal);
+  }
+
+  async function attemptImage(
+    job: Job,
+    model: ImageModel,
+    account: Account,
+    signal: AbortSignal,
+  ): Promise<HistoryRecord> {
+    const params = job.params as unknown as ImageJobParams;
+    const references = await withSubmitSlot(() => uploadInputs(job, account, signal));
+    let submittedAt = deps.now();
+    const task = await deps.client.generateImageTask(account.session, {
+      model,
+      prompt: job.prompt,
+      negativePrompt: params.negativePrompt,
+      ratio: params.ratio,
+      resolution: params.resolution,
+      sampleStrength: params.sampleStrength,
+      referenceUris: references.map((r) => r.uri),
+      submitId: job.submitId,
+    }, {
+      deadline: deps.now() + deps.imageTimeoutMs,
+      signal,
+      onSubmitting: (submitId) => patch(job.id, { submitId }),
+      onSubmitted: (submitted) => {
+        submittedAt = deps.now();
+        patch(job.id, {
+          historyId: submitted.historyId,
+          submittedAt,
+          status: "in_progress",
+          progress: 1,
+        });
+      },
+      onProgress: ({ elapsedMs, expectedMs }) =>
+        patch(job.id, { progress: estimateProgress(elapsedMs, expectedMs) }),
+    });
+    return {
+      historyId: task.historyId,
+      status: 50,
+      failCode: "",
+      images: task.images,
+      videos: [],
+      itemCount: task.images.length,
+    };
+  }
+
+  async function results(
+    job: Job,
+    model: Model,
+    account: Account,
+    record: HistoryRecord,
+    signal: AbortSignal,
+  ): Promise<{ items: ResultItem[]; coverUrl?: string }> {
+    if (model.kind === "image") {
+      const n = (job.params as unknown as ImageJobParams).n;
+      if (record.images.length === 0) {
+        throw new JimengError("generation_failed", `Jimeng finished ${job.id} without any image`);
+      }
+      return { items: record.images.slice(0, n) };
+    }
+    const video = record.videos[0];
+    if (!video) {
+      throw new JimengError("generation_failed", `Jimeng finished ${job.id} without a video`);
+    }
+    let url = video.url;
+    if (video.itemId) {
+      try {
+        url = (await deps.client.fetchHqVideoUrl(account.session, video.itemId, signal)) ?? url;
+      } catch (error) {
+        log.debug("No download-quality video; keeping the preview", { job: job.id, error });
+      }
+    }
+    return { items: [{ url }], coverUrl: video.coverUrl };
+  }
+
+  async function drive(id: string, resumed: boolean): Promise<void> {
+    if (closed || controllers.has(id)) return;
+    const controller = new AbortController();
+    controllers.set(id, controller);
+    const signal = controller.signal;
+    try {
+      const job = getJob(db, id);
+      if (!job || TERMINAL.has(job.status)) return;
+      const model = findModel(job.model);
+      if (!model || model.kind !== job.kind) {
+        throw new JimengError("invalid_parameter", `The model '${job.model}' is no longer offered`);
+      }
+      const { value: record, account } = await runWithFailover(
+        deps,
+        accountsFor(job),
+        model.regions,
+        (account) => attempt(id, model, account, signal),
+        signal,
+        { prefer: job.accountKey ?? undefined },
+      );
+      const current = getJob(db, id);
+      if (!current) return;
+      const { items, coverUrl } = await results(current, model, account, record, signal);
+      const upstreamUrls = items.map((item) => item.url);
+      let handed: { urls: string[]; mediaIds?: string[] } = { urls: upstreamUrls };
+      if (deps.finalize) {
+        try {
+          handed = await deps.finalize(current, account, items);
+        } catch (error) {
+          log.warn("Recording a job's media failed; handing out upstream URLs", {
+            job: id,
+            error,
+          });
+        }
+      }
+      const result: JobResult = { urls: handed.urls, upstreamUrls, coverUrl };
+      if (handed.mediaIds) result.mediaIds = handed.mediaIds;
+      const expiries = handed.urls.map(urlExpiry).filter((e): e is number => e !== null);
+      patch(id, {
+        status: "completed",
+        progress: 100,
+        result,
+        completedAt: deps.now(),
+        expiresAt: expiries.length ? Math.min(...expiries) : null,
+        errorCode: null,
+        errorMessage: null,
+      });
+      deleteJobInputs(db, id);
+      log.info(`Job ${id} completed`, { model: current.model, resumed });
+    } catch (error) {
+      if (closed) return;
+      if (signal.aborted) return;
+      const { code, message } = deps.describeError(error);
+      if (patch(id, { status: "failed", errorCode: code, errorMessage: message })) {
+        deleteJobInputs(db, id);
+        log.warn(`Job ${id} failed: ${message}`, { code });
+      }
+    } finally {
+      controllers.delete(id);
+    }
+  }
+
+  function subscribe(id: string, listener: (job: Job) => void): () => void {
+    let set = listeners.get(id);
+    if (!set) listeners.set(id, set = new Set());
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && listeners.get(id) === set) listeners.delete(id);
+    };
+  }
+
+  function start(id: string, resumed: boolean): void {
+    drive(id, resumed).catch((error) => log.error("Job runner failed", { job: id, error }));
+  }
+
+  return {
+    create(input) {
+      const now = deps.now();
+      const job: Job = {
+        id: newJobId(input.model.kind),
+        kind: input.model.kind,
+        owner: input.owner,
+        model: input.model.id,
+        prompt: input.prompt,
+        params: input.params as unknown as Record<string, unknown>,
+        status: "queued",
+        progress: 0,
+        submitId: crypto.randomUUID(),
+        historyId: null,
+        accountKey: null,
+        authSealed: input.tokens === null ? null : deps.vault.seal(JSON.stringify(input.tokens)),
+        idempotencyKey: input.idempotencyKey ?? null,
+        apiKeyId: input.apiKeyId ?? null,
+        requestId: input.requestId ?? null,
+        result: null,
+        errorCode: null,
+        errorMessage: null,
+        createdAt: now,
+        updatedAt: now,
+        submittedAt: null,
+        completedAt: null,
+        expiresAt: null,
+      };
+      try {
+        insertJob(db, job, input.inputs);
+      } catch (error) {
+        // Two requests with one Idempotency-Key raced: the first one wins.
+        const winner = job.idempotencyKey === null
+          ? undefined
+          : findJobByIdempotencyKey(db, job.owner, job.idempotencyKey);
+        if (winner) return winner;
+        throw error;
+      }
+      start(job.id, false);
+      return job;
+    },
+    get: (id) => getJob(db, id),
+    findByIdempotencyKey: (owner, key) => findJobByIdempotencyKey(db, owner, key),
+    list: (options) => listJobs(db, options),
+    wait(id, signal) {
+      return new Promise<Job | undefined>((resolve, reject) => {
+        const current = getJob(db, id);
+        if (!current || TERMINAL.has(current.status)) return resolve(current);
+        if (closed) return reject(new JobInterruptedError(id));
+        if (signal?.aborted) return reject(signal.reason);
+        const cleanup = () => {
+          unsubscribe();
+          signal?.removeEventListener("abort", onAbort);
+          waiters.get(id)?.delete(waiter);
+        };
+        const waiter: Waiter = {
+          settle(error) {
+            cleanup();
+            if (error === undefined) resolve(undefined);
+            else reject(error);
+          },
+        };
+        const onAbort = () => waiter.settle(signal!.reason);
+        const unsubscribe = subscribe(id, (job) => {
+          if (!TERMINAL.has(job.status)) return;
+          cleanup();
+          resolve(job);
+        });
+        if (!waiters.has(id)) waiters.set(id, new Set());
+        waiters.get(id)!.add(waiter);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+    },
+    subscribe,
+    remove(id) {
+      controllers.get(id)?.abort(new DOMException(`Job ${id} was deleted`, "AbortError"));
+      const existed = deleteJob(db, id);
+      for (const waiter of [...(waiters.get(id) ?? [])]) waiter.settle();
+      listeners.delete(id);
+      return existed;
+    },
+    resume() {
+      const jobs = activeJobs(db);
+      for (const job of jobs) start(job.id, true);
+      if (jobs.length > 0) log.info(`Resuming ${jobs.length} unfinished job(s)`);
+      return jobs.length;
+    },
+    counts: () => countJobsByStatus(db),
+    running: () => controllers.size,
+    close() {
+      closed = true;
+      for (const controller of controllers.values()) {
+        controller.abort(new DOMException("The server is shutting down", "AbortError"));
+      }
+      for (const [id, set] of waiters) {
+        for (const waiter of [...set]) waiter.settle(new JobInterruptedError(id));
+      }
+      waiters.clear();
+      listeners.clear();
+      submitQueue.splice(0).forEach((release) => release());
+    },
+  };
+}

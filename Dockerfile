@@ -1,0 +1,26 @@
+# jimeng-api on the official Deno image.
+#   docker build -t jimeng-api .
+#   docker run -d -p 8000:8000 -v jimeng-data:/app/data -e TZ=Asia/Shanghai jimeng-api
+FROM denoland/deno:2.9.6
+
+WORKDIR /app
+ENV DATA_DIR=/app/data \
+    DENO_NO_UPDATE_CHECK=1
+
+# Dependencies first, so source changes do not invalidate the cached layer.
+COPY deno.json deno.lock ./
+COPY main.ts ./
+COPY src ./src
+COPY static ./static
+RUN deno cache --frozen main.ts \
+ && mkdir -p /app/data \
+ && chown -R deno:deno /app/data
+
+USER deno
+VOLUME ["/app/data"]
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["deno", "eval", "const r = await fetch('http://127.0.0.1:8000/ping'); Deno.exit(r.ok ? 0 : 1)"]
+
+CMD ["task", "start"]

@@ -7,16 +7,15 @@ WORKDIR /app
 ENV DATA_DIR=/app/data \
     DENO_NO_UPDATE_CHECK=1
 
-# Dependencies first, so source changes do not invalidate the cached layer.
+RUN mkdir -p /app/data && chown deno:deno /app/data
+USER deno
+
+# The npm dependencies are cached as the user that runs the server, in the image's DENO_DIR.
 COPY deno.json deno.lock ./
 COPY main.ts ./
 COPY src ./src
 COPY static ./static
-RUN deno cache --frozen main.ts \
- && mkdir -p /app/data \
- && chown -R deno:deno /app/data
-
-USER deno
+RUN deno cache --frozen main.ts
 VOLUME ["/app/data"]
 EXPOSE 8000
 

@@ -10,8 +10,10 @@ ENV DATA_DIR=/app/data \
 RUN mkdir -p /app/data && chown deno:deno /app/data
 USER deno
 
-# The npm dependencies are cached as the user that runs the server, in the image's DENO_DIR.
+# Dependencies first (their layer survives source changes), cached as the user that runs the
+# server, in the image's DENO_DIR.
 COPY deno.json deno.lock ./
+RUN deno install --frozen
 COPY main.ts ./
 COPY src ./src
 COPY static ./static

@@ -42,6 +42,7 @@ import {
   type JobStatus,
   listJobs,
   type ListJobsOptions,
+  typicalDurations,
   updateJob,
 } from "../store/jobs.ts";
 
@@ -148,7 +149,7 @@ export interface JobRunner {
   subscribe(id: string, listener: (job: Job) => void): () => void;
   /** Deletes a job, stopping its polling (the upstream work itself cannot be cancelled). */
   remove(id: string): boolean;
-  /** Starts every queued or running job found in the store; returns how many. */
+  /** Seeds the poller with stored durations and starts every unfinished job; returns how many. */
   resume(): number;
   /** Jobs per status (for metrics and the console). */
   counts(): Record<JobStatus, number>;
@@ -562,6 +563,11 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       return existed;
     },
     resume() {
+      // What earlier runs learned about each model's duration shapes the first polls.
+      for (const [id, ms] of typicalDurations(db)) {
+        const model = findModel(id);
+        if (model) deps.client.poller.learn(model.reqKey, ms);
+      }
       const jobs = activeJobs(db);
       for (const job of jobs) start(job.id, true);
       if (jobs.length > 0) log.info(`Resuming ${jobs.length} unfinished job(s)`);

@@ -269,3 +269,27 @@ export function countJobsByStatus(db: Db): Record<JobStatus, number> {
   for (const row of rows) counts[row.status] = row.n;
   return counts;
 }
+
+/**
+ * Median submit-to-completion time of the latest completed jobs per model
+ * (at most `sample` per model), for seeding the poller's estimates at start.
+ */
+export function typicalDurations(db: Db, sample = 20): Map<string, number> {
+  const rows = statement(
+    db,
+    `SELECT model, completed_at - submitted_at AS ms FROM (
+       SELECT model, completed_at, submitted_at,
+         row_number() OVER (PARTITION BY model ORDER BY completed_at DESC) AS n
+       FROM jobs WHERE status = 'completed' AND submitted_at IS NOT NULL
+     ) WHERE n <= ? ORDER BY model, ms`,
+  ).all(sample) as { model: string; ms: number }[];
+  const byModel = new Map<string, number[]>();
+  for (const row of rows) {
+    const list = byModel.get(row.model) ?? [];
+    list.push(row.ms);
+    byModel.set(row.model, list);
+  }
+  const out = new Map<string, number>();
+  for (const [model, list] of byModel) out.set(model, list[Math.floor(list.length / 2)]);
+  return out;
+}

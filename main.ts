@@ -2,12 +2,12 @@
  * Entry point: configuration → server → graceful shutdown on SIGINT/SIGTERM.
  * @module
  */
-import { loadConfig } from "./src/config.ts";
+import { loadConfig, readEnvironment } from "./src/config.ts";
 import { startServer } from "./src/server.ts";
 
 let config;
 try {
-  config = loadConfig(Deno.env.toObject(), Deno.args);
+  config = loadConfig(readEnvironment(), Deno.args);
 } catch (error) {
   console.error(`Configuration error: ${(error as Error).message}`);
   Deno.exit(2);

@@ -247,3 +247,13 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
   };
   return Object.freeze(config);
 }
+
+/**
+ * The environment variables the server reads, and only those: the compiled
+ * binary is granted exactly these names (`--allow-env=…`).
+ */
+export function readEnvironment(): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {};
+  for (const { env: name } of SETTINGS) env[name] = Deno.env.get(name);
+  return env;
+}

@@ -13,7 +13,7 @@ import { loadReferences, parseImageFields, resolveModel } from "./image_request.
 import { DEFAULT_IMAGE_MODEL } from "../jimeng/models.ts";
 import { eventStream } from "./sse.ts";
 import { imageServiceDeps } from "./service.ts";
-import { noteImageUsage } from "./images.ts";
+import { noteImageUsage, publishImages } from "./images.ts";
 
 /** What a conversation asks for. */
 export interface ChatInput {
@@ -150,18 +150,26 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const promptTokens = estimateTokens(input.prompt);
     const usage = c.get("usage");
     Object.assign(usage, { model: model.id, kind: "image", n: params.n });
+    const auth = c.get("auth");
+    const requestId = c.get("requestId");
+    /** Generates, records the images in the media library, and returns their URLs. */
     const run = async (abort: AbortSignal) => {
-      const generation = await generateImages(service, c.get("auth").accounts, {
+      const generation = await generateImages(service, auth.accounts, {
         ...params,
         references,
       }, abort);
       noteImageUsage(usage, model.id, generation);
-      return generation;
+      const saved = await publishImages(deps, generation, {
+        model: model.id,
+        prompt: input.prompt,
+        requestId,
+        auth,
+      }, { signal: abort });
+      return saved.map((item) => item.url);
     };
 
     if (!stream) {
-      const generation = await run(signal);
-      const content = imagesMarkdown(generation.images.map((i) => i.url));
+      const content = imagesMarkdown(await run(signal));
       const completionTokens = estimateTokens(content);
       return c.json({
         id,
@@ -199,8 +207,7 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     return eventStream(async (out) => {
       out.send(chunk({ role: "assistant", content: "" }, null));
       try {
-        const generation = await run(out.signal);
-        const content = imagesMarkdown(generation.images.map((i) => i.url));
+        const content = imagesMarkdown(await run(out.signal));
         out.send(chunk({ content }, null));
         out.send(chunk({}, "stop"));
         if (includeUsage) {

@@ -214,7 +214,7 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
       }
       if (evicted > 0) {
         options.onEvict?.(evicted);
-        log.info("Evicted media from the cache", { files: evicted, cacheBytes: cached });
+        log.debug("Evicted media from the cache", { files: evicted, cacheBytes: cached });
       }
     }).catch((error) => log.warn("Media cache eviction failed", { error }));
     return evicting;

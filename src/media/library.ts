@@ -95,7 +95,8 @@ export interface SaveResultsInput {
 
 /** One recorded result. */
 export interface SavedMedia {
-  id: string;
+  /** Public id; `null` if the row could not be written (the result is still handed out). */
+  id: string | null;
   upstreamUrl: string;
   /** `PUBLIC_BASE_URL/media/<id>.<ext>` when the file is cached and a base URL is set. */
   localUrl: string | null;
@@ -320,23 +321,39 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
     caching: options.cache,
     async saveResults(input, saveOptions = {}) {
       const createdAt = options.now();
-      const records = insertMedia(
-        db,
-        input.results.map((result) => ({
-          id: newMediaId(),
-          kind: input.kind,
-          model: input.model,
-          prompt: input.prompt,
-          width: result.width ?? null,
-          height: result.height ?? null,
-          accountKey: input.accountKey,
-          accountLabel: input.accountLabel,
-          apiKeyId: input.apiKeyId,
+      let records: MediaRecord[];
+      try {
+        records = insertMedia(
+          db,
+          input.results.map((result) => ({
+            id: newMediaId(),
+            kind: input.kind,
+            model: input.model,
+            prompt: input.prompt,
+            width: result.width ?? null,
+            height: result.height ?? null,
+            accountKey: input.accountKey,
+            accountLabel: input.accountLabel,
+            apiKeyId: input.apiKeyId,
+            requestId: input.requestId,
+            upstreamUrl: result.url,
+            createdAt,
+          })),
+        );
+      } catch (error) {
+        // The generation succeeded and was paid for: the client gets it anyway.
+        log.error(`Could not record generated ${input.kind} results in the media library`, {
           requestId: input.requestId,
+          error,
+        });
+        return input.results.map((result) => ({
+          id: null,
           upstreamUrl: result.url,
-          createdAt,
-        })),
-      );
+          localUrl: null,
+          url: result.url,
+          file: null,
+        }));
+      }
       if (!options.cache || closing.signal.aborted) {
         return records.map((record) => toSaved(record, null));
       }

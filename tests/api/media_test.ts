@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { toFile } from "openai";
 import { fakePngBytes, fakeVideoBytes } from "../fake_upstream/server.ts";
 import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
 import { getMedia, listMedia, type MediaRecord } from "../../src/store/media.ts";
@@ -291,7 +292,7 @@ Deno.test("saveResults() streams a video to disk and /media serves byte ranges o
     assert.ok(saved.localUrl?.startsWith(`${PUBLIC}/media/`));
     assert.ok(saved.localUrl!.endsWith(".mp4"), "the type comes from the bytes, not the header");
     assert.equal(saved.url, saved.localUrl);
-    const row = getMedia(stack.server.db, saved.id)!;
+    const row = getMedia(stack.server.db, saved.id!)!;
     assert.equal(row.bytes, video.length);
     assert.equal(row.contentType, "video/mp4");
     assert.equal(row.apiKeyId, 3);
@@ -334,7 +335,7 @@ Deno.test("a result larger than the whole cache is refused and keeps its upstrea
     });
     assert.equal(saved.localUrl, null);
     assert.equal(saved.url, cdn.url);
-    assert.equal(getMedia(stack.server.db, saved.id)!.fileName, null);
+    assert.equal(getMedia(stack.server.db, saved.id!)!.fileName, null);
     const files = [...Deno.readDirSync(`${stack.server.deps.config.dataDir}/media`)];
     assert.deepEqual(files, [], "the partial file is gone");
     assert.ok(stack.logs.some((line) => line.includes("larger than 100000 bytes")));
@@ -344,12 +345,27 @@ Deno.test("a result larger than the whole cache is refused and keeps its upstrea
   }
 });
 
-Deno.test("GOOD_SESSION is never stored in media rows", async () => {
+Deno.test("images.edit and chat record their images too, by request, without the sessionid", async () => {
   const stack = await startStack();
   try {
-    await stack.openai().images.generate({ prompt: "a lamp" });
-    const row = await onlyMedia(stack);
-    assert.ok(!JSON.stringify(row).includes(GOOD_SESSION));
+    const client = stack.openai();
+    await client.images.edit({
+      image: await toFile(fakePngBytes("reference", 0), "ref.png", { type: "image/png" }),
+      prompt: "make it blue",
+      n: 2,
+    });
+    await client.chat.completions.create({
+      model: "jimeng-4.5",
+      messages: [{ role: "user", content: "a lamp" }],
+    });
+    await stack.server.deps.media.idle();
+    const rows = listMedia(stack.server.db, { limit: 10 }).items;
+    assert.equal(rows.length, 6);
+    const byRequest = Map.groupBy(rows, (row) => row.requestId);
+    assert.deepEqual([...byRequest.values()].map((group) => group.length).sort(), [2, 4]);
+    assert.deepEqual(new Set(rows.map((row) => row.prompt)), new Set(["make it blue", "a lamp"]));
+    assert.ok(rows.every((row) => row.fileName !== null));
+    assert.ok(!JSON.stringify(rows).includes(GOOD_SESSION));
   } finally {
     await stack.close();
   }

@@ -93,3 +93,42 @@ Deno.test("createMediaLibrary() removes partial and orphaned files at start, and
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("saveResults() hands results out even when the database refuses the rows", async () => {
+  const db = openDatabase(":memory:");
+  migrate(db);
+  const lines: string[] = [];
+  const library = createMediaLibrary({
+    db,
+    dir: "/nonexistent",
+    log: createLogger({ write: (line) => lines.push(line) }),
+    now: Date.now,
+    cache: false,
+    maxCacheBytes: 1 << 20,
+    publicBaseUrl: "https://img.example.com",
+    urlMode: "local",
+  });
+  db.close();
+  try {
+    const saved = await library.saveResults({
+      kind: "image",
+      model: "m",
+      prompt: "p",
+      requestId: "req-9",
+      accountKey: null,
+      accountLabel: null,
+      apiKeyId: null,
+      results: [{ url: "https://cdn.example/a.png" }],
+    });
+    assert.deepEqual(saved, [{
+      id: null,
+      upstreamUrl: "https://cdn.example/a.png",
+      localUrl: null,
+      url: "https://cdn.example/a.png",
+      file: null,
+    }]);
+    assert.ok(lines.some((line) => line.includes("Could not record generated image results")));
+  } finally {
+    await library.close();
+  }
+});

@@ -11,6 +11,8 @@ import { chatRoutes } from "./api/chat.ts";
 import type { ApiDeps, ApiEnv } from "./api/deps.ts";
 import { ApiError, toApiError } from "./api/errors.ts";
 import { imageRoutes } from "./api/images.ts";
+import { mediaRoutes } from "./api/media.ts";
+import { measureRequests, metricsRoutes } from "./api/metrics.ts";
 import { modelRoutes } from "./api/models.ts";
 import { tokenRoutes } from "./api/token.ts";
 import { videoRoutes } from "./api/videos.ts";
@@ -30,7 +32,9 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
     c.header("X-Request-Id", requestId);
     const path = c.req.path;
     if (path === "/ping") return;
-    deps.log.info(`${c.req.method} ${path} ${c.res.status}`, {
+    // Media files and scrapes are frequent and say little: keep them out of the stored log.
+    const quiet = path === "/metrics" || path.startsWith("/media/");
+    deps.log[quiet ? "debug" : "info"](`${c.req.method} ${path} ${c.res.status}`, {
       requestId,
       ms: Math.round(performance.now() - started),
       auth: c.get("auth")?.label,
@@ -55,6 +59,8 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
     return c.json(error.toBody(), 404);
   });
 
+  app.use(measureRequests(deps));
+
   const limit = bodyLimit({
     maxSize: maxBytes,
     onError: () => {
@@ -69,6 +75,8 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
 
   app.get("/ping", (c) => c.text("pong"));
   app.get("/", (c) => c.html(indexPage));
+  app.route("/", metricsRoutes(deps));
+  app.route("/", mediaRoutes(deps));
 
   const v1 = new Hono<ApiEnv>();
   v1.use(cors({ origin: "*", exposeHeaders: ["X-Request-Id"], maxAge: 86400 }));

@@ -35,6 +35,18 @@ export interface Config {
   maxImageMb: number;
   /** Timeout of one reference-image fetch. */
   fetchTimeoutMs: number;
+  /** Whether generated media are saved under `DATA_DIR/media`. */
+  mediaCache: boolean;
+  /** Size of the media cache before oldest-first eviction, in GiB (fractions allowed). */
+  mediaMaxGb: number;
+  /** Public origin (and optional path prefix) of this server, without a trailing slash. */
+  publicBaseUrl: string | null;
+  /** Which URLs the API hands out for results. */
+  mediaUrls: "upstream" | "local";
+  /** Log records (info and above) kept in the database; 0 keeps none. */
+  logKeep: number;
+  /** Token that `GET /metrics` requires; `null` leaves it open. */
+  metricsToken: string | null;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -132,6 +144,32 @@ const KEYS = {
     "Image draft `min_version`",
   ),
   userAgent: setting("JIMENG_USER_AGENT", "(Chrome 142 on Windows)", "Browser User-Agent sent"),
+  mediaCache: setting(
+    "MEDIA_CACHE",
+    "true",
+    "Save generated images and videos under `DATA_DIR/media` (upstream links expire); `false` keeps only the records",
+  ),
+  mediaMaxGb: setting(
+    "MEDIA_MAX_GB",
+    "10",
+    "Size of the media cache in GiB (fractions allowed); the oldest files are evicted beyond it",
+  ),
+  publicBaseUrl: setting(
+    "PUBLIC_BASE_URL",
+    "(unset)",
+    "Public URL of this server (e.g. `https://img.example.com`), used for `/media/…` links",
+  ),
+  mediaUrls: setting(
+    "MEDIA_URLS",
+    "(local if PUBLIC_BASE_URL is set, else upstream)",
+    "`local`: hand out `PUBLIC_BASE_URL/media/<id>.<ext>` links; `upstream`: Jimeng's expiring CDN links",
+  ),
+  logKeep: setting("LOG_KEEP", "10000", "Log records (info and above) kept in the database"),
+  metricsToken: setting(
+    "METRICS_TOKEN",
+    "(unset)",
+    "If set, `GET /metrics` needs `Authorization: Bearer <token>` or `?token=<token>`",
+  ),
 } as const;
 
 /** Every setting with its default and meaning, in documentation order. */
@@ -162,10 +200,50 @@ const url: Parser<string> = (raw, name) => {
 
 const text: Parser<string> = (raw) => raw;
 
+const bool: Parser<boolean> = (raw, name) => {
+  const value = raw.toLowerCase();
+  if (["true", "1", "yes", "on"].includes(value)) return true;
+  if (["false", "0", "no", "off"].includes(value)) return false;
+  throw new TypeError(`Invalid ${name} "${raw}": expected true or false`);
+};
+
+const positive = (max: number): Parser<number> => (raw, name) => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > max) {
+    throw new RangeError(`Invalid ${name} "${raw}": expected a number above 0 and up to ${max}`);
+  }
+  return value;
+};
+
+/** An http(s) URL with an optional path prefix; no query or fragment; no trailing slash. */
+const baseUrl: Parser<string> = (raw, name) => {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new TypeError(`Invalid ${name} "${raw}": expected an http(s) URL`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new TypeError(`Invalid ${name} "${raw}": expected an http(s) URL`);
+  }
+  if (parsed.search || parsed.hash || parsed.username || parsed.password) {
+    throw new TypeError(
+      `Invalid ${name} "${raw}": expected a plain URL without query, fragment or credentials`,
+    );
+  }
+  return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}`;
+};
+
 const level: Parser<LogLevel> = (raw, name) => {
   const value = raw.toLowerCase();
   if (value === "debug" || value === "info" || value === "warn" || value === "error") return value;
   throw new RangeError(`Invalid ${name} "${raw}": expected debug, info, warn or error`);
+};
+
+const choice = <T extends string>(values: readonly T[]): Parser<T> => (raw, name) => {
+  const value = raw.toLowerCase();
+  if ((values as readonly string[]).includes(value)) return value as T;
+  throw new RangeError(`Invalid ${name} "${raw}": expected ${values.join(" or ")}`);
 };
 
 const list: Parser<string[]> = (raw) =>
@@ -205,6 +283,17 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     if (raw === undefined || raw.trim() === "") return fallback;
     return parse(raw.trim(), key);
   }
+  const publicBaseUrl = read<string | null>(KEYS.publicBaseUrl, baseUrl, null);
+  const mediaUrls = read<"upstream" | "local">(
+    KEYS.mediaUrls,
+    choice(["upstream", "local"] as const),
+    publicBaseUrl ? "local" : "upstream",
+  );
+  if (mediaUrls === "local" && !publicBaseUrl) {
+    throw new TypeError(
+      `${KEYS.mediaUrls}=local needs ${KEYS.publicBaseUrl} (the address clients reach this server at)`,
+    );
+  }
   const config: Config = {
     port: read(KEYS.port, int(0, 65535), 8000),
     host: read(KEYS.host, text, "0.0.0.0"),
@@ -218,6 +307,12 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     upstreamTimeoutMs: read(KEYS.upstreamTimeoutMs, int(100, 600_000), 30_000),
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),
+    mediaCache: read(KEYS.mediaCache, bool, true),
+    mediaMaxGb: read(KEYS.mediaMaxGb, positive(1_000_000), 10),
+    publicBaseUrl,
+    mediaUrls,
+    logKeep: read(KEYS.logKeep, int(0, 10_000_000), 10_000),
+    metricsToken: read<string | null>(KEYS.metricsToken, text, null),
     upstream: {
       cn: {
         base: read(KEYS.cnBase, url, "https://jimeng.jianying.com"),

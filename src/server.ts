@@ -12,6 +12,9 @@ import type { Config } from "./config.ts";
 import { createJimengClient } from "./jimeng/client.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createLogRecorder } from "./logs/recorder.ts";
+import { createMediaLibrary } from "./media/library.ts";
+import { createServerMetrics } from "./metrics/server_metrics.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
@@ -92,15 +95,47 @@ export function startServer(
 ): Promise<RunningServer> {
   const log = overrides.logger ?? createLogger({ level: config.logLevel });
   const now = overrides.upstream?.now ?? Date.now;
+  const { db, degraded } = openStore(config, log);
+  const logs = createLogRecorder({
+    db,
+    keep: config.logKeep,
+    onError: (error, dropped) => log.warn("Could not store log records", { error, dropped }),
+  });
+  const removeLogSink = log.addSink(logs.sink);
+  const pool = createAccountPool({ now });
+  const media = createMediaLibrary({
+    db,
+    dir: `${config.dataDir}/media`,
+    log,
+    now,
+    // Without a usable DATA_DIR there is nowhere to keep files.
+    cache: config.mediaCache && !degraded,
+    maxCacheBytes: Math.floor(config.mediaMaxGb * 1073741824),
+    publicBaseUrl: config.publicBaseUrl,
+    urlMode: config.mediaUrls,
+    onDownload: (kind, outcome, bytes) => metrics.mediaDownload(kind, outcome, bytes),
+    onEvict: (files) => metrics.mediaEvicted(files),
+  });
+  const metrics = createServerMetrics({
+    pollerSize: () => client.poller.size(),
+    storedAccounts: () => pool.storedAccounts(),
+    mediaCacheBytes: () => media.cacheBytes(),
+    jobsByState: () => jobs.counts(),
+    now,
+  });
   const client = createJimengClient({
     hosts: config.upstream,
     protocol: config.protocol,
     timeoutMs: config.upstreamTimeoutMs,
     backoffMs: overrides.backoffMs,
-    deps: overrides.upstream,
+    deps: {
+      ...overrides.upstream,
+      onCall(call) {
+        metrics.upstreamCall(call);
+        overrides.upstream?.onCall?.(call);
+      },
+    },
   });
-  const { db, degraded } = openStore(config, log);
-  const pool = createAccountPool({ now });
   const credits = createCreditRefresher({ client, log, now });
   const jobs = createJobRunner({
     db,
@@ -116,6 +151,22 @@ export function startServer(
       return { code: apiError.code ?? "internal_error", message: apiError.message };
     },
     afterAttempt: (account) => credits.refreshSoon(account),
+    finalize: async (job, account, results) => {
+      const saved = await media.saveResults({
+        kind: job.kind,
+        model: job.model,
+        prompt: job.prompt,
+        requestId: job.requestId ?? job.id,
+        accountKey: account.key,
+        accountLabel: account.label,
+        apiKeyId: job.apiKeyId,
+        results,
+      });
+      return {
+        urls: saved.map((item) => item.url),
+        mediaIds: saved.flatMap((item) => (item.id === null ? [] : [item.id])),
+      };
+    },
   });
   const deps: ApiDeps = {
     config,
@@ -128,6 +179,9 @@ export function startServer(
     resolver: overrides.resolver,
     keepAliveMs: overrides.keepAliveMs,
     recordRequest: (record) => insertRequest(db, record),
+    media,
+    metrics,
+    logs,
   };
   const app = createApp(deps);
   jobs.resume();
@@ -140,6 +194,11 @@ export function startServer(
         onListen: () => {},
       }, app.fetch);
     } catch (error) {
+      removeLogSink();
+      logs.close();
+      media.close().finally(() => closeStore(db, log));
+      credits.close();
+      client.close();
       reject(error);
       return;
     }
@@ -163,6 +222,9 @@ export function startServer(
           clearTimeout(timer);
           client.close();
           credits.close();
+          await media.close();
+          removeLogSink();
+          logs.close();
           closeStore(db, log);
         }
       },

@@ -20,7 +20,7 @@ import { videoCompletion } from "./chat_video.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { type Fields, optionalBoolean, readJson } from "./fields.ts";
 import { loadReferences, parseImageFields, resolveModel } from "./image_request.ts";
-import { noteImageUsage } from "./images.ts";
+import { noteImageUsage, publishImages } from "./images.ts";
 import { imageServiceDeps } from "./service.ts";
 import { eventStream } from "./sse.ts";
 
@@ -56,13 +56,22 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const references = await loadReferences(deps, input.images, signal);
     const usage = c.get("usage");
     Object.assign(usage, { model: model.id, kind: "image", n: params.n });
+    const auth = c.get("auth");
+    const requestId = c.get("requestId");
+    /** Generates, records the images in the media library, and returns their markdown. */
     const run = async (abort: AbortSignal) => {
-      const generation = await generateImages(service, c.get("auth").accounts, {
+      const generation = await generateImages(service, auth.accounts, {
         ...params,
         references,
       }, abort);
       noteImageUsage(usage, model.id, generation);
-      return imagesMarkdown(generation.images.map((i) => i.url));
+      const saved = await publishImages(deps, generation, {
+        model: model.id,
+        prompt: input.prompt,
+        requestId,
+        auth,
+      }, { signal: abort });
+      return imagesMarkdown(saved.map((item) => item.url));
     };
 
     if (!stream) return c.json(shape.completion(await run(signal)));

@@ -8,6 +8,9 @@ import type { Config } from "../config.ts";
 import type { JimengClient } from "../jimeng/client.ts";
 import type { JobRunner } from "../jobs/runner.ts";
 import type { Logger } from "../log.ts";
+import type { LogRecorder } from "../logs/recorder.ts";
+import type { MediaLibrary } from "../media/library.ts";
+import type { ServerMetrics } from "../metrics/server_metrics.ts";
 import type { Resolver } from "../net/safe_fetch.ts";
 import type { RequestRecord } from "../store/requests.ts";
 import type { Usage } from "./usage.ts";
@@ -27,6 +30,11 @@ export interface ApiDeps {
   keepAliveMs?: number;
   /** Writes a usage row; failures are logged, never returned to the client. */
   recordRequest?: (record: RequestRecord) => void;
+  /** Records and caches generated media. */
+  media: MediaLibrary;
+  metrics: ServerMetrics;
+  /** The stored log: flush it, or subscribe to new records (the console's live tail). */
+  logs: LogRecorder;
 }
 
 /** Who is calling and which accounts serve them. */
@@ -39,6 +47,8 @@ export interface AuthInfo {
   owner: string;
   /** The caller's own sessionids (sealed into jobs so a restart can resume them), or `null`. */
   tokens: string[] | null;
+  /** The issued API key that authenticated the request; `null`/absent for sessionid auth. */
+  apiKeyId?: number | null;
 }
 
 /** Hono environment of the API. */

@@ -9,6 +9,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { JimengError } from "../jimeng/errors.ts";
 import { InvalidReferenceError } from "../generation/references.ts";
 import { JobInterruptedError } from "../jobs/runner.ts";
+import { redact } from "../redact.ts";
 
 /** The body of an error answer. */
 export interface ErrorBody {
@@ -28,10 +29,15 @@ export class ApiError extends Error {
     super(message);
   }
 
-  /** The JSON body. */
+  /** The JSON body; secrets in the message (e.g. echoed input) are masked. */
   toBody(): ErrorBody {
     return {
-      error: { message: this.message, type: this.type, param: this.param, code: this.code },
+      error: {
+        message: redact(this.message),
+        type: this.type,
+        param: this.param,
+        code: this.code,
+      },
     };
   }
 }

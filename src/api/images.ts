@@ -5,7 +5,8 @@
 import { Hono } from "hono";
 import { downloadResult, toBase64 } from "../generation/download.ts";
 import { generateImages, type ImageGeneration } from "../generation/images.ts";
-import type { ApiDeps, ApiEnv } from "./deps.ts";
+import type { SavedMedia, SaveOptions } from "../media/library.ts";
+import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
 import { badRequest } from "./errors.ts";
 import { readBody, requiredPrompt } from "./fields.ts";
 import {
@@ -26,23 +27,82 @@ export interface ImagesResponse {
 /** Largest image downloaded for `b64_json`. */
 const MAX_RESULT_BYTES = 64 * 1048576;
 
-/** Shapes a generation as OpenAI's images response, downloading for `b64_json`. */
+/** Who asked for a generation and what, for the media library. */
+export interface ResultContext {
+  model: string;
+  prompt: string;
+  requestId: string;
+  auth: AuthInfo;
+}
+
+/**
+ * Records every image of a generation in the media library (with the
+ * account of the task that made it) and returns them in order, with the URL
+ * to hand out.
+ */
+export async function publishImages(
+  deps: ApiDeps,
+  generation: ImageGeneration,
+  context: ResultContext,
+  options: SaveOptions = {},
+): Promise<SavedMedia[]> {
+  let offset = 0;
+  const batches = generation.tasks.map((task) => {
+    const results = generation.images.slice(offset, offset + task.imageCount);
+    offset += task.imageCount;
+    if (results.length === 0) return Promise.resolve([]);
+    return deps.media.saveResults({
+      kind: "image",
+      model: context.model,
+      prompt: context.prompt,
+      requestId: context.requestId,
+      accountKey: task.account.key,
+      accountLabel: task.account.label,
+      apiKeyId: context.auth.apiKeyId ?? null,
+      results,
+    }, options);
+  });
+  return (await Promise.all(batches)).flat();
+}
+
+/** The bytes of a saved image: the cached file when there is one, else a download. */
+async function imageBytes(saved: SavedMedia, signal?: AbortSignal): Promise<Uint8Array> {
+  if (saved.file) {
+    try {
+      return await Deno.readFile(saved.file, { signal });
+    } catch (error) {
+      // Evicted meanwhile: fetch it instead.
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return await downloadResult(saved.upstreamUrl, {
+    maxBytes: MAX_RESULT_BYTES,
+    timeoutMs: 60_000,
+    signal,
+  });
+}
+
+/**
+ * Records a generation's images and shapes OpenAI's images response: URLs
+ * (local or upstream, by `MEDIA_URLS`) or `b64_json` (from the cache when it
+ * has the file).
+ */
 export async function toImagesResponse(
+  deps: ApiDeps,
   generation: ImageGeneration,
   format: ResponseFormat,
-  now: number,
+  context: ResultContext,
   signal?: AbortSignal,
 ): Promise<ImagesResponse> {
-  const created = Math.floor(now / 1000);
-  if (format === "url") return { created, data: generation.images.map(({ url }) => ({ url })) };
-  const data = await Promise.all(generation.images.map(async ({ url }) => {
-    const bytes = await downloadResult(url, {
-      maxBytes: MAX_RESULT_BYTES,
-      timeoutMs: 60_000,
-      signal,
-    });
-    return { b64_json: toBase64(bytes) };
-  }));
+  const created = Math.floor(deps.now() / 1000);
+  if (format === "url") {
+    const saved = await publishImages(deps, generation, context, { signal });
+    return { created, data: saved.map(({ url }) => ({ url })) };
+  }
+  const saved = await publishImages(deps, generation, context, { wait: true, signal });
+  const data = await Promise.all(saved.map(async (item) => ({
+    b64_json: toBase64(await imageBytes(item, signal)),
+  })));
   return { created, data };
 }
 
@@ -77,7 +137,14 @@ export function imageRoutes(deps: ApiDeps): Hono<ApiEnv> {
       references,
     }, signal);
     noteImageUsage(c.get("usage"), params.model.id, generation);
-    return c.json(await toImagesResponse(generation, params.responseFormat, deps.now(), signal));
+    return c.json(
+      await toImagesResponse(deps, generation, params.responseFormat, {
+        model: params.model.id,
+        prompt,
+        requestId: c.get("requestId"),
+        auth: c.get("auth"),
+      }, signal),
+    );
   });
 
   app.post("/images/edits", async (c) => {
@@ -99,7 +166,14 @@ export function imageRoutes(deps: ApiDeps): Hono<ApiEnv> {
       references,
     }, signal);
     noteImageUsage(c.get("usage"), params.model.id, generation);
-    return c.json(await toImagesResponse(generation, params.responseFormat, deps.now(), signal));
+    return c.json(
+      await toImagesResponse(deps, generation, params.responseFormat, {
+        model: params.model.id,
+        prompt,
+        requestId: c.get("requestId"),
+        auth: c.get("auth"),
+      }, signal),
+    );
   });
 
   return app;

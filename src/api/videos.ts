@@ -18,6 +18,7 @@ import { ApiError, badRequest, fromStoredError } from "./errors.ts";
 import { type Fields, optionalChoice, optionalString, readBody, requiredPrompt } from "./fields.ts";
 import { IMAGE_DIMENSIONS } from "../jimeng/models.ts";
 import { loadReferences, MAX_REFERENCES, resolveModel } from "./image_request.ts";
+import { serveCachedMedia } from "./media.ts";
 import {
   MAX_VIDEO_FRAMES,
   parseImageJobParams,
@@ -234,6 +235,11 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
         "invalid_request_error",
         "video_not_ready",
       );
+    }
+    if (variant === "video") {
+      const record = job.result.mediaIds?.[0] ? deps.media.get(job.result.mediaIds[0]) : undefined;
+      const cached = record ? await serveCachedMedia(c, deps, record) : undefined;
+      if (cached) return cached;
     }
     const url = variant === "video" ? job.result.upstreamUrls[0] : job.result.coverUrl;
     if (!url) {

@@ -403,3 +403,25 @@ Deno.test("chat with a video model, not streamed, answers with the video link", 
     await stack.close();
   }
 });
+
+Deno.test("a finished video is kept in the media library and its content is served from there", async () => {
+  const stack = await videoStack();
+  try {
+    const client = stack.openai();
+    const created = await client.videos.create({ prompt: "kept forever" });
+    await pollUntilDone(client, created.id);
+    await stack.server.deps.media.idle();
+    const cdnBefore = stack.fake.stats.calls["cdn"] ?? 0;
+    const content = await client.videos.downloadContent(created.id);
+    const bytes = new Uint8Array(await content.arrayBuffer());
+    assert.deepEqual(bytes, fakeVideoBytes(stack.fake.records()[0].historyId, "hq"));
+    assert.equal(stack.fake.stats.calls["cdn"] ?? 0, cdnBefore, "served from the local cache");
+    const job = stack.server.deps.jobs.get(created.id)!;
+    const media = stack.server.deps.media.get(job.result!.mediaIds![0])!;
+    assert.equal(media.kind, "video");
+    assert.equal(media.prompt, "kept forever");
+    assert.equal(media.model, "jimeng-video-3.0");
+  } finally {
+    await stack.close();
+  }
+});

@@ -1,0 +1,190 @@
+/**
+ * The server's metrics: HTTP requests, upstream calls, generations in
+ * flight, accounts and their credits, the media cache and (when the job
+ * runner supplies them) jobs by state.
+ * @module
+ */
+import type { Account } from "../accounts/pool.ts";
+import type { UpstreamCallInfo } from "../jimeng/http.ts";
+import type { MediaKind } from "../store/media.ts";
+import { createRegistry, type Registry } from "./registry.ts";
+
+/** Where scrape-time values come from. */
+export interface MetricsSources {
+  /** Upstream records being polled (submitted generations not finished yet). */
+  pollerSize: () => number;
+  /** The operator's accounts. */
+  storedAccounts: () => readonly Account[];
+  /** Bytes in the media cache. */
+  mediaCacheBytes?: () => number;
+  /** Jobs by state; the job runner supplies it. Nothing is emitted without it. */
+  jobsByState?: () => Readonly<Record<string, number>>;
+  now?: () => number;
+}
+
+/** One answered HTTP request. */
+export interface RequestObservation {
+  /** The route pattern (e.g. `/v1/images/generations`), never the raw path. */
+  route: string;
+  method: string;
+  model: string | null;
+  status: number;
+  seconds: number;
+}
+
+/** The server's metrics. */
+export interface ServerMetrics {
+  readonly registry: Registry;
+  requestStarted(): void;
+  requestFinished(observation: RequestObservation): void;
+  /** The Jimeng client's `onCall` hook. */
+  upstreamCall(call: UpstreamCallInfo): void;
+  /** Remembers accounts that served requests (Bearer accounts are not in the pool's list). */
+  noteAccounts(accounts: readonly Account[]): void;
+  mediaDownload(kind: MediaKind, outcome: "ok" | "error", bytes: number): void;
+  mediaEvicted(files: number): void;
+  render(): string;
+}
+
+/** Latency buckets in seconds: fast routes up to multi-minute generations. */
+const LATENCY_BUCKETS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
+const UPSTREAM_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** Bearer accounts remembered for the account gauges. */
+const MAX_NOTED_ACCOUNTS = 1000;
+
+/** Creates the metrics. */
+export function createServerMetrics(sources: MetricsSources): ServerMetrics {
+  const registry = createRegistry();
+  const requests = registry.counter(
+    "jimeng_http_requests_total",
+    "HTTP requests answered, by route, method, model and status",
+    ["route", "method", "model", "status"],
+  );
+  const latency = registry.histogram(
+    "jimeng_http_request_duration_seconds",
+    "HTTP request latency (streams: until the stream ends), by route",
+    ["route"],
+    LATENCY_BUCKETS,
+  );
+  const inFlightRequests = registry.gauge(
+    "jimeng_http_requests_in_flight",
+    "HTTP requests being answered",
+  );
+  const upstreamCalls = registry.counter(
+    "jimeng_upstream_calls_total",
+    "Calls to the Jimeng upstream (each retry counts), by path",
+    ["path"],
+  );
+  const upstreamErrors = registry.counter(
+    "jimeng_upstream_errors_total",
+    "Failed calls to the Jimeng upstream, by path and code (ret, HTTP status or error kind)",
+    ["path", "code"],
+  );
+  const upstreamLatency = registry.histogram(
+    "jimeng_upstream_call_duration_seconds",
+    "Latency of one upstream call, by path",
+    ["path"],
+    UPSTREAM_BUCKETS,
+  );
+  const generations = registry.gauge(
+    "jimeng_generations_in_flight",
+    "Generations submitted upstream whose result is awaited",
+  );
+  const accountInFlight = registry.gauge(
+    "jimeng_account_in_flight",
+    "Generations in flight per account",
+    ["account"],
+  );
+  const accountCredits = registry.gauge(
+    "jimeng_account_credits",
+    "Credits remaining per account (last known balance)",
+    ["account"],
+  );
+  const accountStates = registry.gauge(
+    "jimeng_accounts",
+    "Known accounts by state",
+    ["state"],
+  );
+  const mediaBytes = registry.gauge("jimeng_media_cache_bytes", "Bytes in the media cache");
+  const mediaDownloads = registry.counter(
+    "jimeng_media_downloads_total",
+    "Downloads of generated media into the cache, by kind and outcome",
+    ["kind", "outcome"],
+  );
+  const mediaDownloadBytes = registry.counter(
+    "jimeng_media_download_bytes_total",
+    "Bytes downloaded into the media cache",
+  );
+  const mediaEvictions = registry.counter(
+    "jimeng_media_evictions_total",
+    "Files evicted from the media cache",
+  );
+  const jobs = sources.jobsByState
+    ? registry.gauge("jimeng_jobs", "Jobs by state", ["state"])
+    : undefined;
+
+  let inFlight = 0;
+  const noted = new Map<string, Account>();
+
+  registry.collect(() => {
+    inFlightRequests.set({}, inFlight);
+    generations.set({}, sources.pollerSize());
+    const accounts = new Map(noted);
+    for (const account of sources.storedAccounts()) accounts.set(account.key, account);
+    accountInFlight.reset();
+    accountCredits.reset();
+    accountStates.reset();
+    const states = { ok: 0, cooling: 0, expired: 0, disabled: 0 };
+    const now = (sources.now ?? Date.now)();
+    for (const account of accounts.values()) {
+      accountInFlight.set({ account: account.label }, account.inFlight);
+      if (account.credits) accountCredits.set({ account: account.label }, account.credits.total);
+      if (account.disabled) states.disabled++;
+      else if (account.expired) states.expired++;
+      else if (account.coolingUntil > now) states.cooling++;
+      else states.ok++;
+    }
+    for (const [state, count] of Object.entries(states)) accountStates.set({ state }, count);
+    if (sources.mediaCacheBytes) mediaBytes.set({}, sources.mediaCacheBytes());
+    if (jobs && sources.jobsByState) {
+      jobs.reset();
+      for (const [state, count] of Object.entries(sources.jobsByState())) {
+        jobs.set({ state }, count);
+      }
+    }
+  });
+
+  return {
+    registry,
+    requestStarted() {
+      inFlight++;
+    },
+    requestFinished({ route, method, model, status, seconds }) {
+      inFlight--;
+      requests.inc({ route, method, model: model ?? "", status: String(status) });
+      latency.observe({ route }, seconds);
+    },
+    upstreamCall(call) {
+      upstreamCalls.inc({ path: call.path });
+      upstreamLatency.observe({ path: call.path }, call.ms / 1000);
+      if (!call.ok) upstreamErrors.inc({ path: call.path, code: call.code ?? "unknown" });
+    },
+    noteAccounts(accounts) {
+      for (const account of accounts) {
+        if (account.source === "stored") continue;
+        noted.delete(account.key);
+        noted.set(account.key, account);
+        if (noted.size > MAX_NOTED_ACCOUNTS) noted.delete(noted.keys().next().value!);
+      }
+    },
+    mediaDownload(kind, outcome, bytes) {
+      mediaDownloads.inc({ kind, outcome });
+      if (bytes > 0) mediaDownloadBytes.inc({}, bytes);
+    },
+    mediaEvicted(files) {
+      if (files > 0) mediaEvictions.inc({}, files);
+    },
+    render: () => registry.render(),
+  };
+}

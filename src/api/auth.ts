@@ -11,7 +11,7 @@ import { ApiError } from "./errors.ts";
 
 /** Splits an Authorization header into tokens; empty when there are none. */
 export function parseBearer(header: string | undefined): string[] {
-  if (!header) return [];
+  if (!header || /^\s*bearer\s*$/i.test(header)) return [];
   const match = /^\s*bearer\s+(.*)$/i.exec(header);
   const value = match ? match[1] : header;
   return value.split(",").map((t) => t.trim()).filter((t) => t.length > 0);

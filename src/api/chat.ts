@@ -18,7 +18,7 @@ import {
 } from "./chat_common.ts";
 import { videoCompletion } from "./chat_video.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
-import { type Fields, optionalBoolean, readJson } from "./fields.ts";
+import { type Fields, optionalBoolean, optionalString, readJson } from "./fields.ts";
 import { loadReferences, parseImageFields, resolveModel } from "./image_request.ts";
 import { noteImageUsage, publishImages } from "./images.ts";
 import { imageServiceDeps } from "./service.ts";
@@ -33,7 +33,7 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const fields = await readJson(c);
     const stream = optionalBoolean(fields, "stream") ?? false;
     const includeUsage = stream && wantsUsage(fields);
-    const requested = typeof fields.values.model === "string" ? fields.values.model : undefined;
+    const requested = optionalString(fields, "model", { max: 200 });
     const model = resolveModel(requested, DEFAULT_IMAGE_MODEL);
     const input = readMessages(fields);
     const shape = completionShape(requested ?? model.id, input.prompt, deps.now());

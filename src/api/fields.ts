@@ -58,22 +58,58 @@ function rethrowBodyError(error: unknown): unknown {
   );
 }
 
-/** Reads a multipart form; repeated names become arrays. */
+function malformedMultipart(detail: string): ApiError {
+  return new ApiError(
+    400,
+    `The multipart body is malformed: ${detail}`,
+    "invalid_request_error",
+    "invalid_multipart",
+  );
+}
+
+const encoder = new TextEncoder();
+
+/** Whether `bytes` ends with the close delimiter (`--boundary--`), give or take trailing space. */
+function endsWithCloseDelimiter(bytes: Uint8Array, boundary: string): boolean {
+  const close = encoder.encode(`--${boundary}--`);
+  let end = bytes.length;
+  while (
+    end > 0 && (bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d || bytes[end - 1] === 0x20)
+  ) {
+    end--;
+  }
+  if (end < close.length) return false;
+  for (let i = 0; i < close.length; i++) {
+    if (bytes[end - close.length + i] !== close[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * Reads a multipart form; repeated names become arrays. A body cut short is
+ * refused rather than read as the parts that happened to arrive.
+ */
 export async function readForm(c: Context): Promise<Fields> {
+  const type = c.req.header("content-type") ?? "";
+  const boundary = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(type);
+  if (!boundary) throw malformedMultipart("the Content-Type has no boundary");
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await c.req.arrayBuffer());
+  } catch (error) {
+    throw rethrowBodyError(error);
+  }
+  if (!endsWithCloseDelimiter(bytes, boundary[1] ?? boundary[2])) {
+    throw malformedMultipart("it does not end with its closing boundary (truncated?)");
+  }
   let form: FormData;
   try {
-    form = await c.req.raw.formData();
-  } catch (error) {
-    const mapped = rethrowBodyError(error);
-    if (mapped instanceof ApiError) {
-      throw new ApiError(
-        400,
-        "The multipart body is malformed",
-        "invalid_request_error",
-        "invalid_multipart",
-      );
-    }
-    throw mapped;
+    form = await new Response(bytes as Uint8Array<ArrayBuffer>, {
+      headers: { "content-type": type },
+    })
+      .formData();
+  } catch {
+    throw malformedMultipart("its parts could not be read");
   }
   const values: Record<string, unknown> = {};
   for (const [rawName, value] of form.entries()) {

@@ -42,7 +42,10 @@ export const MAX_REFERENCES = 10;
 
 /** Resolves `model`, answering 404 for unknown names. */
 export function resolveModel(name: string | undefined, fallback: Model): Model {
-  if (name === undefined || name.trim() === "") return fallback;
+  if (name === undefined) return fallback;
+  if (name.trim() === "") {
+    throw badRequest("model", "'model' must not be empty; GET /v1/models lists the models");
+  }
   const model = findModel(name);
   if (!model) {
     throw new ApiError(

@@ -6,6 +6,7 @@
  */
 import { resolve, sep } from "node:path";
 import { FetchRefusedError, fetchUntrusted, type Resolver } from "../net/safe_fetch.ts";
+import { probeImage } from "../media/content_type.ts";
 import { type ReferenceImage, referenceImage } from "./images.ts";
 
 /** Settings for reading references. */
@@ -28,21 +29,6 @@ export class InvalidReferenceError extends Error {
   }
 }
 
-/** Image formats Jimeng accepts, by magic bytes. */
-export function sniffImageType(bytes: Uint8Array): string | undefined {
-  const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
-  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "image/png";
-  if (starts(0xff, 0xd8, 0xff)) return "image/jpeg";
-  if (starts(0x47, 0x49, 0x46, 0x38)) return "image/gif";
-  if (starts(0x52, 0x49, 0x46, 0x46) && bytes[8] === 0x57 && bytes[9] === 0x45) return "image/webp";
-  if (starts(0x42, 0x4d)) return "image/bmp";
-  const brand = new TextDecoder().decode(bytes.subarray(4, 12));
-  if (/^ftyp(heic|heix|mif1|avif)/.test(brand)) {
-    return brand.includes("avif") ? "image/avif" : "image/heic";
-  }
-  return undefined;
-}
-
 function checkImage(bytes: Uint8Array, what: string, maxBytes: number): ReferenceImage {
   if (bytes.length === 0) throw new InvalidReferenceError(`${what} is empty`);
   if (bytes.length > maxBytes) {
@@ -51,8 +37,8 @@ function checkImage(bytes: Uint8Array, what: string, maxBytes: number): Referenc
       413,
     );
   }
-  if (!sniffImageType(bytes)) {
-    throw new InvalidReferenceError(`${what} is not an image (PNG, JPEG, WebP, GIF, BMP or HEIC)`);
+  if (!probeImage(bytes)) {
+    throw new InvalidReferenceError(`${what} is not a readable PNG, JPEG, WebP or GIF image`);
   }
   return referenceImage(bytes);
 }

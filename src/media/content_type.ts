@@ -47,3 +47,78 @@ export function mediaTypeOfHeader(header: string | null): MediaType | undefined 
   return Object.values(MEDIA_TYPES).find((t) => t.contentType === type) ??
     (type === "image/jpg" ? MEDIA_TYPES.jpg : undefined);
 }
+
+/** An image whose header parsed: its type and size. */
+export interface ImageProbe {
+  type: MediaType;
+  width: number;
+  height: number;
+}
+
+/** JPEG: the size is in the first start-of-frame segment. */
+function probeJpeg(bytes: Uint8Array, view: DataView): ImageProbe | undefined {
+  let offset = 2;
+  while (offset + 9 < bytes.length) {
+    if (bytes[offset] !== 0xff) return undefined;
+    const marker = bytes[offset + 1];
+    if (marker === 0xff) {
+      offset++;
+      continue;
+    }
+    const length = view.getUint16(offset + 2);
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker);
+    if (isFrame) {
+      const height = view.getUint16(offset + 5);
+      const width = view.getUint16(offset + 7);
+      return width > 0 && height > 0 ? { type: MEDIA_TYPES.jpg, width, height } : undefined;
+    }
+    if (length < 2) return undefined;
+    offset += 2 + length;
+  }
+  return undefined;
+}
+
+/** WebP: lossy, lossless and extended headers. */
+function probeWebp(bytes: Uint8Array, view: DataView): ImageProbe | undefined {
+  if (bytes.length < 30) return undefined;
+  const chunk = String.fromCharCode(...bytes.subarray(12, 16));
+  let width = 0;
+  let height = 0;
+  if (chunk === "VP8 ") {
+    width = view.getUint16(26, true) & 0x3fff;
+    height = view.getUint16(28, true) & 0x3fff;
+  } else if (chunk === "VP8L") {
+    const bits = view.getUint32(21, true);
+    width = (bits & 0x3fff) + 1;
+    height = ((bits >> 14) & 0x3fff) + 1;
+  } else if (chunk === "VP8X") {
+    width = 1 + (bytes[24] | (bytes[25] << 8) | (bytes[26] << 16));
+    height = 1 + (bytes[27] | (bytes[28] << 8) | (bytes[29] << 16));
+  }
+  return width > 0 && height > 0 ? { type: MEDIA_TYPES.webp, width, height } : undefined;
+}
+
+/**
+ * Parses an image header (PNG, JPEG, WebP, GIF — what Jimeng's upload takes)
+ * far enough to know its size; `undefined` for anything else, truncated
+ * headers included.
+ */
+export function probeImage(bytes: Uint8Array): ImageProbe | undefined {
+  const type = sniffMediaType(bytes);
+  if (!type || type === MEDIA_TYPES.mp4) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (type === MEDIA_TYPES.png) {
+    if (bytes.length < 24 || !startsWith(bytes, 12, ascii("IHDR"))) return undefined;
+    const width = view.getUint32(16);
+    const height = view.getUint32(20);
+    return width > 0 && height > 0 ? { type, width, height } : undefined;
+  }
+  if (type === MEDIA_TYPES.gif) {
+    if (bytes.length < 13) return undefined;
+    const width = view.getUint16(6, true);
+    const height = view.getUint16(8, true);
+    return width > 0 && height > 0 ? { type, width, height } : undefined;
+  }
+  if (type === MEDIA_TYPES.jpg) return probeJpeg(bytes, view);
+  return probeWebp(bytes, view);
+}

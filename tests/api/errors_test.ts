@@ -122,7 +122,7 @@ Deno.test("bad input gets a 400 naming the field, never a 500", async () => {
     for (
       const [type, body, code] of [
         ["multipart/form-data", "--xyz\r\nbroken", "invalid_multipart"],
-        ["multipart/form-data; boundary=xyz", "--xyz\r\nbroken", "missing_required_parameter"],
+        ["multipart/form-data; boundary=xyz", "--xyz\r\nbroken", "invalid_multipart"],
       ]
     ) {
       const edits = await fetch(`${stack.url}/v1/images/edits`, {

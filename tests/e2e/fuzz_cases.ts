@@ -1,0 +1,414 @@
+/**
+ * A seeded generator of malformed and hostile requests. Every case it makes
+ * is invalid by construction (so any 2xx answer is a bug), and says which
+ * status family it expects.
+ * @module
+ */
+
+/** One request to send. */
+export interface FuzzCase {
+  /** What the generator meant to break, for failure messages. */
+  label: string;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: BodyInit;
+}
+
+/** A small fast PRNG (mulberry32), so a failing seed reproduces. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Random = () => number;
+const pick = <T>(random: Random, items: readonly T[]): T =>
+  items[Math.floor(random() * items.length)];
+const int = (random: Random, min: number, max: number) =>
+  min + Math.floor(random() * (max - min + 1));
+
+/** Values of every JSON type, hostile ones included. */
+function anyValue(random: Random, depth = 0): unknown {
+  const choices: (() => unknown)[] = [
+    () => null,
+    () => random() < 0.5,
+    () => pick(random, [-1, 0, 1.5, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, 2 ** 53, -0]),
+    () => "x".repeat(int(random, 0, 3)),
+    () => "\u0000\u202e\ud83d\ude00<script>alert(1)</script>",
+    () => "../../../../etc/passwd",
+    () => "%0d%0aSet-Cookie: a=b",
+    () => [],
+    () => ({}),
+  ];
+  if (depth < 3) {
+    choices.push(() => [anyValue(random, depth + 1), anyValue(random, depth + 1)]);
+    choices.push(() => ({
+      [pick(random, ["a", "__proto__", "constructor"])]: anyValue(random, depth + 1),
+    }));
+  }
+  return pick(random, choices)();
+}
+
+/** A value of a type other than the field's. */
+function wrongType(random: Random, field: string): unknown {
+  const numeric = ["n", "sample_strength", "duration"].includes(field);
+  const boolean = field === "stream";
+  const array = field === "messages";
+  for (;;) {
+    const value = anyValue(random);
+    if (value === null) continue; // null means "absent" for optional fields
+    if (numeric && typeof value === "number") continue;
+    if (boolean && typeof value === "boolean") continue;
+    if (array && Array.isArray(value)) continue;
+    if (!numeric && !boolean && !array && typeof value === "string") continue;
+    return value;
+  }
+}
+
+/** A valid body per route, which the mutations below break. */
+const VALID: Record<string, () => Record<string, unknown>> = {
+  "/v1/images/generations": () => ({ model: "jimeng-image-4.0", prompt: "a cat", n: 1 }),
+  "/v1/chat/completions": () => ({
+    model: "jimeng-image-4.0",
+    messages: [{ role: "user", content: "a cat" }],
+  }),
+  "/v1/videos": () => ({ model: "jimeng-video-3.0", prompt: "a cat", seconds: "5" }),
+  "/v1/videos/generations": () => ({ model: "jimeng-video-3.0", prompt: "a cat", duration: 5 }),
+};
+
+const FIELDS: Record<string, string[]> = {
+  "/v1/images/generations": [
+    "model",
+    "prompt",
+    "n",
+    "size",
+    "quality",
+    "response_format",
+    "ratio",
+    "resolution",
+    "sample_strength",
+    "negative_prompt",
+    "user",
+  ],
+  "/v1/chat/completions": ["model", "messages", "stream"],
+  "/v1/videos": ["model", "prompt", "seconds", "size", "ratio", "resolution"],
+  "/v1/videos/generations": [
+    "model",
+    "prompt",
+    "duration",
+    "ratio",
+    "resolution",
+    "response_format",
+  ],
+};
+
+/** Values that have the right type but are out of range or unknown. */
+const BAD_VALUES: Record<string, unknown[]> = {
+  n: [0, -1, 11, 1e9, 2.5, -0.5],
+  size: ["0x0", "99999x99999", "abc", "1024x", "-1x-1", "1024×", "x1024", "1e3x1e3"],
+  quality: ["ultra", "", "HDD"],
+  response_format: ["png", "", "urls", "b64"],
+  ratio: ["5:4", "1:0", "0:0", "16/9", "", "∞:1"],
+  resolution: ["8k", "1080i", "", "2K2"],
+  model: ["", " ", "nope", "jimeng-image-9", "x".repeat(300)],
+  prompt: ["", "   ", "\n\t", "x".repeat(20_000)],
+  seconds: ["0", "-5", "7", "1e9", "five", "5.5", ""],
+  duration: [0, -5, 7, 1e9, 5.5],
+  messages: [[], [{}], [{ role: 1 }], [{ role: "user", content: 5 }], [{ role: "user" }]],
+  negative_prompt: ["x".repeat(5000)],
+  user: ["x".repeat(1000)],
+};
+
+const encoder = new TextEncoder();
+
+function jsonCase(path: string, body: unknown, label: string, auth: string): FuzzCase {
+  return {
+    label,
+    method: "POST",
+    path,
+    headers: { "content-type": "application/json", authorization: `Bearer ${auth}` },
+    body: JSON.stringify(body),
+  };
+}
+
+function deepNest(depth: number, random: Random): string {
+  return random() < 0.5
+    ? "[".repeat(depth) + "]".repeat(depth)
+    : '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+}
+
+/** Options of {@linkcode generateCase}. */
+export interface FuzzOptions {
+  /** A sessionid the fake knows. */
+  auth: string;
+  /** Bytes above the server's body limit. */
+  oversizedBytes: number;
+  /** A loopback URL that must never be fetched. */
+  canaryUrl: string;
+}
+
+/** One hostile request. */
+export function generateCase(random: Random, options: FuzzOptions): FuzzCase {
+  const path = pick(random, Object.keys(VALID));
+  const { auth } = options;
+  const kind = int(random, 0, 15);
+  switch (kind) {
+    case 0: {
+      const text = JSON.stringify(VALID[path]());
+      return {
+        label: "truncated JSON",
+        method: "POST",
+        path,
+        headers: { "content-type": "application/json", authorization: `Bearer ${auth}` },
+        body: text.slice(0, int(random, 0, text.length - 1)),
+      };
+    }
+    case 1:
+      return {
+        label: "deeply nested JSON",
+        method: "POST",
+        path,
+        headers: { "content-type": "application/json", authorization: `Bearer ${auth}` },
+        body: deepNest(int(random, 1000, 100_000), random),
+      };
+    case 2: {
+      const field = pick(random, FIELDS[path]);
+      return jsonCase(
+        path,
+        { ...VALID[path](), [field]: wrongType(random, field) },
+        `wrong type of ${field}`,
+        auth,
+      );
+    }
+    case 3: {
+      const field = pick(random, FIELDS[path].filter((f) => BAD_VALUES[f]));
+      return jsonCase(
+        path,
+        {
+          ...VALID[path](),
+          [field]: pick(random, BAD_VALUES[field]),
+          unknown_field: anyValue(random),
+        },
+        `bad ${field}`,
+        auth,
+      );
+    }
+    case 4: {
+      // Invalid UTF-8 inside a JSON string.
+      const head = encoder.encode('{"prompt":"');
+      const junk = Uint8Array.from({ length: int(random, 1, 64) }, () => int(random, 0x80, 0xff));
+      const body = new Uint8Array([...head, ...junk, ...encoder.encode('",')]);
+      return {
+        label: "invalid UTF-8",
+        method: "POST",
+        path,
+        headers: { "content-type": "application/json", authorization: `Bearer ${auth}` },
+        body,
+      };
+    }
+    case 5:
+      return {
+        label: "random bytes",
+        method: "POST",
+        path,
+        headers: {
+          "content-type": pick(random, [
+            "application/json",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "",
+          ]),
+          authorization: `Bearer ${auth}`,
+        },
+        body: Uint8Array.from({ length: int(random, 0, 512) }, () => int(random, 0, 255)),
+      };
+    case 6: {
+      const boundary = "fuzz" + int(random, 0, 1e6);
+      const declared = random() < 0.5 ? boundary : "other";
+      const text =
+        `--${boundary}\r\nContent-Disposition: form-data; name="prompt"\r\n\r\na cat\r\n--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="x.png"\r\n\r\n` +
+        "\u0089PNG".slice(0, int(random, 0, 4));
+      return {
+        label: "broken multipart",
+        method: "POST",
+        path: pick(random, ["/v1/images/edits", "/v1/videos", "/v1/images/generations"]),
+        headers: {
+          "content-type": random() < 0.2
+            ? "multipart/form-data"
+            : `multipart/form-data; boundary=${declared}`,
+          authorization: `Bearer ${auth}`,
+        },
+        body: text,
+      };
+    }
+    case 7: {
+      const form = new FormData();
+      form.append("prompt", "make it blue");
+      const content = pick(random, [
+        "plain text, not an image",
+        "%PDF-1.4",
+        "GIF87",
+        "\u0000\u0000\u0000",
+      ]);
+      form.append(
+        "image",
+        new File([content], pick(random, ["a.png", "a.jpg", "../../a.png"]), { type: "image/png" }),
+      );
+      return {
+        label: "non-image file",
+        method: "POST",
+        path: pick(random, ["/v1/images/edits", "/v1/videos"]),
+        headers: { authorization: `Bearer ${auth}` },
+        body: form,
+      };
+    }
+    case 8:
+      return {
+        label: "oversized body",
+        method: "POST",
+        path,
+        headers: { "content-type": "application/json", authorization: `Bearer ${auth}` },
+        body: `{"prompt":"${"a".repeat(options.oversizedBytes)}"}`,
+      };
+    case 9: {
+      const reference = pick(random, [
+        "data:image/png;base64,!!!!",
+        "data:,",
+        "data:image/png,notbase64",
+        "data:text/plain;base64,aGVsbG8=",
+        `data:image/png;base64,${"A".repeat(int(random, 1, 4000))}=`,
+        "/etc/passwd",
+        "../../../../etc/shadow",
+        "file:///etc/passwd",
+        "ftp://example.com/x.png",
+        "gopher://127.0.0.1:70/",
+        options.canaryUrl,
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/x.png",
+        "http://0x7f000001/x.png",
+        "http://2130706433/x.png",
+        "http://metadata.internal/x.png",
+        "http://user:pass@127.0.0.1/x.png",
+        "https://10.0.0.1/x.png",
+      ]);
+      const body = path === "/v1/chat/completions"
+        ? {
+          model: "jimeng-image-4.0",
+          messages: [{
+            role: "user",
+            content: [{ type: "text", text: "a cat" }, {
+              type: "image_url",
+              image_url: { url: reference },
+            }],
+          }],
+        }
+        : path.startsWith("/v1/videos")
+        ? { ...VALID[path](), file_paths: [reference] }
+        : { ...VALID[path](), filePath: reference };
+      return jsonCase(path, body, `bad reference ${reference.slice(0, 40)}`, auth);
+    }
+    case 10: {
+      const authorization = pick(random, [
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        `Bearer ${",".repeat(100)}`,
+        `Bearer ${Array.from({ length: 60 }, (_, i) => `tok${i}`).join(",")}`,
+        `Bearer ${"x".repeat(600)}`,
+        "Bearer tok\u00e9n",
+      ]);
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (authorization !== "") headers.authorization = authorization;
+      return {
+        label: `bad auth "${authorization.slice(0, 20)}"`,
+        method: "POST",
+        path,
+        headers,
+        body: JSON.stringify(VALID[path]()),
+      };
+    }
+    case 11: {
+      const target = pick(random, [
+        "/v1/videos/..%2f..%2fetc%2fpasswd",
+        "/v1/videos/video_%0d%0aSet-Cookie:x=y",
+        `/v1/videos/video_${"0".repeat(32)}`,
+        "/v1/videos/%00",
+        `/v1/videos/${"a".repeat(5000)}`,
+        "/v1/videos/x/content?variant=../../etc",
+        "/v1/videos?limit=0",
+        "/v1/videos?limit=-1",
+        "/v1/videos?limit=1e9",
+        "/v1/videos?order=sideways",
+        "/v1/models/nope",
+        "/media/..%2f..%2fjimeng.db",
+        "/media/AAAAAAAAAAAAAAAAAAAAAA.png",
+        "/media/%2e%2e/%2e%2e/etc/passwd",
+        "/media/x.exe",
+        "/static/../../deno.json",
+        "/vendor/..%2f..%2fmain.ts",
+        "/v1/nope",
+        "/.env",
+      ]);
+      return {
+        label: `hostile path ${target.slice(0, 40)}`,
+        method: pick(random, ["GET", "DELETE", "GET"]),
+        path: target,
+        headers: { authorization: `Bearer ${auth}` },
+      };
+    }
+    case 12:
+      return {
+        label: "wrong method",
+        method: pick(random, ["PUT", "PATCH", "DELETE"]),
+        path,
+        headers: { "content-type": "application/json", authorization: `Bearer ${auth}` },
+        body: JSON.stringify(VALID[path]()),
+      };
+    case 13: {
+      const field = pick(random, FIELDS[path]);
+      return jsonCase(
+        path,
+        { ...VALID[path](), [field]: "x".repeat(int(random, 20_000, 200_000)) },
+        `huge ${field}`,
+        auth,
+      );
+    }
+    case 14:
+      return jsonCase(
+        path,
+        pick(random, [[], "text", 42, null, true, [VALID[path]()]]),
+        "body not an object",
+        auth,
+      );
+    default: {
+      // Header injection attempts and hostile headers (fetch refuses CR/LF itself).
+      return {
+        label: "hostile headers",
+        method: "POST",
+        path,
+        headers: {
+          "content-type": pick(random, [
+            "application/json; charset=utf-7",
+            "application/json; boundary=\u00ff",
+            "*/*",
+          ]),
+          authorization: `Bearer ${auth}`,
+          "idempotency-key": "k".repeat(int(random, 256, 2000)),
+          "x-forwarded-for": "127.0.0.1, 10.0.0.1",
+        },
+        body: JSON.stringify(
+          path === "/v1/chat/completions"
+            ? { ...VALID[path](), messages: [] }
+            : { ...VALID[path](), prompt: "" },
+        ),
+      };
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import type { ResolvedAddress } from "../../src/net/safe_fetch.ts";
+import { countMedia } from "../../src/store/media.ts";
+import { GOOD_SESSION, startStack } from "../helpers/stack.ts";
+import { type FuzzCase, generateCase, prng } from "./fuzz_cases.ts";
+
+const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20261202);
+const CASES = Number(Deno.env.get("FUZZ_CASES") ?? 10_000);
+const CONCURRENCY = 8;
+
+/** Every name resolves to a private address: nothing may be fetched, no DNS leaves the machine. */
+const privateResolver = (): Promise<ResolvedAddress[]> =>
+  Promise.resolve([{ address: "10.11.12.13", family: 4 }]);
+
+/** A loopback listener that counts connections; any connection is a failure. */
+function startCanary() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let connections = 0;
+  (async () => {
+    for await (const conn of listener) {
+      connections++;
+      conn.close();
+    }
+  })().catch(() => {});
+  return {
+    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/canary.png`,
+    connections: () => connections,
+    close: () => listener.close(),
+  };
+}
+
+interface Outcome {
+  status: number;
+  type: string;
+  text: string;
+}
+
+async function send(base: string, fuzz: FuzzCase): Promise<Outcome> {
+  const response = await fetch(`${base}${fuzz.path}`, {
+    method: fuzz.method,
+    headers: fuzz.headers,
+    body: fuzz.body,
+    redirect: "manual",
+  });
+  return {
+    status: response.status,
+    type: response.headers.get("content-type") ?? "",
+    text: await response.text(),
+  };
+}
+
+/** Why an answer is not a well-formed 4xx error, or `undefined` when it is. */
+function problemWith(outcome: Outcome): string | undefined {
+  if (outcome.status < 400 || outcome.status > 499) return `status ${outcome.status}`;
+  if (!/application\/json/.test(outcome.type)) return `content type "${outcome.type}"`;
+  let body: unknown;
+  try {
+    body = JSON.parse(outcome.text);
+  } catch {
+    return "body is not JSON";
+  }
+  const error = (body as { error?: Record<string, unknown> }).error;
+  if (!error || typeof error !== "object") return "no error object";
+  const keys = Object.keys(error).sort().join(",");
+  if (keys !== "code,message,param,type") return `error keys ${keys}`;
+  if (typeof error.message !== "string" || error.message.length < 5) return "no message";
+  if (typeof error.type !== "string") return "no type";
+  if (error.param !== null && typeof error.param !== "string") return "bad param";
+  if (error.code !== null && typeof error.code !== "string") return "bad code";
+  return undefined;
+}
+
+Deno.test(`${CASES} malformed and hostile requests get well-formed 4xx errors (seed ${SEED})`, async () => {
+  const canary = startCanary();
+  const stack = await startStack({
+    env: { MAX_BODY_MB: "1", LOG_LEVEL: "warn" },
+    overrides: { resolver: privateResolver },
+  });
+  try {
+    const random = prng(SEED);
+    const options = { auth: GOOD_SESSION, oversizedBytes: 1_100_000, canaryUrl: canary.url };
+    const cases = Array.from({ length: CASES }, () => generateCase(random, options));
+    const failures: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < cases.length) {
+        const index = next++;
+        const fuzz = cases[index];
+        const outcome = await send(stack.url, fuzz);
+        const problem = problemWith(outcome);
+        if (problem && failures.length < 20) {
+          failures.push(
+            `#${index} ${fuzz.label} (${fuzz.method} ${fuzz.path.slice(0, 60)}): ${problem}: ${
+              outcome.text.slice(0, 200)
+            }`,
+          );
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    assert.deepEqual(failures, [], `seed ${SEED}:\n${failures.join("\n")}`);
+
+    const ping = await fetch(`${stack.url}/ping`);
+    assert.equal(await ping.text(), "pong", "the server still answers");
+    assert.equal(canary.connections(), 0, "no reference URL was ever fetched");
+    assert.equal(stack.fake.records().length, 0, "no generation was submitted");
+    assert.equal(stack.fake.stats.uploads, 0, "no image was uploaded");
+    const jobs = stack.server.deps.jobs.counts();
+    assert.deepEqual(jobs, { queued: 0, in_progress: 0, completed: 0, failed: 0 }, "no job");
+    assert.equal(countMedia(stack.server.db, {}), 0, "no media row");
+  } finally {
+    await stack.close();
+    canary.close();
+  }
+});

@@ -14,10 +14,14 @@ import { imageRoutes } from "./api/images.ts";
 import { modelRoutes } from "./api/models.ts";
 import { tokenRoutes } from "./api/token.ts";
 import { recordUsage } from "./api/usage.ts";
+import { type AdminDeps, adminRoutes } from "./dashboard/admin.ts";
 import indexPage from "../static/index.html" with { type: "text" };
 
-/** Creates the application. */
-export function createApp(deps: ApiDeps): Hono<ApiEnv> {
+/**
+ * Creates the application; with `admin`, the console's API is mounted at
+ * `/api/admin`.
+ */
+export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const maxBytes = deps.config.maxBodyMb * 1048576;
 
@@ -41,7 +45,7 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
     if (apiError.code === "internal_error") {
       deps.log.error("Unhandled error", { requestId: c.get("requestId"), error });
     }
-    return c.json(apiError.toBody(), apiError.status);
+    return c.json(apiError.toBody(), apiError.status, apiError.headers);
   });
 
   app.notFound((c) => {
@@ -68,6 +72,8 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
 
   app.get("/ping", (c) => c.text("pong"));
   app.get("/", (c) => c.html(indexPage));
+  // The setup link printed at first start opens the console, which reads the token.
+  app.get("/setup", (c) => c.html(indexPage));
 
   const v1 = new Hono<ApiEnv>();
   v1.use(cors({ origin: "*", exposeHeaders: ["X-Request-Id"], maxAge: 86400 }));
@@ -83,6 +89,11 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
   token.use(limit);
   token.route("/", tokenRoutes(deps));
   app.route("/token", token);
+
+  if (admin) {
+    app.use("/api/admin/*", limit);
+    app.route("/api/admin", adminRoutes(admin));
+  }
 
   return app;
 }

@@ -1,13 +1,20 @@
 /**
- * Wires a running server from a configuration: logger, upstream client,
- * account pool, application, `Deno.serve`. `main.ts` calls it; tests call it
- * in-process with injected effects.
+ * Wires a running server from a configuration: logger, store, upstream
+ * client, account pool and its scheduler, API keys, console authentication,
+ * application, `Deno.serve`. `main.ts` calls it; tests call it in-process
+ * with injected effects.
  * @module
  */
 import { createCreditRefresher } from "./accounts/credits.ts";
+import { createCreditLedger, type CreditLedger } from "./accounts/ledger.ts";
+import { type AccountManager, createAccountManager } from "./accounts/manager.ts";
 import { createAccountPool } from "./accounts/pool.ts";
+import { type AccountScheduler, startAccountScheduler } from "./accounts/scheduler.ts";
+import { createSecretBox, loadSecretKey } from "./accounts/secrets.ts";
+import { createKeyGuard, type KeyGuard } from "./api/api_keys.ts";
 import type { ApiDeps } from "./api/deps.ts";
 import { createApp } from "./app.ts";
+import { type AdminAuth, createAdminAuth } from "./dashboard/auth.ts";
 import type { Config } from "./config.ts";
 import { createJimengClient } from "./jimeng/client.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
@@ -15,7 +22,7 @@ import { createLogger, type Logger } from "./log.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
-import { insertRequest } from "./store/requests.ts";
+import { completeRequestCredits, insertRequest } from "./store/requests.ts";
 
 /** Test and benchmark hooks; production uses none. */
 export interface ServerOverrides {
@@ -25,6 +32,10 @@ export interface ServerOverrides {
   keepAliveMs?: number;
   /** Backoff of upstream retries. */
   backoffMs?: number;
+  /** Timers of the account scheduler (a virtual clock in tests). */
+  setTimer?: (fn: () => void, ms: number) => () => void;
+  /** Shortest time between two balance reads of one account. @default 2000 */
+  creditRefreshMs?: number;
 }
 
 /** A running server. */
@@ -36,6 +47,11 @@ export interface RunningServer {
   url: string;
   port: number;
   deps: ApiDeps;
+  accounts: AccountManager;
+  scheduler: AccountScheduler;
+  ledger: CreditLedger;
+  keys: KeyGuard;
+  adminAuth: AdminAuth;
   /** Stops accepting, waits for in-flight requests up to `graceMs`, releases everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -82,8 +98,13 @@ function closeStore(db: Db, log: Logger): void {
   }
 }
 
+function defaultTimer(fn: () => void, ms: number): () => void {
+  const id = setTimeout(fn, Math.min(ms, 2 ** 31 - 1));
+  return () => clearTimeout(id);
+}
+
 /** Starts the server. */
-export function startServer(
+export async function startServer(
   config: Config,
   overrides: ServerOverrides = {},
 ): Promise<RunningServer> {
@@ -97,8 +118,76 @@ export function startServer(
     deps: overrides.upstream,
   });
   const { db, degraded } = openStore(config, log);
-  const pool = createAccountPool({ now });
-  const credits = createCreditRefresher({ client, log, now });
+  let box;
+  try {
+    box = createSecretBox(loadSecretKey({
+      secretKey: config.secretKey,
+      dataDir: degraded ? null : config.dataDir,
+      log,
+    }));
+  } catch (error) {
+    closeStore(db, log);
+    client.close();
+    throw error;
+  }
+  const ledger = createCreditLedger({ now });
+  // The pool and the refresher report changes to the manager, created after them (it needs
+  // both); their callbacks only run once requests or the scheduler use the accounts.
+  const pool = createAccountPool({ now, onChange: (account) => manager.persist(account) });
+  const credits = createCreditRefresher({
+    client,
+    log,
+    now,
+    ledger,
+    minIntervalMs: overrides.creditRefreshMs,
+    onCredits: (account) => manager.persist(account),
+  });
+  const manager = createAccountManager({
+    db,
+    pool,
+    client,
+    credits,
+    ledger,
+    box,
+    log,
+    now,
+    timeZone: config.claimTimeZone,
+  });
+  const loaded = manager.load();
+  if (config.sessions.length > 0) {
+    const results = manager.add(config.sessions);
+    for (const result of results) {
+      if (result.status === "invalid") {
+        log.warn(`JIMENG_SESSIONS entry ${result.label} skipped: ${result.reason}`);
+      }
+    }
+    const added = results.filter((r) => r.status === "added").length;
+    log.info(
+      `JIMENG_SESSIONS: ${added} account(s) added, ${
+        results.length - added
+      } already stored or skipped`,
+    );
+  }
+  log.info(`${manager.list().length} stored account(s) (${loaded} loaded from the database)`);
+
+  const keys = createKeyGuard({ db, now, timeZone: config.claimTimeZone });
+  const adminAuth = createAdminAuth({ db, log, now, ttlMs: config.sessionTtlHours * 3_600_000 });
+  if (config.adminUser !== null && config.adminPassword !== null) {
+    await adminAuth.bootstrap(config.adminUser, config.adminPassword);
+  }
+  const scheduler = startAccountScheduler({
+    accounts: () => manager.list(),
+    claim: (account, signal) => manager.claim(account, { signal }),
+    check: (account, signal) => manager.check(account, signal),
+    log,
+    now,
+    setTimer: overrides.setTimer ?? defaultTimer,
+  }, {
+    timeZone: config.claimTimeZone,
+    dailyClaim: config.dailyClaim,
+    checkIntervalMs: config.accountCheckIntervalMin * 60_000,
+  });
+
   const deps: ApiDeps = {
     config,
     client,
@@ -109,41 +198,68 @@ export function startServer(
     resolver: overrides.resolver,
     keepAliveMs: overrides.keepAliveMs,
     recordRequest: (record) => insertRequest(db, record),
+    completeRequestCredits: (id, spent, remaining) =>
+      completeRequestCredits(db, id, spent, remaining),
+    ledger,
+    keys,
+    onClaimed: (account, claim) => manager.claimed(account, claim),
   };
-  const app = createApp(deps);
-  return new Promise((resolve, reject) => {
-    let server: Deno.HttpServer<Deno.NetAddr>;
-    try {
-      server = Deno.serve({
-        port: config.port,
-        hostname: config.host,
-        onListen: () => {},
-      }, app.fetch);
-    } catch (error) {
-      reject(error);
-      return;
-    }
-    const port = server.addr.port;
-    const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
-    const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-    log.info(`Listening on ${url}`, { port });
-    resolve({
-      url,
-      port,
-      deps,
-      db,
-      degraded,
-      async close(graceMs = 10_000) {
-        const timer = setTimeout(() => client.close(), graceMs);
-        try {
-          await server.shutdown();
-        } finally {
-          clearTimeout(timer);
-          client.close();
-          credits.close();
-          closeStore(db, log);
-        }
-      },
-    });
+  const app = createApp(deps, {
+    db,
+    auth: adminAuth,
+    accounts: manager,
+    keys,
+    log,
+    now,
+    trustProxy: config.trustProxy,
+    onAccountsAdded: (added) => scheduler.adopt(added),
   });
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      port: config.port,
+      hostname: config.host,
+      onListen: () => {},
+    }, app.fetch);
+  } catch (error) {
+    await scheduler.close();
+    credits.close();
+    client.close();
+    closeStore(db, log);
+    throw error;
+  }
+  const port = server.addr.port;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  log.info(`Listening on ${url}`, { port });
+  const setupToken = adminAuth.issueSetupToken();
+  if (setupToken !== null) {
+    log.notice(
+      `No console administrator yet. Open this one-time link to create one: ${url}/setup?token=${setupToken}`,
+    );
+  }
+  return {
+    url,
+    port,
+    deps,
+    db,
+    degraded,
+    accounts: manager,
+    scheduler,
+    ledger,
+    keys,
+    adminAuth,
+    async close(graceMs = 10_000) {
+      const timer = setTimeout(() => client.close(), graceMs);
+      try {
+        await scheduler.close();
+        await server.shutdown();
+      } finally {
+        clearTimeout(timer);
+        client.close();
+        credits.close();
+        closeStore(db, log);
+      }
+    },
+  };
 }

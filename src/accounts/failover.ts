@@ -5,19 +5,26 @@
  * @module
  */
 import { JimengError } from "../jimeng/errors.ts";
-import type { JimengClient } from "../jimeng/client.ts";
 import type { Region } from "../jimeng/regions.ts";
-import type { Logger } from "../log.ts";
-import { type Account, type AccountPool, shanghaiDay } from "./pool.ts";
+import { claimDailyCredits, type ClaimDeps } from "./claims.ts";
+import type { Charge, ChargeOutcome, CreditLedger } from "./ledger.ts";
+import type { Account, AccountPool } from "./pool.ts";
 
 /** What {@linkcode runWithFailover} needs. */
-export interface FailoverDeps {
+export interface FailoverDeps extends ClaimDeps {
   pool: AccountPool;
-  client: JimengClient;
-  log: Logger;
-  now: () => number;
+  /** Measures the credits each attempt spends. */
+  ledger?: CreditLedger;
   /** Called after every attempt, to refresh the account's balance off the hot path. */
   afterAttempt?: (account: Account) => void;
+}
+
+/** The outcome of {@linkcode runWithFailover}. */
+export interface FailoverResult<T> {
+  value: T;
+  account: Account;
+  /** The successful attempt's credits (settled later by the ledger). */
+  charge?: Charge;
 }
 
 /**
@@ -36,20 +43,24 @@ export async function runWithFailover<T>(
   regions: readonly Region[],
   work: (account: Account) => Promise<T>,
   signal?: AbortSignal,
-): Promise<{ value: T; account: Account }> {
+): Promise<FailoverResult<T>> {
   const exclude = new Set<string>();
   for (;;) {
     signal?.throwIfAborted();
     const account = deps.pool.pick(accounts, { regions, exclude });
     if (!account) throw deps.pool.exhausted(accounts, { regions, exclude });
     account.inFlight++;
+    const charge = deps.ledger?.begin(account);
+    let outcome: ChargeOutcome = "failed";
     try {
       const value = await work(account);
+      outcome = "ok";
       deps.pool.note(account, "ok");
-      return { value, account };
+      return { value, account, charge };
     } catch (error) {
       if (!(error instanceof JimengError)) throw error;
       if (error.kind === "session_expired") {
+        outcome = "free";
         deps.log.warn("Jimeng session expired; trying the next account", {
           account: account.label,
         });
@@ -58,6 +69,8 @@ export async function runWithFailover<T>(
         continue;
       }
       if (error.kind !== "insufficient_credits") throw error;
+      outcome = "free";
+      deps.ledger?.dry(account);
       if (await claimDaily(deps, account, signal)) continue;
       deps.log.warn("Jimeng account has no credits; trying the next account", {
         account: account.label,
@@ -66,6 +79,7 @@ export async function runWithFailover<T>(
       exclude.add(account.key);
     } finally {
       account.inFlight--;
+      if (charge) deps.ledger!.end(charge, outcome);
       deps.afterAttempt?.(account);
     }
   }
@@ -77,16 +91,9 @@ async function claimDaily(
   account: Account,
   signal?: AbortSignal,
 ): Promise<boolean> {
-  const today = shanghaiDay(deps.now());
-  if (account.claimedDay === today) return false;
-  account.claimedDay = today;
   try {
-    const claim = await deps.client.receiveDailyCredits(account.session, signal);
-    deps.log.info("Claimed daily free credits", {
-      account: account.label,
-      received: claim.received,
-    });
-    return claim.received > 0;
+    const claim = await claimDailyCredits(deps, account, { signal });
+    return claim !== null && claim.received > 0;
   } catch (error) {
     deps.log.warn("Daily credit claim failed", { account: account.label, error });
     return false;

@@ -5,6 +5,7 @@
  * with injected effects.
  * @module
  */
+import type { Hono } from "hono";
 import { createCreditRefresher } from "./accounts/credits.ts";
 import { createCreditLedger, type CreditLedger } from "./accounts/ledger.ts";
 import { type AccountManager, createAccountManager } from "./accounts/manager.ts";
@@ -12,7 +13,7 @@ import { createAccountPool } from "./accounts/pool.ts";
 import { type AccountScheduler, startAccountScheduler } from "./accounts/scheduler.ts";
 import { createSecretBox, loadSecretKey } from "./accounts/secrets.ts";
 import { createKeyGuard, type KeyGuard } from "./api/api_keys.ts";
-import type { ApiDeps } from "./api/deps.ts";
+import type { ApiDeps, ApiEnv } from "./api/deps.ts";
 import { createApp } from "./app.ts";
 import { type AdminAuth, createAdminAuth } from "./dashboard/auth.ts";
 import type { Config } from "./config.ts";
@@ -47,6 +48,8 @@ export interface RunningServer {
   url: string;
   port: number;
   deps: ApiDeps;
+  /** The application (its `routes` list every route). */
+  app: Hono<ApiEnv>;
   accounts: AccountManager;
   scheduler: AccountScheduler;
   ledger: CreditLedger;
@@ -242,6 +245,7 @@ export async function startServer(
     url,
     port,
     deps,
+    app,
     db,
     degraded,
     accounts: manager,

@@ -4,7 +4,7 @@
  * account that ran dry) or the operator asks.
  * @module
  */
-import type { CreditClaim } from "../jimeng/account.ts";
+import type { CreditClaim, Credits } from "../jimeng/account.ts";
 import type { JimengClient } from "../jimeng/client.ts";
 import { dayOf } from "../days.ts";
 import type { Logger } from "../log.ts";
@@ -44,6 +44,7 @@ export async function claimDailyCredits(
   const today = dayOf(deps.now(), timeZone);
   if (!options.force && account.claimedDay === today) return null;
   const claim = await deps.client.receiveDailyCredits(account.session, options.signal);
+  account.credits = creditsAfterClaim(account.credits, claim);
   account.claimedDay = today;
   account.lastClaimAt = deps.now();
   account.lastClaimReceived = claim.received;
@@ -53,4 +54,15 @@ export async function claimDailyCredits(
   });
   deps.onClaimed?.(account, claim);
   return claim;
+}
+
+/** The cached balance after a claim: the upstream's total when it says, else plus what came in. */
+export function creditsAfterClaim(before: Credits | null, claim: CreditClaim): Credits | null {
+  if (claim.total !== undefined) {
+    const purchase = before?.purchase ?? 0;
+    const vip = before?.vip ?? 0;
+    return { gift: Math.max(0, claim.total - purchase - vip), purchase, vip, total: claim.total };
+  }
+  if (before === null) return null;
+  return { ...before, gift: before.gift + claim.received, total: before.total + claim.received };
 }

@@ -70,6 +70,8 @@ export async function runWithFailover<T>(
       }
       if (error.kind !== "insufficient_credits") throw error;
       outcome = "free";
+      // The cached balance was wrong; what is left is less than the task costs.
+      if (account.credits) account.credits = { ...account.credits, total: 0 };
       deps.ledger?.dry(account);
       if (await claimDaily(deps, account, signal)) continue;
       deps.log.warn("Jimeng account has no credits; trying the next account", {

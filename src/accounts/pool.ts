@@ -194,11 +194,14 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
       options.onChange?.(account);
     },
     exhausted(accounts, filter) {
-      const inRegion = accounts.filter((a) => filter.regions.includes(a.session.region));
-      if (accounts.length === 0) {
+      // Disabled accounts are the operator's choice, not a state to report as a shortage.
+      const enabled = accounts.filter((a) => !a.disabled);
+      const inRegion = enabled.filter((a) => filter.regions.includes(a.session.region));
+      if (enabled.length === 0) {
+        const disabled = accounts.length > 0 ? ` (all ${accounts.length} are disabled)` : "";
         return new JimengError(
           "session_expired",
-          "No Jimeng account is available: add one in the console or send a sessionid as the Bearer token",
+          `No Jimeng account is available${disabled}: add one in the console or send a sessionid as the Bearer token`,
         );
       }
       if (inRegion.length === 0) {
@@ -211,8 +214,7 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
         );
       }
       const expired = inRegion.filter((a) => a.expired).length;
-      const disabled = inRegion.filter((a) => a.disabled).length;
-      const dry = inRegion.length - expired - disabled;
+      const dry = inRegion.length - expired;
       if (expired === inRegion.length) {
         return new JimengError(
           "session_expired",
@@ -221,7 +223,7 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
       }
       return new JimengError(
         "insufficient_credits",
-        `No Jimeng account has credits for this request: ${dry} out of credits, ${expired} expired, ${disabled} disabled. Free credits are granted daily; try again later or add an account`,
+        `No Jimeng account has credits for this request: ${dry} out of credits, ${expired} expired. Free credits are granted daily; try again later or add an account`,
       );
     },
   };

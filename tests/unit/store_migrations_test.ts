@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { type Db, openDatabase } from "../../src/store/db.ts";
+import { latestVersion, migrate, schemaVersion } from "../../src/store/migrate.ts";
+import { MIGRATIONS } from "../../src/store/migrations/all.ts";
+import { insertRequest, recentRequests, type RequestRecord } from "../../src/store/requests.ts";
+
+function tables(db: Db): string[] {
+  const rows = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    .all() as { name: string }[];
+  return rows.map((r) => r.name);
+}
+
+function columns(db: Db, table: string): string[] {
+  return (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+}
+
+function request(overrides: Partial<RequestRecord> = {}): RequestRecord {
+  return {
+    createdAt: 1_700_000_000_000,
+    requestId: crypto.randomUUID(),
+    endpoint: "/v1/images/generations",
+    model: "jimeng-image-4.5",
+    kind: "image",
+    n: 1,
+    status: "ok",
+    httpStatus: 200,
+    errorCode: null,
+    accountKey: "a".repeat(32),
+    accountLabel: "abcd…wxyz",
+    creditsSpent: 2,
+    creditsRemaining: 98,
+    latencyMs: 1200,
+    historyIds: "1",
+    apiKeyId: null,
+    ...overrides,
+  };
+}
+
+Deno.test("migrate() builds every table on an empty database", () => {
+  const db = openDatabase(":memory:");
+  try {
+    assert.deepEqual(migrate(db), [10, 30, 35, 60]);
+    assert.equal(schemaVersion(db), 60);
+    assert.equal(latestVersion(), 60);
+    for (const table of ["requests", "accounts", "api_keys", "admin_users", "admin_sessions"]) {
+      assert.ok(tables(db).includes(table), table);
+    }
+    assert.ok(tables(db).includes("login_failures"));
+    assert.ok(columns(db, "requests").includes("api_key_id"));
+    const strict = db.prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main'")
+      .all() as { name: string; strict: number }[];
+    for (const { name, strict: isStrict } of strict) {
+      if (!name.startsWith("sqlite_")) assert.equal(isStrict, 1, `${name} is STRICT`);
+    }
+    assert.deepEqual(migrate(db), []);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("migrate() upgrades a version-10 database and keeps its rows", () => {
+  const db = openDatabase(":memory:");
+  try {
+    migrate(db, MIGRATIONS.filter((m) => m.version === 10));
+    assert.equal(schemaVersion(db), 10);
+    db.prepare(
+      `INSERT INTO requests (created_at, request_id, endpoint, kind, n, status, http_status, latency_ms)
+       VALUES (1, 'old', '/v1/images/generations', 'image', 1, 'ok', 200, 5)`,
+    ).run();
+    assert.deepEqual(migrate(db), [30, 35, 60]);
+    assert.equal(schemaVersion(db), 60);
+    const [row] = recentRequests(db, 1);
+    assert.equal(row.requestId, "old");
+    assert.equal(row.apiKeyId, null);
+    insertRequest(db, request({ apiKeyId: 7 }));
+    assert.equal(recentRequests(db, 1)[0].apiKeyId, 7);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("migrate() refuses a database from a newer build", () => {
+  const db = openDatabase(":memory:");
+  try {
+    migrate(db);
+    db.exec("PRAGMA user_version = 70");
+    assert.throws(() => migrate(db), /newer than this build knows \(60\)/);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("per-key and per-account queries read the covering indexes", () => {
+  const db = openDatabase(":memory:");
+  try {
+    migrate(db);
+    const plan = (sql: string) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
+        .map((r) => r.detail).join("; ");
+    const perKey = plan(
+      "SELECT count(*), sum(credits_spent) FROM requests WHERE api_key_id = 1 AND created_at >= 0",
+    );
+    assert.match(perKey, /COVERING INDEX requests_key_time/);
+    const perAccount = plan(
+      "SELECT count(*), sum(credits_spent) FROM requests WHERE account_key = 'k' AND created_at >= 0",
+    );
+    assert.match(perAccount, /COVERING INDEX requests_account_time/);
+  } finally {
+    db.close();
+  }
+});

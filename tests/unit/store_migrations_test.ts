@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { type Db, openDatabase } from "../../src/store/db.ts";
 import { latestVersion, migrate, schemaVersion } from "../../src/store/migrate.ts";
 import { MIGRATIONS } from "../../src/store/migrations/all.ts";
-import { insertRequest, recentRequests, type RequestRecord } from "../../src/store/requests.ts";
+import { usageBy } from "../../src/store/request_hours.ts";
+import {
+  completeRequestCredits,
+  insertRequest,
+  recentRequests,
+  type RequestRecord,
+} from "../../src/store/requests.ts";
 
 function tables(db: Db): string[] {
   const rows = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
@@ -42,9 +48,12 @@ Deno.test("migrate() builds every table on an empty database", () => {
     assert.deepEqual(migrate(db), [10, 30, 35, 60]);
     assert.equal(schemaVersion(db), 60);
     assert.equal(latestVersion(), 60);
-    for (const table of ["requests", "accounts", "api_keys", "admin_users", "admin_sessions"]) {
+    for (
+      const table of ["requests", "request_hours", "accounts", "api_keys", "admin_users"]
+    ) {
       assert.ok(tables(db).includes(table), table);
     }
+    assert.ok(tables(db).includes("admin_sessions"));
     assert.ok(tables(db).includes("login_failures"));
     assert.ok(columns(db, "requests").includes("api_key_id"));
     const strict = db.prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main'")
@@ -109,3 +118,55 @@ Deno.test("per-key and per-account queries read the covering indexes", () => {
     db.close();
   }
 });
+
+Deno.test("request_hours follows inserts, late credits and deletions of requests", () => {
+  const db = openDatabase(":memory:");
+  try {
+    migrate(db, MIGRATIONS.filter((m) => m.version === 10));
+    insertLegacy(db, 3_600_000 * 5 + 1, "m-old");
+    migrate(db);
+    const hour = 3_600_000 * 100;
+    insertRequest(db, request({ createdAt: hour, model: "a", apiKeyId: 1, creditsSpent: 2 }));
+    const late = insertRequest(
+      db,
+      request({ createdAt: hour + 10, model: "a", apiKeyId: 1, creditsSpent: null }),
+    );
+    insertRequest(db, request({ createdAt: hour + 20, model: "b", apiKeyId: 2, status: "error" }));
+    const gone = insertRequest(db, request({ createdAt: hour * 2, model: "a", apiKeyId: 1 }));
+    completeRequestCredits(db, late, 4, 90);
+    db.prepare("DELETE FROM requests WHERE id = ?").run(gone);
+
+    assert.deepEqual(usageBy(db, "api_key_id", hour).map((u) => [u.group, u.requests, u.credits]), [
+      [1, 2, 6],
+      [2, 1, 2],
+    ]);
+    const models = usageBy(db, "model", 0);
+    assert.deepEqual(models.map((u) => [u.group, u.requests, u.errors]), [
+      ["a", 2, 0],
+      ["b", 1, 1],
+      ["m-old", 1, 0],
+    ]);
+    assert.equal(models[0].latencyMs, 1200);
+    assert.deepEqual(usageBy(db, "api_key_id", 0, hour).map((u) => [u.group, u.requests]), [
+      [null, 1],
+    ]);
+    const total = db.prepare(
+      "SELECT count(*) AS n, sum(credits_spent) AS c FROM requests",
+    ).get() as { n: number; c: number };
+    const rolled = usageBy(db, "account_key", 0).reduce(
+      (sum, u) => ({ n: sum.n + u.requests, c: sum.c + u.credits }),
+      { n: 0, c: 0 },
+    );
+    assert.deepEqual(rolled, { n: total.n, c: total.c });
+  } finally {
+    db.close();
+  }
+});
+
+function insertLegacy(db: Db, createdAt: number, model: string): void {
+  db.prepare(
+    `INSERT INTO requests (created_at, request_id, endpoint, model, kind, n, status, http_status,
+       credits_spent, latency_ms) VALUES (?, 'old', '/v1/images/generations', ?, 'image', 1, 'ok',
+       200, 1, 10)`,
+  ).run(createdAt, model);
+}

@@ -196,8 +196,11 @@ export function createAdminAuth(deps: AdminAuthDeps): AdminAuth {
       return startSession(user.id, user.username);
     },
     async bootstrap(username, password) {
-      if (countAdminUsers(db) > 0) return false;
       registerSecret(password);
+      if (countAdminUsers(db) > 0) {
+        log.info("ADMIN_USER is ignored: the console already has an administrator");
+        return false;
+      }
       const user = insertFirstAdminUser(db, {
         username,
         passwordHash: await hashPassword(password),

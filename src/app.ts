@@ -17,10 +17,14 @@ import { modelRoutes } from "./api/models.ts";
 import { tokenRoutes } from "./api/token.ts";
 import { videoRoutes } from "./api/videos.ts";
 import { recordUsage } from "./api/usage.ts";
+import { type AdminDeps, adminRoutes } from "./dashboard/admin.ts";
 import indexPage from "../static/index.html" with { type: "text" };
 
-/** Creates the application. */
-export function createApp(deps: ApiDeps): Hono<ApiEnv> {
+/**
+ * Creates the application; with `admin`, the console's API is mounted at
+ * `/api/admin`.
+ */
+export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const maxBytes = deps.config.maxBodyMb * 1048576;
 
@@ -46,7 +50,7 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
     if (apiError.code === "internal_error") {
       deps.log.error("Unhandled error", { requestId: c.get("requestId"), error });
     }
-    return c.json(apiError.toBody(), apiError.status);
+    return c.json(apiError.toBody(), apiError.status, apiError.headers);
   });
 
   app.notFound((c) => {
@@ -77,6 +81,8 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
   app.get("/", (c) => c.html(indexPage));
   app.route("/", metricsRoutes(deps));
   app.route("/", mediaRoutes(deps));
+  // The setup link printed at first start opens the console, which reads the token.
+  app.get("/setup", (c) => c.html(indexPage));
 
   const v1 = new Hono<ApiEnv>();
   v1.use(cors({ origin: "*", exposeHeaders: ["X-Request-Id"], maxAge: 86400 }));
@@ -93,6 +99,11 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
   token.use(limit);
   token.route("/", tokenRoutes(deps));
   app.route("/token", token);
+
+  if (admin) {
+    app.use("/api/admin/*", limit);
+    app.route("/api/admin", adminRoutes(admin));
+  }
 
   return app;
 }

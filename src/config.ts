@@ -47,6 +47,25 @@ export interface Config {
   logKeep: number;
   /** Token that `GET /metrics` requires; `null` leaves it open. */
   metricsToken: string | null;
+  /** Operator accounts (sessionids, region prefixes allowed) added to the store at start. */
+  sessions: string[];
+  /** Key material for encrypting sessionids at rest; unset = a key file in DATA_DIR. */
+  secretKey: string | null;
+  /** Whether a Bearer value that is not an issued key may be used as sessionids. */
+  allowSessionIdAuth: boolean;
+  /** Minutes between liveness and credit checks of stored accounts; 0 = off. */
+  accountCheckIntervalMin: number;
+  /** Whether the daily free credits are claimed for every stored account. */
+  dailyClaim: boolean;
+  /** IANA time zone whose calendar day the daily claim and key quotas follow. */
+  claimTimeZone: string;
+  /** Admin created at start when there is none (with `adminPassword`). */
+  adminUser: string | null;
+  adminPassword: string | null;
+  /** Lifetime of a console login. */
+  sessionTtlHours: number;
+  /** Whether X-Forwarded-For names the client (only behind a reverse proxy you run). */
+  trustProxy: boolean;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -56,12 +75,19 @@ export interface Setting {
   env: string;
   default: string;
   description: string;
+  /** A secret: shown only as set/unset. */
+  secret?: boolean;
 }
 
 const SETTINGS: Setting[] = [];
 
-function setting(env: string, defaultValue: string, description: string): string {
-  SETTINGS.push({ env, default: defaultValue, description });
+function setting(
+  env: string,
+  defaultValue: string,
+  description: string,
+  options: { secret?: boolean } = {},
+): string {
+  SETTINGS.push({ env, default: defaultValue, description, ...options });
   return env;
 }
 
@@ -170,6 +196,55 @@ const KEYS = {
     "(unset)",
     "If set, `GET /metrics` needs `Authorization: Bearer <token>` or `?token=<token>`",
   ),
+  sessions: setting(
+    "JIMENG_SESSIONS",
+    "(empty)",
+    "Comma list of sessionids (`us-`/`hk-`/`jp-`/`sg-` prefix for Dreamina) stored as accounts at start",
+    { secret: true },
+  ),
+  secretKey: setting(
+    "SECRET_KEY",
+    "(key file)",
+    "Encrypts stored sessionids (at least 16 characters); unset = `DATA_DIR/secret.key`, created with mode 0600",
+    { secret: true },
+  ),
+  allowSessionIdAuth: setting(
+    "ALLOW_SESSIONID_AUTH",
+    "true",
+    "Accept a Bearer value that is not an issued key as sessionids (the seed's behaviour); false = 401",
+  ),
+  accountCheckIntervalMin: setting(
+    "ACCOUNT_CHECK_INTERVAL_MIN",
+    "30",
+    "Minutes between liveness and credit checks of stored accounts; 0 turns them off",
+  ),
+  dailyClaim: setting(
+    "DAILY_CLAIM",
+    "true",
+    "Claim the daily free credits for every stored account once a day",
+  ),
+  claimTimeZone: setting(
+    "CLAIM_TIME_ZONE",
+    "Asia/Shanghai",
+    "IANA time zone whose day the daily claim and the API keys' daily quotas follow",
+  ),
+  adminUser: setting(
+    "ADMIN_USER",
+    "(unset)",
+    "Console admin created at first start (with ADMIN_PASSWORD) instead of the one-time setup link",
+  ),
+  adminPassword: setting(
+    "ADMIN_PASSWORD",
+    "(unset)",
+    "Password of ADMIN_USER, at least 8 characters",
+    { secret: true },
+  ),
+  sessionTtlHours: setting("SESSION_TTL_HOURS", "24", "Lifetime of a console login, in hours"),
+  trustProxy: setting(
+    "TRUST_PROXY",
+    "false",
+    "Take the client address from X-Forwarded-For (only behind your own reverse proxy)",
+  ),
 } as const;
 
 /** Every setting with its default and meaning, in documentation order. */
@@ -249,6 +324,37 @@ const choice = <T extends string>(values: readonly T[]): Parser<T> => (raw, name
 const list: Parser<string[]> = (raw) =>
   raw.split(",").map((item) => item.trim().toLowerCase()).filter(Boolean);
 
+/** A comma list whose items keep their case (secrets). */
+const tokens: Parser<string[]> = (
+  raw,
+) => [...new Set(raw.split(",").map((item) => item.trim()).filter(Boolean))];
+
+const timeZone: Parser<string> = (raw, name) => {
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: raw }).resolvedOptions().timeZone;
+  } catch {
+    throw new RangeError(
+      `Invalid ${name} "${raw}": expected an IANA time zone such as Asia/Shanghai`,
+    );
+  }
+};
+
+const username: Parser<string> = (raw, name) => {
+  if (!/^[\w.@-]{1,64}$/.test(raw)) {
+    throw new RangeError(
+      `Invalid ${name} "${raw}": 1 to 64 letters, digits or the characters _ . @ -`,
+    );
+  }
+  return raw;
+};
+
+const minLength = (min: number, what: string): Parser<string> => (raw, name) => {
+  if (raw.length < min) {
+    throw new RangeError(`Invalid ${name}: ${what} needs at least ${min} characters`);
+  }
+  return raw;
+};
+
 /** Turns `--flag value` / `--flag=value` arguments into env-style names. */
 export function parseFlags(args: readonly string[]): Record<string, string> {
   const known = new Set(SETTINGS.map((s) => s.env));
@@ -304,6 +410,16 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     fetchAllowlist: read(KEYS.fetchAllowlist, list, []),
     maxImageMb: read(KEYS.maxImageMb, int(1, 200), 20),
     fetchTimeoutMs: read(KEYS.fetchTimeoutMs, int(100, 600_000), 20_000),
+    sessions: read(KEYS.sessions, tokens, []),
+    secretKey: read<string | null>(KEYS.secretKey, minLength(16, "the key"), null),
+    allowSessionIdAuth: read(KEYS.allowSessionIdAuth, bool, true),
+    accountCheckIntervalMin: read(KEYS.accountCheckIntervalMin, int(0, 10_080), 30),
+    dailyClaim: read(KEYS.dailyClaim, bool, true),
+    claimTimeZone: read(KEYS.claimTimeZone, timeZone, "Asia/Shanghai"),
+    adminUser: read<string | null>(KEYS.adminUser, username, null),
+    adminPassword: read<string | null>(KEYS.adminPassword, minLength(8, "the password"), null),
+    sessionTtlHours: read(KEYS.sessionTtlHours, int(1, 8760), 24),
+    trustProxy: read(KEYS.trustProxy, bool, false),
     upstreamTimeoutMs: read(KEYS.upstreamTimeoutMs, int(100, 600_000), 30_000),
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),
@@ -340,6 +456,9 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
       userAgent: read(KEYS.userAgent, text, DEFAULT_PROTOCOL.userAgent),
     },
   };
+  if ((config.adminUser === null) !== (config.adminPassword === null)) {
+    throw new TypeError("ADMIN_USER and ADMIN_PASSWORD must be set together");
+  }
   return Object.freeze(config);
 }
 

@@ -30,6 +30,11 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /**
+   * Prints a notice for the operator to stdout as given: not redacted and not
+   * sent to sinks. Only for one-time links the operator must copy (setup).
+   */
+  notice(message: string): void;
   /** Adds a sink that receives records of `info` and above. */
   addSink(sink: LogSink): () => void;
 }
@@ -96,6 +101,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     info: (message, fields) => emit("info", message, fields),
     warn: (message, fields) => emit("warn", message, fields),
     error: (message, fields) => emit("error", message, fields),
+    notice(message) {
+      write?.(JSON.stringify({ time: new Date(now()).toISOString(), level: "info", msg: message }));
+    },
     addSink(sink) {
       sinks.add(sink);
       return () => sinks.delete(sink);

@@ -1,27 +1,34 @@
 /**
- * Wires a running server from a configuration: logger, upstream client,
- * account pool, application, `Deno.serve`. `main.ts` calls it; tests call it
- * in-process with injected effects.
+ * Wires a running server from a configuration: logger, store, upstream
+ * client, account pool and its scheduler, API keys, console authentication,
+ * media library, logs, metrics, durable jobs, application, `Deno.serve`. `main.ts` calls it; tests call it in-process
+ * with injected effects.
  * @module
  */
+import type { Hono } from "hono";
 import { createCreditRefresher } from "./accounts/credits.ts";
+import { createCreditLedger, type CreditLedger } from "./accounts/ledger.ts";
+import { type AccountManager, createAccountManager } from "./accounts/manager.ts";
 import { createAccountPool } from "./accounts/pool.ts";
-import type { ApiDeps } from "./api/deps.ts";
+import { type AccountScheduler, startAccountScheduler } from "./accounts/scheduler.ts";
+import { createSecretBox, loadSecretKey, type SecretBox } from "./accounts/secrets.ts";
+import { createKeyGuard, type KeyGuard } from "./api/api_keys.ts";
+import type { ApiDeps, ApiEnv } from "./api/deps.ts";
+import { toApiError } from "./api/errors.ts";
 import { createApp } from "./app.ts";
+import { type AdminAuth, createAdminAuth } from "./dashboard/auth.ts";
 import type { Config } from "./config.ts";
 import { createJimengClient } from "./jimeng/client.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createJobRunner, type SecretVault } from "./jobs/runner.ts";
 import { createLogRecorder } from "./logs/recorder.ts";
 import { createMediaLibrary } from "./media/library.ts";
 import { createServerMetrics } from "./metrics/server_metrics.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
-import { insertRequest } from "./store/requests.ts";
-import { createJobRunner, type SecretVault } from "./jobs/runner.ts";
-import { toApiError } from "./api/errors.ts";
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { completeRequestCredits, insertRequest } from "./store/requests.ts";
 
 /** Test and benchmark hooks; production uses none. */
 export interface ServerOverrides {
@@ -31,6 +38,10 @@ export interface ServerOverrides {
   keepAliveMs?: number;
   /** Backoff of upstream retries. */
   backoffMs?: number;
+  /** Timers of the account scheduler (a virtual clock in tests). */
+  setTimer?: (fn: () => void, ms: number) => () => void;
+  /** Shortest time between two balance reads of one account. @default 2000 */
+  creditRefreshMs?: number;
 }
 
 /** A running server. */
@@ -42,6 +53,13 @@ export interface RunningServer {
   url: string;
   port: number;
   deps: ApiDeps;
+  /** The application (its `routes` list every route). */
+  app: Hono<ApiEnv>;
+  accounts: AccountManager;
+  scheduler: AccountScheduler;
+  ledger: CreditLedger;
+  keys: KeyGuard;
+  adminAuth: AdminAuth;
   /** Stops accepting, waits for in-flight requests up to `graceMs`, releases everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -88,21 +106,49 @@ function closeStore(db: Db, log: Logger): void {
   }
 }
 
+function defaultTimer(fn: () => void, ms: number): () => void {
+  const id = setTimeout(fn, Math.min(ms, 2 ** 31 - 1));
+  return () => clearTimeout(id);
+}
+
+/** Seals the sessionids of callers without an API key into their jobs, so a restart can resume. */
+function jobVault(box: SecretBox): SecretVault {
+  const context = "job-tokens";
+  return {
+    seal: (plain) => btoa(String.fromCharCode(...box.seal(plain, context))),
+    open: (sealed) => box.open(Uint8Array.from(atob(sealed), (ch) => ch.charCodeAt(0)), context),
+  };
+}
+
 /** Starts the server. */
-export function startServer(
+export async function startServer(
   config: Config,
   overrides: ServerOverrides = {},
 ): Promise<RunningServer> {
   const log = overrides.logger ?? createLogger({ level: config.logLevel });
   const now = overrides.upstream?.now ?? Date.now;
   const { db, degraded } = openStore(config, log);
+  let box: SecretBox;
+  try {
+    box = createSecretBox(loadSecretKey({
+      secretKey: config.secretKey,
+      dataDir: degraded ? null : config.dataDir,
+      log,
+    }));
+  } catch (error) {
+    closeStore(db, log);
+    throw error;
+  }
   const logs = createLogRecorder({
     db,
     keep: config.logKeep,
     onError: (error, dropped) => log.warn("Could not store log records", { error, dropped }),
   });
   const removeLogSink = log.addSink(logs.sink);
-  const pool = createAccountPool({ now });
+  const ledger = createCreditLedger({ now });
+  // The pool and the refresher report changes to the manager, created after them (it needs
+  // both); their callbacks only run once requests or the scheduler use the accounts.
+  const pool = createAccountPool({ now, onChange: (account) => manager.persist(account) });
   const media = createMediaLibrary({
     db,
     dir: `${config.dataDir}/media`,
@@ -116,6 +162,7 @@ export function startServer(
     onDownload: (kind, outcome, bytes) => metrics.mediaDownload(kind, outcome, bytes),
     onEvict: (files) => metrics.mediaEvicted(files),
   });
+  // The metrics read the client and the jobs lazily, at scrape time.
   const metrics = createServerMetrics({
     pollerSize: () => client.poller.size(),
     storedAccounts: () => pool.storedAccounts(),
@@ -136,21 +183,76 @@ export function startServer(
       },
     },
   });
-  const credits = createCreditRefresher({ client, log, now });
+  const credits = createCreditRefresher({
+    client,
+    log,
+    now,
+    ledger,
+    minIntervalMs: overrides.creditRefreshMs,
+    onCredits: (account) => manager.persist(account),
+  });
+  const manager = createAccountManager({
+    db,
+    pool,
+    client,
+    credits,
+    ledger,
+    box,
+    log,
+    now,
+    timeZone: config.claimTimeZone,
+  });
+  const loaded = manager.load();
+  if (config.sessions.length > 0) {
+    const results = manager.add(config.sessions);
+    for (const result of results) {
+      if (result.status === "invalid") {
+        log.warn(`JIMENG_SESSIONS entry ${result.label} skipped: ${result.reason}`);
+      }
+    }
+    const added = results.filter((r) => r.status === "added").length;
+    log.info(
+      `JIMENG_SESSIONS: ${added} account(s) added, ${
+        results.length - added
+      } already stored or skipped`,
+    );
+  }
+  log.info(`${manager.list().length} stored account(s) (${loaded} loaded from the database)`);
+
+  const keys = createKeyGuard({ db, now, timeZone: config.claimTimeZone });
+  const adminAuth = createAdminAuth({ db, log, now, ttlMs: config.sessionTtlHours * 3_600_000 });
+  if (config.adminUser !== null && config.adminPassword !== null) {
+    await adminAuth.bootstrap(config.adminUser, config.adminPassword);
+  }
+  const scheduler = startAccountScheduler({
+    accounts: () => manager.list(),
+    claim: (account, signal) => manager.claim(account, { signal }),
+    check: (account, signal) => manager.check(account, signal),
+    log,
+    now,
+    setTimer: overrides.setTimer ?? defaultTimer,
+  }, {
+    timeZone: config.claimTimeZone,
+    dailyClaim: config.dailyClaim,
+    checkIntervalMs: config.accountCheckIntervalMin * 60_000,
+  });
+
   const jobs = createJobRunner({
     db,
     client,
     pool,
     log,
     now,
-    vault: processVault(),
+    vault: jobVault(box),
     imageTimeoutMs: config.imageTimeoutS * 1000,
     videoTimeoutMs: config.videoTimeoutS * 1000,
     describeError: (error) => {
       const apiError = toApiError(error);
       return { code: apiError.code ?? "internal_error", message: apiError.message };
     },
+    ledger,
     afterAttempt: (account) => credits.refreshSoon(account),
+    onClaimed: (account, claim) => manager.claimed(account, claim),
     finalize: async (job, account, results) => {
       const saved = await media.saveResults({
         kind: job.kind,
@@ -168,6 +270,7 @@ export function startServer(
       };
     },
   });
+
   const deps: ApiDeps = {
     config,
     client,
@@ -179,76 +282,81 @@ export function startServer(
     resolver: overrides.resolver,
     keepAliveMs: overrides.keepAliveMs,
     recordRequest: (record) => insertRequest(db, record),
+    completeRequestCredits: (id, spent, remaining) =>
+      completeRequestCredits(db, id, spent, remaining),
+    ledger,
+    keys,
+    onClaimed: (account, claim) => manager.claimed(account, claim),
     media,
     metrics,
     logs,
   };
-  const app = createApp(deps);
-  jobs.resume();
-  return new Promise((resolve, reject) => {
-    let server: Deno.HttpServer<Deno.NetAddr>;
-    try {
-      server = Deno.serve({
-        port: config.port,
-        hostname: config.host,
-        onListen: () => {},
-      }, app.fetch);
-    } catch (error) {
-      removeLogSink();
-      logs.close();
-      media.close().finally(() => closeStore(db, log));
-      credits.close();
-      client.close();
-      reject(error);
-      return;
-    }
-    const port = server.addr.port;
-    const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
-    const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-    log.info(`Listening on ${url}`, { port });
-    resolve({
-      url,
-      port,
-      deps,
-      db,
-      degraded,
-      async close(graceMs = 10_000) {
-        const timer = setTimeout(() => client.close(), graceMs);
-        // Jobs stay queued in the store; their waiters get a "restarting" answer now.
-        jobs.close();
-        try {
-          await server.shutdown();
-        } finally {
-          clearTimeout(timer);
-          client.close();
-          credits.close();
-          await media.close();
-          removeLogSink();
-          logs.close();
-          closeStore(db, log);
-        }
-      },
-    });
+  const app = createApp(deps, {
+    db,
+    auth: adminAuth,
+    accounts: manager,
+    keys,
+    log,
+    now,
+    trustProxy: config.trustProxy,
+    onAccountsAdded: (added) => scheduler.adopt(added),
   });
-}
+  jobs.resume();
 
-/** Seals with a key that lives as long as the process (AES-256-GCM). */
-function processVault(): SecretVault {
-  const key = randomBytes(32);
+  async function release(): Promise<void> {
+    await scheduler.close();
+    client.close();
+    credits.close();
+    await media.close();
+    removeLogSink();
+    logs.close();
+    closeStore(db, log);
+  }
+
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      port: config.port,
+      hostname: config.host,
+      onListen: () => {},
+    }, app.fetch);
+  } catch (error) {
+    jobs.close();
+    await release();
+    throw error;
+  }
+  const port = server.addr.port;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  log.info(`Listening on ${url}`, { port });
+  const setupToken = adminAuth.issueSetupToken();
+  if (setupToken !== null) {
+    log.notice(
+      `No console administrator yet. Open this one-time link to create one: ${url}/setup?token=${setupToken}`,
+    );
+  }
   return {
-    seal(plain) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv("aes-256-gcm", key, iv);
-      const data = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), data]).toString("base64");
-    },
-    open(sealed) {
-      const bytes = Buffer.from(sealed, "base64");
-      const decipher = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, 12));
-      decipher.setAuthTag(bytes.subarray(12, 28));
-      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString(
-        "utf8",
-      );
+    url,
+    port,
+    deps,
+    app,
+    db,
+    degraded,
+    accounts: manager,
+    scheduler,
+    ledger,
+    keys,
+    adminAuth,
+    async close(graceMs = 10_000) {
+      const timer = setTimeout(() => client.close(), graceMs);
+      // Jobs stay queued in the store; their waiters get a "restarting" answer now.
+      jobs.close();
+      try {
+        await server.shutdown();
+      } finally {
+        clearTimeout(timer);
+        await release();
+      }
     },
   };
 }

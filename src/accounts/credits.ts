@@ -7,6 +7,7 @@
 import type { Credits } from "../jimeng/account.ts";
 import type { JimengClient } from "../jimeng/client.ts";
 import type { Logger } from "../log.ts";
+import type { CreditLedger } from "./ledger.ts";
 import type { Account } from "./pool.ts";
 
 /** Options of {@linkcode createCreditRefresher}. */
@@ -16,6 +17,8 @@ export interface CreditRefresherOptions {
   now?: () => number;
   /** Minimum time between two reads of one account. @default 2000 */
   minIntervalMs?: number;
+  /** Told about every read, to settle the credits of finished generations. */
+  ledger?: CreditLedger;
   /** Called with every balance read. */
   onCredits?: (account: Account, credits: Credits) => void;
 }
@@ -42,9 +45,11 @@ export function createCreditRefresher(options: CreditRefresherOptions): CreditRe
 
   async function refreshNow(account: Account, signal?: AbortSignal): Promise<Credits> {
     lastRead.set(account.key, now());
+    const read = options.ledger?.readStarted(account);
     const credits = await options.client.getCredits(account.session, signal);
     account.credits = credits;
     account.creditsAt = now();
+    if (read) options.ledger!.readLanded(read, credits);
     options.onCredits?.(account, credits);
     return credits;
   }

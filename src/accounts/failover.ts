@@ -5,17 +5,16 @@
  * @module
  */
 import { JimengError } from "../jimeng/errors.ts";
-import type { JimengClient } from "../jimeng/client.ts";
 import type { Region } from "../jimeng/regions.ts";
-import type { Logger } from "../log.ts";
-import { type Account, type AccountPool, shanghaiDay } from "./pool.ts";
+import { claimDailyCredits, type ClaimDeps } from "./claims.ts";
+import type { Charge, ChargeOutcome, CreditLedger } from "./ledger.ts";
+import type { Account, AccountPool } from "./pool.ts";
 
 /** What {@linkcode runWithFailover} needs. */
-export interface FailoverDeps {
+export interface FailoverDeps extends ClaimDeps {
   pool: AccountPool;
-  client: JimengClient;
-  log: Logger;
-  now: () => number;
+  /** Measures the credits each attempt spends. */
+  ledger?: CreditLedger;
   /** Called after every attempt, to refresh the account's balance off the hot path. */
   afterAttempt?: (account: Account) => void;
 }
@@ -27,6 +26,14 @@ export interface FailoverOptions {
    * submission may already have reached that account must repeat it there.
    */
   prefer?: string;
+}
+
+/** The outcome of {@linkcode runWithFailover}. */
+export interface FailoverResult<T> {
+  value: T;
+  account: Account;
+  /** The successful attempt's credits (settled later by the ledger). */
+  charge?: Charge;
 }
 
 /**
@@ -46,7 +53,7 @@ export async function runWithFailover<T>(
   work: (account: Account) => Promise<T>,
   signal?: AbortSignal,
   options: FailoverOptions = {},
-): Promise<{ value: T; account: Account }> {
+): Promise<FailoverResult<T>> {
   const exclude = new Set<string>();
   let prefer = options.prefer;
   for (;;) {
@@ -58,13 +65,17 @@ export async function runWithFailover<T>(
     const account = preferred ?? deps.pool.pick(accounts, { regions, exclude });
     if (!account) throw deps.pool.exhausted(accounts, { regions, exclude });
     account.inFlight++;
+    const charge = deps.ledger?.begin(account);
+    let outcome: ChargeOutcome = "failed";
     try {
       const value = await work(account);
+      outcome = "ok";
       deps.pool.note(account, "ok");
-      return { value, account };
+      return { value, account, charge };
     } catch (error) {
       if (!(error instanceof JimengError)) throw error;
       if (error.kind === "session_expired") {
+        outcome = "free";
         deps.log.warn("Jimeng session expired; trying the next account", {
           account: account.label,
         });
@@ -73,6 +84,10 @@ export async function runWithFailover<T>(
         continue;
       }
       if (error.kind !== "insufficient_credits") throw error;
+      outcome = "free";
+      // The cached balance was wrong; what is left is less than the task costs.
+      if (account.credits) account.credits = { ...account.credits, total: 0 };
+      deps.ledger?.dry(account);
       if (await claimDaily(deps, account, signal)) continue;
       deps.log.warn("Jimeng account has no credits; trying the next account", {
         account: account.label,
@@ -81,6 +96,7 @@ export async function runWithFailover<T>(
       exclude.add(account.key);
     } finally {
       account.inFlight--;
+      if (charge) deps.ledger!.end(charge, outcome);
       deps.afterAttempt?.(account);
     }
   }
@@ -92,16 +108,9 @@ async function claimDaily(
   account: Account,
   signal?: AbortSignal,
 ): Promise<boolean> {
-  const today = shanghaiDay(deps.now());
-  if (account.claimedDay === today) return false;
-  account.claimedDay = today;
   try {
-    const claim = await deps.client.receiveDailyCredits(account.session, signal);
-    deps.log.info("Claimed daily free credits", {
-      account: account.label,
-      received: claim.received,
-    });
-    return claim.received > 0;
+    const claim = await claimDailyCredits(deps, account, { signal });
+    return claim !== null && claim.received > 0;
   } catch (error) {
     deps.log.warn("Daily credit claim failed", { account: account.label, error });
     return false;

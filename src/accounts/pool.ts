@@ -31,8 +31,16 @@ export interface Account {
   credits: Credits | null;
   creditsAt: number;
   inFlight: number;
-  /** Asia/Shanghai day (YYYY-MM-DD) of the last daily claim. */
+  /** Day (YYYY-MM-DD, in the claim time zone) of the last daily claim. */
   claimedDay: string | null;
+  /** When the last daily claim was made (ms), and what it received. */
+  lastClaimAt: number | null;
+  lastClaimReceived: number | null;
+  /** When liveness and credits were last checked (ms), and the error if the check failed. */
+  lastCheckAt: number | null;
+  lastCheckError: string | null;
+  /** When the account was added (ms). */
+  createdAt: number;
 }
 
 /** Hex key of a token. */
@@ -41,7 +49,12 @@ export function tokenKey(token: string): string {
 }
 
 /** Creates the in-memory record of an account. */
-export function newAccount(token: string, source: Account["source"], id: number | null): Account {
+export function newAccount(
+  token: string,
+  source: Account["source"],
+  id: number | null,
+  createdAt = Date.now(),
+): Account {
   const session = createSession(token);
   registerSecret(token);
   registerSecret(session.sessionId);
@@ -58,6 +71,11 @@ export function newAccount(token: string, source: Account["source"], id: number 
     creditsAt: 0,
     inFlight: 0,
     claimedDay: null,
+    lastClaimAt: null,
+    lastClaimReceived: null,
+    lastCheckAt: null,
+    lastCheckError: null,
+    createdAt,
   };
 }
 
@@ -133,7 +151,7 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
         if (account) {
           bearer.delete(key);
         } else {
-          account = newAccount(token, "bearer", null);
+          account = newAccount(token, "bearer", null, now());
           if (bearer.size >= bearerLimit) bearer.delete(bearer.keys().next().value!);
         }
         bearer.set(key, account);
@@ -176,11 +194,14 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
       options.onChange?.(account);
     },
     exhausted(accounts, filter) {
-      const inRegion = accounts.filter((a) => filter.regions.includes(a.session.region));
-      if (accounts.length === 0) {
+      // Disabled accounts are the operator's choice, not a state to report as a shortage.
+      const enabled = accounts.filter((a) => !a.disabled);
+      const inRegion = enabled.filter((a) => filter.regions.includes(a.session.region));
+      if (enabled.length === 0) {
+        const disabled = accounts.length > 0 ? ` (all ${accounts.length} are disabled)` : "";
         return new JimengError(
           "session_expired",
-          "No Jimeng account is available: add one in the console or send a sessionid as the Bearer token",
+          `No Jimeng account is available${disabled}: add one in the console or send a sessionid as the Bearer token`,
         );
       }
       if (inRegion.length === 0) {
@@ -193,8 +214,7 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
         );
       }
       const expired = inRegion.filter((a) => a.expired).length;
-      const disabled = inRegion.filter((a) => a.disabled).length;
-      const dry = inRegion.length - expired - disabled;
+      const dry = inRegion.length - expired;
       if (expired === inRegion.length) {
         return new JimengError(
           "session_expired",
@@ -203,7 +223,7 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
       }
       return new JimengError(
         "insufficient_credits",
-        `No Jimeng account has credits for this request: ${dry} out of credits, ${expired} expired, ${disabled} disabled. Free credits are granted daily; try again later or add an account`,
+        `No Jimeng account has credits for this request: ${dry} out of credits, ${expired} expired. Free credits are granted daily; try again later or add an account`,
       );
     },
   };
@@ -212,9 +232,4 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
 function compare(a: number[], b: number[]): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
   return 0;
-}
-
-/** The Asia/Shanghai calendar day of a time, `YYYY-MM-DD`. */
-export function shanghaiDay(ms: number): string {
-  return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
 }

@@ -3,6 +3,8 @@
  * @module
  */
 import type { CreditRefresher } from "../accounts/credits.ts";
+import type { CreditLedger } from "../accounts/ledger.ts";
+import type { CreditClaim } from "../jimeng/account.ts";
 import type { Account, AccountPool } from "../accounts/pool.ts";
 import type { Config } from "../config.ts";
 import type { JimengClient } from "../jimeng/client.ts";
@@ -13,6 +15,7 @@ import type { MediaLibrary } from "../media/library.ts";
 import type { ServerMetrics } from "../metrics/server_metrics.ts";
 import type { Resolver } from "../net/safe_fetch.ts";
 import type { RequestRecord } from "../store/requests.ts";
+import type { KeyGuard } from "./api_keys.ts";
 import type { Usage } from "./usage.ts";
 
 /** Dependencies of the API routes. */
@@ -28,8 +31,16 @@ export interface ApiDeps {
   resolver?: Resolver;
   /** Interval of SSE keep-alive comments. @default 10000 */
   keepAliveMs?: number;
-  /** Writes a usage row; failures are logged, never returned to the client. */
-  recordRequest?: (record: RequestRecord) => void;
+  /** Writes a usage row and returns its id; failures are logged, never returned to the client. */
+  recordRequest?: (record: RequestRecord) => number | void;
+  /** Fills in a row's credits once the balance after it is known. */
+  completeRequestCredits?: (id: number, spent: number | null, remaining: number | null) => void;
+  /** Measures the credits each generation spends. */
+  ledger?: CreditLedger;
+  /** Issued API keys; without it, `sk-` tokens are refused. */
+  keys?: KeyGuard;
+  /** Called after a daily claim the failover made (persistence). */
+  onClaimed?: (account: Account, claim: CreditClaim) => void;
   /** Records and caches generated media. */
   media: MediaLibrary;
   metrics: ServerMetrics;
@@ -43,12 +54,12 @@ export interface AuthInfo {
   accounts: Account[];
   /** Masked credential, for logs. */
   label: string;
+  /** The issued key, or `null` when the caller sent sessionids. */
+  apiKeyId: number | null;
   /** Who owns the jobs this caller creates. */
   owner: string;
   /** The caller's own sessionids (sealed into jobs so a restart can resume them), or `null`. */
   tokens: string[] | null;
-  /** The issued API key that authenticated the request; `null`/absent for sessionid auth. */
-  apiKeyId?: number | null;
 }
 
 /** Hono environment of the API. */

@@ -25,6 +25,8 @@ export class ApiError extends Error {
     readonly type: string = "invalid_request_error",
     readonly code: string | null = null,
     readonly param: string | null = null,
+    /** Extra answer headers (e.g. `Retry-After`). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }

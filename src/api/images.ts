@@ -111,7 +111,11 @@ export function noteImageUsage(usage: Usage, model: string, generation: ImageGen
   usage.model = model;
   usage.kind = "image";
   usage.n = generation.images.length;
-  usage.tasks = generation.tasks.map(({ historyId, account }) => ({ historyId, account }));
+  usage.tasks = generation.tasks.map(({ historyId, account, charge }) => ({
+    historyId,
+    account,
+    charge,
+  }));
 }
 
 const REFERENCE_FIELDS = ["filePath", "file_path", "filePaths", "image", "images"] as const;

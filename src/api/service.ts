@@ -12,6 +12,9 @@ export function imageServiceDeps(deps: ApiDeps): ImageServiceDeps {
     client: deps.client,
     log: deps.log,
     now: deps.now,
+    timeZone: deps.config.claimTimeZone,
+    onClaimed: deps.onClaimed,
+    ledger: deps.ledger,
     imageTimeoutMs: deps.config.imageTimeoutS * 1000,
     afterAttempt: (account) => deps.credits.refreshSoon(account),
   };

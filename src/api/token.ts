@@ -4,13 +4,25 @@
  * `POST /token/receive` (claim today's free credits). Tokens in answers are masked.
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { maskSecret, registerSecret } from "../redact.ts";
 import { createSession } from "../jimeng/http.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
-import { badRequest, toApiError } from "./errors.ts";
+import { ApiError, badRequest, toApiError } from "./errors.ts";
 import { optionalString, readJson } from "./fields.ts";
 import { requireAuth } from "./auth.ts";
+
+/** Refuses API keys: these routes act on the sessionids of the Bearer header. */
+function sessionIdsOnly(c: Context<ApiEnv>): void {
+  if (c.get("auth").apiKeyId !== null) {
+    throw new ApiError(
+      403,
+      "The token routes work on the sessionids sent as the Bearer value; an API key has none (the operator manages accounts in the console)",
+      "permission_error",
+      "sessionid_required",
+    );
+  }
+}
 
 /** The token routes. */
 export function tokenRoutes(deps: ApiDeps): Hono<ApiEnv> {
@@ -26,6 +38,7 @@ export function tokenRoutes(deps: ApiDeps): Hono<ApiEnv> {
   });
 
   app.post("/points", requireAuth(deps), async (c) => {
+    sessionIdsOnly(c);
     const results = await Promise.all(
       c.get("auth").accounts.map(async (account) => {
         try {
@@ -48,6 +61,7 @@ export function tokenRoutes(deps: ApiDeps): Hono<ApiEnv> {
   });
 
   app.post("/receive", requireAuth(deps), async (c) => {
+    sessionIdsOnly(c);
     const results = await Promise.all(
       c.get("auth").accounts.map(async (account) => {
         try {

@@ -5,6 +5,7 @@
  * @module
  */
 import { type FailoverDeps, runWithFailover } from "../accounts/failover.ts";
+import type { Charge } from "../accounts/ledger.ts";
 import type { Account } from "../accounts/pool.ts";
 import type { ImageResult } from "../jimeng/history.ts";
 import type { ImageModel, ImageRatio, ImageResolution } from "../jimeng/models.ts";
@@ -39,6 +40,8 @@ export interface TaskInfo {
   resolution: ImageResolution;
   durationMs: number;
   imageCount: number;
+  /** The task's credits, settled once the account's balance after it is read. */
+  charge?: Charge;
 }
 
 /** The result. */
@@ -98,7 +101,7 @@ export async function generateImages(
       partialErrors.push(outcome.reason);
       continue;
     }
-    const { value, account } = outcome.value;
+    const { value, account, charge } = outcome.value;
     images.push(...value.images);
     tasks.push({
       historyId: value.historyId,
@@ -106,6 +109,7 @@ export async function generateImages(
       resolution: value.resolution,
       durationMs: value.durationMs,
       imageCount: value.images.length,
+      charge,
     });
   }
   if (tasks.length === 0) throw partialErrors[0];

@@ -10,9 +10,8 @@
  * decides what to submit and records what happens.
  * @module
  */
-import { type Account, type AccountPool } from "../accounts/pool.ts";
-import { runWithFailover } from "../accounts/failover.ts";
-import type { JimengClient } from "../jimeng/client.ts";
+import type { Account } from "../accounts/pool.ts";
+import { type FailoverDeps, runWithFailover } from "../accounts/failover.ts";
 import { JimengError } from "../jimeng/errors.ts";
 import type { HistoryRecord } from "../jimeng/history.ts";
 import {
@@ -25,7 +24,6 @@ import {
   type VideoRatio,
   type VideoResolution,
 } from "../jimeng/models.ts";
-import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import {
   activeJobs,
@@ -113,19 +111,13 @@ export class JobInterruptedError extends Error {
 }
 
 /** What the runner needs. */
-export interface JobRunnerDeps {
+export interface JobRunnerDeps extends FailoverDeps {
   db: Db;
-  client: JimengClient;
-  pool: AccountPool;
-  log: Logger;
-  now: () => number;
   vault: SecretVault;
   imageTimeoutMs: number;
   videoTimeoutMs: number;
   /** A failure as the client will see it: a stable code and a message saying what to do. */
   describeError: (error: unknown) => { code: string; message: string };
-  /** Called after every attempt on an account (balance refresh). */
-  afterAttempt?: (account: Account) => void;
   finalize?: Finalizer;
   /** Submissions (uploads + submit calls) running at once. @default 16 */
   submitConcurrency?: number;

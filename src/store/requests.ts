@@ -21,6 +21,8 @@ export interface RequestRecord {
   creditsRemaining: number | null;
   latencyMs: number;
   historyIds: string | null;
+  /** The issued API key that made the request; `null` for sessionid auth. */
+  apiKeyId: number | null;
 }
 
 /** Inserts one request row and returns its id. */
@@ -28,8 +30,9 @@ export function insertRequest(db: Db, record: RequestRecord): number {
   const result = statement(
     db,
     `INSERT INTO requests (created_at, request_id, endpoint, model, kind, n, status, http_status,
-       error_code, account_key, account_label, credits_spent, credits_remaining, latency_ms, history_ids)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       error_code, account_key, account_label, credits_spent, credits_remaining, latency_ms, history_ids,
+       api_key_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     record.createdAt,
     record.requestId,
@@ -46,8 +49,26 @@ export function insertRequest(db: Db, record: RequestRecord): number {
     record.creditsRemaining,
     record.latencyMs,
     record.historyIds,
+    record.apiKeyId,
   );
   return Number(result.lastInsertRowid);
+}
+
+/**
+ * Fills in the credits of a request once the account's balance after it is
+ * known (the refresh lands after the answer was sent).
+ */
+export function completeRequestCredits(
+  db: Db,
+  id: number,
+  creditsSpent: number | null,
+  creditsRemaining: number | null,
+): void {
+  statement(db, "UPDATE requests SET credits_spent = ?, credits_remaining = ? WHERE id = ?").run(
+    creditsSpent,
+    creditsRemaining,
+    id,
+  );
 }
 
 /** Counts requests (all, or since a time). */
@@ -65,7 +86,8 @@ export function recentRequests(db: Db, limit: number): RequestRecord[] {
   const rows = statement(
     db,
     `SELECT created_at, request_id, endpoint, model, kind, n, status, http_status, error_code,
-       account_key, account_label, credits_spent, credits_remaining, latency_ms, history_ids
+       account_key, account_label, credits_spent, credits_remaining, latency_ms, history_ids,
+       api_key_id
      FROM requests ORDER BY id DESC LIMIT ?`,
   ).all(limit) as Record<string, unknown>[];
   return rows.map((row) => ({
@@ -84,5 +106,6 @@ export function recentRequests(db: Db, limit: number): RequestRecord[] {
     creditsRemaining: row.credits_remaining as number | null,
     latencyMs: row.latency_ms as number,
     historyIds: row.history_ids as string | null,
+    apiKeyId: row.api_key_id as number | null,
   }));
 }

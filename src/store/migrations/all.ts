@@ -5,13 +5,19 @@
 import type { Migration } from "../migrate.ts";
 import * as requests from "./0010_requests.ts";
 import * as jobs from "./0020_jobs.ts";
+import * as accountsKeys from "./0030_accounts_keys.ts";
+import * as requestsKeys from "./0035_requests_keys.ts";
 import * as media from "./0040_media.ts";
 import * as logs from "./0050_logs.ts";
+import * as admin from "./0060_admin.ts";
 
 /** The migration list. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 10, name: "requests", up: requests.up },
   { version: 20, name: "jobs", up: jobs.up },
+  { version: 30, name: "accounts and API keys", up: accountsKeys.up },
+  { version: 35, name: "requests by API key and account", up: requestsKeys.up },
   { version: 40, name: "media", up: media.up },
   { version: 50, name: "logs", up: logs.up },
+  { version: 60, name: "console admins and sessions", up: admin.up },
 ];

@@ -1,0 +1,66 @@
+/**
+ * The console's JSON API under `/api/admin`. Setup and login are public
+ * (same-origin POSTs only); everything else needs a session, and
+ * state-changing calls also the same origin and the `X-CSRF-Token` header.
+ * The route tables are at the top of `session_routes.ts`,
+ * `accounts_routes.ts` and `keys_routes.ts`.
+ * @module
+ */
+import { Hono } from "hono";
+import type { AccountManager } from "../accounts/manager.ts";
+import type { Account } from "../accounts/pool.ts";
+import type { KeyGuard } from "../api/api_keys.ts";
+import type { Logger } from "../log.ts";
+import type { Db } from "../store/db.ts";
+import { accountRoutes } from "./accounts_routes.ts";
+import { type AdminAuth, type AdminEnv, requireAdmin, requireSameOrigin } from "./auth.ts";
+import { keyRoutes } from "./keys_routes.ts";
+import { publicSessionRoutes, sessionRoutes } from "./session_routes.ts";
+
+/** What the admin API is built from. */
+export interface AdminDeps {
+  db: Db;
+  auth: AdminAuth;
+  accounts: AccountManager;
+  keys: KeyGuard;
+  log: Logger;
+  now: () => number;
+  /** Whether X-Forwarded-For/-Host describe the client (behind your own proxy). */
+  trustProxy: boolean;
+  /** Called with accounts added through the API (first claim and check in the background). */
+  onAccountsAdded?: (accounts: Account[]) => void;
+  /** More routers (statistics, logs, media…) mounted behind the same session guard. */
+  routes?: readonly Hono<AdminEnv>[];
+}
+
+/** Paths (under `/api/admin`) that answer without a session. */
+export const PUBLIC_ADMIN_ROUTES: readonly string[] = ["GET /setup", "POST /setup", "POST /login"];
+
+/** Builds the admin API, to be mounted at `/api/admin`. */
+export function adminRoutes(deps: AdminDeps): Hono<AdminEnv> {
+  const app = new Hono<AdminEnv>();
+  app.use(async function noStore(c, next) {
+    await next();
+    c.header("Cache-Control", "no-store");
+  });
+
+  const sessions = { auth: deps.auth, now: deps.now, trustProxy: deps.trustProxy };
+  const open = new Hono<AdminEnv>();
+  // Scoped to the public paths: elsewhere a missing session must answer 401 first.
+  open.use("/setup", requireSameOrigin(deps.trustProxy));
+  open.use("/login", requireSameOrigin(deps.trustProxy));
+  open.route("/", publicSessionRoutes(sessions));
+  app.route("/", open);
+
+  const guarded = new Hono<AdminEnv>();
+  guarded.use(requireAdmin(deps.auth, deps.trustProxy));
+  guarded.route("/", sessionRoutes(sessions));
+  guarded.route(
+    "/",
+    accountRoutes({ accounts: deps.accounts, now: deps.now, onAdded: deps.onAccountsAdded }),
+  );
+  guarded.route("/", keyRoutes({ db: deps.db, keys: deps.keys, log: deps.log, now: deps.now }));
+  for (const routes of deps.routes ?? []) guarded.route("/", routes);
+  app.route("/", guarded);
+  return app;
+}

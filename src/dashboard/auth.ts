@@ -1,0 +1,399 @@
+/**
+ * Console authentication: the one-time setup (a random token printed to the
+ * log at first start, or ADMIN_USER/ADMIN_PASSWORD), scrypt passwords, login
+ * throttling per IP and per user name, sessions in SQLite (the cookie value
+ * is stored only hashed) and the guard of every admin route: a live session,
+ * and for state-changing calls a same-origin request carrying the session's
+ * CSRF token.
+ * @module
+ */
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { Buffer } from "node:buffer";
+import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
+import { ApiError } from "../api/errors.ts";
+import type { Logger } from "../log.ts";
+import { registerSecret } from "../redact.ts";
+import {
+  type AdminSessionWithUser,
+  clearLoginFailures,
+  countAdminUsers,
+  deleteAdminSession,
+  deleteAdminSessionsOfUser,
+  deleteExpiredAdminSessions,
+  findAdminSession,
+  findAdminUser,
+  getAdminUser,
+  insertAdminSession,
+  insertFirstAdminUser,
+  insertLoginFailure,
+  loginFailuresSince,
+  pruneLoginFailures,
+  touchAdminSession,
+  updateAdminPassword,
+} from "../store/admin.ts";
+import type { Db } from "../store/db.ts";
+import { dummyHash, hashPassword, passwordProblem, verifyPassword } from "./passwords.ts";
+
+/** Name of the session cookie. */
+export const SESSION_COOKIE = "jimeng_admin";
+/** Header that must carry the session's CSRF token on state-changing calls. */
+export const CSRF_HEADER = "X-CSRF-Token";
+/** Failed logins allowed per IP and per user name within {@linkcode THROTTLE_WINDOW_MS}. */
+export const MAX_LOGIN_FAILURES = 5;
+/** Window of the login throttle. */
+export const THROTTLE_WINDOW_MS = 15 * 60_000;
+
+/** A session just created; `cookie` is the only copy of its secret. */
+export interface NewLogin {
+  cookie: string;
+  csrfToken: string;
+  username: string;
+  expiresAt: number;
+}
+
+/** What the service needs. */
+export interface AdminAuthDeps {
+  db: Db;
+  log: Logger;
+  now: () => number;
+  /** Session lifetime. */
+  ttlMs: number;
+}
+
+/** The service. */
+export interface AdminAuth {
+  /** Whether no administrator exists yet. */
+  setupNeeded(): boolean;
+  /** Makes a new one-time setup token (replacing any earlier one); `null` when set up. */
+  issueSetupToken(): string | null;
+  /** Creates the first administrator with the setup token and logs them in. */
+  setup(input: { token: string; username: string; password: string }): Promise<NewLogin>;
+  /** Creates the first administrator from configuration; false when one existed. */
+  bootstrap(username: string, password: string): Promise<boolean>;
+  /**
+   * Checks a password (throttled per IP and per user name) and starts a
+   * session; `previous` (a cookie the browser still had) is ended.
+   */
+  login(
+    input: { username: string; password: string; ip: string; previous?: string },
+  ): Promise<NewLogin>;
+  /** The live session of a cookie value. */
+  session(cookie: string): AdminSessionWithUser | undefined;
+  /** Ends every session of the user (this one included). */
+  logout(session: AdminSessionWithUser): void;
+  /** Changes the password and ends the user's other sessions. */
+  changePassword(session: AdminSessionWithUser, current: string, next: string): Promise<void>;
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function randomToken(): string {
+  return Buffer.from(randomBytes(32)).toString("base64url");
+}
+
+/** Constant-time string equality. */
+export function safeEqual(a: string, b: string): boolean {
+  const x = createHash("sha256").update(a).digest();
+  const y = createHash("sha256").update(b).digest();
+  return timingSafeEqual(x, y) && a.length === b.length;
+}
+
+function badPassword(message: string, param: string): ApiError {
+  return new ApiError(400, message, "invalid_request_error", "weak_password", param);
+}
+
+/** Checks a user name (1–64 letters, digits, `_ . @ -`). */
+export function usernameProblem(username: string): string | null {
+  return /^[\w.@-]{1,64}$/.test(username)
+    ? null
+    : "The user name must be 1 to 64 letters, digits or the characters _ . @ -";
+}
+
+/** Creates the service. */
+export function createAdminAuth(deps: AdminAuthDeps): AdminAuth {
+  const { db, log, now } = deps;
+  let setupTokenHash: string | null = null;
+  let lastTouch = new Map<string, number>();
+
+  function startSession(userId: number, username: string): NewLogin {
+    const at = now();
+    deleteExpiredAdminSessions(db, at);
+    const cookie = randomToken();
+    registerSecret(cookie);
+    const csrfToken = randomToken();
+    const expiresAt = at + deps.ttlMs;
+    insertAdminSession(db, {
+      idHash: sha256(cookie),
+      userId,
+      csrfToken,
+      createdAt: at,
+      expiresAt,
+      lastSeenAt: at,
+    });
+    return { cookie, csrfToken, username, expiresAt };
+  }
+
+  function throttled(ip: string, username: string): number | null {
+    const since = now() - THROTTLE_WINDOW_MS;
+    let retryAt: number | null = null;
+    for (const [scope, subject] of [["ip", ip], ["user", username.toLowerCase()]] as const) {
+      const { count, oldest } = loginFailuresSince(db, scope, subject, since);
+      if (count >= MAX_LOGIN_FAILURES && oldest !== null) {
+        retryAt = Math.max(retryAt ?? 0, oldest + THROTTLE_WINDOW_MS);
+      }
+    }
+    return retryAt;
+  }
+
+  return {
+    setupNeeded: () => countAdminUsers(db) === 0,
+    issueSetupToken() {
+      if (countAdminUsers(db) > 0) return null;
+      const token = randomToken();
+      setupTokenHash = sha256(token);
+      return token;
+    },
+    async setup({ token, username, password }) {
+      if (countAdminUsers(db) > 0) {
+        throw new ApiError(
+          409,
+          "The console is already set up; log in instead",
+          "invalid_request_error",
+          "setup_done",
+        );
+      }
+      if (setupTokenHash === null || token === "" || !safeEqual(sha256(token), setupTokenHash)) {
+        throw new ApiError(
+          403,
+          "The setup token is missing or wrong: open the setup link printed in the server's log",
+          "permission_error",
+          "invalid_setup_token",
+          "token",
+        );
+      }
+      const nameProblem = usernameProblem(username);
+      if (nameProblem) {
+        throw new ApiError(400, nameProblem, "invalid_request_error", "invalid_value", "username");
+      }
+      const problem = passwordProblem(password);
+      if (problem) throw badPassword(problem, "password");
+      const passwordHash = await hashPassword(password);
+      const user = insertFirstAdminUser(db, { username, passwordHash, createdAt: now() });
+      if (!user) {
+        throw new ApiError(
+          409,
+          "The console is already set up; log in instead",
+          "invalid_request_error",
+          "setup_done",
+        );
+      }
+      setupTokenHash = null;
+      log.info("Console administrator created", { username });
+      return startSession(user.id, user.username);
+    },
+    async bootstrap(username, password) {
+      registerSecret(password);
+      if (countAdminUsers(db) > 0) {
+        log.info("ADMIN_USER is ignored: the console already has an administrator");
+        return false;
+      }
+      const user = insertFirstAdminUser(db, {
+        username,
+        passwordHash: await hashPassword(password),
+        createdAt: now(),
+      });
+      if (user) {
+        setupTokenHash = null;
+        log.info("Console administrator created from ADMIN_USER", { username });
+      }
+      return user !== undefined;
+    },
+    async login({ username, password, ip, previous }) {
+      pruneLoginFailures(db, now() - THROTTLE_WINDOW_MS);
+      const retryAt = throttled(ip, username);
+      if (retryAt !== null) {
+        const seconds = Math.max(1, Math.ceil((retryAt - now()) / 1000));
+        throw new ApiError(
+          429,
+          `Too many failed logins; try again in ${Math.ceil(seconds / 60)} min`,
+          "requests",
+          "too_many_login_attempts",
+          null,
+          { "Retry-After": String(seconds) },
+        );
+      }
+      const user = findAdminUser(db, username);
+      const ok = await verifyPassword(password, user?.passwordHash ?? await dummyHash());
+      if (!user || !ok) {
+        insertLoginFailure(db, [
+          { scope: "ip", subject: ip },
+          { scope: "user", subject: username.toLowerCase() },
+        ], now());
+        log.warn("Console login failed", { username, ip });
+        throw new ApiError(
+          401,
+          "Wrong user name or password",
+          "authentication_error",
+          "invalid_credentials",
+        );
+      }
+      clearLoginFailures(db, "ip", ip);
+      clearLoginFailures(db, "user", username.toLowerCase());
+      if (previous) deleteAdminSession(db, sha256(previous));
+      log.info("Console login", { username: user.username, ip });
+      return startSession(user.id, user.username);
+    },
+    session(cookie) {
+      const idHash = sha256(cookie);
+      const at = now();
+      const session = findAdminSession(db, idHash, at);
+      if (session && at - (lastTouch.get(idHash) ?? session.lastSeenAt) >= 60_000) {
+        if (lastTouch.size > 1000) lastTouch = new Map();
+        lastTouch.set(idHash, at);
+        touchAdminSession(db, idHash, at);
+      }
+      return session;
+    },
+    logout(session) {
+      const ended = deleteAdminSessionsOfUser(db, session.userId);
+      log.info("Console logout", { username: session.username, sessions: ended });
+    },
+    async changePassword(session, current, next) {
+      const user = getAdminUser(db, session.userId);
+      if (!user || !(await verifyPassword(current, user.passwordHash))) {
+        throw new ApiError(
+          403,
+          "The current password is wrong",
+          "permission_error",
+          "invalid_credentials",
+          "current_password",
+        );
+      }
+      const problem = passwordProblem(next);
+      if (problem) throw badPassword(problem, "new_password");
+      updateAdminPassword(db, user.id, await hashPassword(next), now());
+      const ended = deleteAdminSessionsOfUser(db, user.id, session.idHash);
+      log.info("Console password changed", { username: user.username, endedSessions: ended });
+    },
+  };
+}
+
+/** Whether the request came over HTTPS (directly or as a proxy says). */
+export function isHttps(c: Context): boolean {
+  if (new URL(c.req.url).protocol === "https:") return true;
+  return c.req.header("x-forwarded-proto")?.split(",")[0].trim().toLowerCase() === "https";
+}
+
+/** The client's address: the connection's, or X-Forwarded-For's first when trusted. */
+export function clientIp(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0].trim();
+    if (forwarded) return forwarded;
+  }
+  const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  return info?.remoteAddr?.hostname ?? "unknown";
+}
+
+/**
+ * Whether a request comes from a page of this server: its `Origin` names
+ * this host, or (without Origin) `Sec-Fetch-Site` is `same-origin`.
+ */
+export function isSameOrigin(c: Context, trustProxy: boolean): boolean {
+  const host = (trustProxy ? c.req.header("x-forwarded-host") : undefined) ??
+    new URL(c.req.url).host;
+  const origin = c.req.header("origin");
+  if (origin !== undefined) {
+    if (origin === "null") return false;
+    try {
+      return new URL(origin).host.toLowerCase() === host.toLowerCase();
+    } catch {
+      return false;
+    }
+  }
+  return c.req.header("sec-fetch-site") === "same-origin";
+}
+
+/** Sets the session cookie: HttpOnly, SameSite=Strict, Secure over HTTPS. */
+export function setSessionCookie(c: Context, login: NewLogin, now: number): void {
+  setCookie(c, SESSION_COOKIE, login.cookie, {
+    httpOnly: true,
+    sameSite: "Strict",
+    secure: isHttps(c),
+    path: "/",
+    maxAge: Math.max(0, Math.floor((login.expiresAt - now) / 1000)),
+  });
+}
+
+/** Clears the session cookie. */
+export function clearSessionCookie(c: Context): void {
+  deleteCookie(c, SESSION_COOKIE, {
+    path: "/",
+    httpOnly: true,
+    sameSite: "Strict",
+    secure: isHttps(c),
+  });
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function crossOrigin(): ApiError {
+  return new ApiError(
+    403,
+    "Cross-origin request refused: state-changing console calls must come from the console's own origin",
+    "permission_error",
+    "cross_origin",
+  );
+}
+
+/** Hono environment of the admin routes. */
+export type AdminEnv = {
+  Variables: {
+    admin: AdminSessionWithUser;
+    requestId: string;
+  };
+};
+
+/** Refuses state-changing requests that do not come from this origin (login, setup). */
+export function requireSameOrigin(trustProxy: boolean) {
+  return createMiddleware<AdminEnv>(async function sameOrigin(c, next) {
+    if (!SAFE_METHODS.has(c.req.method) && !isSameOrigin(c, trustProxy)) throw crossOrigin();
+    await next();
+  });
+}
+
+/**
+ * Requires a live session; state-changing methods also need the same
+ * origin and the session's CSRF token in {@linkcode CSRF_HEADER}.
+ */
+export function requireAdmin(auth: AdminAuth, trustProxy: boolean) {
+  return createMiddleware<AdminEnv>(async function adminSession(c, next) {
+    const cookie = getCookie(c, SESSION_COOKIE);
+    const session = cookie ? auth.session(cookie) : undefined;
+    if (!session) {
+      throw new ApiError(
+        401,
+        "Not logged in to the console (or the session expired): log in again",
+        "authentication_error",
+        "not_authenticated",
+      );
+    }
+    if (!SAFE_METHODS.has(c.req.method)) {
+      if (!isSameOrigin(c, trustProxy)) throw crossOrigin();
+      const csrf = c.req.header(CSRF_HEADER) ?? "";
+      if (!safeEqual(csrf, session.csrfToken)) {
+        throw new ApiError(
+          403,
+          `Missing or wrong ${CSRF_HEADER} header: send the csrfToken from GET /api/admin/session`,
+          "permission_error",
+          "invalid_csrf_token",
+        );
+      }
+    }
+    c.set("admin", session);
+    await next();
+  });
+}

@@ -1,0 +1,184 @@
+import assert from "node:assert/strict";
+import { type Db, openDatabase } from "../../src/store/db.ts";
+import { latestVersion, migrate, schemaVersion } from "../../src/store/migrate.ts";
+import { MIGRATIONS } from "../../src/store/migrations/all.ts";
+import { usageBy } from "../../src/store/request_hours.ts";
+import {
+  completeRequestCredits,
+  insertRequest,
+  recentRequests,
+  type RequestRecord,
+} from "../../src/store/requests.ts";
+
+function tables(db: Db): string[] {
+  const rows = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    .all() as { name: string }[];
+  return rows.map((r) => r.name);
+}
+
+function columns(db: Db, table: string): string[] {
+  return (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+}
+
+function request(overrides: Partial<RequestRecord> = {}): RequestRecord {
+  return {
+    createdAt: 1_700_000_000_000,
+    requestId: crypto.randomUUID(),
+    endpoint: "/v1/images/generations",
+    model: "jimeng-image-4.5",
+    kind: "image",
+    n: 1,
+    status: "ok",
+    httpStatus: 200,
+    errorCode: null,
+    accountKey: "a".repeat(32),
+    accountLabel: "abcd…wxyz",
+    creditsSpent: 2,
+    creditsRemaining: 98,
+    latencyMs: 1200,
+    historyIds: "1",
+    apiKeyId: null,
+    ...overrides,
+  };
+}
+
+Deno.test("migrate() builds every table on an empty database", () => {
+  const db = openDatabase(":memory:");
+  try {
+    assert.deepEqual(migrate(db), MIGRATIONS.map((m) => m.version));
+    assert.equal(schemaVersion(db), latestVersion());
+    for (
+      const table of [
+        "requests",
+        "request_hours",
+        "accounts",
+        "api_keys",
+        "admin_users",
+        "jobs",
+        "job_inputs",
+        "media",
+        "logs",
+      ]
+    ) {
+      assert.ok(tables(db).includes(table), table);
+    }
+    assert.ok(tables(db).includes("admin_sessions"));
+    assert.ok(tables(db).includes("login_failures"));
+    assert.ok(columns(db, "requests").includes("api_key_id"));
+    const strict = db.prepare("SELECT name, strict FROM pragma_table_list WHERE schema = 'main'")
+      .all() as { name: string; strict: number }[];
+    for (const { name, strict: isStrict } of strict) {
+      if (!name.startsWith("sqlite_")) assert.equal(isStrict, 1, `${name} is STRICT`);
+    }
+    assert.deepEqual(migrate(db), []);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("migrate() upgrades a version-10 database and keeps its rows", () => {
+  const db = openDatabase(":memory:");
+  try {
+    migrate(db, MIGRATIONS.filter((m) => m.version === 10));
+    assert.equal(schemaVersion(db), 10);
+    db.prepare(
+      `INSERT INTO requests (created_at, request_id, endpoint, kind, n, status, http_status, latency_ms)
+       VALUES (1, 'old', '/v1/images/generations', 'image', 1, 'ok', 200, 5)`,
+    ).run();
+    assert.deepEqual(migrate(db), MIGRATIONS.map((m) => m.version).filter((v) => v > 10));
+    assert.equal(schemaVersion(db), latestVersion());
+    const [row] = recentRequests(db, 1);
+    assert.equal(row.requestId, "old");
+    assert.equal(row.apiKeyId, null);
+    insertRequest(db, request({ apiKeyId: 7 }));
+    assert.equal(recentRequests(db, 1)[0].apiKeyId, 7);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("migrate() refuses a database from a newer build", () => {
+  const db = openDatabase(":memory:");
+  try {
+    migrate(db);
+    db.exec(`PRAGMA user_version = ${latestVersion() + 10}`);
+    assert.throws(
+      () => migrate(db),
+      new RegExp(`newer than this build knows \\(${latestVersion()}\\)`),
+    );
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("per-key and per-account queries read the covering indexes", () => {
+  const db = openDatabase(":memory:");
+  try {
+    migrate(db);
+    const plan = (sql: string) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
+        .map((r) => r.detail).join("; ");
+    const perKey = plan(
+      "SELECT count(*), sum(credits_spent) FROM requests WHERE api_key_id = 1 AND created_at >= 0",
+    );
+    assert.match(perKey, /COVERING INDEX requests_key_time/);
+    const perAccount = plan(
+      "SELECT count(*), sum(credits_spent) FROM requests WHERE account_key = 'k' AND created_at >= 0",
+    );
+    assert.match(perAccount, /COVERING INDEX requests_account_time/);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("request_hours follows inserts, late credits and deletions of requests", () => {
+  const db = openDatabase(":memory:");
+  try {
+    migrate(db, MIGRATIONS.filter((m) => m.version === 10));
+    insertLegacy(db, 3_600_000 * 5 + 1, "m-old");
+    migrate(db);
+    const hour = 3_600_000 * 100;
+    insertRequest(db, request({ createdAt: hour, model: "a", apiKeyId: 1, creditsSpent: 2 }));
+    const late = insertRequest(
+      db,
+      request({ createdAt: hour + 10, model: "a", apiKeyId: 1, creditsSpent: null }),
+    );
+    insertRequest(db, request({ createdAt: hour + 20, model: "b", apiKeyId: 2, status: "error" }));
+    const gone = insertRequest(db, request({ createdAt: hour * 2, model: "a", apiKeyId: 1 }));
+    completeRequestCredits(db, late, 4, 90);
+    db.prepare("DELETE FROM requests WHERE id = ?").run(gone);
+
+    assert.deepEqual(usageBy(db, "api_key_id", hour).map((u) => [u.group, u.requests, u.credits]), [
+      [1, 2, 6],
+      [2, 1, 2],
+    ]);
+    const models = usageBy(db, "model", 0);
+    assert.deepEqual(models.map((u) => [u.group, u.requests, u.errors]), [
+      ["a", 2, 0],
+      ["b", 1, 1],
+      ["m-old", 1, 0],
+    ]);
+    assert.equal(models[0].latencyMs, 1200);
+    assert.deepEqual(usageBy(db, "api_key_id", 0, hour).map((u) => [u.group, u.requests]), [
+      [null, 1],
+    ]);
+    const total = db.prepare(
+      "SELECT count(*) AS n, sum(credits_spent) AS c FROM requests",
+    ).get() as { n: number; c: number };
+    const rolled = usageBy(db, "account_key", 0).reduce(
+      (sum, u) => ({ n: sum.n + u.requests, c: sum.c + u.credits }),
+      { n: 0, c: 0 },
+    );
+    assert.deepEqual(rolled, { n: total.n, c: total.c });
+  } finally {
+    db.close();
+  }
+});
+
+function insertLegacy(db: Db, createdAt: number, model: string): void {
+  db.prepare(
+    `INSERT INTO requests (created_at, request_id, endpoint, model, kind, n, status, http_status,
+       credits_spent, latency_ms) VALUES (?, 'old', '/v1/images/generations', ?, 'image', 1, 'ok',
+       200, 1, 10)`,
+  ).run(createdAt, model);
+}

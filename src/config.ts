@@ -11,6 +11,8 @@ import type { UpstreamHosts } from "./jimeng/regions.ts";
 
 /** The resolved configuration. */
 export interface Config {
+  /** The settings given explicitly (environment or flags), by variable name, raw. */
+  explicit: Readonly<Record<string, string>>;
   port: number;
   host: string;
   dataDir: string;
@@ -195,6 +197,7 @@ const KEYS = {
     "METRICS_TOKEN",
     "(unset)",
     "If set, `GET /metrics` needs `Authorization: Bearer <token>` or `?token=<token>`",
+    { secret: true },
   ),
   sessions: setting(
     "JIMENG_SESSIONS",
@@ -400,7 +403,13 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
       `${KEYS.mediaUrls}=local needs ${KEYS.publicBaseUrl} (the address clients reach this server at)`,
     );
   }
+  const explicit: Record<string, string> = {};
+  for (const { env: name } of SETTINGS) {
+    const raw = source[name];
+    if (raw !== undefined && raw.trim() !== "") explicit[name] = raw.trim();
+  }
   const config: Config = {
+    explicit: Object.freeze(explicit),
     port: read(KEYS.port, int(0, 65535), 8000),
     host: read(KEYS.host, text, "0.0.0.0"),
     dataDir: read(KEYS.dataDir, text, "./data"),
@@ -470,4 +479,19 @@ export function readEnvironment(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
   for (const { env: name } of SETTINGS) env[name] = Deno.env.get(name);
   return env;
+}
+
+/** A setting as the console shows it: secrets only as set or unset. */
+export interface SettingView extends Setting {
+  /** The raw value given, masked for secrets; `null` when the default applies. */
+  value: string | null;
+}
+
+/** Every setting with the value this configuration was given. */
+export function describeSettings(config: Config): SettingView[] {
+  return SETTINGS.map((setting) => {
+    const raw = config.explicit[setting.env];
+    const value = raw === undefined ? null : setting.secret ? "(set)" : raw;
+    return { ...setting, value };
+  });
 }

@@ -16,7 +16,12 @@ import { createKeyGuard, type KeyGuard } from "./api/api_keys.ts";
 import type { ApiDeps, ApiEnv } from "./api/deps.ts";
 import { toApiError } from "./api/errors.ts";
 import { createApp } from "./app.ts";
-import { type AdminAuth, createAdminAuth } from "./dashboard/auth.ts";
+import { type AdminAuth, consoleCaller, createAdminAuth } from "./dashboard/auth.ts";
+import { configRoutes } from "./dashboard/config_routes.ts";
+import { jobAdminRoutes } from "./dashboard/jobs_routes.ts";
+import { logRoutes } from "./dashboard/logs_routes.ts";
+import { mediaAdminRoutes } from "./dashboard/media_routes.ts";
+import { statsRoutes } from "./dashboard/stats_routes.ts";
 import type { Config } from "./config.ts";
 import { createJimengClient } from "./jimeng/client.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
@@ -287,6 +292,7 @@ export async function startServer(
     ledger,
     keys,
     onClaimed: (account, claim) => manager.claimed(account, claim),
+    consoleUser: (c) => consoleCaller(c, adminAuth, config.trustProxy)?.username,
     media,
     metrics,
     logs,
@@ -300,6 +306,13 @@ export async function startServer(
     now,
     trustProxy: config.trustProxy,
     onAccountsAdded: (added) => scheduler.adopt(added),
+    routes: [
+      statsRoutes({ db, accounts: manager, now, timeZone: config.claimTimeZone }),
+      logRoutes({ db, logs, keepAliveMs: overrides.keepAliveMs }),
+      mediaAdminRoutes({ db, media }),
+      jobAdminRoutes(jobs),
+      configRoutes(config, degraded),
+    ],
   });
   jobs.resume();
 

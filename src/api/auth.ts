@@ -39,6 +39,18 @@ export function requireAuth(deps: ApiDeps) {
   return createMiddleware<ApiEnv>(async function authenticate(c, next) {
     const tokens = parseBearer(c.req.header("authorization"));
     const sessionIds = deps.config.allowSessionIdAuth;
+    const consoleUser = tokens.length === 0 ? deps.consoleUser?.(c) : undefined;
+    if (consoleUser !== undefined) {
+      c.set("auth", {
+        accounts: deps.pool.storedAccounts(),
+        label: `console:${consoleUser}`,
+        apiKeyId: null,
+        owner: "console",
+        tokens: null,
+      });
+      await next();
+      return;
+    }
     if (tokens.length === 0) {
       throw new ApiError(
         401,

@@ -2,6 +2,7 @@
  * What the OpenAI routes are built from, and the Hono environment they share.
  * @module
  */
+import type { Context } from "hono";
 import type { CreditRefresher } from "../accounts/credits.ts";
 import type { CreditLedger } from "../accounts/ledger.ts";
 import type { CreditClaim } from "../jimeng/account.ts";
@@ -39,6 +40,11 @@ export interface ApiDeps {
   ledger?: CreditLedger;
   /** Issued API keys; without it, `sk-` tokens are refused. */
   keys?: KeyGuard;
+  /**
+   * The console user of a request without `Authorization` (the playground), if its session
+   * cookie and CSRF token check out; such requests are served by the stored accounts.
+   */
+  consoleUser?: (c: Context) => string | undefined;
   /** Called after a daily claim the failover made (persistence). */
   onClaimed?: (account: Account, claim: CreditClaim) => void;
   /** Records and caches generated media. */

@@ -397,3 +397,22 @@ export function requireAdmin(auth: AdminAuth, trustProxy: boolean) {
     await next();
   });
 }
+
+/**
+ * The console user behind a request that carries no `Authorization` header
+ * (the playground calls `/v1` with the console session): a live session
+ * cookie, and for state-changing methods the same origin and the CSRF token.
+ * `undefined` otherwise, so the request is treated as unauthenticated.
+ */
+export function consoleCaller(
+  c: Context,
+  auth: AdminAuth,
+  trustProxy: boolean,
+): AdminSessionWithUser | undefined {
+  const cookie = getCookie(c, SESSION_COOKIE);
+  const session = cookie ? auth.session(cookie) : undefined;
+  if (!session) return undefined;
+  if (SAFE_METHODS.has(c.req.method)) return session;
+  if (!isSameOrigin(c, trustProxy)) return undefined;
+  return safeEqual(c.req.header(CSRF_HEADER) ?? "", session.csrfToken) ? session : undefined;
+}

@@ -58,3 +58,62 @@ export function usageBy(
     latencyMs: row.requests > 0 ? Math.round(row.latency / row.requests) : 0,
   }));
 }
+
+/** Requests, errors and credits of one span. */
+export interface UsageCounts {
+  requests: number;
+  errors: number;
+  credits: number;
+}
+
+/** Totals over all groups between two times (whole UTC hours). */
+export function usageTotal(db: Db, since: number, until = Number.MAX_SAFE_INTEGER): UsageCounts {
+  const row = statement(
+    db,
+    `SELECT coalesce(sum(requests), 0) AS requests, coalesce(sum(errors), 0) AS errors,
+       coalesce(sum(credits), 0) AS credits
+     FROM request_hours WHERE hour >= ? AND hour < ?`,
+  ).get(Math.floor(since / HOUR_MS), Math.ceil(until / HOUR_MS)) as unknown as UsageCounts;
+  return { requests: row.requests, errors: row.errors, credits: row.credits };
+}
+
+/**
+ * Totals per time bucket between two times, oldest first, empty buckets
+ * included. Buckets are `bucketMs` long (a whole number of hours) and start
+ * at `since`.
+ */
+export function usageSeries(
+  db: Db,
+  since: number,
+  until: number,
+  bucketMs: number,
+): (UsageCounts & { t: number })[] {
+  if (bucketMs < HOUR_MS || bucketMs % HOUR_MS !== 0) {
+    throw new RangeError(`Invalid bucket ${bucketMs} ms: expected a whole number of hours`);
+  }
+  const firstHour = Math.floor(since / HOUR_MS);
+  const bucketHours = bucketMs / HOUR_MS;
+  // node:sqlite binds numbers as REAL: the casts keep the bucket division whole.
+  const rows = statement(
+    db,
+    `SELECT CAST(hour - ? AS INTEGER) / CAST(? AS INTEGER) AS bucket, sum(requests) AS requests,
+       sum(errors) AS errors, sum(credits) AS credits
+     FROM request_hours WHERE hour >= ? AND hour < ? GROUP BY bucket`,
+  ).all(
+    firstHour,
+    bucketHours,
+    firstHour,
+    Math.ceil(until / HOUR_MS),
+  ) as unknown as (UsageCounts & { bucket: number })[];
+  const byBucket = new Map(rows.map((row) => [row.bucket, row]));
+  const count = Math.max(0, Math.ceil((until - firstHour * HOUR_MS) / bucketMs));
+  return Array.from({ length: count }, (_, bucket) => {
+    const row = byBucket.get(bucket);
+    return {
+      t: (firstHour + bucket * bucketHours) * HOUR_MS,
+      requests: row?.requests ?? 0,
+      errors: row?.errors ?? 0,
+      credits: row?.credits ?? 0,
+    };
+  });
+}

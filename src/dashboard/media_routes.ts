@@ -1,0 +1,106 @@
+/**
+ * The media library for the console.
+ *
+ * | Method | Path                  | Query                                                          | Answer |
+ * |--------|-----------------------|----------------------------------------------------------------|--------|
+ * | GET    | /api/admin/media      | `kind=image\|video`, `model`, `from`, `to` (Unix ms), `before` (cursor), `limit` (1–100, default 24) | `{items: Media[], next, total, models}` newest first |
+ * | DELETE | /api/admin/media/:id  | –                                                              | `{id, deleted: true}` (row and cached file) |
+ *
+ * `Media` = `{id, kind, model, prompt, url, cached, width, height, bytes, contentType,
+ * accountLabel, createdAt}`; `url` is this server's `/media/<id>.<ext>` (the cached file, or a
+ * redirect to the upstream while it is not cached). `next` is the `before` of the next page.
+ * @module
+ */
+import { Hono } from "hono";
+import { ApiError, badRequest } from "../api/errors.ts";
+import { type MediaLibrary, mediaPath } from "../media/library.ts";
+import type { Db } from "../store/db.ts";
+import {
+  countMedia,
+  listMedia,
+  type MediaFilter,
+  mediaModels,
+  type MediaRecord,
+} from "../store/media.ts";
+import type { AdminEnv } from "./auth.ts";
+
+/** What the media routes need. */
+export interface MediaRouteDeps {
+  db: Db;
+  media: MediaLibrary;
+}
+
+function toMediaJson(record: MediaRecord) {
+  return {
+    id: record.id,
+    kind: record.kind,
+    model: record.model,
+    prompt: record.prompt,
+    url: mediaPath(record),
+    cached: record.fileName !== null,
+    width: record.width,
+    height: record.height,
+    bytes: record.bytes,
+    contentType: record.contentType,
+    accountLabel: record.accountLabel,
+    createdAt: record.createdAt,
+  };
+}
+
+function timeParam(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 0) {
+    throw badRequest(name, `'${name}' must be a Unix time in ms`);
+  }
+  return ms;
+}
+
+/** The media router. */
+export function mediaAdminRoutes(deps: MediaRouteDeps): Hono<AdminEnv> {
+  const app = new Hono<AdminEnv>();
+
+  app.get("/media", (c) => {
+    const kind = c.req.query("kind") || undefined;
+    if (kind !== undefined && kind !== "image" && kind !== "video") {
+      throw badRequest("kind", "'kind' must be image or video");
+    }
+    const limitText = c.req.query("limit");
+    const limit = limitText === undefined ? 24 : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw badRequest("limit", "'limit' must be an integer from 1 to 100");
+    }
+    const filter: MediaFilter = {
+      kind,
+      model: c.req.query("model") || undefined,
+      since: timeParam(c.req.query("from"), "from"),
+      until: timeParam(c.req.query("to"), "to"),
+    };
+    const page = listMedia(deps.db, {
+      ...filter,
+      limit,
+      before: c.req.query("before") || undefined,
+    });
+    return c.json({
+      items: page.items.map(toMediaJson),
+      next: page.next,
+      total: countMedia(deps.db, filter),
+      models: mediaModels(deps.db),
+    });
+  });
+
+  app.delete("/media/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!(await deps.media.remove(id))) {
+      throw new ApiError(
+        404,
+        `No media with id '${id}'`,
+        "invalid_request_error",
+        "media_not_found",
+      );
+    }
+    return c.json({ id, deleted: true });
+  });
+
+  return app;
+}

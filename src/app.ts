@@ -15,7 +15,7 @@ import { modelRoutes } from "./api/models.ts";
 import { tokenRoutes } from "./api/token.ts";
 import { videoRoutes } from "./api/videos.ts";
 import { recordUsage } from "./api/usage.ts";
-import indexPage from "../static/index.html" with { type: "text" };
+import { consoleRoutes } from "./dashboard/static.ts";
 
 /** Creates the application. */
 export function createApp(deps: ApiDeps): Hono<ApiEnv> {
@@ -29,7 +29,8 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
     await next();
     c.header("X-Request-Id", requestId);
     const path = c.req.path;
-    if (path === "/ping") return;
+    // The console's own files would drown the log, and its live tail.
+    if (path === "/ping" || path.startsWith("/static/") || path.startsWith("/vendor/")) return;
     deps.log.info(`${c.req.method} ${path} ${c.res.status}`, {
       requestId,
       ms: Math.round(performance.now() - started),
@@ -68,7 +69,7 @@ export function createApp(deps: ApiDeps): Hono<ApiEnv> {
   });
 
   app.get("/ping", (c) => c.text("pong"));
-  app.get("/", (c) => c.html(indexPage));
+  app.route("/", consoleRoutes());
 
   const v1 = new Hono<ApiEnv>();
   v1.use(cors({ origin: "*", exposeHeaders: ["X-Request-Id"], maxAge: 86400 }));

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The console in a real browser (Debian's Chromium through playwright-core)
  * against the real server and the fake upstream.
@@ -13,6 +12,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import {
+  answerAsFreshServer,
   type BrowserOptions,
   type BrowserSession,
   openBrowser,
@@ -20,26 +20,18 @@ import {
 } from "../helpers/browser.ts";
 import { type Stack, startStack } from "../helpers/stack.ts";
 
-/** Answers the console's bootstrap calls as a fresh server's admin API does. */
-async function answerAsFreshServer(browser: BrowserSession, setupNeeded: boolean): Promise<void> {
-  await browser.page.route("**/api/admin/setup", (route) => {
-    if (route.request().method() !== "GET") return route.fallback();
-    return route.fulfill({ status: 200, json: { needed: setupNeeded } });
-  });
-  await browser.page.route("**/api/admin/session", (route) =>
-    route.fulfill({
-      status: 401,
-      json: {
-        error: {
-          message: "Not signed in",
-          type: "authentication_error",
-          param: null,
-          code: "not_signed_in",
-        },
-      },
-    }));
-  browser.expect("GET", "/api/admin/session", 401);
+// The page's globals, typed just enough for the checks run inside it.
+interface Box {
+  left: number;
+  right: number;
+  width: number;
 }
+declare const document: {
+  body: object;
+  documentElement: { scrollWidth: number };
+  querySelector(selector: string): { getBoundingClientRect(): Box } | null;
+};
+declare function getComputedStyle(element: object): { backgroundColor: string; color: string };
 
 /** Runs `body` with a server and a browser, closing both whatever happens. */
 async function withConsole(

@@ -114,3 +114,31 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true, animations: "disabled" });
   return path;
 }
+
+/**
+ * Answers the two calls the console makes before it shows anything as the
+ * admin API answers them on a fresh server: `GET /api/admin/setup` (setup
+ * needed or not) and `GET /api/admin/session` (401, no session).
+ */
+export async function answerAsFreshServer(
+  browser: BrowserSession,
+  setupNeeded: boolean,
+): Promise<void> {
+  await browser.page.route("**/api/admin/setup", (route) => {
+    if (route.request().method() !== "GET") return route.fallback();
+    return route.fulfill({ status: 200, json: { needed: setupNeeded } });
+  });
+  await browser.page.route("**/api/admin/session", (route) =>
+    route.fulfill({
+      status: 401,
+      json: {
+        error: {
+          message: "Not signed in",
+          type: "authentication_error",
+          param: null,
+          code: "not_signed_in",
+        },
+      },
+    }));
+  browser.expect("GET", "/api/admin/session", 401);
+}

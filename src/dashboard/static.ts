@@ -42,6 +42,8 @@ import statCardJs from "../../static/components/StatCard.js" with { type: "text"
 import toastsJs from "../../static/components/Toasts.js" with { type: "text" };
 import topBarJs from "../../static/components/TopBar.js" with { type: "text" };
 import accountsPageJs from "../../static/pages/AccountsPage.js" with { type: "text" };
+import addAccountsDialogJs from "../../static/pages/AddAccountsDialog.js" with { type: "text" };
+import keyDialogsJs from "../../static/pages/KeyDialogs.js" with { type: "text" };
 import jobsPageJs from "../../static/pages/JobsPage.js" with { type: "text" };
 import keysPageJs from "../../static/pages/KeysPage.js" with { type: "text" };
 import loginPageJs from "../../static/pages/LoginPage.js" with { type: "text" };
@@ -84,6 +86,8 @@ const APP_FILES: Record<string, string> = {
   "components/Toasts.js": toastsJs,
   "components/TopBar.js": topBarJs,
   "pages/AccountsPage.js": accountsPageJs,
+  "pages/AddAccountsDialog.js": addAccountsDialogJs,
+  "pages/KeyDialogs.js": keyDialogsJs,
   "pages/JobsPage.js": jobsPageJs,
   "pages/KeysPage.js": keysPageJs,
   "pages/LoginPage.js": loginPageJs,

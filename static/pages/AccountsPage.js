@@ -1,6 +1,5 @@
 import { html, useCallback, useEffect, useState } from "../lib.js";
 import {
-  addAccounts,
   checkAccount,
   claimAccount,
   listAccounts,
@@ -11,11 +10,10 @@ import { t } from "../i18n.js";
 import { formatNumber, formatRelative } from "../format.js";
 import { Badge } from "../components/Badge.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
-import { Dialog } from "../components/Dialog.js";
 import { EmptyState } from "../components/EmptyState.js";
-import { Field } from "../components/Field.js";
 import { Icon } from "../components/Icon.js";
 import { PageHeader } from "../components/PageHeader.js";
+import { AddAccountsDialog } from "./AddAccountsDialog.js";
 import { Spinner } from "../components/Spinner.js";
 
 /** @typedef {import("../api.js").Account} Account */
@@ -27,46 +25,6 @@ const HEALTH_TONES = {
   disabled: "grey",
   unknown: "blue",
 };
-
-/** @param {{ onClose: () => void, onAdded: () => void, notify: import("../app.js").Notify }} props */
-function AddAccountsDialog({ onClose, onAdded, notify }) {
-  const [text, setText] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(/** @type {string | null} */ (null));
-  const count = text.split(/[\s,;]+/).filter(Boolean).length;
-  const submit = async () => {
-    if (!count) return setError(t("accounts.addEmpty"));
-    setBusy(true);
-    try {
-      const result = await addAccounts(text);
-      notify("success", t("accounts.added", { n: result.added.length, d: result.duplicates }));
-      onAdded();
-      onClose();
-    } catch (failure) {
-      setError(/** @type {Error} */ (failure).message);
-      setBusy(false);
-    }
-  };
-  const footer = html`
-    <button type="button" class="button" onClick=${onClose}>${t("common.cancel")}</button>
-    <button type="button" class="button button-primary" onClick=${submit} disabled=${busy}>
-      ${busy ? t("common.saving") : t("accounts.addSubmit", { n: count })}
-    </button>
-  `;
-  return html`
-    <${Dialog} title=${t("accounts.addTitle")} onClose=${onClose} closeLabel=${t(
-      "common.close",
-    )} footer=${footer}>
-      <${Field} id="account-sessionids" label=${t("accounts.sessionids")} hint=${t(
-        "accounts.sessionidsHint",
-      )} error=${error}>
-        <textarea id="account-sessionids" class="input textarea mono" rows="6" spellcheck="false"
-          placeholder=${t("accounts.sessionidsPlaceholder")} value=${text}
-          onInput=${(/** @type {any} */ e) => setText(e.currentTarget.value)}></textarea>
-        <//>
-        <//>
-  `;
-}
 
 /** @param {{ notify: import("../app.js").Notify }} props */
 export function AccountsPage({ notify }) {
@@ -180,7 +138,7 @@ export function AccountsPage({ notify }) {
     ${header}
         <div class="card card-flush">
       <div class="table-wrap">
-        <table class="table">
+        <table class="table table-stack">
           <thead>
             <tr>
               <th>${t("accounts.account")}</th>
@@ -198,9 +156,10 @@ export function AccountsPage({ notify }) {
             const disabled = a.health === "disabled";
             return html`
               <tr key=${a.id} class=${disabled ? "row-muted" : ""}>
-                <td><code class="mono">${a.label}</code></td>
-                <td><span class="tag">${a.region.toUpperCase()}</span></td>
-                <td class="num">${a.credits
+                <td data-label=${t("accounts.account")}><code class="mono">${a.label}</code></td>
+                <td data-label=${t("accounts.region")}><span class="tag">${a.region
+                  .toUpperCase()}</span></td>
+                <td data-label=${t("accounts.credits")} class="num">${a.credits
                   ? html`
                     <div class="credits">
                       <strong>${formatNumber(a.credits.total)}</strong>
@@ -212,21 +171,21 @@ export function AccountsPage({ notify }) {
                     </div>
                   `
                   : html`<span class="muted">—</span>`}</td>
-                <td>
+                <td data-label=${t("accounts.health")}>
                   <${Badge} tone=${HEALTH_TONES[a.health] ?? "grey"}>${t(
                     `health.${a.health}`,
                   )}<//></td>
-                          <td title=${a.lastCheckAt
+                          <td data-label=${t("accounts.lastCheck")} title=${a.lastCheckAt
                             ? new Date(a.lastCheckAt).toLocaleString()
                             : ""}>${formatRelative(
                               a.lastCheckAt,
                             )}</td>
-                          <td title=${a.lastClaimAt
+                          <td data-label=${t("accounts.lastClaim")} title=${a.lastClaimAt
                             ? new Date(a.lastClaimAt).toLocaleString()
                             : ""}>${formatRelative(
                               a.lastClaimAt,
                             )}</td>
-                          <td class="num">${a.inFlight > 0
+                          <td data-label=${t("accounts.inFlight")} class="num">${a.inFlight > 0
                             ? html`<${Badge} tone="blue">${a.inFlight}<//>`
                             : html`<span class="muted">0</span>`}</td>
                           <td class="actions-col"><div class="row-actions">

@@ -86,7 +86,7 @@ export function JobsPage({ notify }) {
       : html`
         <div class="card card-flush">
           <div class="table-wrap">
-            <table class="table">
+            <table class="table table-stack">
               <thead>
                 <tr>
                   <th>${t("jobs.job")}</th>
@@ -102,15 +102,17 @@ export function JobsPage({ notify }) {
                 const end = job.completed_at ? job.completed_at * 1000 : Date.now();
                 return html`
                   <tr key=${job.id}>
-                    <td><code class="mono" title=${job.id}>${job.id.slice(0, 14)}…</code>
+                    <td data-label=${t("jobs.job")}><code class="mono" title=${job.id}>${job.id
+                      .slice(0, 14)}…</code>
                                 ${job.seconds || job.size
                                   ? html`<div class="muted small">${
                                     [job.seconds && `${job.seconds}s`, job.size]
                                       .filter(Boolean).join(" · ")
                                   }</div>`
                                   : null}</td>
-                    <td><code class="mono">${job.model}</code></td>
-                    <td class="prompt-cell" title=${job.prompt}>${job.prompt}
+                    <td data-label=${t("jobs.model")}><code class="mono">${job.model}</code></td>
+                    <td data-label=${t("jobs.prompt")} class="prompt-cell" title=${job.prompt}>${job
+                      .prompt}
                                 ${job.error
                                   ? html`<div class="text-danger small">${job.error.message}</div>`
                                   : null}
@@ -124,11 +126,11 @@ export function JobsPage({ notify }) {
                                     )
                                   }</div>`
                                   : null}</td>
-                    <td>
+                    <td data-label=${t("jobs.status")}>
                       <${Badge} tone=${TONES[job.status] ?? "grey"}>${t(
                         `jobs.state.${job.status}`,
                       )}<//></td>
-                              <td class="progress-col">
+                              <td data-label=${t("jobs.progress")} class="progress-col">
                                 <div class="progress-cell">
                                   <${ProgressBar} value=${job.status === "completed"
                                     ? 100
@@ -143,8 +145,12 @@ export function JobsPage({ notify }) {
                                   )}%</span>
                                 </div>
                               </td>
-                              <td>${formatRelative(job.created_at * 1000)}</td>
-                              <td class="num">${formatDuration(end - job.created_at * 1000)}</td>
+                              <td data-label=${t("jobs.created")}>${formatRelative(
+                                job.created_at * 1000,
+                              )}</td>
+                              <td data-label=${t("jobs.duration")} class="num">${formatDuration(
+                                end - job.created_at * 1000,
+                              )}</td>
                             </tr>
                 `;
               })}</tbody>

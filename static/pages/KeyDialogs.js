@@ -34,11 +34,19 @@ export function KeyDialog({ existing, onClose, onSaved }) {
     setBusy(true);
     setError(null);
     try {
-      const body = { name: name.trim(), quotaPerDay: quotaValue, ratePerMinute: rateValue };
       if (existing) {
-        await updateKey(existing.id, body);
+        // null clears a limit.
+        await updateKey(existing.id, {
+          name: name.trim(),
+          quotaPerDay: quotaValue,
+          ratePerMinute: rateValue,
+        });
         onSaved({});
       } else {
+        /** @type {{ name: string, quotaPerDay?: number, ratePerMinute?: number }} */
+        const body = { name: name.trim() };
+        if (quotaValue !== null) body.quotaPerDay = quotaValue;
+        if (rateValue !== null) body.ratePerMinute = rateValue;
         onSaved({ secret: (await createKey(body)).secret });
       }
     } catch (failure) {

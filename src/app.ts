@@ -18,7 +18,7 @@ import { tokenRoutes } from "./api/token.ts";
 import { videoRoutes } from "./api/videos.ts";
 import { recordUsage } from "./api/usage.ts";
 import { type AdminDeps, adminRoutes } from "./dashboard/admin.ts";
-import indexPage from "../static/index.html" with { type: "text" };
+import { consoleRoutes } from "./dashboard/static.ts";
 
 /**
  * Creates the application; with `admin`, the console's API is mounted at
@@ -35,7 +35,8 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
     await next();
     c.header("X-Request-Id", requestId);
     const path = c.req.path;
-    if (path === "/ping") return;
+    // The console's own files would drown the log, and its live tail.
+    if (path === "/ping" || path.startsWith("/static/") || path.startsWith("/vendor/")) return;
     // Media files and scrapes are frequent and say little: keep them out of the stored log.
     const quiet = path === "/metrics" || path.startsWith("/media/");
     deps.log[quiet ? "debug" : "info"](`${c.req.method} ${path} ${c.res.status}`, {
@@ -78,11 +79,9 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   });
 
   app.get("/ping", (c) => c.text("pong"));
-  app.get("/", (c) => c.html(indexPage));
   app.route("/", metricsRoutes(deps));
   app.route("/", mediaRoutes(deps));
-  // The setup link printed at first start opens the console, which reads the token.
-  app.get("/setup", (c) => c.html(indexPage));
+  app.route("/", consoleRoutes());
 
   const v1 = new Hono<ApiEnv>();
   v1.use(cors({ origin: "*", exposeHeaders: ["X-Request-Id"], maxAge: 86400 }));

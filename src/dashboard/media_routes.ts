@@ -3,7 +3,7 @@
  *
  * | Method | Path                  | Query                                                          | Answer |
  * |--------|-----------------------|----------------------------------------------------------------|--------|
- * | GET    | /api/admin/media      | `kind=image\|video`, `model`, `from`, `to` (Unix ms), `before` (cursor), `limit` (1–100, default 24) | `{items: Media[], next, total, models}` newest first |
+ * | GET    | /api/admin/media      | `kind=image\|video`, `model`, `from`, `to` (Unix ms), `page` (from 1) or `before` (cursor), `limit` (1–100, default 24) | `{items: Media[], next, total, page, limit, models}` newest first |
  * | DELETE | /api/admin/media/:id  | –                                                              | `{id, deleted: true}` (row and cached file) |
  *
  * `Media` = `{id, kind, model, prompt, url, cached, width, height, bytes, contentType,

@@ -177,10 +177,11 @@ export interface MediaPage {
 /**
  * Rows newest first, `limit` at a time. `before` is the `next` of the
  * previous page (the id of its last row); an unknown id yields an empty page.
+ * `offset` skips rows instead (numbered pages).
  */
 export function listMedia(
   db: Db,
-  filter: MediaFilter & { limit: number; before?: string },
+  filter: MediaFilter & { limit: number; before?: string; offset?: number },
 ): MediaPage {
   if (!Number.isInteger(filter.limit) || filter.limit < 1 || filter.limit > 1000) {
     throw new RangeError(`Invalid limit ${filter.limit}: expected an integer from 1 to 1000`);
@@ -193,8 +194,8 @@ export function listMedia(
   }
   const rows = statement(
     db,
-    `SELECT ${COLUMNS} FROM media ${sql}${cursor} ORDER BY seq DESC LIMIT ?`,
-  ).all(...params, filter.limit + 1) as Record<string, unknown>[];
+    `SELECT ${COLUMNS} FROM media ${sql}${cursor} ORDER BY seq DESC LIMIT ? OFFSET ?`,
+  ).all(...params, filter.limit + 1, filter.offset ?? 0) as Record<string, unknown>[];
   const items = rows.slice(0, filter.limit).map(toMedia);
   return { items, next: rows.length > filter.limit ? items.at(-1)!.id : null };
 }

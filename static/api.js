@@ -1,0 +1,283 @@
+/**
+ * Every request the console makes goes through this module: JSON in and out,
+ * the session cookie (`credentials: "same-origin"`), the CSRF token on
+ * state-changing calls, the server's error message in thrown errors, and a
+ * 401 turned into "go to the login page".
+ * @module
+ */
+
+/**
+ * @typedef {{ gift: number, purchase: number, vip: number, total: number }} Credits
+ * @typedef {{ id: string, label: string, region: string, credits: Credits | null,
+ *   health: "ok" | "expired" | "cooling" | "disabled" | "unknown", lastCheckAt: number | null,
+ *   lastClaimAt: number | null, inFlight: number, createdAt: number }} Account
+ * @typedef {{ id: string, name: string, prefix: string, quotaPerDay: number | null,
+ *   ratePerMinute: number | null, usedToday: number, requestsToday: number, createdAt: number,
+ *   revokedAt: number | null, lastUsedAt: number | null }} ApiKey
+ * @typedef {{ requestsToday: number, requestsTotal: number, successRate: number,
+ *   creditsSpentToday: number, creditsSpentTotal: number, creditsRemaining: number }} Totals
+ * @typedef {{ t: number, requests: number, errors: number, credits: number }} Bucket
+ * @typedef {{ totals: Totals, series: Bucket[],
+ *   byModel: { model: string, requests: number, errors: number, credits: number }[],
+ *   byKey: { keyId: string | null, name: string, requests: number, credits: number }[] }} Stats
+ * @typedef {{ id: number, time: number, level: "debug" | "info" | "warn" | "error",
+ *   message: string, fields?: Record<string, unknown> }} LogLine
+ * @typedef {{ id: string, kind: "image" | "video", model: string, prompt: string, url: string,
+ *   width: number, height: number, createdAt: number }} Media
+ * @typedef {{ id: string, object: "video", model: string, status: string, progress: number,
+ *   created_at: number, completed_at: number | null, prompt: string, seconds?: string,
+ *   size?: string, error: { code?: string, message: string } | null, urls?: string[] }} Job
+ * @typedef {{ env: string, value: string, default: string, description: string }} Setting
+ * @typedef {{ id: string, kind: "image" | "video", name?: string, resolutions?: string[],
+ *   default_resolution?: string }} Model
+ */
+
+/** An error answered by the server (or the network), with the server's message. */
+export class ApiRequestError extends Error {
+  /**
+   * @param {string} message
+   * @param {{ status: number, code?: string | null, param?: string | null,
+   *   retryAfter?: number | null }} details
+   */
+  constructor(message, { status, code = null, param = null, retryAfter = null }) {
+    super(message);
+    this.name = "ApiRequestError";
+    this.status = status;
+    this.code = code;
+    this.param = param;
+    /** Seconds from `Retry-After`, when the server sent it. */
+    this.retryAfter = retryAfter;
+  }
+}
+
+let csrfToken = "";
+/** @type {() => void} */
+let unauthorizedHandler = () => {};
+
+/** Registers what happens on a 401: the app shows the login page. @param {() => void} handler */
+export function onUnauthorized(handler) {
+  unauthorizedHandler = handler;
+}
+
+/** Forgets the CSRF token (after logout). */
+export function clearSession() {
+  csrfToken = "";
+}
+
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {{ body?: unknown, query?: Record<string, unknown>, redirectOn401?: boolean }} [options]
+ */
+async function request(method, path, { body, query, redirectOn401 = true } = {}) {
+  let url = path;
+  if (query) {
+    const search = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined && value !== null && value !== "") search.set(name, String(value));
+    }
+    const text = search.toString();
+    if (text) url += `?${text}`;
+  }
+  /** @type {Record<string, string>} */
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new ApiRequestError(`The server cannot be reached (${error.message})`, { status: 0 });
+  }
+  const isJson = (response.headers.get("content-type") ?? "").includes("application/json");
+  const data = isJson ? await response.json().catch(() => null) : null;
+  if (response.ok) return data;
+  const error = data?.error;
+  const retryAfter = Number(response.headers.get("retry-after"));
+  const failure = new ApiRequestError(
+    error?.message ?? `${method} ${path} failed with HTTP ${response.status}`,
+    {
+      status: response.status,
+      code: error?.code ?? null,
+      param: error?.param ?? null,
+      retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+    },
+  );
+  if (response.status === 401 && redirectOn401) {
+    csrfToken = "";
+    unauthorizedHandler();
+  }
+  throw failure;
+}
+
+// Session and setup
+
+/** @returns {Promise<{ needed: boolean }>} */
+export const getSetup = () => request("GET", "/api/admin/setup", { redirectOn401: false });
+
+/** @param {{ token: string, username: string, password: string }} body */
+export const createAdmin = (body) =>
+  request("POST", "/api/admin/setup", { body, redirectOn401: false });
+
+/** @param {{ username: string, password: string }} body */
+export const login = (body) => request("POST", "/api/admin/login", { body, redirectOn401: false });
+
+/**
+ * The signed-in user, or `null` when there is no session. Keeps the CSRF token.
+ * @returns {Promise<{ username: string } | null>}
+ */
+export async function getSession() {
+  try {
+    const session = await request("GET", "/api/admin/session", { redirectOn401: false });
+    csrfToken = session.csrfToken;
+    return session.user;
+  } catch (error) {
+    if (error instanceof ApiRequestError && error.status === 401) return null;
+    throw error;
+  }
+}
+
+export async function logout() {
+  try {
+    await request("POST", "/api/admin/logout", { redirectOn401: false });
+  } finally {
+    csrfToken = "";
+  }
+}
+
+/** @param {{ current_password: string, new_password: string }} body */
+export const changePassword = (body) => request("POST", "/api/admin/password", { body });
+
+// Accounts
+
+/** @returns {Promise<{ items: Account[] }>} */
+export const listAccounts = async () => {
+  const answer = await request("GET", "/api/admin/accounts");
+  return { items: answer.data };
+};
+
+/**
+ * @param {string} text pasted sessionids, comma or newline separated
+ * @returns {Promise<{ added: Account[], duplicates: number,
+ *   invalid: { label: string, reason: string }[] }>}
+ */
+export const addAccounts = async (text) => {
+  const answer = await request("POST", "/api/admin/accounts", { body: { sessionids: text } });
+  return { added: answer.added, duplicates: answer.existing.length, invalid: answer.invalid };
+};
+
+/** @param {string} id @param {boolean} disabled */
+export const setAccountDisabled = (id, disabled) =>
+  request("PATCH", `/api/admin/accounts/${encodeURIComponent(id)}`, { body: { disabled } });
+
+/** @param {string} id */
+export const removeAccount = (id) =>
+  request("DELETE", `/api/admin/accounts/${encodeURIComponent(id)}`);
+
+/** @param {string} id @returns {Promise<Account>} */
+export const checkAccount = (id) =>
+  request("POST", `/api/admin/accounts/${encodeURIComponent(id)}/check`);
+
+/** @param {string} id @returns {Promise<{ received: number, account: Account }>} */
+export const claimAccount = (id) =>
+  request("POST", `/api/admin/accounts/${encodeURIComponent(id)}/claim`);
+
+// API keys
+
+/** @returns {Promise<{ items: ApiKey[] }>} */
+export const listKeys = async () => {
+  const answer = await request("GET", "/api/admin/keys");
+  return { items: answer.data };
+};
+
+/**
+ * @param {{ name: string, quotaPerDay?: number | null, ratePerMinute?: number | null }} body
+ * @returns {Promise<{ key: ApiKey, secret: string }>}
+ */
+export const createKey = async (body) => {
+  const { key: secret, ...key } = await request("POST", "/api/admin/keys", { body });
+  return { key, secret };
+};
+
+/** @param {string} id @param {{ name?: string, quotaPerDay?: number | null, ratePerMinute?: number | null }} body */
+export const updateKey = (id, body) =>
+  request("PATCH", `/api/admin/keys/${encodeURIComponent(id)}`, { body });
+
+/** @param {string} id */
+export const revokeKey = (id) => request("DELETE", `/api/admin/keys/${encodeURIComponent(id)}`);
+
+// Statistics, logs, media, jobs, configuration
+
+/** @param {"24h" | "30d"} range @returns {Promise<Stats>} */
+export const getStats = (range) => request("GET", "/api/admin/stats", { query: { range } });
+
+/**
+ * @param {{ level?: string, q?: string, before?: number | null, limit?: number }} query
+ * @returns {Promise<{ items: LogLine[], nextBefore: number | null }>}
+ */
+export const listLogs = (query) => request("GET", "/api/admin/logs", { query });
+
+export const clearLogs = () => request("DELETE", "/api/admin/logs");
+
+/**
+ * Follows new log lines over SSE. The browser reconnects by itself after a
+ * drop; `onState` reports "open" and "connecting".
+ * @param {(line: LogLine) => void} onLine
+ * @param {(state: "open" | "connecting") => void} onState
+ * @returns {() => void} closes the stream
+ */
+export function streamLogs(onLine, onState) {
+  const source = new EventSource("/api/admin/logs/stream");
+  source.onopen = () => onState("open");
+  source.onerror = () => onState("connecting");
+  source.onmessage = (event) => {
+    try {
+      onLine(JSON.parse(event.data));
+    } catch {
+      // A line that is not JSON is not a log record; skip it.
+    }
+  };
+  return () => source.close();
+}
+
+/**
+ * @param {{ page?: number, limit?: number, kind?: string, model?: string, from?: number,
+ *   to?: number }} query
+ * @returns {Promise<{ items: Media[], total: number, page: number, limit: number }>}
+ */
+export const listMedia = (query) => request("GET", "/api/admin/media", { query });
+
+/** @param {string} id */
+export const deleteMedia = (id) => request("DELETE", `/api/admin/media/${encodeURIComponent(id)}`);
+
+/** @param {{ status?: string, limit?: number }} query @returns {Promise<{ items: Job[] }>} */
+export const listJobs = (query) => request("GET", "/api/admin/jobs", { query });
+
+/** @returns {Promise<{ settings: Setting[] }>} */
+export const getConfig = async () => {
+  const answer = await request("GET", "/api/admin/config");
+  // `null` means the default applies: show the default.
+  return {
+    settings: answer.settings.map((/** @type {any} */ s) => ({
+      ...s,
+      value: s.value ?? s.default,
+    })),
+  };
+};
+
+// The OpenAI surface, with the console's session instead of an API key
+
+/** @returns {Promise<{ data: Model[] }>} */
+export const listModels = () => request("GET", "/v1/models");
+
+/**
+ * @param {{ model: string, prompt: string, ratio?: string, resolution?: string, n?: number,
+ *   negative_prompt?: string }} body
+ * @returns {Promise<{ created: number, data: { url?: string, revised_prompt?: string }[] }>}
+ */
+export const generateImages = (body) => request("POST", "/v1/images/generations", { body });

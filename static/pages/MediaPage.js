@@ -1,0 +1,218 @@
+import { html, useCallback, useEffect, useState } from "../lib.js";
+import { deleteMedia, listMedia, listModels } from "../api.js";
+import { t } from "../i18n.js";
+import { formatDateTime, formatRelative } from "../format.js";
+import { ConfirmDialog } from "../components/ConfirmDialog.js";
+import { Dialog } from "../components/Dialog.js";
+import { EmptyState } from "../components/EmptyState.js";
+import { Icon } from "../components/Icon.js";
+import { PageHeader } from "../components/PageHeader.js";
+import { Pagination } from "../components/Pagination.js";
+import { Segmented } from "../components/Segmented.js";
+import { Spinner } from "../components/Spinner.js";
+
+/** @typedef {import("../api.js").Media} Media */
+
+const LIMIT = 24;
+
+/** Unix ms of the start (or end) of a local `YYYY-MM-DD` day; undefined when blank. */
+function dayBound(/** @type {string} */ value, /** @type {boolean} */ end) {
+  if (!value) return undefined;
+  const [y, m, d] = value.split("-").map(Number);
+  return end ? new Date(y, m - 1, d + 1).getTime() - 1 : new Date(y, m - 1, d).getTime();
+}
+
+/** @param {{ item: Media, onClose: () => void, onDelete: () => void }} props */
+function PreviewDialog({ item, onClose, onDelete }) {
+  const footer = html`
+    <button type="button" class="button button-danger-ghost" onClick=${onDelete}>
+      <${Icon} name="trash" size=${16} />${t("media.delete")}</button>
+    <span class="spacer"></span>
+    <a class="button" href=${item.url} target="_blank" rel="noopener noreferrer">
+      <${Icon} name="external" size=${16} />${t("media.open")}</a>
+    <a class="button button-primary" href=${item.url}
+      download=${`${item.id}.${
+        item.kind === "video" ? "mp4" : "png"
+      }`}><${Icon} name="download" size=${16} />${t("media.download")}</a>
+  `;
+  return html`
+    <${Dialog} title=${item.kind === "video" ? t("media.video") : t("media.image")}
+      onClose=${onClose} closeLabel=${t("common.close")} footer=${footer} size="large">
+      <div class="preview">
+        <div class="preview-stage">
+            ${item.kind === "video"
+              ? html`<video src=${item.url} controls autoplay playsinline class="preview-media"></video>`
+              : html`<img src=${item.url} alt=${item.prompt} class="preview-media" />`}
+          </div>
+        <dl class="preview-meta">
+          <dt>${t("media.prompt")}</dt>
+          <dd class="preview-prompt">${item.prompt || "—"}</dd>
+          <dt>${t("media.model")}</dt>
+          <dd><code class="mono">${item.model}</code></dd>
+          <dt>${t("media.size")}</dt>
+          <dd>${item.width && item.height ? `${item.width} × ${item.height}` : "—"}</dd>
+          <dt>${t("media.created")}</dt>
+          <dd>${formatDateTime(item.createdAt)}</dd>
+        </dl>
+      </div>
+      <//>
+  `;
+}
+
+/** @param {{ notify: import("../app.js").Notify }} props */
+export function MediaPage({ notify }) {
+  const [kind, setKind] = useState("");
+  const [model, setModel] = useState("");
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const [page, setPage] = useState(1);
+  const [result, setResult] = useState(
+    /** @type {{ items: Media[], total: number } | null} */ (null),
+  );
+  const [models, setModels] = useState(/** @type {string[]} */ ([]));
+  const [open, setOpen] = useState(/** @type {Media | null} */ (null));
+  const [deleting, setDeleting] = useState(/** @type {Media | null} */ (null));
+
+  useEffect(() => {
+    listModels().then((list) => setModels(list.data.map((m) => m.id))).catch(() => {});
+  }, []);
+
+  const load = useCallback(async () => {
+    setResult(null);
+    try {
+      const answer = await listMedia({
+        page,
+        limit: LIMIT,
+        kind,
+        model,
+        from: dayBound(from, false),
+        to: dayBound(to, true),
+      });
+      setResult({ items: answer.items, total: answer.total });
+    } catch (error) {
+      notify("error", /** @type {Error} */ (error).message);
+      setResult({ items: [], total: 0 });
+    }
+  }, [page, kind, model, from, to]);
+  useEffect(() => {
+    load();
+  }, [load]);
+
+  /** Changing a filter goes back to the first page. */
+  const filter = (/** @type {(value: string) => void} */ set) => (/** @type {string} */ value) => {
+    set(value);
+    setPage(1);
+  };
+  const pages = Math.max(1, Math.ceil((result?.total ?? 0) / LIMIT));
+  const filtered = kind || model || from || to;
+
+  return html`<${PageHeader} title=${t("media.title")} subtitle=${
+    result ? t("media.count", { n: result.total }) : t("media.subtitle")
+  } />
+    <div class="toolbar card">
+      <${Segmented} label=${t("media.kind")} value=${kind} onChange=${filter(setKind)} options=${[
+    { value: "", label: t("media.all") },
+    { value: "image", label: t("media.images") },
+    { value: "video", label: t("media.videos") },
+  ]} />
+      <select class="input select" aria-label=${t("media.model")} value=${model}
+        onChange=${(/** @type {any} */ e) => filter(setModel)(e.currentTarget.value)}>
+        <option value="">${t("media.allModels")}</option>
+        ${models.map((id) => html`<option key=${id} value=${id}>${id}</option>`)}
+      </select>
+      <label class="date-range">
+        <span>${t("media.from")}</span>
+        <input class="input" type="date" value=${from} max=${to || undefined}
+          onChange=${(/** @type {any} */ e) => filter(setFrom)(e.currentTarget.value)} />
+        <span>${t("media.to")}</span>
+        <input class="input" type="date" value=${to} min=${from || undefined}
+          onChange=${(/** @type {any} */ e) => filter(setTo)(e.currentTarget.value)} />
+      </label>
+      ${
+    filtered
+      ? html`<button type="button" class="button button-ghost" onClick=${() => {
+        setKind("");
+        setModel("");
+        setFrom("");
+        setTo("");
+        setPage(1);
+      }}>${t("media.reset")}</button>`
+      : null
+  }
+    </div>
+    ${
+    !result
+      ? html`<${Spinner} block label=${t("common.loading")} />`
+      : result.items.length === 0
+      ? html`
+        <div class="card">
+          <${EmptyState} icon="media" title=${filtered
+            ? t("media.noMatch")
+            : t("media.empty")} hint=${t("media.emptyHint")} />
+        </div>
+      `
+      : html`<div class="media-grid">
+        ${
+        result.items.map((item) =>
+          html`
+            <button type="button" key=${item.id} class="media-card" onClick=${() => setOpen(item)}
+              aria-label=${item.prompt || item.id}>
+              <div class="media-thumb">
+                          ${item.kind === "video"
+                            ? html`
+                              <video src=${item.url} preload="metadata" muted playsinline></video>
+                              <span class="media-play"><${Icon} name="play" size=${22} /></span>
+                            `
+                            : html`<img src=${item.url} alt="" loading="lazy" />`}
+                          <span class="media-kind">${item.kind === "video" ? t("media.video") : t(
+                            "media.image",
+                          )}</span>
+                        </div>
+              <div class="media-info">
+                <p class="media-prompt">${item.prompt || "—"}</p>
+                <p class="media-sub"><span>${item.model}</span><span>${formatRelative(
+                  item.createdAt,
+                )}</span></p>
+              </div>
+            </button>
+          `
+        )
+      }
+      </div>
+      ${
+        pages > 1
+          ? html`<${Pagination} page=${page} pages=${pages} onPage=${setPage} labels=${{
+            previous: t("common.previous"),
+            next: t("common.next"),
+            status: t("common.pageOf", { page, pages }),
+          }} />`
+          : null
+      }`
+  }
+    ${
+    open
+      ? html`<${PreviewDialog} item=${open} onClose=${() => setOpen(null)} onDelete=${() =>
+        setDeleting(open)} />`
+      : null
+  }
+    ${
+    deleting
+      ? html`
+        <${ConfirmDialog} title=${t("media.deleteTitle")} message=${t("media.deleteMessage")}
+          confirmLabel=${t("media.delete")} cancelLabel=${t("common.cancel")} danger
+          onClose=${() => setDeleting(null)}
+          onConfirm=${async () => {
+            try {
+              await deleteMedia(deleting.id);
+              setOpen(null);
+              notify("success", t("media.deleted"));
+              await load();
+            } catch (error) {
+              notify("error", /** @type {Error} */ (error).message);
+              throw error;
+            }
+          }} />
+      `
+      : null
+  }`;
+}

@@ -1,0 +1,201 @@
+import { html, useCallback, useEffect, useState } from "../lib.js";
+import { getStats } from "../api.js";
+import { t } from "../i18n.js";
+import { formatBucket, formatCompact, formatNumber, formatPercent } from "../format.js";
+import { fillBuckets } from "../series.js";
+import { Chart } from "../components/Chart.js";
+import { EmptyState } from "../components/EmptyState.js";
+import { Icon } from "../components/Icon.js";
+import { PageHeader } from "../components/PageHeader.js";
+import { Segmented } from "../components/Segmented.js";
+import { Spinner } from "../components/Spinner.js";
+import { StatCard } from "../components/StatCard.js";
+
+const REFRESH_MS = 30_000;
+
+/** @param {{ notify: import("../app.js").Notify }} props */
+export function OverviewPage({ notify }) {
+  const [range, setRange] = useState(/** @type {"24h" | "30d"} */ ("24h"));
+  const [stats, setStats] = useState(/** @type {import("../api.js").Stats | null} */ (null));
+  const [loading, setLoading] = useState(true);
+
+  const load = useCallback(async (/** @type {boolean} */ quiet) => {
+    if (!quiet) setLoading(true);
+    try {
+      setStats(await getStats(range));
+    } catch (error) {
+      notify("error", /** @type {Error} */ (error).message);
+    } finally {
+      setLoading(false);
+    }
+  }, [range]);
+
+  useEffect(() => {
+    load(false);
+    const timer = setInterval(() => load(true), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [load]);
+
+  const header = html`
+    <${PageHeader} title=${t("overview.title")} subtitle=${t(
+      "overview.subtitle",
+    )}>
+      <${Segmented}
+        label=${t("overview.range")}
+        value=${range}
+        onChange=${setRange}
+        options=${[{ value: "24h", label: t("overview.last24h") }, {
+          value: "30d",
+          label: t("overview.last30d"),
+        }]}
+      />
+      <button type="button" class="button" onClick=${() => load(false)}>
+          <${Icon} name="refresh" size=${16} />${t("common.refresh")}
+        </button>
+      <//>
+  `;
+  if (!stats) {
+    return html`${header}${
+      loading ? html`<${Spinner} block label=${t("common.loading")} />` : null
+    }`;
+  }
+  const { totals } = stats;
+  const buckets = fillBuckets(stats.series, range, Date.now());
+  const formatTime = (/** @type {number} */ ms) => formatBucket(ms, range);
+  return html`
+    ${header}
+        <section class="stat-grid">
+      <${StatCard} icon="overview" tone="blue" label=${t(
+        "overview.requestsToday",
+      )} value=${formatNumber(
+        totals.requestsToday,
+      )} detail=${t("overview.total", { n: formatNumber(totals.requestsTotal) })} />
+      <${StatCard} icon="check" tone="green" label=${t(
+        "overview.successRate",
+      )} value=${formatPercent(
+        totals.successRate,
+      )} detail=${t("overview.successHint")} />
+      <${StatCard} icon="playground" tone="violet" label=${t(
+        "overview.creditsToday",
+      )} value=${formatNumber(
+        totals.creditsSpentToday,
+      )}
+        detail=${t("overview.total", { n: formatNumber(totals.creditsSpentTotal) })} />
+      <${StatCard} icon="gift" tone="amber" label=${t(
+        "overview.creditsRemaining",
+      )} value=${formatNumber(
+        totals.creditsRemaining,
+      )} detail=${t("overview.acrossAccounts")} />
+    </section>
+        <section class="chart-grid-2">
+      <div class="card">
+        <div class="card-header">
+          <h2>${t("overview.requestsChart")}</h2>
+          <div class="legend">
+            <span><i class="legend-swatch swatch-blue"></i>${t("overview.requests")}</span>
+            <span><i class="legend-swatch swatch-red"></i>${t("overview.errors")}</span>
+          </div>
+        </div>
+        <${Chart}
+          kind="bar"
+          tone="blue"
+          label=${t("overview.requestsChart")}
+          points=${buckets.map((b) => ({ t: b.t, value: b.requests, part: b.errors }))}
+          formatTime=${formatTime}
+          formatValue=${formatCompact}
+          valueLabel=${t("overview.requests")}
+          partLabel=${t("overview.errors")}
+        />
+      </div>
+      <div class="card">
+        <div class="card-header">
+          <h2>${t("overview.creditsChart")}</h2>
+          <div class="legend">
+            <span><i class="legend-swatch swatch-violet"></i>${t("overview.credits")}</span>
+          </div>
+        </div>
+        <${Chart}
+          kind="line"
+          tone="violet"
+          label=${t("overview.creditsChart")}
+          points=${buckets.map((b) => ({ t: b.t, value: b.credits }))}
+          formatTime=${formatTime}
+          formatValue=${formatCompact}
+          valueLabel=${t("overview.credits")}
+        />
+      </div>
+    </section>
+        <section class="chart-grid-2">
+      <div class="card">
+            <div class="card-header"><h2>${t("overview.byModel")}</h2></div>
+            ${stats.byModel.length
+              ? html`
+                <div class="table-wrap">
+                  <table class="table">
+                    <thead>
+                      <tr>
+                        <th>${t("overview.model")}</th>
+                        <th class="num">${t("overview.requests")}</th>
+                        <th class="num">${t("overview.errors")}</th>
+                        <th class="num">${t("overview.credits")}</th>
+                      </tr>
+                    </thead>
+                    <tbody>${stats.byModel.map((row) =>
+                      html`
+                        <tr key=${row.model}>
+                          <td><code class="mono">${row.model}</code></td>
+                          <td class="num">${formatNumber(row.requests)}</td>
+                          <td class=${row.errors ? "num text-danger" : "num"}>${formatNumber(
+                            row.errors,
+                          )}</td>
+                          <td class="num">${formatNumber(row.credits)}</td>
+                        </tr>
+                      `
+                    )}</tbody>
+                  </table>
+                </div>
+              `
+              : html`<${EmptyState} icon="overview" title=${t("overview.noData")} hint=${
+                t(
+                  "overview.noDataHint",
+                )
+              } />`}
+          </div>
+      <div class="card">
+            <div class="card-header"><h2>${t("overview.byKey")}</h2></div>
+            ${stats.byKey.length
+              ? html`
+                <div class="table-wrap">
+                  <table class="table">
+                    <thead>
+                      <tr>
+                        <th>${t("overview.key")}</th>
+                        <th class="num">${t("overview.requests")}</th>
+                        <th class="num">${t("overview.credits")}</th>
+                      </tr>
+                    </thead>
+                    <tbody>${stats.byKey.map((row) =>
+                      html`
+                        <tr key=${row.keyId ?? "none"}>
+                          <td>${row.keyId ? row.name : html`<span class="muted">${
+                            t(
+                              "overview.sessionCallers",
+                            )
+                          }</span>`}</td>
+                          <td class="num">${formatNumber(row.requests)}</td>
+                          <td class="num">${formatNumber(row.credits)}</td>
+                        </tr>
+                      `
+                    )}</tbody>
+                  </table>
+                </div>
+              `
+              : html`<${EmptyState} icon="key" title=${t("overview.noData")} hint=${
+                t(
+                  "overview.noKeyHint",
+                )
+              } />`}
+          </div>
+    </section>
+  `;
+}

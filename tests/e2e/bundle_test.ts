@@ -1,0 +1,85 @@
+/**
+ * `deno bundle` embeds everything: the bundled server, run from an empty
+ * folder with exactly the permissions `deno task compile` grants, serves the
+ * console and its vendor files, completes the one-time setup in a real
+ * browser and generates an image.
+ * @module
+ */
+import assert from "node:assert/strict";
+import OpenAI from "openai";
+import { compileArgs } from "../../scripts/compile.ts";
+import { startFakeUpstream } from "../fake_upstream/server.ts";
+import { openBrowser, screenshot } from "../helpers/browser.ts";
+import { processEnv, spawnServer } from "../helpers/server_process.ts";
+import { GOOD_SESSION } from "../helpers/stack.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+Deno.test("the bundle runs from an empty folder with the binary's permissions", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "jimeng-bundle-" });
+  const fake = await startFakeUpstream();
+  fake.addSession(GOOD_SESSION);
+  try {
+    const bundled = await new Deno.Command(Deno.execPath(), {
+      args: ["bundle", "--platform", "deno", "--frozen", "-o", `${dir}/jimeng-api.js`, "main.ts"],
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assert.equal(bundled.code, 0, new TextDecoder().decode(bundled.stderr));
+    const permissions = compileArgs({ output: "x" }).filter((arg) => arg.startsWith("--allow-"));
+    const server = await spawnServer({
+      entry: "jimeng-api.js",
+      cwd: dir,
+      permissions,
+      env: processEnv(fake.url, `${dir}/data`),
+    });
+    try {
+      const index = await fetch(`${server.url}/`);
+      assert.equal(index.status, 200);
+      const html = await index.text();
+      const imports: Record<string, string> = JSON.parse(
+        /<script type="importmap">([\s\S]*?)<\/script>/.exec(html)![1],
+      ).imports;
+      assert.ok(Object.values(imports).every((path) => path.startsWith("/vendor/")));
+      for (const path of [...Object.values(imports), "/static/app.js", "/static/style.css"]) {
+        const response = await fetch(`${server.url}${path}`);
+        assert.equal(response.status, 200, path);
+        assert.ok((await response.text()).length > 100, path);
+      }
+
+      const link = await server.waitForLine(/\/setup\?token=/);
+      const setupUrl = /(http:\/\/\S+\/setup\?token=[\w-]+)/.exec(link)![1];
+      const browser = await openBrowser();
+      try {
+        browser.expect("GET", "/api/admin/session", 401);
+        await browser.page.goto(setupUrl);
+        await browser.page.getByRole("heading", { name: "Create the administrator" }).waitFor();
+        await screenshot(browser.page, "bundle-setup");
+        await browser.page.getByLabel("Password", { exact: true }).fill("bundle password");
+        await browser.page.getByLabel("Confirm password").fill("bundle password");
+        await browser.page.getByRole("button", { name: "Create administrator" }).click();
+        await browser.page.waitForURL(`${server.url}/overview`);
+        await screenshot(browser.page, "bundle-overview");
+        assert.deepEqual(browser.problems, []);
+      } finally {
+        await browser.close();
+      }
+
+      const client = new OpenAI({
+        apiKey: GOOD_SESSION,
+        baseURL: `${server.url}/v1`,
+        maxRetries: 0,
+      });
+      const image = await client.images.generate({ prompt: "from the bundle" });
+      assert.ok(image.data?.[0].url?.startsWith(fake.url));
+      const entries = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
+      assert.deepEqual(entries, ["data", "jimeng-api.js"], "nothing else was needed or written");
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await fake.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -56,9 +56,11 @@ export async function videoCompletion(
     params,
     owner: auth.owner,
     tokens: auth.tokens,
+    apiKeyId: auth.apiKeyId,
     requestId: c.get("requestId"),
     inputs: references.map((r) => r.bytes),
   });
+  usage.job = deps.jobs.outcome(created.id);
 
   const finished = async (abort: AbortSignal): Promise<string> => {
     const job = await deps.jobs.wait(created.id, abort);

@@ -9,6 +9,7 @@
 import { createMiddleware } from "hono/factory";
 import type { Charge } from "../accounts/ledger.ts";
 import type { Account } from "../accounts/pool.ts";
+import type { JobOutcome } from "../jobs/runner.ts";
 import type { RequestRecord } from "../store/requests.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { toApiError } from "./errors.ts";
@@ -34,6 +35,8 @@ export interface Usage {
    * ended it if any. The row is written then.
    */
   stream?: Promise<unknown>;
+  /** For requests that started a job: its outcome, whose credits complete the row. */
+  job?: Promise<JobOutcome | undefined>;
 }
 
 /** Middleware that records the request after it is answered. */
@@ -71,7 +74,11 @@ export function recordUsage(deps: ApiDeps) {
           historyIds: usage.tasks.length ? usage.tasks.map((t) => t.historyId).join(",") : null,
           apiKeyId: usage.apiKeyId,
         });
-        if (!credits.settled && typeof id === "number") completeLater(id, charges);
+        if (typeof id !== "number") return;
+        if (!credits.settled) completeLater(id, charges);
+        usage.job?.then((outcome) => {
+          if (outcome?.charge) completeLater(id, [outcome.charge]);
+        });
       } catch (storeError) {
         deps.log.warn("Could not record the request", { error: storeError });
       }

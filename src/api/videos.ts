@@ -115,17 +115,21 @@ async function createJob(
     ? parseVideoParams(fields, model, prompt)
     : parseImageJobParams(fields, prompt);
   const references = await loadReferences(deps, sources, c.req.raw.signal);
-  Object.assign(c.get("usage"), { model: model.id, kind: model.kind, n: 1 });
-  return deps.jobs.create({
+  const usage = c.get("usage");
+  Object.assign(usage, { model: model.id, kind: model.kind, n: 1 });
+  const job = deps.jobs.create({
     model,
     prompt,
     params,
     owner: auth.owner,
     tokens: auth.tokens,
+    apiKeyId: auth.apiKeyId,
     idempotencyKey,
     requestId: c.get("requestId"),
     inputs: references.map((r) => r.bytes),
   });
+  usage.job = deps.jobs.outcome(job.id);
+  return job;
 }
 
 function notFound(id: string): ApiError {

@@ -10,6 +10,7 @@
  * decides what to submit and records what happens.
  * @module
  */
+import type { Charge } from "../accounts/ledger.ts";
 import type { Account } from "../accounts/pool.ts";
 import { type FailoverDeps, runWithFailover } from "../accounts/failover.ts";
 import { JimengError } from "../jimeng/errors.ts";
@@ -123,6 +124,14 @@ export interface JobRunnerDeps extends FailoverDeps {
   submitConcurrency?: number;
 }
 
+/** How a job's upstream work ended, for the usage record of the request that created it. */
+export interface JobOutcome {
+  account: Account;
+  historyId: string | null;
+  /** The credits it spent (see `src/accounts/ledger.ts`). */
+  charge?: Charge;
+}
+
 /** The runner. */
 export interface JobRunner {
   /** Records a job and starts it. Returns the stored row. */
@@ -137,6 +146,12 @@ export interface JobRunner {
    * is deleted meanwhile; rejects with {@linkcode JobInterruptedError} on shutdown.
    */
   wait(id: string, signal?: AbortSignal): Promise<Job | undefined>;
+  /**
+   * Resolves when a job this process created ends: with its account and
+   * charge when it got that far, `undefined` otherwise (failed before an
+   * account took it, deleted, or the server stopped).
+   */
+  outcome(id: string): Promise<JobOutcome | undefined>;
   /** Calls `listener` with the job after every change; returns the unsubscribe function. */
   subscribe(id: string, listener: (job: Job) => void): () => void;
   /** Deletes a job, stopping its polling (the upstream work itself cannot be cancelled). */
@@ -191,6 +206,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   const controllers = new Map<string, AbortController>();
   const listeners = new Map<string, Set<(job: Job) => void>>();
   const waiters = new Map<string, Set<Waiter>>();
+  const outcomes = new Map<
+    string,
+    { promise: Promise<JobOutcome | undefined>; resolve: (o?: JobOutcome) => void }
+  >();
   let closed = false;
   let submitting = 0;
   const submitQueue: (() => void)[] = [];
@@ -409,7 +428,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       if (!model || model.kind !== job.kind) {
         throw new JimengError("invalid_parameter", `The model '${job.model}' is no longer offered`);
       }
-      const { value: record, account } = await runWithFailover(
+      const { value: record, account, charge } = await runWithFailover(
         deps,
         accountsFor(job),
         model.regions,
@@ -417,6 +436,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         signal,
         { prefer: job.accountKey ?? undefined },
       );
+      settle(id, { account, charge, historyId: record.historyId });
       const current = getJob(db, id);
       if (!current) return;
       const { items, coverUrl } = await results(current, model, account, record, signal);
@@ -456,7 +476,15 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       }
     } finally {
       controllers.delete(id);
+      settle(id, undefined);
     }
+  }
+
+  function settle(id: string, outcome: JobOutcome | undefined): void {
+    const pending = outcomes.get(id);
+    if (!pending) return;
+    outcomes.delete(id);
+    pending.resolve(outcome);
   }
 
   function subscribe(id: string, listener: (job: Job) => void): () => void {
@@ -511,9 +539,13 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         if (winner) return winner;
         throw error;
       }
+      let resolve!: (outcome?: JobOutcome) => void;
+      const promise = new Promise<JobOutcome | undefined>((r) => (resolve = r));
+      outcomes.set(job.id, { promise, resolve });
       start(job.id, false);
       return job;
     },
+    outcome: (id) => outcomes.get(id)?.promise ?? Promise.resolve(undefined),
     get: (id) => getJob(db, id),
     findByIdempotencyKey: (owner, key) => findJobByIdempotencyKey(db, owner, key),
     list: (options) => listJobs(db, options),
@@ -577,6 +609,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       }
       waiters.clear();
       listeners.clear();
+      for (const id of [...outcomes.keys()]) settle(id, undefined);
       submitQueue.splice(0).forEach((release) => release());
     },
   };

@@ -3,6 +3,8 @@ import { APIError, toFile } from "openai";
 import type OpenAI from "openai";
 import { encodePng, fakeVideoBytes } from "../fake_upstream/media.ts";
 import { fakePngBytes } from "../fake_upstream/server.ts";
+import { recentRequests } from "../../src/store/requests.ts";
+import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
 import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
 
 type Video = OpenAI.Videos.Video & { urls?: string[] };
@@ -421,6 +423,44 @@ Deno.test("a finished video is kept in the media library and its content is serv
     assert.equal(media.kind, "video");
     assert.equal(media.prompt, "kept forever");
     assert.equal(media.model, "jimeng-video-3.0");
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("a video made with an API key is served by the stored accounts and its credits are recorded", async () => {
+  const stack = await videoStack(300, {
+    env: { ...ADMIN_ENV, JIMENG_SESSIONS: GOOD_SESSION, SECRET_KEY: "k".repeat(32) },
+    overrides: { creditRefreshMs: 1 },
+  });
+  try {
+    const admin = await loginAdmin(stack);
+    const { key, id: keyId } = await admin.json<{ key: string; id: number }>(
+      "POST",
+      "/keys",
+      { name: "video client" },
+      201,
+    );
+    const before = stack.fake.session(GOOD_SESSION).credits;
+    const client = stack.openai(key);
+    const created = await client.videos.create({
+      prompt: "billed once",
+      seconds: "5" as OpenAI.Videos.VideoSeconds,
+    });
+    assert.equal((await pollUntilDone(client, created.id)).status, "completed");
+    const other = await admin.json<{ key: string }>("POST", "/keys", { name: "other" }, 201);
+    await assert.rejects(() => stack.openai(other.key).videos.retrieve(created.id), /404/);
+    const spent = before - stack.fake.session(GOOD_SESSION).credits;
+    assert.equal(spent, 10, "a 5 s video costs the fake 10 credits");
+    const deadline = Date.now() + 5000;
+    let row = recentRequests(stack.server.db, 20).find((r) => r.endpoint === "/v1/videos");
+    while (row?.creditsSpent == null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      row = recentRequests(stack.server.db, 20).find((r) => r.endpoint === "/v1/videos");
+    }
+    assert.equal(row?.apiKeyId, keyId);
+    assert.equal(row?.creditsSpent, spent, "the job's credits complete the request's row");
+    assert.equal(row?.creditsRemaining, stack.fake.session(GOOD_SESSION).credits);
   } finally {
     await stack.close();
   }

@@ -89,6 +89,8 @@ export function tokenProblem(token: string): string | null {
   if (token.length > 512) return "longer than 512 characters";
   if (!/^[\x21-\x7e]+$/.test(token)) return "contains characters a cookie cannot hold";
   if (token.startsWith("sk-")) return "this is an API key, not a Jimeng sessionid";
+  // Sessionids are hex; be lenient with other cookie-safe word characters, nothing else.
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) return "is not a sessionid (letters, digits, - and _ only)";
   return null;
 }
 

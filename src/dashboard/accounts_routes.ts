@@ -113,6 +113,13 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AdminEnv> {
       throw badRequest("sessionids", `At most ${MAX_ADD} sessionids can be added at once`);
     }
     const results = deps.accounts.add(tokens);
+    if (results.every((r) => r.status === "invalid")) {
+      const reasons = results.map((r) => r.status === "invalid" ? `${r.label}: ${r.reason}` : "");
+      throw badRequest(
+        "sessionids",
+        `None of the sessionids can be added (${reasons.slice(0, 5).join("; ")})`,
+      );
+    }
     const now = deps.now();
     const added = results.flatMap((r) => (r.status === "added" ? [r.account] : []));
     if (added.length > 0) deps.onAdded?.(added);

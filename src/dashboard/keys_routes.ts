@@ -90,6 +90,10 @@ function keyName(fields: Fields, required: boolean): string | undefined {
   const name = optionalString(fields, "name", { max: 100 })?.trim();
   if (name === undefined && !required) return undefined;
   if (!name) throw badRequest("name", "'name' is required", "missing_required_parameter");
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) {
+    throw badRequest("name", "'name' must not contain control characters");
+  }
   return name;
 }
 

@@ -76,15 +76,24 @@ export function mediaAdminRoutes(deps: MediaRouteDeps): Hono<AdminEnv> {
       since: timeParam(c.req.query("from"), "from"),
       until: timeParam(c.req.query("to"), "to"),
     };
+    const pageText = c.req.query("page");
+    const pageNumber = pageText === undefined || pageText === "" ? 1 : Number(pageText);
+    if (!Number.isInteger(pageNumber) || pageNumber < 1 || pageNumber > 1_000_000) {
+      throw badRequest("page", "'page' must be a page number from 1");
+    }
+    const before = c.req.query("before") || undefined;
     const page = listMedia(deps.db, {
       ...filter,
       limit,
-      before: c.req.query("before") || undefined,
+      before,
+      offset: before === undefined ? (pageNumber - 1) * limit : 0,
     });
     return c.json({
       items: page.items.map(toMediaJson),
       next: page.next,
       total: countMedia(deps.db, filter),
+      page: pageNumber,
+      limit,
       models: mediaModels(deps.db),
     });
   });

@@ -119,6 +119,9 @@ Deno.test("media lists generated images, serves them and deletes them", async ()
     assert.equal(second.items.length, 1);
     assert.notEqual(second.items[0].id, first.items[0].id);
     assert.equal(second.next, null);
+    const numbered = await admin.json<Media & { page: number }>("GET", "/media?limit=1&page=2");
+    assert.equal(numbered.page, 2);
+    assert.equal(numbered.items[0].id, second.items[0].id, "page 2 is the second item");
     const item = first.items[0];
     assert.equal(item.prompt, "a gallery cat");
     assert.equal(item.cached, true);

@@ -412,3 +412,193 @@ export function generateCase(random: Random, options: FuzzOptions): FuzzCase {
     }
   }
 }
+
+/** Options of {@linkcode generateAdminCase}. */
+export interface AdminFuzzOptions {
+  /** `name=value` of a live console session. */
+  cookie: string;
+  csrfToken: string;
+  /** The server's own origin (same-origin calls). */
+  origin: string;
+}
+
+const HOSTILE_IDS = [
+  "0",
+  "-1",
+  "1e3",
+  "abc",
+  "..%2f..%2fetc",
+  "99999999999999999999",
+  "1;DROP TABLE",
+  "%00",
+  "9".repeat(40),
+];
+
+/** One hostile but authenticated call to the console's API (or a public one). */
+export function generateAdminCase(random: Random, options: AdminFuzzOptions): FuzzCase {
+  const json = (method: string, path: string, body: unknown, label: string): FuzzCase => ({
+    label,
+    method,
+    path: `/api/admin${path}`,
+    headers: {
+      "content-type": "application/json",
+      cookie: options.cookie,
+      "x-csrf-token": options.csrfToken,
+      origin: options.origin,
+    },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const kind = int(random, 0, 11);
+  switch (kind) {
+    case 0:
+      return json(
+        "POST",
+        "/accounts",
+        pick(random, [
+          { sessionids: anyValue(random) },
+          { sessionids: [] },
+          { sessionids: "" },
+          { sessionids: ",,, \n ;" },
+          { sessionids: Array(600).fill("x").map((_, i) => `tok${i}abcdefgh`) },
+          {},
+        ]),
+        "bad account add",
+      );
+    case 1:
+      return json(
+        "PATCH",
+        `/accounts/${pick(random, HOSTILE_IDS)}`,
+        { disabled: true },
+        "bad account id",
+      );
+    case 2:
+      return json(
+        "PATCH",
+        "/accounts/1",
+        pick(random, [{}, { disabled: "yes" }, { disabled: 1 }, []]),
+        "bad account patch",
+      );
+    case 3:
+      return json(
+        "POST",
+        "/keys",
+        pick(random, [
+          {},
+          { name: "" },
+          { name: wrongType(random, "name") },
+          { name: "\u0000\u0007" },
+          { name: "k", quotaPerDay: -1 },
+          { name: "k", quotaPerDay: 1.5 },
+          { name: "k", ratePerMinute: 0 },
+          { name: "k", ratePerMinute: "ten" },
+          { name: "x".repeat(5000) },
+        ]),
+        "bad key",
+      );
+    case 4:
+      return json(pick(random, ["PATCH", "DELETE"]), `/keys/${pick(random, HOSTILE_IDS)}`, {
+        name: "k",
+      }, "bad key id");
+    case 5:
+      return json(
+        "POST",
+        pick(random, ["/setup", "/login"]),
+        pick(random, [
+          "{broken",
+          "[]",
+          { username: anyValue(random), password: anyValue(random) },
+          { username: "admin" },
+          { token: "x", username: "a", password: "short" },
+        ]),
+        "bad login or setup",
+      );
+    case 6:
+      return json(
+        "POST",
+        "/password",
+        pick(random, [
+          {},
+          { current_password: 1, new_password: 2 },
+          { current_password: "wrong password", new_password: "another long one" },
+          { current_password: "x", new_password: "short" },
+        ]),
+        "bad password change",
+      );
+    case 7: {
+      const query = pick(random, [
+        "/logs?limit=0",
+        "/logs?limit=100000",
+        "/logs?level=trace",
+        "/logs?before=-5",
+        "/logs?before=abc",
+        "/media?limit=0",
+        "/media?page=0",
+        "/media?page=abc",
+        "/media?kind=audio",
+        "/media?from=yesterday",
+        "/jobs?status=done",
+        "/jobs?limit=1000",
+        "/stats?range=1y",
+        "/stats?range=",
+      ]);
+      return {
+        label: `bad query ${query}`,
+        method: "GET",
+        path: `/api/admin${query}`,
+        headers: { cookie: options.cookie },
+      };
+    }
+    case 8:
+      return json(
+        "DELETE",
+        `/media/${pick(random, ["x", "../../etc/passwd", "A".repeat(22), "%2e%2e"])}`,
+        undefined,
+        "bad media id",
+      );
+    case 9:
+      // State-changing calls from another origin or without the CSRF token.
+      return {
+        label: "cross-site write",
+        method: pick(random, ["POST", "DELETE", "PATCH"]),
+        path: `/api/admin${
+          pick(random, ["/keys", "/accounts", "/logs", "/logout", "/password", "/keys/1"])
+        }`,
+        headers: {
+          "content-type": "application/json",
+          cookie: options.cookie,
+          ...(random() < 0.5 ? { origin: "https://evil.example" } : { "x-csrf-token": "forged" }),
+        },
+        body: JSON.stringify({ name: "evil", sessionids: "abc" }),
+      };
+    case 10:
+      return {
+        label: "no or forged session",
+        method: pick(random, ["GET", "POST"]),
+        path: `/api/admin${
+          pick(random, [
+            "/accounts",
+            "/keys",
+            "/stats",
+            "/logs",
+            "/media",
+            "/jobs",
+            "/config",
+            "/session",
+          ])
+        }`,
+        headers: {
+          "content-type": "application/json",
+          origin: options.origin,
+          ...(random() < 0.5 ? { cookie: `jimeng_admin=${"A".repeat(43)}` } : {}),
+        },
+        body: undefined,
+      };
+    default:
+      return json(
+        pick(random, ["PUT", "PATCH"]),
+        pick(random, ["/stats", "/config", "/logs", "/session"]),
+        {},
+        "wrong method",
+      );
+  }
+}

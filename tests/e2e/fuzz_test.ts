@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import type { ResolvedAddress } from "../../src/net/safe_fetch.ts";
 import { countMedia } from "../../src/store/media.ts";
 import { GOOD_SESSION, startStack } from "../helpers/stack.ts";
-import { type FuzzCase, generateCase, prng } from "./fuzz_cases.ts";
+import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
+import { type FuzzCase, generateAdminCase, generateCase, prng } from "./fuzz_cases.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20261202);
 const CASES = Number(Deno.env.get("FUZZ_CASES") ?? 10_000);
@@ -111,5 +112,38 @@ Deno.test(`${CASES} malformed and hostile requests get well-formed 4xx errors (s
   } finally {
     await stack.close();
     canary.close();
+  }
+});
+
+Deno.test(`hostile calls to the console's API get JSON 4xx errors and change nothing (seed ${SEED})`, async () => {
+  const stack = await startStack({ env: { ...ADMIN_ENV, MAX_BODY_MB: "1", LOG_LEVEL: "warn" } });
+  try {
+    const admin = await loginAdmin(stack);
+    const random = prng(SEED + 1);
+    const options = { cookie: admin.cookie, csrfToken: admin.csrfToken, origin: stack.url };
+    const failures: string[] = [];
+    for (let i = 0; i < Math.min(CASES, 2000); i++) {
+      const fuzz = generateAdminCase(random, options);
+      const outcome = await send(stack.url, fuzz);
+      const problem = problemWith(outcome);
+      if (problem && failures.length < 20) {
+        failures.push(
+          `#${i} ${fuzz.label} (${fuzz.method} ${fuzz.path}): ${problem}: ${
+            outcome.text.slice(0, 200)
+          }`,
+        );
+      }
+    }
+    assert.deepEqual(failures, [], `seed ${SEED}:\n${failures.join("\n")}`);
+    // The session survived (no logout or password change got through), and nothing was created.
+    const session = await admin.call("GET", "/session");
+    assert.equal(session.status, 200);
+    await session.body?.cancel();
+    const keys = await admin.json<{ data: unknown[] }>("GET", "/keys");
+    assert.equal(keys.data.length, 0, "no key was created");
+    const accounts = await admin.json<{ data: unknown[] }>("GET", "/accounts");
+    assert.equal(accounts.data.length, 0, "no account was added");
+  } finally {
+    await stack.close();
   }
 });

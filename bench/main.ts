@@ -1,0 +1,216 @@
+/**
+ * `deno task bench`: starts the fake upstream in this process and the server
+ * as a child process against it, measures start-up and idle memory, runs the
+ * scenarios, and prints a table, the targets of issue 2 with PASS/MISS marks
+ * and one summary line.
+ *
+ *     deno task bench [--quick] [--scenario c=16,lat=3500]... [--json path]
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { startFakeUpstream } from "../tests/fake_upstream/server.ts";
+import { upstreamEnv } from "../tests/helpers/stack.ts";
+import {
+  IMAGE_COLUMNS,
+  type ImageFigures,
+  imageScenarios,
+  imageTargets,
+  runImageScenario,
+  warmupFor,
+} from "./images.ts";
+import { clockTicksPerSecond, mib, percentile, readStatusBytes } from "./measure.ts";
+import {
+  checkTarget,
+  formatTable,
+  formatTargets,
+  num,
+  summaryLine,
+  type TargetResult,
+} from "./report.ts";
+import { type BenchContext, parseScenarioFilter, selects } from "./scenario.ts";
+import { freePort, type ServerProcess, spawnServer } from "./server_process.ts";
+
+const USAGE = `Usage: deno task bench [options]
+  --quick               short runs (CI smoke)
+  --scenario FILTER     run only matching scenarios, e.g. c=16,lat=3500 or lat=0 (repeatable)
+  --json PATH           also write the figures as JSON to PATH
+  --log-level LEVEL     the server's LOG_LEVEL (default warn)
+  --help                this text`;
+
+/** Time allowed for the server to settle before idle memory is read. */
+const IDLE_SETTLE_MS = 1000;
+
+function options() {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      quick: { type: "boolean", default: false },
+      scenario: { type: "string", multiple: true, default: [] },
+      json: { type: "string" },
+      "log-level": { type: "string", default: "warn" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  return {
+    quick: values.quick!,
+    filters: values.scenario!.map(parseScenarioFilter),
+    json: values.json,
+    logLevel: values["log-level"]!,
+    help: values.help!,
+  };
+}
+
+const progress = (line: string) => console.error(`[bench] ${line}`);
+
+async function main(): Promise<number> {
+  let opts;
+  try {
+    opts = options();
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const began = performance.now();
+  const scenarios = imageScenarios(opts.quick).filter((s) => selects(opts.filters, s.params));
+  if (scenarios.length === 0) {
+    console.error(`No scenario matches ${Deno.args.join(" ")}`);
+    return 2;
+  }
+
+  const ticksPerSecond = await clockTicksPerSecond();
+  const fake = await startFakeUpstream();
+  const sessionId = crypto.randomUUID().replaceAll("-", "");
+  fake.addSession(sessionId, { credits: 1_000_000_000 });
+  const dataDir = await Deno.makeTempDir({ prefix: "jimeng-bench-" });
+  const env = {
+    ...upstreamEnv(fake.url, dataDir),
+    PORT: String(freePort()),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: opts.logLevel,
+  };
+
+  let server: ServerProcess | undefined;
+  try {
+    // Several starts: the first one also creates and migrates the database.
+    const startTrials: number[] = [];
+    const starts = opts.quick ? 1 : 3;
+    for (let i = 0; i < starts; i++) {
+      server = await spawnServer({ env });
+      startTrials.push(server.startMs);
+      if (i < starts - 1) await server.stop();
+    }
+    progress(
+      `server pid ${server!.pid} at ${server!.url}; start → /ping ${
+        startTrials.map((ms) => ms.toFixed(0)).join(", ")
+      } ms`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
+    const idleRss = readStatusBytes(server!.pid) ?? NaN;
+
+    const ctx: BenchContext = {
+      fake,
+      server: server!,
+      sessionId,
+      ticksPerSecond,
+      quick: opts.quick,
+      progress,
+    };
+    const figures: ImageFigures[] = [];
+    for (const [i, scenario] of scenarios.entries()) {
+      const warmup = warmupFor(scenarios[i - 1], scenario);
+      progress(
+        `${scenario.id}: warm-up ${warmup.rounds}×${warmup.width}, then ${scenario.count} generations`,
+      );
+      const result = await runImageScenario(ctx, scenario, warmup);
+      figures.push(result);
+      progress(
+        `${scenario.id}: p50 ${num(result.latency.p50)} ms, ${
+          num(result.throughput, 1)
+        } gen/s, fin→dlv p50 ${num(result.delivered.p50)} ms, ${result.errors} errors`,
+      );
+      if (result.firstError) progress(`${scenario.id}: first error: ${result.firstError}`);
+      if (server!.exited()) {
+        throw new Error(`The server exited:\n${server!.output().slice(-20).join("\n")}`);
+      }
+    }
+    const lifetimePeak = readStatusBytes(server!.pid, "VmHWM") ?? NaN;
+    const serverLines = server!.output().filter((line) => line.trim() !== "");
+    const serverLineCount = server!.lineCount();
+    await server!.stop();
+    server = undefined;
+
+    const startMs = percentile(startTrials, 50);
+    const targets: TargetResult[] = [
+      checkTarget("start → first /ping (median)", startMs, "<=", 300, "ms"),
+      checkTarget("idle RSS after start", mib(idleRss), "<=", 70, "MiB"),
+      ...imageTargets(figures),
+    ];
+    const seconds = (performance.now() - began) / 1000;
+    const summary = summaryLine(targets, seconds);
+
+    console.log(
+      `jimeng-api benchmark — ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}, ${
+        opts.quick ? "quick" : "full"
+      } run`,
+    );
+    console.log(
+      `start → first /ping: ${startTrials.map((ms) => ms.toFixed(0)).join(", ")} ms (median ${
+        num(startMs)
+      }); idle RSS ${num(mib(idleRss), 1)} MiB; lifetime peak RSS ${num(mib(lifetimePeak), 1)} MiB`,
+    );
+    console.log("");
+    console.log(formatTable(IMAGE_COLUMNS, figures));
+    console.log("");
+    console.log(
+      [
+        "latency: client-side, end to end; CPU: /proc/<pid>/stat, bench = clients + fake upstream;",
+        "other load: CPU the rest of the machine used meanwhile, % of all cores;",
+        "polls: times a poll asked for a generation's record; fin→dlv: client received − upstream finishAt",
+      ].join("\n"),
+    );
+    if (serverLines.length > 0) {
+      console.log(
+        `\nthe server wrote ${serverLineCount} lines; the last: ${serverLines.at(-1)}`,
+      );
+    }
+    console.log("");
+    console.log(formatTargets(targets));
+    console.log("");
+    console.log(summary);
+
+    if (opts.json) {
+      const report = {
+        date: new Date().toISOString(),
+        machine: {
+          cpus: navigator.hardwareConcurrency,
+          deno: Deno.version.deno,
+          kernel: Deno.osRelease(),
+        },
+        quick: opts.quick,
+        logLevel: opts.logLevel,
+        startMs: { trials: startTrials, median: startMs },
+        idleRssMiB: mib(idleRss),
+        lifetimePeakRssMiB: mib(lifetimePeak),
+        images: figures,
+        targets,
+        summary,
+        durationS: seconds,
+      };
+      await Deno.writeTextFile(opts.json, JSON.stringify(report, null, 2) + "\n");
+      progress(`figures written to ${opts.json}`);
+    }
+    // Slow figures are reported, not fatal (CI machines differ); failed requests are.
+    return figures.some((f) => f.errors > 0) ? 1 : 0;
+  } finally {
+    await server?.stop();
+    await fake.close();
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  }
+}
+
+Deno.exit(await main());

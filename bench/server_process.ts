@@ -12,7 +12,6 @@ const PERMISSIONS = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
-  "--allow-sys",
 ];
 
 /** A running server process. */

@@ -143,7 +143,9 @@ function App() {
     } catch (error) {
       notify("error", /** @type {Error} */ (error).message);
     }
+    // Signing in again starts at the overview, not at the page signed out from.
     after.current = "/overview";
+    navigate("/login", true);
     setSession({ state: "login" });
   }, []);
 

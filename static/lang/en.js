@@ -60,7 +60,7 @@ export const EN = {
   "login.missing": "Enter your username and password",
   "login.wrong": "Wrong username or password",
   "login.throttled": "Too many attempts.",
-  "login.retryIn": "Try again in {n} s.",
+  "login.retryIn": "Try again in {time}.",
   "login.noSession": "Signed in, but the server kept no session; check that cookies are allowed",
 
   "overview.title": "Overview",
@@ -192,6 +192,7 @@ export const EN = {
   "media.title": "Media",
   "media.subtitle": "Everything generated through this gateway",
   "media.count": "{n} items",
+  "media.countOne": "1 item",
   "media.kind": "Type",
   "media.all": "All",
   "media.images": "Images",
@@ -252,6 +253,7 @@ export const EN = {
   "playground.generate": "Generate",
   "playground.generating": "Generating… {time}",
   "playground.done": "{n} images ready",
+  "playground.doneOne": "1 image ready",
   "playground.empty": "No images yet",
   "playground.emptyHint": "Results appear here; they are saved to the media library too.",
 

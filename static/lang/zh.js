@@ -59,7 +59,7 @@ export const ZH = {
   "login.missing": "请输入用户名和密码",
   "login.wrong": "用户名或密码错误",
   "login.throttled": "尝试次数过多。",
-  "login.retryIn": "请在 {n} 秒后重试。",
+  "login.retryIn": "请在 {time}后重试。",
   "login.noSession": "已登录，但服务器没有保存会话；请检查浏览器是否允许 Cookie",
 
   "overview.title": "概览",
@@ -190,6 +190,7 @@ export const ZH = {
   "media.title": "媒体库",
   "media.subtitle": "通过此网关生成的全部内容",
   "media.count": "共 {n} 项",
+  "media.countOne": "共 1 项",
   "media.kind": "类型",
   "media.all": "全部",
   "media.images": "图片",
@@ -249,6 +250,7 @@ export const ZH = {
   "playground.generate": "生成",
   "playground.generating": "生成中… {time}",
   "playground.done": "已生成 {n} 张图片",
+  "playground.doneOne": "已生成 1 张图片",
   "playground.empty": "还没有图片",
   "playground.emptyHint": "生成结果显示在这里，也会保存到媒体库。",
 

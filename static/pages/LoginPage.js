@@ -1,6 +1,7 @@
 import { html, useEffect, useState } from "../lib.js";
 import { ApiRequestError, login } from "../api.js";
 import { t } from "../i18n.js";
+import { formatDuration } from "../format.js";
 import { AuthCard } from "../components/AuthCard.js";
 import { Field } from "../components/Field.js";
 import { Segmented } from "../components/Segmented.js";
@@ -80,7 +81,7 @@ export function LoginPage({ language, languages, onLanguage, onSignedIn }) {
           <//>
           ${error
             ? html`<div class="notice notice-error" role="alert">${error}${
-              waiting > 0 ? ` ${t("login.retryIn", { n: waiting })}` : ""
+              waiting > 0 ? ` ${t("login.retryIn", { time: formatDuration(waiting * 1000) })}` : ""
             }</div>`
             : null}
           <button type="submit" class="button button-primary button-block" disabled=${busy ||

@@ -28,6 +28,11 @@ function matches(
   return text.toLowerCase().includes(q.toLowerCase());
 }
 
+/** A field's value as shown: strings bare, the rest as JSON. @param {unknown} value */
+function fieldText(value) {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
 /** One line of the export file. @param {LogLine} line */
 function toText(line) {
   const fields = line.fields && Object.keys(line.fields).length
@@ -173,11 +178,18 @@ export function LogsPage({ notify }) {
                 line.time,
               )}</time>
               <span class="log-level">${line.level.toUpperCase()}</span>
-              <span class="log-message">${line.message}${line.fields &&
-                  Object.keys(line.fields).length
-                ? html`
-                  <span class="log-fields">${JSON.stringify(line.fields)}</span>
-                `
+              <span class="log-message"><span class="log-text">${line
+                .message}</span>${line.fields && Object.keys(line.fields).length
+                ? html`<span class="log-fields">${
+                  Object.entries(line.fields).map(([name, value]) =>
+                    html`
+                      <span key=${name}
+                        class="log-field"><span class="log-field-name">${name}=</span>${fieldText(
+                          value,
+                        )}</span>
+                    `
+                  )
+                }</span>`
                 : null}</span>
             </li>
           `

@@ -107,7 +107,9 @@ export function MediaPage({ notify }) {
   const filtered = kind || model || from || to;
 
   return html`<${PageHeader} title=${t("media.title")} subtitle=${
-    result ? t("media.count", { n: result.total }) : t("media.subtitle")
+    result
+      ? result.total === 1 ? t("media.countOne") : t("media.count", { n: result.total })
+      : t("media.subtitle")
   } />
     <div class="toolbar card">
       <${Segmented} label=${t("media.kind")} value=${kind} onChange=${filter(setKind)} options=${[

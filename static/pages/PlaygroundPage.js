@@ -90,7 +90,10 @@ export function PlaygroundPage({ notify }) {
         model,
       }));
       setResults((list) => [...fresh, ...list].slice(0, 24));
-      notify("success", t("playground.done", { n: fresh.length }));
+      notify(
+        "success",
+        fresh.length === 1 ? t("playground.doneOne") : t("playground.done", { n: fresh.length }),
+      );
     } catch (failure) {
       setError(/** @type {Error} */ (failure).message);
     } finally {

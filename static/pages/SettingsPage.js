@@ -8,6 +8,11 @@ import { Spinner } from "../components/Spinner.js";
 
 const MIN_PASSWORD = 8;
 
+/** A description with its `backticked` names set as code. @param {string} text */
+function describe(text) {
+  return text.split(/`([^`]+)`/).map((part, i) => i % 2 ? html`<code>${part}</code>` : part);
+}
+
 /** @param {{ notify: import("../app.js").Notify }} props */
 function PasswordForm({ notify }) {
   const [current, setCurrent] = useState("");
@@ -117,7 +122,7 @@ export function SettingsPage({ notify }) {
                               t("settings.default", { value: s.default })
                             }</div>`
                             : null}</td>
-                          <td class="small">${s.description}</td>
+                          <td class="small">${describe(s.description)}</td>
                         </tr>
                       `
                     )}</tbody>

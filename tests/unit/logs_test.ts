@@ -83,6 +83,20 @@ Deno.test("queryLogs() filters by lowest level and text, newest first, with a be
   }
 });
 
+Deno.test("deleteAllLogs() never lets a later record take an id handed out before", () => {
+  const db = migrated();
+  try {
+    const before = insertLogs(db, [record(1), record(2), record(3)], 10);
+    assert.equal(deleteAllLogs(db), 3);
+    // A console still showing the old lines tells new ones apart by id, and pages by id.
+    const [after] = insertLogs(db, [record(4)], 10);
+    assert.ok(after.id > before.at(-1)!.id, `id ${after.id} reused after the clear`);
+    assert.deepEqual(queryLogs(db, { limit: 10, beforeId: after.id }), []);
+  } finally {
+    db.close();
+  }
+});
+
 Deno.test("insertLogs() cuts oversized messages and fields", () => {
   const db = migrated();
   try {

@@ -97,6 +97,35 @@ Deno.test("migrate() upgrades a version-10 database and keeps its rows", () => {
   }
 });
 
+Deno.test("migrate() to version 70 keeps the stored log lines and their ids", () => {
+  const db = openDatabase(":memory:");
+  try {
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 60));
+    const insert = db.prepare("INSERT INTO logs (id, time, level, message) VALUES (?, ?, ?, ?)");
+    insert.run(7, 1, "info", "seven");
+    insert.run(9, 2, "warn", "nine");
+    assert.deepEqual(migrate(db), [70]);
+    assert.deepEqual(
+      db.prepare("SELECT id, level, message FROM logs ORDER BY id").all().map((r) => ({ ...r })),
+      [{ id: 7, level: "info", message: "seven" }, { id: 9, level: "warn", message: "nine" }],
+    );
+    db.exec("DELETE FROM logs");
+    const { id } = db.prepare(
+      "INSERT INTO logs (time, level, message) VALUES (3, 'info', 'x') RETURNING id",
+    )
+      .get() as { id: number };
+    assert.equal(id, 10);
+    assert.ok(
+      (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index'").all() as {
+        name: string;
+      }[])
+        .some((r) => r.name === "logs_level"),
+    );
+  } finally {
+    db.close();
+  }
+});
+
 Deno.test("migrate() refuses a database from a newer build", () => {
   const db = openDatabase(":memory:");
   try {

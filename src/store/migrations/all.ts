@@ -10,6 +10,7 @@ import * as requestsKeys from "./0035_requests_keys.ts";
 import * as media from "./0040_media.ts";
 import * as logs from "./0050_logs.ts";
 import * as admin from "./0060_admin.ts";
+import * as logIds from "./0070_logs_ids.ts";
 
 /** The migration list. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 40, name: "media", up: media.up },
   { version: 50, name: "logs", up: logs.up },
   { version: 60, name: "console admins and sessions", up: admin.up },
+  { version: 70, name: "log ids never reused", up: logIds.up },
 ];

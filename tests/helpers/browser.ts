@@ -7,8 +7,8 @@
  */
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
-/** Where Debian's `chromium` package puts the browser. */
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+/** The browser: `CHROMIUM_PATH`, else where Debian's `chromium` package puts it. */
+export const CHROMIUM_PATH = Deno.env.get("CHROMIUM_PATH") || "/usr/bin/chromium";
 
 /** Git-ignored folder for screenshots. */
 export const ARTIFACTS_DIR = new URL("../../test-artifacts/console/", import.meta.url);

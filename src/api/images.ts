@@ -2,13 +2,13 @@
  * `POST /v1/images/generations` and `POST /v1/images/edits`.
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { downloadResult, toBase64 } from "../generation/download.ts";
 import { generateImages, type ImageGeneration } from "../generation/images.ts";
 import type { SavedMedia, SaveOptions } from "../media/library.ts";
 import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
 import { badRequest } from "./errors.ts";
-import { readBody, requiredPrompt } from "./fields.ts";
+import { type Fields, readBody, requiredPrompt } from "./fields.ts";
 import {
   loadReferences,
   parseImageFields,
@@ -125,45 +125,16 @@ export function imageRoutes(deps: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const service = imageServiceDeps(deps);
 
-  app.post("/images/generations", async (c) => {
+  /** Loads the references, generates, records usage and answers in the requested format. */
+  async function answer(
+    c: Context<ApiEnv>,
+    fields: Fields,
+    sources: ReturnType<typeof referenceSources>,
+  ): Promise<Response> {
     const signal = c.req.raw.signal;
-    const fields = await readBody(c);
     const prompt = requiredPrompt(fields);
     const params = parseImageFields(fields, prompt);
     Object.assign(c.get("usage"), { model: params.model.id, kind: "image", n: params.n });
-    const references = await loadReferences(
-      deps,
-      referenceSources(fields, REFERENCE_FIELDS),
-      signal,
-    );
-    const generation = await generateImages(service, c.get("auth").accounts, {
-      ...params,
-      references,
-    }, signal);
-    noteImageUsage(c.get("usage"), params.model.id, generation);
-    return c.json(
-      await toImagesResponse(deps, generation, params.responseFormat, {
-        model: params.model.id,
-        prompt,
-        requestId: c.get("requestId"),
-        auth: c.get("auth"),
-      }, signal),
-    );
-  });
-
-  app.post("/images/edits", async (c) => {
-    const signal = c.req.raw.signal;
-    const fields = await readBody(c);
-    const prompt = requiredPrompt(fields);
-    const params = parseImageFields(fields, prompt);
-    const sources = referenceSources(fields, REFERENCE_FIELDS);
-    if (sources.length === 0) {
-      throw badRequest(
-        "image",
-        "'image' is required: upload one or more image files",
-        "missing_required_parameter",
-      );
-    }
     const references = await loadReferences(deps, sources, signal);
     const generation = await generateImages(service, c.get("auth").accounts, {
       ...params,
@@ -178,6 +149,25 @@ export function imageRoutes(deps: ApiDeps): Hono<ApiEnv> {
         auth: c.get("auth"),
       }, signal),
     );
+  }
+
+  app.post("/images/generations", async (c) => {
+    const fields = await readBody(c);
+    return await answer(c, fields, referenceSources(fields, REFERENCE_FIELDS));
+  });
+
+  app.post("/images/edits", async (c) => {
+    const fields = await readBody(c);
+    requiredPrompt(fields);
+    const sources = referenceSources(fields, REFERENCE_FIELDS);
+    if (sources.length === 0) {
+      throw badRequest(
+        "image",
+        "'image' is required: upload one or more image files",
+        "missing_required_parameter",
+      );
+    }
+    return await answer(c, fields, sources);
   });
 
   return app;

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import type { ResolvedAddress } from "../../src/net/safe_fetch.ts";
 import { encodePng } from "../fake_upstream/media.ts";
 import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
+import { startCanary } from "../helpers/canary.ts";
 
 const PNG = encodePng({ width: 32, height: 32, color: [10, 200, 10] });
 
@@ -20,22 +21,6 @@ async function generate(stack: Stack, filePath: string) {
     body: JSON.stringify({ prompt: "with a reference", filePath }),
   });
   return { status: response.status, json: await response.json() };
-}
-
-function canary() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let connections = 0;
-  (async () => {
-    for await (const conn of listener) {
-      connections++;
-      conn.close();
-    }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    connections: () => connections,
-    close: () => listener.close(),
-  };
 }
 
 Deno.test("local paths are refused without LOCAL_FILES_DIR", async () => {
@@ -92,7 +77,7 @@ Deno.test("LOCAL_FILES_DIR lets files inside it in, and nothing outside it", asy
 });
 
 Deno.test("URLs into loopback, private, link-local or metadata addresses are never fetched", async () => {
-  const target = canary();
+  const target = startCanary();
   // DNS answers for names that point inside the network (no real lookup leaves the machine).
   const table: Record<string, string> = {
     "intranet.example": "10.1.2.3",
@@ -140,7 +125,7 @@ Deno.test("URLs into loopback, private, link-local or metadata addresses are nev
 });
 
 Deno.test("a redirect from an allowed host into the local network is refused", async () => {
-  const target = canary();
+  const target = startCanary();
   const redirector = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     () =>

@@ -4,6 +4,7 @@ import { countMedia } from "../../src/store/media.ts";
 import { GOOD_SESSION, startStack } from "../helpers/stack.ts";
 import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
 import { type FuzzCase, generateAdminCase, generateCase, prng } from "./fuzz_cases.ts";
+import { startCanary } from "../helpers/canary.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20261202);
 const CASES = Number(Deno.env.get("FUZZ_CASES") ?? 10_000);
@@ -12,23 +13,6 @@ const CONCURRENCY = 8;
 /** Every name resolves to a private address: nothing may be fetched, no DNS leaves the machine. */
 const privateResolver = (): Promise<ResolvedAddress[]> =>
   Promise.resolve([{ address: "10.11.12.13", family: 4 }]);
-
-/** A loopback listener that counts connections; any connection is a failure. */
-function startCanary() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let connections = 0;
-  (async () => {
-    for await (const conn of listener) {
-      connections++;
-      conn.close();
-    }
-  })().catch(() => {});
-  return {
-    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/canary.png`,
-    connections: () => connections,
-    close: () => listener.close(),
-  };
-}
 
 interface Outcome {
   status: number;

@@ -6,6 +6,7 @@ import {
   type Resolver,
   vetTarget,
 } from "../../src/net/safe_fetch.ts";
+import { startCanary } from "../helpers/canary.ts";
 
 Deno.test("classifyAddress() knows loopback, private, link-local and metadata addresses", () => {
   const cases: [string, string][] = [
@@ -104,25 +105,8 @@ Deno.test("vetTarget() refuses other schemes and credentials, honours the allowl
   );
 });
 
-/** A loopback listener that counts every TCP connection it receives. */
-function canary() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let connections = 0;
-  (async () => {
-    for await (const conn of listener) {
-      connections++;
-      conn.close();
-    }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    connections: () => connections,
-    close: () => listener.close(),
-  };
-}
-
 Deno.test("fetchUntrusted() never connects to a refused loopback target", async () => {
-  const target = canary();
+  const target = startCanary();
   try {
     const resolver = resolverOf({ "evil.example": ["127.0.0.1"] });
     for (
@@ -147,7 +131,7 @@ Deno.test("fetchUntrusted() never connects to a refused loopback target", async 
 });
 
 Deno.test("fetchUntrusted() re-checks redirects and pins the checked address", async () => {
-  const target = canary();
+  const target = startCanary();
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
     const url = new URL(req.url);
     if (url.pathname === "/redirect") {

@@ -9,8 +9,9 @@
 /**
  * @typedef {{ gift: number, purchase: number, vip: number, total: number }} Credits
  * @typedef {{ id: string, label: string, region: string, credits: Credits | null,
- *   health: "ok" | "expired" | "cooling" | "disabled" | "unknown", lastCheckAt: number | null,
- *   lastClaimAt: number | null, inFlight: number, createdAt: number }} Account
+ *   health: "ok" | "expired" | "cooling" | "disabled" | "unknown", disabled: boolean,
+ *   lastCheckAt: number | null, lastCheckError: string | null, lastClaimAt: number | null,
+ *   lastClaimReceived: number | null, inFlight: number, createdAt: number }} Account
  * @typedef {{ id: string, name: string, prefix: string, quotaPerDay: number | null,
  *   ratePerMinute: number | null, usedToday: number, requestsToday: number, createdAt: number,
  *   revokedAt: number | null, lastUsedAt: number | null }} ApiKey

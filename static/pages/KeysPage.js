@@ -35,6 +35,8 @@ export function KeysPage({ notify }) {
   const create = () => setEditing("new");
   const header = html`
     <${PageHeader} title=${t("keys.title")} subtitle=${t("keys.subtitle")}>
+      <button type="button" class="button"
+        onClick=${load}><${Icon} name="refresh" size=${16} />${t("common.refresh")}</button>
       <button type="button" class="button button-primary" onClick=${create}>
           <${Icon} name="plus" size=${16} />${t("keys.create")}
         </button>
@@ -115,7 +117,7 @@ export function KeysPage({ notify }) {
                     .name}</strong><div class="muted small">${t("keys.createdAt", {
                       when: formatRelative(key.createdAt),
                     })}</div></td>
-                <td data-label=${t("keys.key")}><code class="mono">${key.prefix}…</code></td>
+                <td data-label=${t("keys.key")}><code class="mono">${key.prefix}</code></td>
                 <td data-label=${t("keys.usageToday")} class="usage-cell">
                           <div class="usage-text">${formatNumber(key.usedToday)} / ${key.quotaPerDay
                             ? formatNumber(key.quotaPerDay)

@@ -15,11 +15,14 @@ import { Spinner } from "../components/Spinner.js";
 
 const LIMIT = 24;
 
-/** Unix ms of the start (or end) of a local `YYYY-MM-DD` day; undefined when blank. */
+/**
+ * Unix ms of the start of a local `YYYY-MM-DD` day, or of the next day for
+ * the end of a range (the server's `to` excludes it); undefined when blank.
+ */
 function dayBound(/** @type {string} */ value, /** @type {boolean} */ end) {
   if (!value) return undefined;
   const [y, m, d] = value.split("-").map(Number);
-  return end ? new Date(y, m - 1, d + 1).getTime() - 1 : new Date(y, m - 1, d).getTime();
+  return new Date(y, m - 1, end ? d + 1 : d).getTime();
 }
 
 /** @param {{ item: Media, onClose: () => void, onDelete: () => void }} props */
@@ -122,14 +125,16 @@ export function MediaPage({ notify }) {
         <option value="">${t("media.allModels")}</option>
         ${models.map((id) => html`<option key=${id} value=${id}>${id}</option>`)}
       </select>
-      <label class="date-range">
-        <span>${t("media.from")}</span>
+      <div class="date-range" role="group" aria-label=${t("media.dates")}>
+        <span aria-hidden="true">${t("media.from")}</span>
         <input class="input" type="date" value=${from} max=${to || undefined}
+          aria-label=${t("media.fromDate")}
           onChange=${(/** @type {any} */ e) => filter(setFrom)(e.currentTarget.value)} />
-        <span>${t("media.to")}</span>
+        <span aria-hidden="true">${t("media.to")}</span>
         <input class="input" type="date" value=${to} min=${from || undefined}
+          aria-label=${t("media.toDate")}
           onChange=${(/** @type {any} */ e) => filter(setTo)(e.currentTarget.value)} />
-      </label>
+      </div>
       ${
     filtered
       ? html`<button type="button" class="button button-ghost" onClick=${() => {

@@ -12,9 +12,17 @@ import type { Locator, Page } from "playwright-core";
 import { type AdminClient, loginAdmin } from "../helpers/admin.ts";
 import { withFlow } from "../helpers/console_flow.ts";
 import { GOOD_SESSION } from "../helpers/stack.ts";
+import { findModel, IMAGE_DIMENSIONS, type ImageModel } from "../../src/jimeng/models.ts";
+import { newMediaId } from "../../src/media/library.ts";
+import { insertMedia, listMedia, setMediaFile } from "../../src/store/media.ts";
+
+const VIDEO_3 = "dreamina_ic_generate_video_model_vgfm_3.0";
 
 // The page's globals, typed just enough for the checks run inside it.
-declare const document: { body: { innerText: string } };
+declare const document: {
+  body: { innerText: string };
+  querySelectorAll(selector: string): ArrayLike<{ complete: boolean; naturalWidth: number }>;
+};
 declare const navigator: { clipboard: { readText(): Promise<string> } };
 
 /** Sessionids the fake knows: one with credits, one with none, one expired (Dreamina US). */
@@ -276,3 +284,272 @@ Deno.test("console keys: create with limits, copy the secret once, use it from t
     },
   );
 });
+
+Deno.test("console playground generates with the chosen model, ratio and resolution; the media library has the result", async () => {
+  await withFlow({ env: { JIMENG_SESSIONS: GOOD_SESSION } }, async ({ stack, page, shot }) => {
+    await page.goto(`${stack.url}/playground`);
+    await page.getByText("No images yet").waitFor();
+    const model = findModel("jimeng-image-4.1") as ImageModel;
+    await page.getByLabel("Model").selectOption(model.id);
+    await page.getByRole("group", { name: "Aspect ratio" }).getByRole("button", { name: "16:9" })
+      .click();
+    await page.getByRole("button", { name: "16:9", pressed: true }).waitFor();
+    await page.getByLabel("Resolution").selectOption("1k");
+    await page.getByLabel("Images").selectOption("2");
+    const prompt = "a glass greenhouse in the snow, warm light inside";
+    await page.getByLabel("Prompt").fill(prompt);
+    await shot("flow-playground-form");
+    await page.getByRole("button", { name: "Generate" }).click();
+    await page.getByText("2 images ready").waitFor();
+
+    // Both results render from this server's media URLs.
+    const results = page.locator(".result-card img");
+    assert.equal(await results.count(), 2);
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll(".result-card img")).every((image) =>
+        image.complete && image.naturalWidth > 0
+      )
+    );
+    assert.deepEqual(await page.locator(".result-card .media-prompt").allInnerTexts(), [
+      prompt,
+      prompt,
+    ]);
+    await shot("flow-playground-done");
+
+    // The fake saw one generation with exactly these choices.
+    const [record] = stack.fake.records();
+    assert.equal(stack.fake.records().length, 1);
+    assert.equal(record.prompt, prompt);
+    assert.equal(record.model, model.reqKey);
+    assert.equal(record.resolutionType, "1k");
+    assert.deepEqual([record.width, record.height], IMAGE_DIMENSIONS["1k"]["16:9"]);
+
+    // The media library lists the two results.
+    await stack.server.deps.media.idle();
+    await page.getByRole("link", { name: "Media" }).click();
+    const cards = page.locator(".media-card");
+    await page.getByText("2 items").waitFor();
+    assert.equal(await cards.count(), 2);
+    assert.deepEqual(await cards.locator(".media-prompt").allInnerTexts(), [prompt, prompt]);
+    assert.deepEqual(
+      await cards.locator(".media-sub span:first-child").allInnerTexts(),
+      [model.id, model.id],
+    );
+  });
+});
+
+type MediaJson = { id: string; kind: string; url: string; model: string; createdAt: number };
+
+/** Local `YYYY-MM-DD` of a time, as a date input holds it. */
+function localDay(ms: number): string {
+  const date = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+Deno.test("console media plays a generated video from a served file, pages through many items and filters by model and date", async () => {
+  const latencyMs = 300;
+  await withFlow({ fake: { videoLatencyMs: latencyMs } }, async ({ stack, page, shot }) => {
+    stack.server.deps.client.poller.learn(VIDEO_3, latencyMs);
+    const prompt = "a paper lantern drifting over a dark lake";
+    const created = await stack.openai().videos.create({
+      model: "jimeng-video-3.0",
+      prompt,
+      seconds: "5" as never,
+      size: "1280x720",
+    });
+    let video = created;
+    for (let i = 0; i < 100 && video.status !== "completed"; i++) {
+      assert.notEqual(video.status, "failed", JSON.stringify(video.error));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      video = await stack.openai().videos.retrieve(created.id);
+    }
+    assert.equal(video.status, "completed");
+    await stack.openai().images.generate({ model: "jimeng-image-4.0", prompt: "a red lantern" });
+    await stack.server.deps.media.idle();
+    const admin = await loginAdmin(stack);
+    const listed = await admin.json<{ items: MediaJson[] }>("GET", "/media");
+    const clip = listed.items.find((item) => item.kind === "video")!;
+    const image = listed.items.find((item) => item.kind === "image")!;
+    assert.ok(clip && image, JSON.stringify(listed.items));
+
+    // The video: a card with a play mark, a preview whose <video> streams the file in ranges.
+    const ranges: { status: number; range?: string }[] = [];
+    page.on("response", (response) => {
+      if (new URL(response.url()).pathname !== clip.url) return;
+      ranges.push({ status: response.status(), range: response.request().headers()["range"] });
+    });
+    await page.goto(`${stack.url}/media`);
+    await page.getByRole("button", { name: "Videos" }).click();
+    const cards = page.locator(".media-card");
+    await page.getByText("1 item", { exact: true }).waitFor();
+    await cards.locator(".media-play").waitFor();
+    await shot("flow-media-videos");
+    await cards.first().click();
+    const preview = page.getByRole("dialog", { name: "Video" });
+    const player = preview.locator("video.preview-media");
+    await player.waitFor();
+    assert.equal(await player.getAttribute("src"), clip.url);
+    assert.equal(await preview.locator(".preview-prompt").innerText(), prompt);
+    // The fake's bytes are no real MP4: what counts is that the file is served as the player asks.
+    for (let i = 0; i < 100 && !ranges.some((r) => r.status === 206); i++) {
+      await page.waitForTimeout(50);
+    }
+    assert.ok(
+      ranges.some((r) => r.status === 206 && r.range?.startsWith("bytes=")),
+      JSON.stringify(ranges),
+    );
+    const download = preview.getByRole("link", { name: "Download" });
+    assert.equal(await download.getAttribute("href"), clip.url);
+    assert.equal(await download.getAttribute("download"), `${clip.id}.mp4`);
+    const file = await fetch(`${stack.url}${clip.url}`);
+    assert.equal(file.status, 200);
+    assert.equal(file.headers.get("content-type"), "video/mp4");
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    assert.equal(new TextDecoder().decode(bytes.subarray(4, 8)), "ftyp");
+    await shot("flow-media-video-preview");
+    await preview.getByRole("button", { name: "Close" }).click();
+    await preview.waitFor({ state: "detached" });
+
+    // Enough rows for two pages, cheaply: copies of the image's row sharing its cached file,
+    // 26 of one model made today and 4 of another made three days ago.
+    const [source] = listMedia(stack.server.db, { limit: 1, kind: "image" }).items;
+    const now = Date.now();
+    const old = now - 3 * 86_400_000;
+    const rows = Array.from({ length: 30 }, (_, i) => ({
+      ...source,
+      id: newMediaId(),
+      model: i < 4 ? "jimeng-image-3.0" : "jimeng-image-4.5",
+      prompt: i < 4 ? `an old sketch ${i + 1}` : `a study in blue ${i - 3}`,
+      requestId: `req-flow-${i}`,
+      createdAt: i < 4 ? old + i * 60_000 : now - (30 - i) * 1000,
+    }));
+    for (const row of insertMedia(stack.server.db, rows)) {
+      setMediaFile(stack.server.db, row.id, {
+        fileName: source.fileName!,
+        bytes: source.bytes!,
+        contentType: source.contentType!,
+      });
+    }
+    await page.getByRole("button", { name: "All", exact: true }).click();
+    await page.getByText("32 items").waitFor();
+    assert.equal(await cards.count(), 24);
+    const pager = page.getByRole("navigation", { name: "Page 1 of 2" });
+    assert.equal(await pager.getByRole("button", { name: "Previous" }).isDisabled(), true);
+    await shot("flow-media-page-1");
+    await pager.getByRole("button", { name: "Next" }).click();
+    await page.getByRole("navigation", { name: "Page 2 of 2" }).waitFor();
+    await cards.first().waitFor();
+    assert.equal(await cards.count(), 8);
+    // Newest first: the second page ends with the video, the oldest item.
+    assert.equal(await cards.last().locator(".media-prompt").innerText(), prompt);
+    await shot("flow-media-page-2");
+
+    // By model: back to page 1, only that model's rows.
+    await page.getByLabel("Model").selectOption("jimeng-image-3.0");
+    await page.getByText("4 items").waitFor();
+    assert.equal(await page.locator(".pagination").count(), 0);
+    assert.deepEqual(
+      (await cards.locator(".media-prompt").allInnerTexts()).sort(),
+      ["an old sketch 1", "an old sketch 2", "an old sketch 3", "an old sketch 4"],
+    );
+    // By date: the day three days ago has those four; today has the rest.
+    await page.getByRole("button", { name: "Reset filters" }).click();
+    await page.getByText("32 items").waitFor();
+    await page.getByLabel("From date").fill(localDay(old));
+    await page.getByLabel("To date").fill(localDay(old));
+    await page.getByText("4 items").waitFor();
+    assert.ok(
+      (await cards.locator(".media-prompt").allInnerTexts()).every((text) =>
+        text.startsWith("an old sketch")
+      ),
+    );
+    await shot("flow-media-filtered-date");
+    await page.getByLabel("From date").fill(localDay(now));
+    await page.getByLabel("To date").fill(localDay(now));
+    await page.getByText("28 items").waitFor();
+    const server = await admin.json<{ total: number }>(
+      "GET",
+      `/media?from=${new Date(new Date(now).setHours(0, 0, 0, 0)).getTime()}`,
+    );
+    assert.equal(server.total, 28);
+  });
+});
+
+Deno.test("console jobs shows a video refused by moderation as Failed with the precise reason", async () => {
+  const latencyMs = 400;
+  await withFlow({ fake: { videoLatencyMs: latencyMs } }, async ({ stack, page, shot }) => {
+    stack.server.deps.client.poller.learn(VIDEO_3, latencyMs);
+    const prompt = "a street scene with a forbidden-word on a sign";
+    const created = await stack.openai().videos.create({
+      model: "jimeng-video-3.0",
+      prompt,
+      seconds: "5" as never,
+      size: "1280x720",
+    });
+    await page.goto(`${stack.url}/jobs`);
+    const row = page.locator("tbody tr").filter({ hasText: prompt });
+    // The page refreshes itself while the job runs.
+    await row.locator(".badge", { hasText: "Failed" }).waitFor({ timeout: 15_000 });
+    const failed = await stack.openai().videos.retrieve(created.id);
+    assert.equal(failed.status, "failed");
+    assert.equal(
+      failed.error?.message,
+      "Jimeng's moderation blocked the video (fail_code 2038): rephrase the prompt or use another reference image",
+    );
+    assert.equal(await row.locator(".text-danger").innerText(), failed.error?.message);
+    assert.match(await row.getByRole("progressbar").getAttribute("class") ?? "", /progress-red/);
+    assert.equal(await row.getByRole("link").count(), 0);
+    await shot("flow-jobs-failed");
+
+    await page.getByRole("button", { name: "Failed" }).click();
+    await row.waitFor();
+    assert.equal(await page.locator("tbody tr").count(), 1);
+    await page.getByRole("button", { name: "Completed" }).click();
+    await page.getByText("No jobs").waitFor();
+  });
+});
+
+for (
+  const [variant, browser] of [
+    ["dark", { colorScheme: "dark" }],
+    ["phone", { viewport: { width: 390, height: 844 } }],
+  ] as const
+) {
+  Deno.test(`console accounts and keys look finished (${variant})`, async () => {
+    await withFlow({ browser }, async ({ stack, page, shot }) => {
+      stack.fake.addSession(RICH, { credits: 1234 });
+      stack.fake.addSession(EXPIRED, { expired: true, region: "us" });
+      const admin = await loginAdmin(stack);
+      await admin.json("POST", "/accounts", { sessionids: [RICH, `us-${EXPIRED}`] }, 201);
+      await stack.server.scheduler.idle();
+      await admin.json("POST", "/keys", { name: "Open WebUI", quotaPerDay: 200 }, 201);
+      await admin.json("POST", "/keys", { name: "Cherry Studio", ratePerMinute: 20 }, 201);
+
+      await page.goto(`${stack.url}/accounts`);
+      await accountRow(page, masked(RICH)).getByText("Healthy").waitFor();
+      await accountRow(page, `us-${masked(EXPIRED)}`).getByText("Session expired").waitFor();
+      await shot(`flow-accounts-${variant}`);
+      await page.getByRole("button", { name: "Add accounts" }).click();
+      await page.getByRole("dialog", { name: "Add accounts" }).getByLabel("Session IDs").fill(
+        "too-short sk-not-a-session-id-at-all",
+      );
+      await page.getByRole("button", { name: "Add 2" }).click();
+      await page.getByRole("dialog", { name: "Add accounts" }).getByRole("alert").waitFor();
+      await shot(`flow-accounts-add-${variant}`);
+      await page.keyboard.press("Escape");
+
+      await page.goto(`${stack.url}/keys`);
+      await page.locator("tbody tr").filter({ hasText: "Cherry Studio" }).waitFor();
+      await shot(`flow-keys-${variant}`);
+      await page.getByRole("button", { name: "Create key" }).click();
+      await page.getByRole("dialog", { name: "Create an API key" }).getByLabel("Name").fill(
+        "Phone",
+      );
+      await page.getByRole("dialog", { name: "Create an API key" })
+        .getByRole("button", { name: "Create key" }).click();
+      await page.getByRole("dialog", { name: "Your new API key" }).waitFor();
+      await shot(`flow-keys-secret-${variant}`);
+    });
+  });
+}

@@ -249,7 +249,8 @@ export function streamLogs(onLine, onState) {
 /**
  * @param {{ page?: number, limit?: number, kind?: string, model?: string, from?: number,
  *   to?: number }} query
- * @returns {Promise<{ items: Media[], total: number, page: number, limit: number }>}
+ * @returns {Promise<{ items: Media[], total: number, page: number, limit: number,
+ *   models: string[] }>}
  */
 export const listMedia = (query) => request("GET", "/api/admin/media", { query });
 

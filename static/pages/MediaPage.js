@@ -1,5 +1,5 @@
 import { html, useCallback, useEffect, useState } from "../lib.js";
-import { deleteMedia, listMedia, listModels } from "../api.js";
+import { deleteMedia, listMedia } from "../api.js";
 import { t } from "../i18n.js";
 import { formatDateTime, formatRelative } from "../format.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
@@ -76,10 +76,6 @@ export function MediaPage({ notify }) {
   const [open, setOpen] = useState(/** @type {Media | null} */ (null));
   const [deleting, setDeleting] = useState(/** @type {Media | null} */ (null));
 
-  useEffect(() => {
-    listModels().then((list) => setModels(list.data.map((m) => m.id))).catch(() => {});
-  }, []);
-
   const load = useCallback(async () => {
     setResult(null);
     try {
@@ -92,6 +88,8 @@ export function MediaPage({ notify }) {
         to: dayBound(to, true),
       });
       setResult({ items: answer.items, total: answer.total });
+      // The models that have media, whatever the filters: the menu offers only those.
+      setModels(answer.models);
     } catch (error) {
       notify("error", /** @type {Error} */ (error).message);
       setResult({ items: [], total: 0 });

@@ -391,6 +391,7 @@ Deno.test("console media plays a generated video from a served file, pages throu
     await player.waitFor();
     assert.equal(await player.getAttribute("src"), clip.url);
     assert.equal(await preview.locator(".preview-prompt").innerText(), prompt);
+    assert.match(await preview.innerText(), /1280 × 720/);
     // The fake's bytes are no real MP4: what counts is that the file is served as the player asks.
     for (let i = 0; i < 100 && !ranges.some((r) => r.status === 206); i++) {
       await page.waitForTimeout(50);
@@ -445,7 +446,14 @@ Deno.test("console media plays a generated video from a served file, pages throu
     assert.equal(await cards.last().locator(".media-prompt").innerText(), prompt);
     await shot("flow-media-page-2");
 
-    // By model: back to page 1, only that model's rows.
+    // By model: the menu offers the models that have media; back to page 1, only that model's rows.
+    assert.deepEqual(await page.getByLabel("Model").locator("option").allInnerTexts(), [
+      "All models",
+      "jimeng-image-3.0",
+      "jimeng-image-4.0",
+      "jimeng-image-4.5",
+      "jimeng-video-3.0",
+    ]);
     await page.getByLabel("Model").selectOption("jimeng-image-3.0");
     await page.getByText("4 items").waitFor();
     assert.equal(await page.locator(".pagination").count(), 0);

@@ -26,7 +26,7 @@
  * @typedef {{ id: string, kind: "image" | "video", model: string, prompt: string, url: string,
  *   width: number, height: number, createdAt: number }} Media
  * @typedef {{ id: string, object: "video", model: string, status: string, progress: number,
- *   created_at: number, completed_at: number | null, prompt: string, seconds?: string,
+ *   created_at: number, completed_at: number | null, finished_at: number | null, prompt: string, seconds?: string,
  *   size?: string, error: { code?: string, message: string } | null, urls?: string[] }} Job
  * @typedef {{ env: string, value: string, default: string, description: string }} Setting
  * @typedef {{ id: string, kind: "image" | "video", name?: string, resolutions?: string[],

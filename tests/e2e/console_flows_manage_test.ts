@@ -508,6 +508,8 @@ Deno.test("console jobs shows a video refused by moderation as Failed with the p
     assert.equal(await row.locator(".text-danger").innerText(), failed.error?.message);
     assert.match(await row.getByRole("progressbar").getAttribute("class") ?? "", /progress-red/);
     assert.equal(await row.getByRole("link").count(), 0);
+    // Its duration ends when it failed (it took well under a second), and stays so.
+    assert.match(await cell(row, "Duration").innerText(), /^[01] s$/);
     await shot("flow-jobs-failed");
 
     await page.getByRole("button", { name: "Failed" }).click();

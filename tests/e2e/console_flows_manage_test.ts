@@ -530,6 +530,7 @@ for (
     await withFlow({ browser }, async ({ stack, page, shot }) => {
       stack.fake.addSession(RICH, { credits: 1234 });
       stack.fake.addSession(EXPIRED, { expired: true, region: "us" });
+      stack.fake.addSession(BROKE, { credits: 0 });
       const admin = await loginAdmin(stack);
       await admin.json("POST", "/accounts", { sessionids: [RICH, `us-${EXPIRED}`] }, 201);
       await stack.server.scheduler.idle();
@@ -542,7 +543,7 @@ for (
       await shot(`flow-accounts-${variant}`);
       await page.getByRole("button", { name: "Add accounts" }).click();
       await page.getByRole("dialog", { name: "Add accounts" }).getByLabel("Session IDs").fill(
-        "too-short sk-not-a-session-id-at-all",
+        `${BROKE}\nsk-not-a-session-id-at-all`,
       );
       await page.getByRole("button", { name: "Add 2" }).click();
       await page.getByRole("dialog", { name: "Add accounts" }).getByRole("alert").waitFor();

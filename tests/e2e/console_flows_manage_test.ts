@@ -440,7 +440,8 @@ Deno.test("console media plays a generated video from a served file, pages throu
     await shot("flow-media-page-1");
     await pager.getByRole("button", { name: "Next" }).click();
     await page.getByRole("navigation", { name: "Page 2 of 2" }).waitFor();
-    await cards.first().waitFor();
+    // The second page is loaded once its last item, the video, is there.
+    await cards.filter({ hasText: prompt }).waitFor();
     assert.equal(await cards.count(), 8);
     // Newest first: the second page ends with the video, the oldest item.
     assert.equal(await cards.last().locator(".media-prompt").innerText(), prompt);

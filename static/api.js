@@ -9,8 +9,9 @@
 /**
  * @typedef {{ gift: number, purchase: number, vip: number, total: number }} Credits
  * @typedef {{ id: string, label: string, region: string, credits: Credits | null,
- *   health: "ok" | "expired" | "cooling" | "disabled" | "unknown", lastCheckAt: number | null,
- *   lastClaimAt: number | null, inFlight: number, createdAt: number }} Account
+ *   health: "ok" | "expired" | "cooling" | "disabled" | "unknown", disabled: boolean,
+ *   lastCheckAt: number | null, lastCheckError: string | null, lastClaimAt: number | null,
+ *   lastClaimReceived: number | null, inFlight: number, createdAt: number }} Account
  * @typedef {{ id: string, name: string, prefix: string, quotaPerDay: number | null,
  *   ratePerMinute: number | null, usedToday: number, requestsToday: number, createdAt: number,
  *   revokedAt: number | null, lastUsedAt: number | null }} ApiKey
@@ -25,7 +26,7 @@
  * @typedef {{ id: string, kind: "image" | "video", model: string, prompt: string, url: string,
  *   width: number, height: number, createdAt: number }} Media
  * @typedef {{ id: string, object: "video", model: string, status: string, progress: number,
- *   created_at: number, completed_at: number | null, prompt: string, seconds?: string,
+ *   created_at: number, completed_at: number | null, finished_at: number | null, prompt: string, seconds?: string,
  *   size?: string, error: { code?: string, message: string } | null, urls?: string[] }} Job
  * @typedef {{ env: string, value: string, default: string, description: string }} Setting
  * @typedef {{ id: string, kind: "image" | "video", name?: string, resolutions?: string[],
@@ -248,7 +249,8 @@ export function streamLogs(onLine, onState) {
 /**
  * @param {{ page?: number, limit?: number, kind?: string, model?: string, from?: number,
  *   to?: number }} query
- * @returns {Promise<{ items: Media[], total: number, page: number, limit: number }>}
+ * @returns {Promise<{ items: Media[], total: number, page: number, limit: number,
+ *   models: string[] }>}
  */
 export const listMedia = (query) => request("GET", "/api/admin/media", { query });
 

@@ -23,7 +23,7 @@ import type { Db } from "../store/db.ts";
 import { claimDailyCredits } from "./claims.ts";
 import type { CreditRefresher } from "./credits.ts";
 import type { CreditLedger } from "./ledger.ts";
-import { type Account, type AccountPool, newAccount, tokenKey } from "./pool.ts";
+import { type Account, accountLabel, type AccountPool, newAccount, tokenKey } from "./pool.ts";
 import type { SecretBox } from "./secrets.ts";
 
 /** How an account looks to the operator. */
@@ -202,7 +202,7 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
           const hash = tokenKey(token);
           return {
             tokenHash: hash,
-            label: maskSecret(token),
+            label: accountLabel(token),
             region: parseSessionToken(token).region,
             secret: box.seal(token, hash),
             keyId: box.keyId,

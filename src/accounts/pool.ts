@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import type { Credits } from "../jimeng/account.ts";
 import { JimengError } from "../jimeng/errors.ts";
 import { createSession, type Session } from "../jimeng/http.ts";
-import type { Region } from "../jimeng/regions.ts";
+import { parseSessionToken, type Region } from "../jimeng/regions.ts";
 import { maskSecret, registerSecret } from "../redact.ts";
 
 /** What the pool knows about one account. */
@@ -48,6 +48,15 @@ export function tokenKey(token: string): string {
   return createHash("sha256").update(token).digest("hex").slice(0, 32);
 }
 
+/**
+ * How an account is shown: the sessionid masked, after its region prefix
+ * (`us-3c4d…1a2b`, not `us-3…1a2b`, which would hide the sessionid's start).
+ */
+export function accountLabel(token: string): string {
+  const { sessionId } = parseSessionToken(token);
+  return `${token.slice(0, token.length - sessionId.length)}${maskSecret(sessionId)}`;
+}
+
 /** Creates the in-memory record of an account. */
 export function newAccount(
   token: string,
@@ -61,7 +70,7 @@ export function newAccount(
   return {
     key: tokenKey(token),
     id,
-    label: maskSecret(token),
+    label: accountLabel(token),
     session,
     source,
     disabled: false,

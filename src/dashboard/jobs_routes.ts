@@ -5,17 +5,25 @@
  * |--------|------------------|----------------------------------------------|--------|
  * | GET    | /api/admin/jobs  | `status=queued\|in_progress\|completed\|failed`, `limit` (1–200, default 50) | `{items: Video[], counts}` |
  *
- * `Video` is the OpenAI video object (`/v1/videos/{id}`) plus `kind`; `counts` = jobs per status.
+ * `Video` is the OpenAI video object (`/v1/videos/{id}`) plus `kind` and `finished_at` (Unix
+ * seconds a completed or failed job ended, else `null`: `completed_at` stays `null` for a failed
+ * job, as OpenAI's does); `counts` = jobs per status.
  * @module
  */
 import { Hono } from "hono";
 import { badRequest } from "../api/errors.ts";
 import { toVideoObject } from "../api/videos.ts";
 import type { JobRunner } from "../jobs/runner.ts";
-import type { JobStatus } from "../store/jobs.ts";
+import type { Job, JobStatus } from "../store/jobs.ts";
 import type { AdminEnv } from "./auth.ts";
 
 const STATUSES: readonly JobStatus[] = ["queued", "in_progress", "completed", "failed"];
+
+/** When a job ended, in Unix seconds; a failed job's last update is its end. */
+function finishedAt(job: Job): number | null {
+  const ms = job.completedAt ?? (job.status === "failed" ? job.updatedAt : null);
+  return ms === null ? null : Math.floor(ms / 1000);
+}
 
 /** The jobs router. */
 export function jobAdminRoutes(jobs: JobRunner): Hono<AdminEnv> {
@@ -33,7 +41,11 @@ export function jobAdminRoutes(jobs: JobRunner): Hono<AdminEnv> {
     }
     const page = jobs.list({ limit, order: "desc", status: status as JobStatus | undefined });
     return c.json({
-      items: page.jobs.map((job) => ({ ...toVideoObject(job), kind: job.kind })),
+      items: page.jobs.map((job) => ({
+        ...toVideoObject(job),
+        kind: job.kind,
+        finished_at: finishedAt(job),
+      })),
       counts: jobs.counts(),
     });
   });

@@ -25,6 +25,7 @@ import {
   type VideoRatio,
   type VideoResolution,
 } from "../jimeng/models.ts";
+import { videoSizeFor } from "../generation/sizes.ts";
 import type { Db } from "../store/db.ts";
 import {
   activeJobs,
@@ -413,7 +414,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         log.debug("No download-quality video; keeping the preview", { job: job.id, error });
       }
     }
-    return { items: [{ url }], coverUrl: video.coverUrl };
+    // The record does not say the video's size; it is the one asked for.
+    const params = job.params as unknown as VideoJobParams;
+    const [width, height] = videoSizeFor(params.ratio, params.resolution).split("x").map(Number);
+    return { items: [{ url, width, height }], coverUrl: video.coverUrl };
   }
 
   async function drive(id: string, resumed: boolean): Promise<void> {

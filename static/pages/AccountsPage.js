@@ -26,6 +26,8 @@ const HEALTH_TONES = {
   unknown: "blue",
 };
 
+const UNCHECKED_REFRESH_MS = 1500;
+
 /** @param {{ notify: import("../app.js").Notify }} props */
 export function AccountsPage({ notify }) {
   const [accounts, setAccounts] = useState(/** @type {Account[] | null} */ (null));
@@ -44,6 +46,13 @@ export function AccountsPage({ notify }) {
   useEffect(() => {
     load();
   }, []);
+  // Added accounts are checked in the background: look again until each has been.
+  const unchecked = (accounts ?? []).some((a) => a.health === "unknown");
+  useEffect(() => {
+    if (!unchecked) return;
+    const timer = setTimeout(load, UNCHECKED_REFRESH_MS);
+    return () => clearTimeout(timer);
+  }, [accounts]);
 
   const replace = (/** @type {Account} */ account) =>
     setAccounts((list) => (list ?? []).map((a) => a.id === account.id ? account : a));
@@ -174,7 +183,9 @@ export function AccountsPage({ notify }) {
                 <td data-label=${t("accounts.health")}>
                   <${Badge} tone=${HEALTH_TONES[a.health] ?? "grey"}>${t(
                     `health.${a.health}`,
-                  )}<//></td>
+                  )}<//>${a.lastCheckError && a.health !== "expired" && !disabled
+                    ? html`<div class="muted small check-error">${a.lastCheckError}</div>`
+                    : null}</td>
                           <td data-label=${t("accounts.lastCheck")} title=${a.lastCheckAt
                             ? new Date(a.lastCheckAt).toLocaleString()
                             : ""}>${formatRelative(
@@ -197,7 +208,10 @@ export function AccountsPage({ notify }) {
                                   "accounts.check",
                                 )}</button>
                             <button type="button" class="button button-small" disabled=${!!rowBusy ||
-                              disabled}
+                              disabled || a.health === "expired"}
+                              title=${a.health === "expired"
+                                ? t("accounts.claimExpired")
+                                : undefined}
                               onClick=${() => claim(a)}>${rowBusy === "claim"
                                 ? html`<${Spinner} />`
                                 : html`<${Icon} name="gift" size=${15} />`}${t(

@@ -3,15 +3,20 @@ import { addAccounts } from "../api.js";
 import { t } from "../i18n.js";
 import { Dialog } from "../components/Dialog.js";
 import { Field } from "../components/Field.js";
+import { Icon } from "../components/Icon.js";
+
+/** @typedef {{ label: string, reason: string }} Refusal */
 
 /**
  * Pastes one or many sessionids; the server splits, dedupes and adds them.
+ * When some lines are refused, the dialog stays open and says which and why.
  * @param {{ onClose: () => void, onAdded: () => void, notify: import("../app.js").Notify }} props
  */
 export function AddAccountsDialog({ onClose, onAdded, notify }) {
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(/** @type {string | null} */ (null));
+  const [refused, setRefused] = useState(/** @type {Refusal[] | null} */ (null));
   const count = text.split(/[\s,;]+/).filter(Boolean).length;
   const submit = async () => {
     if (!count) return setError(t("accounts.addEmpty"));
@@ -20,12 +25,35 @@ export function AddAccountsDialog({ onClose, onAdded, notify }) {
       const result = await addAccounts(text);
       notify("success", t("accounts.added", { n: result.added.length, d: result.duplicates }));
       onAdded();
-      onClose();
+      if (result.invalid.length === 0) return onClose();
+      // The pasted text goes: the refused lines are listed (masked) below.
+      setText("");
+      setRefused(result.invalid);
+      setBusy(false);
     } catch (failure) {
       setError(/** @type {Error} */ (failure).message);
       setBusy(false);
     }
   };
+  if (refused) {
+    return html`
+      <${Dialog} title=${t("accounts.addTitle")} onClose=${onClose} closeLabel=${t(
+        "common.close",
+      )} footer=${html`<button type="button" class="button button-primary" onClick=${onClose}>${
+        t("common.done")
+      }</button>`}>
+        <div class="notice notice-warn"
+          role="alert"><${Icon} name="alert" size=${16} />${refused.length === 1
+            ? t("accounts.refusedOne")
+            : t("accounts.refused", { n: refused.length })}</div>
+        <ul class="refused-list">
+          ${refused.map((r, i) =>
+            html`<li key=${i}><code class="mono">${r.label}</code><span>${r.reason}</span></li>`
+          )}
+        </ul>
+        <//>
+    `;
+  }
   const footer = html`
     <button type="button" class="button" onClick=${onClose}>${t("common.cancel")}</button>
     <button type="button" class="button button-primary" onClick=${submit} disabled=${busy}>

@@ -99,7 +99,7 @@ export function JobsPage({ notify }) {
                 </tr>
               </thead>
               <tbody>${jobs.map((job) => {
-                const end = job.completed_at ? job.completed_at * 1000 : Date.now();
+                const end = job.finished_at ? job.finished_at * 1000 : Date.now();
                 return html`
                   <tr key=${job.id}>
                     <td data-label=${t("jobs.job")}><code class="mono" title=${job.id}>${job.id

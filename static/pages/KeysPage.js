@@ -35,6 +35,8 @@ export function KeysPage({ notify }) {
   const create = () => setEditing("new");
   const header = html`
     <${PageHeader} title=${t("keys.title")} subtitle=${t("keys.subtitle")}>
+      <button type="button" class="button"
+        onClick=${load}><${Icon} name="refresh" size=${16} />${t("common.refresh")}</button>
       <button type="button" class="button button-primary" onClick=${create}>
           <${Icon} name="plus" size=${16} />${t("keys.create")}
         </button>
@@ -111,12 +113,15 @@ export function KeysPage({ notify }) {
             return html`
               <tr key=${key.id} class=${revoked ? "row-muted" : ""}>
                 <td
-                  data-label=${t("keys.name")}><strong>${key
+                  data-label=${t("keys.name")}>
+                  <div><strong>${key
                     .name}</strong><div class="muted small">${t("keys.createdAt", {
                       when: formatRelative(key.createdAt),
-                    })}</div></td>
-                <td data-label=${t("keys.key")}><code class="mono">${key.prefix}…</code></td>
+                    })}</div></div>
+                </td>
+                <td data-label=${t("keys.key")}><code class="mono">${key.prefix}</code></td>
                 <td data-label=${t("keys.usageToday")} class="usage-cell">
+                  <div class="usage">
                           <div class="usage-text">${formatNumber(key.usedToday)} / ${key.quotaPerDay
                             ? formatNumber(key.quotaPerDay)
                             : "∞"} <span class="muted">${t("keys.creditsUnit")}</span></div>
@@ -125,7 +130,8 @@ export function KeysPage({ notify }) {
                               share >= 90 ? "red" : share >= 70 ? "amber" : "green"
                             } label=${t("keys.usageToday")} />`
                             : null}
-                        </td>
+                        </div>
+                </td>
                 <td data-label=${t("keys.rate")} class="num">${key.ratePerMinute
                   ? t("keys.perMinute", { n: key.ratePerMinute })
                   : html`<span class="muted">∞</span>`}</td>

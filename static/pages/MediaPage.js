@@ -1,5 +1,5 @@
 import { html, useCallback, useEffect, useState } from "../lib.js";
-import { deleteMedia, listMedia, listModels } from "../api.js";
+import { deleteMedia, listMedia } from "../api.js";
 import { t } from "../i18n.js";
 import { formatDateTime, formatRelative } from "../format.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
@@ -15,11 +15,14 @@ import { Spinner } from "../components/Spinner.js";
 
 const LIMIT = 24;
 
-/** Unix ms of the start (or end) of a local `YYYY-MM-DD` day; undefined when blank. */
+/**
+ * Unix ms of the start of a local `YYYY-MM-DD` day, or of the next day for
+ * the end of a range (the server's `to` excludes it); undefined when blank.
+ */
 function dayBound(/** @type {string} */ value, /** @type {boolean} */ end) {
   if (!value) return undefined;
   const [y, m, d] = value.split("-").map(Number);
-  return end ? new Date(y, m - 1, d + 1).getTime() - 1 : new Date(y, m - 1, d).getTime();
+  return new Date(y, m - 1, end ? d + 1 : d).getTime();
 }
 
 /** @param {{ item: Media, onClose: () => void, onDelete: () => void }} props */
@@ -73,10 +76,6 @@ export function MediaPage({ notify }) {
   const [open, setOpen] = useState(/** @type {Media | null} */ (null));
   const [deleting, setDeleting] = useState(/** @type {Media | null} */ (null));
 
-  useEffect(() => {
-    listModels().then((list) => setModels(list.data.map((m) => m.id))).catch(() => {});
-  }, []);
-
   const load = useCallback(async () => {
     setResult(null);
     try {
@@ -89,6 +88,8 @@ export function MediaPage({ notify }) {
         to: dayBound(to, true),
       });
       setResult({ items: answer.items, total: answer.total });
+      // The models that have media, whatever the filters: the menu offers only those.
+      setModels(answer.models);
     } catch (error) {
       notify("error", /** @type {Error} */ (error).message);
       setResult({ items: [], total: 0 });
@@ -122,14 +123,16 @@ export function MediaPage({ notify }) {
         <option value="">${t("media.allModels")}</option>
         ${models.map((id) => html`<option key=${id} value=${id}>${id}</option>`)}
       </select>
-      <label class="date-range">
-        <span>${t("media.from")}</span>
+      <div class="date-range" role="group" aria-label=${t("media.dates")}>
+        <span aria-hidden="true">${t("media.from")}</span>
         <input class="input" type="date" value=${from} max=${to || undefined}
+          aria-label=${t("media.fromDate")}
           onChange=${(/** @type {any} */ e) => filter(setFrom)(e.currentTarget.value)} />
-        <span>${t("media.to")}</span>
+        <span aria-hidden="true">${t("media.to")}</span>
         <input class="input" type="date" value=${to} min=${from || undefined}
+          aria-label=${t("media.toDate")}
           onChange=${(/** @type {any} */ e) => filter(setTo)(e.currentTarget.value)} />
-      </label>
+      </div>
       ${
     filtered
       ? html`<button type="button" class="button button-ghost" onClick=${() => {

@@ -17,8 +17,11 @@ async function accountsByLabel(admin: AdminClient): Promise<Map<string, AccountJ
   return new Map(data.map((a) => [a.label, a]));
 }
 
+/** The masked label: the region prefix, then the sessionid's first and last four. */
 function label(token: string): string {
-  return `${token.slice(0, 4)}…${token.slice(-4)}`;
+  const prefix = /^(us|hk|jp|sg)-/.exec(token)?.[0] ?? "";
+  const id = token.slice(prefix.length);
+  return `${prefix}${id.slice(0, 4)}…${id.slice(-4)}`;
 }
 
 async function createKey(admin: AdminClient, body: Record<string, unknown> = { name: "test" }) {

@@ -155,6 +155,22 @@ Deno.test("jobs and configuration for the console; secrets only as (set)", async
     assert.equal(Object.values(jobs.counts).reduce((a, b) => a + b, 0), 1);
     const none = await admin.json<Jobs>("GET", "/jobs?status=failed");
     assert.equal(none.items.length, 0);
+    // A failed job has an end for the console (its duration), though no completed_at.
+    const refused = await stack.openai().videos.create({ prompt: "a forbidden-word poster" });
+    type Ended = { id: string; status: string; completed_at: number | null; finished_at: number };
+    let ended: Ended | undefined;
+    for (let i = 0; i < 100 && ended?.status !== "failed"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const list = await admin.json<{ items: Ended[] }>("GET", "/jobs");
+      ended = list.items.find((job) => job.id === refused.id);
+    }
+    assert.equal(ended?.status, "failed");
+    assert.equal(ended.completed_at, null);
+    const now = Math.floor(Date.now() / 1000);
+    assert.ok(ended.finished_at >= refused.created_at && ended.finished_at <= now);
+    const running = (await admin.json<{ items: Ended[] }>("GET", "/jobs")).items
+      .find((job) => job.id === video.id)!;
+    assert.equal(running.finished_at === null, running.status !== "completed");
     type Settings = { settings: { env: string; value: string | null; default: string }[] };
     const config = await admin.json<Settings>("GET", "/config");
     const byName = new Map(config.settings.map((s) => [s.env, s]));

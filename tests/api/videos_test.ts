@@ -423,6 +423,9 @@ Deno.test("a finished video is kept in the media library and its content is serv
     assert.equal(media.kind, "video");
     assert.equal(media.prompt, "kept forever");
     assert.equal(media.model, "jimeng-video-3.0");
+    // The size asked for (the default), since the record does not tell it.
+    assert.equal(created.size, "1280x720");
+    assert.deepEqual([media.width, media.height], [1280, 720]);
   } finally {
     await stack.close();
   }

@@ -80,6 +80,11 @@ export async function openBrowser(options: BrowserOptions = {}): Promise<Browser
   });
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("requestfailed", (request) => {
+    // A <video> cancels its own range requests once it has what it wants (or gives up on the
+    // bytes): that is how media elements load, not a failure of the server.
+    if (request.resourceType() === "media" && request.failure()?.errorText === "net::ERR_ABORTED") {
+      return;
+    }
     problems.push(
       `request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`,
     );

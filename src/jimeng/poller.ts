@@ -114,6 +114,9 @@ const clamp = (value: number, min: number, max: number) => Math.min(max, Math.ma
  */
 const RIDE_ALONG_FRACTION = 0.5;
 
+/** Completions seen within a bracket wider than this fraction of their age teach nothing. */
+const MAX_LEARNING_BRACKET = 0.2;
+
 /** Schedule shape for a given expected duration (exported for tests). */
 export function scheduleShape(expectedMs: number, kind: RecordKind) {
   // Videos are few and long: a finer step costs few calls and saves seconds of waiting.
@@ -321,8 +324,17 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
       }
       watch.missingSince = undefined;
       if (isComplete(record, watch.options.expectedItems)) {
-        // The upstream finished somewhere between the previous poll and this one.
-        learn(watch.options.estimateKey, (watch.lastPollElapsed + elapsed) / 2);
+        // The upstream finished somewhere between the previous poll and this one;
+        // a wide bracket (e.g. a sibling looked at early) teaches little once
+        // something is known, and would drag the estimate off.
+        const bracket = elapsed - watch.lastPollElapsed;
+        const { tight } = scheduleShape(expected(watch), kind);
+        if (
+          !estimates.has(watch.options.estimateKey) ||
+          bracket <= Math.max(2 * tight, MAX_LEARNING_BRACKET * elapsed)
+        ) {
+          learn(watch.options.estimateKey, (watch.lastPollElapsed + elapsed) / 2);
+        }
         const key = watch.options.estimateKey;
         finishedAfter.set(key, Math.min(finishedAfter.get(key) ?? Infinity, watch.lastPollElapsed));
         finish(watch);

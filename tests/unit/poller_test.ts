@@ -194,7 +194,13 @@ async function runVideoBatch(
   fake: ReturnType<typeof upstream>,
   poller: ReturnType<typeof createPoller>,
   batch: string,
-  options: { count: number; spacingMs: number; latencyMs: number },
+  options: {
+    count: number;
+    spacingMs: number;
+    latencyMs: number;
+    /** When record i leaves status 20, as a fraction of the latency. @default 0.2 */
+    startFraction?: (i: number) => number;
+  },
 ) {
   const delays: number[] = [];
   const callsBefore = fake.calls.length;
@@ -204,7 +210,7 @@ async function runVideoBatch(
     ids.push(id);
     fake.video.add(id);
     fake.finishAt.set(id, clock.now() + options.latencyMs);
-    fake.startAt.set(id, clock.now() + options.latencyMs * 0.2);
+    fake.startAt.set(id, clock.now() + options.latencyMs * (options.startFraction?.(i) ?? 0.2));
     poller.watch(watchOptions(clock, id, {
       kind: "video",
       estimateKey: "video-model",
@@ -257,6 +263,30 @@ Deno.test("createPoller() finds videos far shorter than the first guess soon, co
   assert.ok(warm.delays.at(-1)! <= 500, `warm max ${warm.delays.at(-1)} ms`);
   assert.ok(warm.meanPolls < cold.meanPolls, `polls warm ${warm.meanPolls} cold ${cold.meanPolls}`);
   assert.ok(warm.calls <= 40, `warm calls ${warm.calls}`);
+  poller.close();
+});
+
+Deno.test("createPoller() does not learn from siblings found with a wide bracket", async () => {
+  const clock = createVirtualClock();
+  const fake = upstream(clock);
+  const poller = createPoller({ ...fake, now: clock.now, setTimer: clock.setTimer });
+  // 5 s videos: the probes (at 1 s) of all but the last still see status 20, so they are
+  // polled sparsely and found, with wide brackets, only thanks to the last one finishing.
+  const cold = await runVideoBatch(clock, fake, poller, "cold", {
+    count: 10,
+    spacingMs: 30,
+    latencyMs: 5000,
+    startFraction: (i) => (i === 9 ? 0.1 : 0.4),
+  });
+  assert.ok(cold.delays.at(-1)! <= 600, `cold max ${cold.delays.at(-1)} ms`);
+  const estimate = poller.estimate("video-model")!;
+  assert.ok(Math.abs(estimate - 5000) <= 300, `estimate ${estimate}`);
+  const warm = await runVideoBatch(clock, fake, poller, "warm", {
+    count: 10,
+    spacingMs: 30,
+    latencyMs: 5000,
+  });
+  assert.ok(warm.delays.at(-1)! <= 300, `warm max ${warm.delays.at(-1)} ms`);
   poller.close();
 });
 

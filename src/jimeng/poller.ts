@@ -114,7 +114,7 @@ const clamp = (value: number, min: number, max: number) => Math.min(max, Math.ma
  */
 const RIDE_ALONG_FRACTION = 0.5;
 
-/** Completions seen within a bracket wider than this fraction of their age teach nothing. */
+/** A completion seen within a wider bracket (a fraction of its age) that holds the estimate teaches nothing. */
 const MAX_LEARNING_BRACKET = 0.2;
 
 /** Schedule shape for a given expected duration (exported for tests). */
@@ -324,13 +324,14 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
       }
       watch.missingSince = undefined;
       if (isComplete(record, watch.options.expectedItems)) {
-        // The upstream finished somewhere between the previous poll and this one;
-        // a wide bracket (e.g. a sibling looked at early) teaches little once
-        // something is known, and would drag the estimate off.
+        // The upstream finished somewhere between the previous poll and this one.
+        // A wide bracket that holds the estimate (e.g. a sibling looked at late)
+        // confirms it without saying more, and its midpoint would drag it off.
         const bracket = elapsed - watch.lastPollElapsed;
+        const known = estimates.get(watch.options.estimateKey);
         const { tight } = scheduleShape(expected(watch), kind);
         if (
-          !estimates.has(watch.options.estimateKey) ||
+          known === undefined || known < watch.lastPollElapsed || known > elapsed ||
           bracket <= Math.max(2 * tight, MAX_LEARNING_BRACKET * elapsed)
         ) {
           learn(watch.options.estimateKey, (watch.lastPollElapsed + elapsed) / 2);

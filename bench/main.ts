@@ -1,10 +1,14 @@
 /**
  * `deno task bench`: starts the fake upstream in this process and the server
  * as a child process against it, measures start-up and idle memory, runs the
- * scenarios, and prints a table, the targets of issue 2 with PASS/MISS marks
- * and one summary line.
+ * image scenarios, the video case (a fresh server of its own) and the
+ * database case (in this process, on its own file), and prints tables, the
+ * targets of issues 2–4 with PASS/MISS marks and one summary line.
  *
  *     deno task bench [--quick] [--scenario c=16,lat=3500]... [--json path]
+ *
+ * Scenarios: `c=<clients>,lat=<ms>` (images), `videos=<jobs>` (videos),
+ * `db=<rows>` (database).
  *
  * @module
  */
@@ -19,6 +23,14 @@ import {
   runImageScenario,
   warmupFor,
 } from "./images.ts";
+import {
+  type DatabaseFigures,
+  databaseScenarios,
+  databaseSummary,
+  databaseTargets,
+  QUERY_COLUMNS,
+  runDatabaseScenario,
+} from "./database.ts";
 import { clockTicksPerSecond, mib, percentile, readStatusBytes } from "./measure.ts";
 import {
   checkTarget,
@@ -30,10 +42,19 @@ import {
 } from "./report.ts";
 import { type BenchContext, parseScenarioFilter, selects } from "./scenario.ts";
 import { freePort, type ServerProcess, spawnServer } from "./server_process.ts";
+import {
+  DENSE_POLL_MS,
+  runVideoScenario,
+  VIDEO_COLUMNS,
+  type VideoFigures,
+  videoScenarios,
+  videoTargets,
+} from "./videos.ts";
 
 const USAGE = `Usage: deno task bench [options]
   --quick               short runs (CI smoke)
-  --scenario FILTER     run only matching scenarios, e.g. c=16,lat=3500 or lat=0 (repeatable)
+  --scenario FILTER     run only matching scenarios (repeatable), e.g. c=16,lat=3500 or
+                        lat=0 (images), videos=50 (videos), db=1000000 (database)
   --json PATH           also write the figures as JSON to PATH
   --log-level LEVEL     the server's LOG_LEVEL (default warn)
   --help                this text`;
@@ -77,7 +98,9 @@ async function main(): Promise<number> {
   }
   const began = performance.now();
   const scenarios = imageScenarios(opts.quick).filter((s) => selects(opts.filters, s.params));
-  if (scenarios.length === 0) {
+  const videoCases = videoScenarios(opts.quick).filter((s) => selects(opts.filters, s.params));
+  const dbCases = databaseScenarios(opts.quick).filter((s) => selects(opts.filters, s.params));
+  if (scenarios.length + videoCases.length + dbCases.length === 0) {
     console.error(`No scenario matches ${Deno.args.join(" ")}`);
     return 2;
   }
@@ -144,11 +167,21 @@ async function main(): Promise<number> {
     await server!.stop();
     server = undefined;
 
+    const videos: VideoFigures[] = [];
+    for (const scenario of videoCases) {
+      videos.push(...await runVideoScenario(ctx, scenario, { ...env, PORT: String(freePort()) }));
+    }
+    let database: DatabaseFigures | undefined;
+    for (const scenario of dbCases) database = await runDatabaseScenario(ctx, scenario);
+    const imageP50 = figures.find((f) => f.concurrency === 1 && f.latencyMs === 0)?.latency.p50;
+
     const startMs = percentile(startTrials, 50);
     const targets: TargetResult[] = [
       checkTarget("start → first /ping (median)", startMs, "<=", 300, "ms"),
       checkTarget("idle RSS after start", mib(idleRss), "<=", 70, "MiB"),
       ...imageTargets(figures),
+      ...videoTargets(videos),
+      ...databaseTargets(database),
     ];
     const seconds = (performance.now() - began) / 1000;
     const summary = summaryLine(targets, seconds);
@@ -163,16 +196,40 @@ async function main(): Promise<number> {
         num(startMs)
       }); idle RSS ${num(mib(idleRss), 1)} MiB; lifetime peak RSS ${num(mib(lifetimePeak), 1)} MiB`,
     );
-    console.log("");
-    console.log(formatTable(IMAGE_COLUMNS, figures));
-    console.log("");
-    console.log(
-      [
-        "latency: client-side, end to end; CPU: /proc/<pid>/stat, bench = clients + fake upstream;",
-        "other load: CPU the rest of the machine used meanwhile, % of all cores;",
-        "polls: times a poll asked for a generation's record; fin→dlv: client received − upstream finishAt",
-      ].join("\n"),
-    );
+    if (figures.length > 0) {
+      console.log("");
+      console.log(formatTable(IMAGE_COLUMNS, figures));
+      console.log("");
+      console.log(
+        [
+          "latency: client-side, end to end; CPU: /proc/<pid>/stat, bench = clients + fake upstream;",
+          "other load: CPU the rest of the machine used meanwhile, % of all cores;",
+          "polls: times a poll asked for a generation's record; fin→dlv: client received − upstream finishAt",
+        ].join("\n"),
+      );
+    }
+    if (videos.length > 0) {
+      console.log("");
+      console.log(formatTable(VIDEO_COLUMNS, videos));
+      console.log("");
+      console.log(
+        [
+          "videos: a fresh server; cold = its first batch (no duration learned), warm = the next one;",
+          "jobs created with the openai SDK (videos.create), followed with raw fetch GET /v1/videos/{id}:",
+          `every 1 s, then every ${DENSE_POLL_MS} ms from 1 s before the fake's finishAt;`,
+          "fin→visible: first GET answer showing completed − finishAt (upper bound); lower bound: the",
+          "last GET still showing it running was sent − finishAt; client step: upper − lower;",
+          "seen upstream: the server's first poll that returned it finished − finishAt;",
+          "srv CPU includes answering the client's GETs",
+        ].join("\n"),
+      );
+    }
+    if (database) {
+      console.log("");
+      console.log(formatTable(QUERY_COLUMNS, database.queries));
+      console.log("");
+      console.log(databaseSummary(database, imageP50));
+    }
     if (serverLines.length > 0) {
       console.log(
         `\nthe server wrote ${serverLineCount} lines; the last: ${serverLines.at(-1)}`,
@@ -197,6 +254,8 @@ async function main(): Promise<number> {
         idleRssMiB: mib(idleRss),
         lifetimePeakRssMiB: mib(lifetimePeak),
         images: figures,
+        videos,
+        database,
         targets,
         summary,
         durationS: seconds,
@@ -205,7 +264,7 @@ async function main(): Promise<number> {
       progress(`figures written to ${opts.json}`);
     }
     // Slow figures are reported, not fatal (CI machines differ); failed requests are.
-    return figures.some((f) => f.errors > 0) ? 1 : 0;
+    return figures.some((f) => f.errors > 0) || videos.some((f) => f.failed > 0) ? 1 : 0;
   } finally {
     await server?.stop();
     await fake.close();

@@ -8,6 +8,14 @@
  * observed completion times) and concentrates polls around the expected
  * finish, so results are seen soon after the upstream completes without
  * polling every second from the start.
+ *
+ * Three refinements keep the first generations of a model prompt and the
+ * upstream calls few: while nothing is learned for a model, its typical
+ * duration is only a guess, so a running record is searched for with gaps
+ * that grow with its age ({@linkcode coldSearchGap}); a completed record
+ * tells its siblings (records of the model that have run at least as long are
+ * looked at at once, whatever account they are on); and when a call goes out for an account, records of
+ * that account more than halfway to their own next poll ride along in it.
  * @module
  */
 import { errorFromFailCode, JimengError } from "./errors.ts";
@@ -84,6 +92,10 @@ export interface PollerOptions {
 interface Watch {
   options: WatchOptions;
   due: number;
+  /** When it was last polled (or started being watched), Unix ms. */
+  lastPollAt: number;
+  /** The status the last poll saw. */
+  lastStatus: number | undefined;
   polls: number;
   lastPollElapsed: number;
   interval: number;
@@ -96,15 +108,41 @@ interface Watch {
 
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
 
+/**
+ * A record due within this fraction of its own wait (since its last poll) rides
+ * along in a call made for its account anyway.
+ */
+const RIDE_ALONG_FRACTION = 0.5;
+
+/** A completion seen within a wider bracket (a fraction of its age) that holds the estimate teaches nothing. */
+const MAX_LEARNING_BRACKET = 0.2;
+
 /** Schedule shape for a given expected duration (exported for tests). */
 export function scheduleShape(expectedMs: number, kind: RecordKind) {
-  const tight = clamp(expectedMs * 0.025, 80, kind === "image" ? 300 : 500);
+  // Videos are few and long: a finer step costs few calls and saves seconds of waiting.
+  const tight = kind === "image"
+    ? clamp(expectedMs * 0.025, 80, 300)
+    : clamp(expectedMs * 0.0125, 100, 400);
   const lead = Math.max(2 * tight, expectedMs * 0.06);
   // A first look early on catches moderation failures and confirms the record exists.
   const probe = expectedMs > 2000 ? Math.min(1000, expectedMs * 0.25) : Infinity;
   // Videos report progress, so they are looked at now and then while they run.
   const progressGap = kind === "video" ? Math.max(2000, expectedMs * 0.2) : Infinity;
   return { tight, lead, probe, progressGap };
+}
+
+/**
+ * The gap before the next poll of a running record (past status 20) of a
+ * model whose duration is not learned yet: 2.5 % of its age, within
+ * 250–1000 ms for images and 500–2000 ms for videos. The typical duration of
+ * a model is only a first guess (a video model's 40–180 s may be 20 s on a
+ * quiet day), so until one generation has been seen the record is searched
+ * for with a step that is a fixed fraction of the time spent; batched per
+ * account, that is at most a few calls per second, whatever the number of jobs.
+ */
+export function coldSearchGap(elapsedMs: number, kind: RecordKind): number {
+  const [floor, cap] = kind === "image" ? [250, 1000] : [500, 2000];
+  return clamp(elapsedMs * 0.025, floor, cap);
 }
 
 /** Creates the scheduler. */
@@ -128,8 +166,22 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
     estimates.set(key, previous === undefined ? sample : previous + 0.4 * (sample - previous));
   }
 
-  /** Decides when to poll next, from the elapsed time and what the record said. */
+  /**
+   * Decides when to poll next, from the elapsed time and what the record said;
+   * while the model's duration is unknown, no later than the cold search step.
+   */
   function nextDue(watch: Watch, status: number | undefined): number {
+    const due = plannedDue(watch, status);
+    const { estimateKey, kind, submittedAt } = watch.options;
+    // Status 20: not started upstream (queued), so not about to finish either.
+    if (estimates.has(estimateKey) || watch.polls === 0 || status === 20) return due;
+    if (watch.missingSince !== undefined) return due;
+    const now = deps.now();
+    return Math.min(due, now + coldSearchGap(now - submittedAt, kind));
+  }
+
+  /** The schedule around the expected duration. */
+  function plannedDue(watch: Watch, status: number | undefined): number {
     const { submittedAt, kind } = watch.options;
     const now = deps.now();
     const elapsed = now - submittedAt;
@@ -141,7 +193,8 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
     const approach = exp - lead;
     if (watch.missingSince !== undefined) return now + clamp(tight * 4, 250, 1000);
     if (watch.polls === 0) return submittedAt + clamp(Math.min(probe, approach), 0, Infinity);
-    if (elapsed < approach) {
+    // Within one dense step of the window (e.g. after riding along early), it has begun.
+    if (elapsed < approach - tight) {
       return now + Math.min(approach - elapsed, progressGap, maxInterval * 5);
     }
     // Around the expected finish: poll densely, unless the upstream has not even
@@ -175,6 +228,8 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
     watch.cleanup();
   }
 
+  const groupKey = (watch: Watch) => `${watch.options.session.token}\u0000${watch.options.kind}`;
+
   function tick(): void {
     cancelTimer = undefined;
     timerDue = Infinity;
@@ -196,10 +251,27 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
         );
         continue;
       }
-      const key = `${watch.options.session.token}\u0000${watch.options.kind}`;
+      const key = groupKey(watch);
       const group = groups.get(key);
       if (group) group.push(watch);
       else groups.set(key, [watch]);
+    }
+    // A call goes out for these accounts anyway: records more than halfway to
+    // their next poll, or within one dense step of it, join it (and from then
+    // on share its rhythm).
+    const riders = [...watches].filter((watch) => {
+      if (watch.inFlight || watch.due <= horizon || !groups.has(groupKey(watch))) return false;
+      const ahead = watch.due - now;
+      const waited = now - watch.lastPollAt;
+      if (waited >= RIDE_ALONG_FRACTION * (watch.due - watch.lastPollAt)) return true;
+      // One dense step early is cheap, and aligns records entering the dense window.
+      const { tight } = scheduleShape(expected(watch), watch.options.kind);
+      return ahead <= tight && waited >= tight;
+    }).sort((a, b) => a.due - b.due);
+    for (const watch of riders) {
+      const group = groups.get(groupKey(watch))!;
+      // Riders fill the calls being made; they never add one.
+      if (group.length % batchSize !== 0) group.push(watch);
     }
     for (const group of groups.values()) {
       for (let i = 0; i < group.length; i += batchSize) poll(group.slice(i, i + batchSize));
@@ -218,10 +290,13 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
       failure = error;
     }
     const now = deps.now();
+    /** Per model: the least age at which a record just found finished was last seen running. */
+    const finishedAfter = new Map<string, number>();
     for (const watch of batch) {
       watch.inFlight = false;
       if (!watches.has(watch)) continue;
       watch.polls++;
+      watch.lastPollAt = now;
       const elapsed = now - watch.options.submittedAt;
       if (failure !== undefined) {
         if (failure instanceof JimengError && failure.retriable) {
@@ -250,7 +325,19 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
       watch.missingSince = undefined;
       if (isComplete(record, watch.options.expectedItems)) {
         // The upstream finished somewhere between the previous poll and this one.
-        learn(watch.options.estimateKey, (watch.lastPollElapsed + elapsed) / 2);
+        // A wide bracket that holds the estimate (e.g. a sibling looked at late)
+        // confirms it without saying more, and its midpoint would drag it off.
+        const bracket = elapsed - watch.lastPollElapsed;
+        const known = estimates.get(watch.options.estimateKey);
+        const { tight } = scheduleShape(expected(watch), kind);
+        if (
+          known === undefined || known < watch.lastPollElapsed || known > elapsed ||
+          bracket <= Math.max(2 * tight, MAX_LEARNING_BRACKET * elapsed)
+        ) {
+          learn(watch.options.estimateKey, (watch.lastPollElapsed + elapsed) / 2);
+        }
+        const key = watch.options.estimateKey;
+        finishedAfter.set(key, Math.min(finishedAfter.get(key) ?? Infinity, watch.lastPollElapsed));
         finish(watch);
         watch.resolve(record);
         continue;
@@ -262,12 +349,23 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
         continue;
       }
       watch.lastPollElapsed = elapsed;
+      watch.lastStatus = record.status;
       watch.options.onProgress?.({
         status: record.status,
         elapsedMs: elapsed,
         expectedMs: expected(watch),
       });
       watch.due = nextDue(watch, record.status);
+    }
+    // A record of the same model that has run at least as long as a finished
+    // one had may be finished too (e.g. submitted with it on another account):
+    // look now rather than at its next planned poll.
+    for (const watch of finishedAfter.size > 0 ? watches : []) {
+      const since = finishedAfter.get(watch.options.estimateKey);
+      if (since === undefined || watch.inFlight) continue;
+      if (now - watch.options.submittedAt < since) continue;
+      const { tight } = scheduleShape(expected(watch), watch.options.kind);
+      if (watch.due - now > tight) watch.due = now;
     }
     arm();
   }
@@ -286,6 +384,8 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
         const watch: Watch = {
           options,
           due: 0,
+          lastPollAt: deps.now(),
+          lastStatus: undefined,
           polls: 0,
           lastPollElapsed: 0,
           interval: 0,

@@ -1,8 +1,9 @@
 /**
- * The `request_hours` rollup of `requests` (kept by triggers, see migration
- * 35): requests, errors, credits and latency per UTC hour, API key, account
- * and model. Long-range tables per key, account or model read it instead of
- * the request rows.
+ * The `request_hour_groups` rollup of `requests` (kept by triggers, see
+ * migration 80): requests, errors, credits and latency per UTC hour and
+ * group of one dimension (all requests, a model, an API key, an account).
+ * The console's totals, series and tables read it instead of the request
+ * rows: a month is a few thousand rows whatever the traffic.
  * @module
  */
 import { type Db, statement } from "./db.ts";
@@ -34,16 +35,13 @@ export function usageBy(
   since: number,
   until = Number.MAX_SAFE_INTEGER,
 ): UsageTotals[] {
-  const column = { api_key_id: "api_key_id", account_key: "account_key", model: "model" }[
-    dimension
-  ];
   const rows = statement(
     db,
-    `SELECT ${column} AS grp, sum(requests) AS requests, sum(errors) AS errors,
+    `SELECT grp, sum(requests) AS requests, sum(errors) AS errors,
        sum(credits) AS credits, sum(latency_ms) AS latency
-     FROM request_hours WHERE hour >= ? AND hour < ?
-     GROUP BY ${column} ORDER BY requests DESC, grp`,
-  ).all(Math.floor(since / HOUR_MS), Math.ceil(until / HOUR_MS)) as {
+     FROM request_hour_groups WHERE dimension = ? AND hour >= ? AND hour < ?
+     GROUP BY grp ORDER BY requests DESC, grp`,
+  ).all(dimension, Math.floor(since / HOUR_MS), Math.ceil(until / HOUR_MS)) as {
     grp: number | string;
     requests: number;
     errors: number;
@@ -72,7 +70,7 @@ export function usageTotal(db: Db, since: number, until = Number.MAX_SAFE_INTEGE
     db,
     `SELECT coalesce(sum(requests), 0) AS requests, coalesce(sum(errors), 0) AS errors,
        coalesce(sum(credits), 0) AS credits
-     FROM request_hours WHERE hour >= ? AND hour < ?`,
+     FROM request_hour_groups WHERE dimension = 'all' AND hour >= ? AND hour < ?`,
   ).get(Math.floor(since / HOUR_MS), Math.ceil(until / HOUR_MS)) as unknown as UsageCounts;
   return { requests: row.requests, errors: row.errors, credits: row.credits };
 }
@@ -98,7 +96,8 @@ export function usageSeries(
     db,
     `SELECT CAST(hour - ? AS INTEGER) / CAST(? AS INTEGER) AS bucket, sum(requests) AS requests,
        sum(errors) AS errors, sum(credits) AS credits
-     FROM request_hours WHERE hour >= ? AND hour < ? GROUP BY bucket`,
+     FROM request_hour_groups WHERE dimension = 'all' AND hour >= ? AND hour < ?
+     GROUP BY bucket`,
   ).all(
     firstHour,
     bucketHours,
@@ -116,4 +115,9 @@ export function usageSeries(
       credits: row?.credits ?? 0,
     };
   });
+}
+
+/** Rows of the rollup (how much the console's reads can scan at most). */
+export function countRollupRows(db: Db): number {
+  return (statement(db, "SELECT count(*) AS n FROM request_hour_groups").get() as { n: number }).n;
 }

@@ -251,6 +251,11 @@ Deno.test("a record progresses 20 → 42 → 45 → 50 with its latency", async 
     assert.deepEqual(seen, [20, 42, 45, 45, 50]);
     assert.equal(fake.record(id)?.firstDeliveredAt, clock.t);
     assert.equal(fake.stats.historyIdsPolled[id], 5);
+    assert.deepEqual(fake.stats.historyCallSizes, [2, 2, 2, 2, 2]);
+    // finishAt is the instant the record turned 50: a poll a millisecond earlier saw 45.
+    assert.equal(fake.record(id)?.finishAt, START + 10_000);
+    clock.t = START + 9_999;
+    assert.equal(fake.record(id)?.status, 45);
   });
 });
 

@@ -187,6 +187,7 @@ export function handleHistory(state: FakeState, session: SessionState, body: unk
   }
   const now = state.options.now();
   const data: Record<string, unknown> = {};
+  state.stats.historyCallSizes.push(ids.length);
   for (const id of ids) {
     state.stats.historyIdsPolled[id] = (state.stats.historyIdsPolled[id] ?? 0) + 1;
     const record = state.records.get(id);

@@ -39,6 +39,8 @@ export interface FakeStats {
   submits: Record<string, number>;
   /** history id → how many times a poll asked for it. */
   historyIdsPolled: Record<string, number>;
+  /** How many ids each valid `get_history_by_ids` call asked for, in call order. */
+  historyCallSizes: number[];
   /** Every request rejected for a protocol violation, with the reason. */
   violations: string[];
   /** Completed byte uploads. */
@@ -214,6 +216,7 @@ export function createStats(): FakeStats {
     calls: {},
     submits: {},
     historyIdsPolled: {},
+    historyCallSizes: [],
     violations: [],
     uploads: 0,
     faultsInjected: 0,

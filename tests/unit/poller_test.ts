@@ -2,17 +2,22 @@ import assert from "node:assert/strict";
 import { JimengError } from "../../src/jimeng/errors.ts";
 import type { HistoryRecord } from "../../src/jimeng/history.ts";
 import { createSession } from "../../src/jimeng/http.ts";
-import { createPoller, type WatchOptions } from "../../src/jimeng/poller.ts";
+import { coldSearchGap, createPoller, type WatchOptions } from "../../src/jimeng/poller.ts";
 import { createVirtualClock } from "../helpers/virtual_clock.ts";
 
 /** A fake upstream of records that finish at a fixed time after submission. */
 function upstream(clock: { now(): number }) {
   const finishAt = new Map<string, number>();
+  /** Video records, and when they leave status 20. */
+  const video = new Set<string>();
+  const startAt = new Map<string, number>();
   const failed = new Set<string>();
   const calls: string[][] = [];
   const polls = new Map<string, number>();
   return {
     finishAt,
+    video,
+    startAt,
     failed,
     calls,
     polls,
@@ -24,6 +29,17 @@ function upstream(clock: { now(): number }) {
         const at = finishAt.get(id);
         if (at === undefined) continue;
         const done = clock.now() >= at;
+        if (video.has(id)) {
+          out.set(id, {
+            historyId: id,
+            status: done ? 50 : clock.now() >= (startAt.get(id) ?? 0) ? 45 : 20,
+            failCode: "",
+            images: [],
+            videos: done ? [{ url: `https://cdn.test/${id}.mp4` }] : [],
+            itemCount: done ? 1 : 0,
+          });
+          continue;
+        }
         const record: HistoryRecord = {
           historyId: id,
           status: failed.has(id) && done ? 30 : done ? 50 : 45,
@@ -80,6 +96,24 @@ Deno.test("createPoller() learns the duration and delivers soon after the upstre
   }
   const estimate = poller.estimate("model-a")!;
   assert.ok(estimate > 3000 && estimate < 4000, `estimate ${estimate}`);
+  poller.close();
+});
+
+Deno.test("createPoller() learns that records finish at once, far below the first guess", async () => {
+  const clock = createVirtualClock();
+  const fake = upstream(clock);
+  const poller = createPoller({ ...fake, now: clock.now, setTimer: clock.setTimer });
+  const delays: number[] = [];
+  for (let i = 0; i < 12; i++) {
+    const id = `instant-${i}`;
+    fake.finishAt.set(id, clock.now());
+    let delivered: number | undefined;
+    poller.watch(watchOptions(clock, id)).then(() => (delivered = clock.now()));
+    await clock.runUntil(() => delivered !== undefined, 60_000);
+    delays.push(delivered! - fake.finishAt.get(id)!);
+  }
+  // Each first poll finds it done, below the estimate: that bracket still teaches.
+  assert.ok(delays.slice(8).every((ms) => ms <= 100), JSON.stringify(delays));
   poller.close();
 });
 
@@ -169,5 +203,165 @@ Deno.test("createPoller() retries after a transient upstream error", async () =>
   poller.watch(watchOptions(clock, "r")).then((r) => (record = r));
   await clock.runUntil(() => record !== undefined, 60_000);
   assert.equal(record?.images.length, 4);
+  poller.close();
+});
+
+/** Watches `count` video records submitted `spacingMs` apart that take `latencyMs`. */
+async function runVideoBatch(
+  clock: ReturnType<typeof createVirtualClock>,
+  fake: ReturnType<typeof upstream>,
+  poller: ReturnType<typeof createPoller>,
+  batch: string,
+  options: {
+    count: number;
+    spacingMs: number;
+    latencyMs: number;
+    /** When record i leaves status 20, as a fraction of the latency. @default 0.2 */
+    startFraction?: (i: number) => number;
+  },
+) {
+  const delays: number[] = [];
+  const callsBefore = fake.calls.length;
+  const ids: string[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const id = `${batch}-${i}`;
+    ids.push(id);
+    fake.video.add(id);
+    fake.finishAt.set(id, clock.now() + options.latencyMs);
+    fake.startAt.set(id, clock.now() + options.latencyMs * (options.startFraction?.(i) ?? 0.2));
+    poller.watch(watchOptions(clock, id, {
+      kind: "video",
+      estimateKey: "video-model",
+      typicalMs: 60_000,
+      expectedItems: 1,
+    })).then(() => delays.push(clock.now() - fake.finishAt.get(id)!));
+    await clock.advance(options.spacingMs);
+  }
+  await clock.runUntil(() => delays.length === options.count, 120_000);
+  assert.equal(delays.length, options.count);
+  const polls = ids.map((id) => fake.polls.get(id)!);
+  return {
+    delays: delays.sort((a, b) => a - b),
+    calls: fake.calls.length - callsBefore,
+    meanPolls: polls.reduce((a, b) => a + b, 0) / polls.length,
+  };
+}
+
+Deno.test("coldSearchGap() grows with the age of the record within its bounds", () => {
+  assert.equal(coldSearchGap(1000, "video"), 500);
+  assert.equal(coldSearchGap(40_000, "video"), 1000);
+  assert.equal(coldSearchGap(600_000, "video"), 2000);
+  assert.equal(coldSearchGap(1000, "image"), 250);
+  assert.equal(coldSearchGap(60_000, "image"), 1000);
+});
+
+Deno.test("createPoller() finds videos far shorter than the first guess soon, cold and warm", async () => {
+  const clock = createVirtualClock();
+  const fake = upstream(clock);
+  const poller = createPoller({ ...fake, now: clock.now, setTimer: clock.setTimer });
+  // 50 jobs submitted over 0.5 s; the model's first guess is 60 s, the truth 20 s.
+  const cold = await runVideoBatch(clock, fake, poller, "cold", {
+    count: 50,
+    spacingMs: 10,
+    latencyMs: 20_000,
+  });
+  assert.ok(cold.delays[25] <= 500, `cold p50 ${cold.delays[25]} ms`);
+  assert.ok(cold.delays.at(-1)! <= 1000, `cold max ${cold.delays.at(-1)} ms`);
+  // Batched: the whole batch costs a few calls per second of generation, not one per job.
+  assert.ok(cold.calls <= 2 * 50, `cold calls ${cold.calls}`);
+  const estimate = poller.estimate("video-model")!;
+  assert.ok(Math.abs(estimate - 20_000) < 600, `estimate ${estimate}`);
+
+  const warm = await runVideoBatch(clock, fake, poller, "warm", {
+    count: 50,
+    spacingMs: 10,
+    latencyMs: 20_000,
+  });
+  assert.ok(warm.delays[25] <= 300, `warm p50 ${warm.delays[25]} ms`);
+  assert.ok(warm.delays.at(-1)! <= 500, `warm max ${warm.delays.at(-1)} ms`);
+  assert.ok(warm.meanPolls < cold.meanPolls, `polls warm ${warm.meanPolls} cold ${cold.meanPolls}`);
+  assert.ok(warm.calls <= 40, `warm calls ${warm.calls}`);
+  poller.close();
+});
+
+Deno.test("createPoller() does not learn from siblings found with a wide bracket", async () => {
+  const clock = createVirtualClock();
+  const fake = upstream(clock);
+  const poller = createPoller({ ...fake, now: clock.now, setTimer: clock.setTimer });
+  // 5 s videos: the probes (at 1 s) of all but the last still see status 20, so they are
+  // polled sparsely and found, with wide brackets, only thanks to the last one finishing.
+  const cold = await runVideoBatch(clock, fake, poller, "cold", {
+    count: 10,
+    spacingMs: 30,
+    latencyMs: 5000,
+    startFraction: (i) => (i === 9 ? 0.1 : 0.4),
+  });
+  assert.ok(cold.delays.at(-1)! <= 600, `cold max ${cold.delays.at(-1)} ms`);
+  const estimate = poller.estimate("video-model")!;
+  assert.ok(Math.abs(estimate - 5000) <= 300, `estimate ${estimate}`);
+  const warm = await runVideoBatch(clock, fake, poller, "warm", {
+    count: 10,
+    spacingMs: 30,
+    latencyMs: 5000,
+  });
+  assert.ok(warm.delays.at(-1)! <= 300, `warm max ${warm.delays.at(-1)} ms`);
+  poller.close();
+});
+
+Deno.test("createPoller() lets records of one account that are nearly due ride along", async () => {
+  const clock = createVirtualClock();
+  const fake = upstream(clock);
+  const poller = createPoller({ ...fake, now: clock.now, setTimer: clock.setTimer });
+  poller.learn("video-model", 30_000);
+  // Three videos submitted 300 ms apart: without riding along, each would be polled alone.
+  const done: string[] = [];
+  for (const id of ["v1", "v2", "v3"]) {
+    fake.video.add(id);
+    fake.finishAt.set(id, clock.now() + 30_000);
+    poller.watch(watchOptions(clock, id, {
+      kind: "video",
+      estimateKey: "video-model",
+      typicalMs: 60_000,
+      expectedItems: 1,
+    })).then(() => done.push(id));
+    await clock.advance(300);
+  }
+  await clock.runUntil(() => done.length === 3, 60_000);
+  assert.equal(done.length, 3);
+  const shared = fake.calls.filter((ids) => ids.length > 1).length;
+  assert.ok(shared >= fake.calls.length / 2, JSON.stringify(fake.calls));
+  const polls = [...fake.polls.values()].reduce((a, b) => a + b, 0);
+  assert.ok(fake.calls.length < polls, `${fake.calls.length} calls for ${polls} polls`);
+  poller.close();
+});
+
+Deno.test("createPoller() looks at once at siblings as old as a record found finished", async () => {
+  const clock = createVirtualClock();
+  const fake = upstream(clock);
+  const poller = createPoller({ ...fake, now: clock.now, setTimer: clock.setTimer });
+  // The learned 60 s is wrong (the truth is 20 s), so both records are polled sparsely.
+  poller.learn("video-model", 60_000);
+  const delivered = new Map<string, number>();
+  const watchVideo = (id: string, accountSession: typeof session) => {
+    fake.video.add(id);
+    fake.finishAt.set(id, clock.now() + 20_000);
+    poller.watch({
+      ...watchOptions(clock, id),
+      session: accountSession,
+      kind: "video",
+      estimateKey: "video-model",
+      typicalMs: 60_000,
+      expectedItems: 1,
+    }).then(() => delivered.set(id, clock.now()));
+  };
+  watchVideo("first", session);
+  await clock.advance(2000);
+  // On another account, so it never rides along with the first.
+  watchVideo("second", createSession("fedcba9876543210fedcba9876543210"));
+  await clock.runUntil(() => delivered.size === 2, 60_000);
+  assert.equal(delivered.size, 2);
+  assert.ok(fake.calls.every((ids) => ids.length === 1));
+  // The second is looked at the moment the first is found, not at its own next poll.
+  assert.equal(delivered.get("second"), delivered.get("first"));
   poller.close();
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type Db, openDatabase } from "../../src/store/db.ts";
 import { latestVersion, migrate, schemaVersion } from "../../src/store/migrate.ts";
 import { MIGRATIONS } from "../../src/store/migrations/all.ts";
-import { usageBy } from "../../src/store/request_hours.ts";
+import { usageBy, usageSeries, usageTotal } from "../../src/store/request_hours.ts";
 import {
   completeRequestCredits,
   insertRequest,
@@ -50,7 +50,7 @@ Deno.test("migrate() builds every table on an empty database", () => {
     for (
       const table of [
         "requests",
-        "request_hours",
+        "request_hour_groups",
         "accounts",
         "api_keys",
         "admin_users",
@@ -104,7 +104,7 @@ Deno.test("migrate() to version 70 keeps the stored log lines and their ids", ()
     const insert = db.prepare("INSERT INTO logs (id, time, level, message) VALUES (?, ?, ?, ?)");
     insert.run(7, 1, "info", "seven");
     insert.run(9, 2, "warn", "nine");
-    assert.deepEqual(migrate(db), [70]);
+    assert.deepEqual(migrate(db, MIGRATIONS.filter((m) => m.version <= 70)), [70]);
     assert.deepEqual(
       db.prepare("SELECT id, level, message FROM logs ORDER BY id").all().map((r) => ({ ...r })),
       [{ id: 7, level: "info", message: "seven" }, { id: 9, level: "warn", message: "nine" }],
@@ -160,7 +160,7 @@ Deno.test("per-key and per-account queries read the covering indexes", () => {
   }
 });
 
-Deno.test("request_hours follows inserts, late credits and deletions of requests", () => {
+Deno.test("request_hour_groups follows inserts, late credits and deletions of requests", () => {
   const db = openDatabase(":memory:");
   try {
     migrate(db, MIGRATIONS.filter((m) => m.version === 10));
@@ -211,3 +211,64 @@ function insertLegacy(db: Db, createdAt: number, model: string): void {
        200, 1, 10)`,
   ).run(createdAt, model);
 }
+
+Deno.test("migrate() to version 80 rolls the old hourly rows up per dimension", () => {
+  const db = openDatabase(":memory:");
+  try {
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 70));
+    const hour = 3_600_000 * 200;
+    const rows = [
+      { createdAt: hour, model: "a", apiKeyId: 1, accountKey: "k1", creditsSpent: 2 },
+      { createdAt: hour + 5, model: "a", apiKeyId: 2, accountKey: "k1", creditsSpent: 3 },
+      { createdAt: hour + 9, model: "b", apiKeyId: null, accountKey: "k2", status: "error" },
+      { createdAt: hour * 2, model: null, apiKeyId: 1, accountKey: null, creditsSpent: 1 },
+    ] as const;
+    for (const row of rows) insertRequest(db, request({ ...row }));
+    assert.deepEqual(migrate(db), [80]);
+    // Written after the upgrade: the new triggers.
+    insertRequest(db, request({ createdAt: hour + 20, model: "b", apiKeyId: 2, accountKey: "k2" }));
+
+    const direct = (column: string) =>
+      (db.prepare(
+        `SELECT coalesce(${column}, '') AS g, count(*) AS n, coalesce(sum(credits_spent), 0) AS c
+         FROM requests GROUP BY 1 ORDER BY n DESC, g`,
+      ).all() as { g: string | number; n: number; c: number }[])
+        .map((r) => [r.g === "" || r.g === 0 ? null : r.g, r.n, r.c]);
+    const rolled = (dimension: "model" | "api_key_id" | "account_key") =>
+      usageBy(db, dimension, 0).map((u) => [u.group, u.requests, u.credits]);
+    assert.deepEqual(rolled("model"), direct("model"));
+    assert.deepEqual(rolled("account_key"), direct("account_key"));
+    assert.deepEqual(rolled("api_key_id"), [[1, 2, 3], [2, 2, 5], [null, 1, 2]]);
+    assert.deepEqual(usageTotal(db, 0), { requests: 5, errors: 1, credits: 10 });
+    assert.deepEqual(usageSeries(db, hour, hour + 3_600_000, 3_600_000).map((b) => b.requests), [
+      4,
+    ]);
+    assert.equal(
+      (db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'request_hours'").get() as {
+        n: number;
+      }).n,
+      0,
+    );
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("the console's rollup reads use the primary key of request_hour_groups", () => {
+  const db = openDatabase(":memory:");
+  try {
+    migrate(db);
+    const plan = (sql: string) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
+        .map((r) => r.detail).join("; ");
+    const byModel = plan(
+      "SELECT grp, sum(requests) FROM request_hour_groups WHERE dimension = 'model' AND hour >= 1 AND hour < 9 GROUP BY grp",
+    );
+    assert.match(
+      byModel,
+      /SEARCH request_hour_groups USING PRIMARY KEY \(dimension=\? AND hour>\? AND hour<\?\)/,
+    );
+  } finally {
+    db.close();
+  }
+});

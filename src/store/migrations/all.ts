@@ -11,6 +11,7 @@ import * as media from "./0040_media.ts";
 import * as logs from "./0050_logs.ts";
 import * as admin from "./0060_admin.ts";
 import * as logIds from "./0070_logs_ids.ts";
+import * as requestHourGroups from "./0080_request_hour_groups.ts";
 
 /** The migration list. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 50, name: "logs", up: logs.up },
   { version: 60, name: "console admins and sessions", up: admin.up },
   { version: 70, name: "log ids never reused", up: logIds.up },
+  { version: 80, name: "hourly rollup per dimension", up: requestHourGroups.up },
 ];

@@ -14,8 +14,9 @@
  * duration is only a guess, so a running record is searched for with gaps
  * that grow with its age ({@linkcode coldSearchGap}); a completed record
  * tells its siblings (records of the model that have run at least as long are
- * looked at at once, whatever account they are on); and when a call goes out for an account, records of
- * that account more than halfway to their own next poll ride along in it.
+ * looked at at once, whatever account they are on); and when a call goes out
+ * for an account, records of that account more than halfway to their own next
+ * poll ride along in it.
  * @module
  */
 import { errorFromFailCode, JimengError } from "./errors.ts";
@@ -94,8 +95,6 @@ interface Watch {
   due: number;
   /** When it was last polled (or started being watched), Unix ms. */
   lastPollAt: number;
-  /** The status the last poll saw. */
-  lastStatus: number | undefined;
   polls: number;
   lastPollElapsed: number;
   interval: number;
@@ -349,7 +348,6 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
         continue;
       }
       watch.lastPollElapsed = elapsed;
-      watch.lastStatus = record.status;
       watch.options.onProgress?.({
         status: record.status,
         elapsedMs: elapsed,
@@ -385,7 +383,6 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
           options,
           due: 0,
           lastPollAt: deps.now(),
-          lastStatus: undefined,
           polls: 0,
           lastPollElapsed: 0,
           interval: 0,

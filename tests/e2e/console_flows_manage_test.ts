@@ -513,7 +513,15 @@ Deno.test("console jobs shows a video refused by moderation as Failed with the p
     assert.match(await cell(row, "Duration").innerText(), /^[01] s$/);
     await shot("flow-jobs-failed");
 
+    // The filtered list is what the server answered for status=failed.
+    const filtered = page.waitForResponse((r) =>
+      new URL(r.url()).pathname === "/api/admin/jobs" &&
+      new URL(r.url()).searchParams.get("status") === "failed"
+    );
     await page.getByRole("button", { name: "Failed" }).click();
+    const answer = await (await filtered).json() as { items: unknown[] };
+    assert.equal(answer.items.length, 1);
+    await page.getByRole("button", { name: "Failed", pressed: true }).waitFor();
     await row.waitFor();
     assert.equal(await page.locator("tbody tr").count(), 1);
     await page.getByRole("button", { name: "Completed" }).click();

@@ -50,6 +50,11 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
     const apiError = toApiError(error);
     if (apiError.code === "internal_error") {
       deps.log.error("Unhandled error", { requestId: c.get("requestId"), error });
+    } else if (apiError.code?.startsWith("storage_")) {
+      deps.log.error("The database could not be written", {
+        requestId: c.get("requestId"),
+        error,
+      });
     }
     return c.json(apiError.toBody(), apiError.status, apiError.headers);
   });

@@ -10,6 +10,7 @@ import { JimengError } from "../jimeng/errors.ts";
 import { InvalidReferenceError } from "../generation/references.ts";
 import { JobInterruptedError } from "../jobs/runner.ts";
 import { redact } from "../redact.ts";
+import { type StorageFailure, storageFailure } from "../store/db.ts";
 
 /** The body of an error answer. */
 export interface ErrorBody {
@@ -131,8 +132,29 @@ export function toApiError(error: unknown): ApiError {
     }
     return new ApiError(error.status as ContentfulStatusCode, error.message || "Bad request");
   }
+  const storage = storageFailure(error);
+  if (storage !== undefined) {
+    return new ApiError(503, STORAGE_MESSAGES[storage], "server_error", STORAGE_CODES[storage]);
+  }
   return new ApiError(500, "Internal server error", "server_error", "internal_error");
 }
+
+const STORAGE_MESSAGES: Record<StorageFailure, string> = {
+  full:
+    "The server's disk is full: its database under DATA_DIR cannot grow. Free disk space on the server (or lower MEDIA_MAX_GB) and retry",
+  read_only:
+    "The server's database under DATA_DIR is read-only: give the server write access to it and retry",
+  io:
+    "The server could not read or write its database under DATA_DIR (disk error): check the disk and retry",
+  busy: "The server's database is busy: retry in a moment",
+};
+
+const STORAGE_CODES: Record<StorageFailure, string> = {
+  full: "storage_full",
+  read_only: "storage_unavailable",
+  io: "storage_unavailable",
+  busy: "storage_busy",
+};
 
 /** Status and type of each code {@linkcode toApiError} produces, to rebuild a stored failure. */
 const STORED: Record<string, [ContentfulStatusCode, string]> = {

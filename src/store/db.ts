@@ -58,3 +58,34 @@ export function transaction<T>(db: Db, fn: () => T): T {
     throw error;
   }
 }
+
+/** What a failed SQLite call says about the storage under it. */
+export type StorageFailure = "full" | "read_only" | "io" | "busy";
+
+// Primary result codes (the low byte of an extended code).
+const SQLITE_BUSY = 5;
+const SQLITE_READONLY = 8;
+const SQLITE_IOERR = 10;
+const SQLITE_FULL = 13;
+const SQLITE_CANTOPEN = 14;
+
+/**
+ * Classifies an error thrown by `node:sqlite` that comes from the disk or a
+ * lock rather than from the SQL (those are bugs): `undefined` for anything else.
+ */
+export function storageFailure(error: unknown): StorageFailure | undefined {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== "ERR_SQLITE_ERROR") {
+    return undefined;
+  }
+  const errcode = (error as { errcode?: unknown }).errcode;
+  const primary = typeof errcode === "number" ? errcode & 0xff : undefined;
+  if (primary === SQLITE_FULL || /disk is full/.test(error.message)) return "full";
+  if (primary === SQLITE_READONLY || /readonly database/.test(error.message)) return "read_only";
+  if (
+    primary === SQLITE_IOERR || primary === SQLITE_CANTOPEN || /disk I\/O error/.test(error.message)
+  ) {
+    return "io";
+  }
+  if (primary === SQLITE_BUSY || /database is locked/.test(error.message)) return "busy";
+  return undefined;
+}

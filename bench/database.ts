@@ -24,6 +24,7 @@ import {
 import { mib, summarize, type Summary } from "./measure.ts";
 import { checkTarget, type Column, num, type TargetResult } from "./report.ts";
 import type { BenchContext, ScenarioFilter } from "./scenario.ts";
+import { mulberry32 } from "../tests/helpers/prng.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -82,18 +83,6 @@ export interface DatabaseFigures {
   creditsUpdate: Summary;
 }
 
-/** mulberry32, so every run fills the same rows. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Busier in the (Shanghai) day than at night. */
 const HOUR_WEIGHT = Array.from({ length: 24 }, (_, h) => 0.25 + Math.sin(Math.PI * h / 24) ** 2);
 
@@ -105,7 +94,7 @@ const MODELS = [
 
 /** Builds the request rows of a realistic month: `count` rows ending at `now`. */
 function* requestRows(count: number, now: number): Generator<RequestRecord> {
-  const next = random(42);
+  const next = mulberry32(42);
   const first = now - DAYS * DAY;
   // Each key favours three models; 10 % of the traffic is sessionid callers (no key).
   const favourites = Array.from(

@@ -263,16 +263,22 @@ const int = (min: number, max: number): Parser<number> => (raw, name) => {
   return value;
 };
 
-const url: Parser<string> = (raw, name) => {
-  let parsed: URL;
+/** `raw` as a URL if it is one with an http(s) scheme. */
+function httpUrl(raw: string, name: string): URL {
+  let parsed: URL | undefined;
   try {
     parsed = new URL(raw);
   } catch {
+    // Reported below with the scheme check's message.
+  }
+  if (parsed?.protocol !== "http:" && parsed?.protocol !== "https:") {
     throw new TypeError(`Invalid ${name} "${raw}": expected an http(s) URL`);
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new TypeError(`Invalid ${name} "${raw}": expected an http(s) URL`);
-  }
+  return parsed;
+}
+
+const url: Parser<string> = (raw, name) => {
+  const parsed = httpUrl(raw, name);
   return parsed.origin;
 };
 
@@ -295,15 +301,7 @@ const positive = (max: number): Parser<number> => (raw, name) => {
 
 /** An http(s) URL with an optional path prefix; no query or fragment; no trailing slash. */
 const baseUrl: Parser<string> = (raw, name) => {
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new TypeError(`Invalid ${name} "${raw}": expected an http(s) URL`);
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new TypeError(`Invalid ${name} "${raw}": expected an http(s) URL`);
-  }
+  const parsed = httpUrl(raw, name);
   if (parsed.search || parsed.hash || parsed.username || parsed.password) {
     throw new TypeError(
       `Invalid ${name} "${raw}": expected a plain URL without query, fragment or credentials`,

@@ -15,18 +15,6 @@ export interface FuzzCase {
   body?: BodyInit;
 }
 
-/** A small fast PRNG (mulberry32), so a failing seed reproduces. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T =>
   items[Math.floor(random() * items.length)];

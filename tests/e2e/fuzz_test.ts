@@ -3,7 +3,8 @@ import type { ResolvedAddress } from "../../src/net/safe_fetch.ts";
 import { countMedia } from "../../src/store/media.ts";
 import { GOOD_SESSION, startStack } from "../helpers/stack.ts";
 import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
-import { type FuzzCase, generateAdminCase, generateCase, prng } from "./fuzz_cases.ts";
+import { type FuzzCase, generateAdminCase, generateCase } from "./fuzz_cases.ts";
+import { mulberry32 } from "../helpers/prng.ts";
 import { startCanary } from "../helpers/canary.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20261202);
@@ -62,7 +63,7 @@ Deno.test(`${CASES} malformed and hostile requests get well-formed 4xx errors (s
     overrides: { resolver: privateResolver },
   });
   try {
-    const random = prng(SEED);
+    const random = mulberry32(SEED);
     const options = { auth: GOOD_SESSION, oversizedBytes: 1_100_000, canaryUrl: canary.url };
     const cases = Array.from({ length: CASES }, () => generateCase(random, options));
     const failures: string[] = [];
@@ -103,7 +104,7 @@ Deno.test(`hostile calls to the console's API get JSON 4xx errors and change not
   const stack = await startStack({ env: { ...ADMIN_ENV, MAX_BODY_MB: "1", LOG_LEVEL: "warn" } });
   try {
     const admin = await loginAdmin(stack);
-    const random = prng(SEED + 1);
+    const random = mulberry32(SEED + 1);
     const options = { cookie: admin.cookie, csrfToken: admin.csrfToken, origin: stack.url };
     const failures: string[] = [];
     for (let i = 0; i < Math.min(CASES, 2000); i++) {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { ImageTier, Region } from "./models.ts";
+import { mulberry32 } from "../helpers/prng.ts";
 
 /** Failure modes `knobs.faults` can inject. */
 export type FaultKind = "5xx" | "hang" | "reset" | "truncated" | "html" | "slow";
@@ -228,18 +229,6 @@ export function createStats(): FakeStats {
 /** Adds one to `counter[key]`. */
 export function bump(counter: Record<string, number>, key: string): void {
   counter[key] = (counter[key] ?? 0) + 1;
-}
-
-/** mulberry32: small, fast, and reproducible for a given seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A PRNG that follows `knobs.seed`, reseeding whenever the knob changes. */

@@ -1,0 +1,17 @@
+/**
+ * mulberry32: a small, fast pseudo-random generator, so that a seed
+ * reproduces the same run (fuzz cases, fake upstream ids, bench rows).
+ * @module
+ */
+
+/** A generator of numbers in [0, 1) for `seed`. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

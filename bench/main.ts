@@ -41,7 +41,7 @@ import {
   type TargetResult,
 } from "./report.ts";
 import { type BenchContext, parseScenarioFilter, selects } from "./scenario.ts";
-import { freePort, type ServerProcess, spawnServer } from "./server_process.ts";
+import { type ServerProcess, spawnServer } from "../tests/helpers/server_process.ts";
 import {
   DENSE_POLL_MS,
   runVideoScenario,
@@ -112,8 +112,6 @@ async function main(): Promise<number> {
   const dataDir = await Deno.makeTempDir({ prefix: "jimeng-bench-" });
   const env = {
     ...upstreamEnv(fake.url, dataDir),
-    PORT: String(freePort()),
-    HOST: "127.0.0.1",
     LOG_LEVEL: opts.logLevel,
   };
 
@@ -123,7 +121,7 @@ async function main(): Promise<number> {
     const startTrials: number[] = [];
     const starts = opts.quick ? 1 : 3;
     for (let i = 0; i < starts; i++) {
-      server = await spawnServer({ env });
+      server = await spawnServer({ env, keepLines: 200 });
       startTrials.push(server.startMs);
       if (i < starts - 1) await server.stop();
     }
@@ -157,19 +155,19 @@ async function main(): Promise<number> {
         } gen/s, fin→dlv p50 ${num(result.delivered.p50)} ms, ${result.errors} errors`,
       );
       if (result.firstError) progress(`${scenario.id}: first error: ${result.firstError}`);
-      if (server!.exited()) {
-        throw new Error(`The server exited:\n${server!.output().slice(-20).join("\n")}`);
+      if (!server!.running()) {
+        throw new Error(`The server exited:\n${server!.lines().slice(-20).join("\n")}`);
       }
     }
     const lifetimePeak = readStatusBytes(server!.pid, "VmHWM") ?? NaN;
-    const serverLines = server!.output().filter((line) => line.trim() !== "");
+    const serverLines = server!.lines().filter((line) => line.trim() !== "");
     const serverLineCount = server!.lineCount();
     await server!.stop();
     server = undefined;
 
     const videos: VideoFigures[] = [];
     for (const scenario of videoCases) {
-      videos.push(...await runVideoScenario(ctx, scenario, { ...env, PORT: String(freePort()) }));
+      videos.push(...await runVideoScenario(ctx, scenario, env));
     }
     let database: DatabaseFigures | undefined;
     for (const scenario of dbCases) database = await runDatabaseScenario(ctx, scenario);

@@ -4,7 +4,7 @@
  * @module
  */
 import type { FakeUpstream } from "../tests/fake_upstream/server.ts";
-import type { ServerProcess } from "./server_process.ts";
+import type { ServerProcess } from "../tests/helpers/server_process.ts";
 
 /** The stack a scenario runs against. */
 export interface BenchContext {

@@ -28,7 +28,7 @@ import {
 } from "./measure.ts";
 import { checkTarget, type Column, num, type TargetResult } from "./report.ts";
 import type { BenchContext, ScenarioFilter } from "./scenario.ts";
-import { type ServerProcess, spawnServer } from "./server_process.ts";
+import { type ServerProcess, spawnServer } from "../tests/helpers/server_process.ts";
 
 const HISTORY_PATH = "/mweb/v1/get_history_by_ids";
 /** The client's step near the finish. */
@@ -269,7 +269,7 @@ export async function runVideoScenario(
   env: Record<string, string>,
 ): Promise<VideoFigures[]> {
   const dataDir = await Deno.makeTempDir({ prefix: "jimeng-bench-videos-" });
-  const server = await spawnServer({ env: { ...env, DATA_DIR: dataDir } });
+  const server = await spawnServer({ env: { ...env, DATA_DIR: dataDir }, keepLines: 200 });
   ctx.fake.knobs.videoLatencyMs = scenario.latencyMs;
   try {
     const figures: VideoFigures[] = [];
@@ -287,8 +287,8 @@ export async function runVideoScenario(
       if (result.firstError) {
         ctx.progress(`${scenario.id} ${phase}: first error: ${result.firstError}`);
       }
-      if (server.exited()) {
-        throw new Error(`The video server exited:\n${server.output().slice(-20).join("\n")}`);
+      if (!server.running()) {
+        throw new Error(`The video server exited:\n${server.lines().slice(-20).join("\n")}`);
       }
     }
     return figures;

@@ -15,6 +15,7 @@ import { GOOD_SESSION } from "../helpers/stack.ts";
 import { findModel, IMAGE_DIMENSIONS, type ImageModel } from "../../src/jimeng/models.ts";
 import { newMediaId } from "../../src/media/library.ts";
 import { insertMedia, listMedia, setMediaFile } from "../../src/store/media.ts";
+import type { KeyJson } from "../../src/dashboard/keys_routes.ts";
 
 const VIDEO_3 = "dreamina_ic_generate_video_model_vgfm_3.0";
 
@@ -185,17 +186,6 @@ Deno.test("console accounts: paste several, see them masked, check, claim, disab
     await shot("flow-accounts-removed");
   });
 });
-
-type KeyJson = {
-  id: number;
-  name: string;
-  prefix: string;
-  quotaPerDay: number | null;
-  ratePerMinute: number | null;
-  usedToday: number;
-  requestsToday: number;
-  revokedAt: number | null;
-};
 
 Deno.test("console keys: create with limits, copy the secret once, use it from the SDK, see its usage, revoke", async () => {
   await withFlow(

@@ -1,7 +1,8 @@
 /**
  * The server as a child process (`deno run main.ts`, or any entry file), for
  * tests that signal or kill it, restart it on the same `DATA_DIR`, or run the
- * bundle.
+ * bundle, and for the benchmark, which reads its CPU time and memory from
+ * `/proc/<pid>`.
  * @module
  */
 import { upstreamEnv } from "./stack.ts";
@@ -16,8 +17,14 @@ export interface ServerProcess {
   pid: number;
   /** `http://127.0.0.1:<port>`. */
   url: string;
-  /** Every line the server wrote so far (stdout and stderr). */
+  /** Spawn → first answered `GET /ping`, ms. */
+  startMs: number;
+  /** The lines the server wrote so far (stdout and stderr; the last `keepLines`). */
   lines(): string[];
+  /** How many lines it wrote in all. */
+  lineCount(): number;
+  /** Whether it is still running. */
+  running(): boolean;
   /** Resolves with the first line (old or new) matching `pattern`. */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Sends a signal. */
@@ -39,6 +46,8 @@ export interface SpawnOptions {
   /** Permission flags. @default {@linkcode START_PERMISSIONS} */
   permissions?: string[];
   readyTimeoutMs?: number;
+  /** Keep only the last this many lines (a long run's memory). @default Infinity */
+  keepLines?: number;
 }
 
 /** A loopback port that was free a moment ago. */
@@ -68,8 +77,10 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
   const url = `http://127.0.0.1:${port}`;
   const env = { ...options.env, PORT: String(port), HOST: "127.0.0.1", NO_COLOR: "1" };
   const entry = options.entry ?? "main.ts";
+  const keepLines = options.keepLines ?? Infinity;
+  const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...(options.permissions ?? START_PERMISSIONS), entry],
+    args: ["run", "--frozen", ...(options.permissions ?? START_PERMISSIONS), entry],
     cwd: options.cwd ?? ROOT,
     env,
     clearEnv: true,
@@ -78,6 +89,12 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
     stderr: "piped",
   }).spawn();
   const lines: string[] = [];
+  let lineCount = 0;
+  const keep = (line: string) => {
+    lineCount++;
+    lines.push(line);
+    if (lines.length > keepLines) lines.shift();
+  };
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     let rest = "";
@@ -85,7 +102,7 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
       const parts = (rest + chunk).split("\n");
       rest = parts.pop()!;
       for (const line of parts) {
-        lines.push(line);
+        keep(line);
         for (const waiter of [...waiters]) {
           if (waiter.pattern.test(line)) {
             waiters.splice(waiters.indexOf(waiter), 1);
@@ -94,7 +111,7 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
         }
       }
     }
-    if (rest) lines.push(rest);
+    if (rest) keep(rest);
   };
   const drained = Promise.all([collect(child.stdout), collect(child.stderr)]);
   let status: Deno.CommandStatus | undefined;
@@ -104,17 +121,20 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
     return s;
   });
 
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-  let ready = false;
-  while (status === undefined && Date.now() < deadline) {
+  const deadline = started + (options.readyTimeoutMs ?? 30_000);
+  let startMs: number | undefined;
+  while (status === undefined && performance.now() < deadline) {
     try {
       const response = await fetch(`${url}/ping`);
-      ready = (await response.text()) === "pong";
-      if (ready) break;
+      if ((await response.text()) === "pong") {
+        startMs = performance.now() - started;
+        break;
+      }
     } catch {
       // Not listening yet.
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Short, so that the benchmark's start-up figure is not the polling step.
+    await new Promise((resolve) => setTimeout(resolve, 2));
   }
   const stop = async (graceMs = 10_000) => {
     if (status === undefined) {
@@ -125,14 +145,17 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
     }
     return await ended;
   };
-  if (!ready) {
+  if (startMs === undefined) {
     await stop(1000);
     throw new Error(`The server at ${url} never answered /ping:\n${lines.slice(-30).join("\n")}`);
   }
   return {
     pid: child.pid,
     url,
+    startMs,
     lines: () => [...lines],
+    lineCount: () => lineCount,
+    running: () => status === undefined,
     waitForLine(pattern, timeoutMs = 30_000) {
       const seen = lines.find((line) => pattern.test(line));
       if (seen) return Promise.resolve(seen);

@@ -10,6 +10,12 @@ import {
   type RequestRecord,
 } from "../../src/store/requests.ts";
 
+/** SQLite's plan for `sql`, its steps joined by "; ". */
+function queryPlan(db: Db, sql: string): string {
+  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
+    .map((r) => r.detail).join("; ");
+}
+
 function tables(db: Db): string[] {
   const rows = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
     .all() as { name: string }[];
@@ -144,9 +150,7 @@ Deno.test("per-key and per-account queries read the covering indexes", () => {
   const db = openDatabase(":memory:");
   try {
     migrate(db);
-    const plan = (sql: string) =>
-      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
-        .map((r) => r.detail).join("; ");
+    const plan = (sql: string) => queryPlan(db, sql);
     const perKey = plan(
       "SELECT count(*), sum(credits_spent) FROM requests WHERE api_key_id = 1 AND created_at >= 0",
     );
@@ -258,9 +262,7 @@ Deno.test("the console's rollup reads use the primary key of request_hour_groups
   const db = openDatabase(":memory:");
   try {
     migrate(db);
-    const plan = (sql: string) =>
-      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
-        .map((r) => r.detail).join("; ");
+    const plan = (sql: string) => queryPlan(db, sql);
     const byModel = plan(
       "SELECT grp, sum(requests) FROM request_hour_groups WHERE dimension = 'model' AND hour >= 1 AND hour < 9 GROUP BY grp",
     );

@@ -18,6 +18,7 @@ import {
   DEFAULT_IMAGE_MODEL,
   findModel,
   IMAGE_RATIOS,
+  IMAGE_RESOLUTIONS,
   type ImageModel,
   type ImageRatio,
   type ImageResolution,
@@ -79,7 +80,7 @@ export function chooseShape(
   prompt: string,
 ): { ratio: ImageRatio; resolution: ImageResolution } {
   const ratioField = optionalChoice(fields, "ratio", IMAGE_RATIOS);
-  const resolutionField = optionalChoice(fields, "resolution", ["1k", "2k", "4k"] as const);
+  const resolutionField = optionalChoice(fields, "resolution", IMAGE_RESOLUTIONS);
   const sizeText = optionalString(fields, "size", { max: 32 });
   const quality = optionalChoice(
     fields,

@@ -22,7 +22,7 @@ import {
   type UpstreamSettings,
 } from "./http.ts";
 import { type ImageTaskParams, submitImageTask, type SubmittedTask } from "./images.ts";
-import type { ImageResolution } from "./models.ts";
+import { IMAGE_RESOLUTIONS, type ImageResolution } from "./models.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
 import { type UploadedImage, uploadImage } from "./upload.ts";
 import { fetchHqVideoUrl, submitVideoTask, type VideoTaskParams } from "./videos.ts";
@@ -113,15 +113,13 @@ export interface JimengClient {
   close(): void;
 }
 
-const STEP_DOWN: readonly ImageResolution[] = ["4k", "2k", "1k"];
-
 /** The resolutions to try, from the requested one downwards. */
 export function stepDownResolutions(
   allowed: readonly ImageResolution[],
   requested: ImageResolution,
 ): ImageResolution[] {
-  const start = STEP_DOWN.indexOf(requested);
-  return STEP_DOWN.slice(start).filter((r) => allowed.includes(r));
+  const start = IMAGE_RESOLUTIONS.indexOf(requested);
+  return IMAGE_RESOLUTIONS.slice(start).filter((r) => allowed.includes(r));
 }
 
 const UPLOAD_TTL_MS = 30 * 60_000;

@@ -4,8 +4,9 @@
  * @module
  */
 import { callUpstream, type Session, type UpstreamContext } from "./http.ts";
-import { JimengError } from "./errors.ts";
+import { JimengError, withModelAlternatives } from "./errors.ts";
 import {
+  alternativeModels,
   IMAGE_DIMENSIONS,
   IMAGE_RATIO_CODE,
   type ImageModel,
@@ -227,6 +228,12 @@ export async function submitImageTask(
     query,
     referer: `${info.pageOrigin}/ai-tool/generate?type=image`,
     signal,
+  }).catch((error) => {
+    throw withModelAlternatives(
+      error,
+      params.model.id,
+      alternativeModels(params.model, session.region),
+    );
   });
   const historyId = data?.aigc_data?.history_record_id;
   if (historyId === undefined || historyId === null || historyId === "") {

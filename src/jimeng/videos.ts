@@ -4,10 +4,15 @@
  * lookup after success (5.6).
  * @module
  */
-import { JimengError } from "./errors.ts";
+import { JimengError, withModelAlternatives } from "./errors.ts";
 import { videoUrlOf } from "./history.ts";
 import { callUpstream, type Session, type UpstreamContext } from "./http.ts";
-import type { VideoModel, VideoRatio, VideoResolution } from "./models.ts";
+import {
+  alternativeModels,
+  type VideoModel,
+  type VideoRatio,
+  type VideoResolution,
+} from "./models.ts";
 import { PATHS, type ProtocolConstants } from "./protocol.ts";
 import { regionInfo } from "./regions.ts";
 
@@ -181,6 +186,12 @@ export async function submitVideoTask(
     query,
     referer: `${info.pageOrigin}/ai-tool/generate?type=video`,
     signal,
+  }).catch((error) => {
+    throw withModelAlternatives(
+      error,
+      params.model.id,
+      alternativeModels(params.model, session.region),
+    );
   });
   const historyId = data?.aigc_data?.history_record_id;
   if (historyId === undefined || historyId === null || historyId === "") {

@@ -39,6 +39,9 @@ export function handleGenerate(state: FakeState, session: SessionState, body: un
   const { request } = parsed;
   const existing = session.submits.get(request.submitId);
   if (existing) return aigcData(state, existing);
+  if (state.knobs.offlineModels.includes(request.model)) {
+    return retError(state, "2061", "模型已不可用");
+  }
 
   const cost = request.kind === "image" ? IMAGE_COST[request.tier] : videoCost(request.durationMs);
   const highTier = request.kind === "image" && request.tier !== "1k";

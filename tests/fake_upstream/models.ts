@@ -9,7 +9,7 @@
 export type Region = "cn" | "us" | "hk" | "jp" | "sg";
 
 /** Image resolution tier (`large_image_info.resolution_type`). */
-export type ImageTier = "1k" | "2k" | "4k";
+export type ImageTier = "1k" | "1.5k" | "2k" | "4k";
 
 /** App id of the CN site (Jimeng). */
 export const AID_CN = 513695;
@@ -62,6 +62,8 @@ function imageModel(
  */
 export const IMAGE_MODELS: ReadonlyMap<string, FakeImageModel> = new Map(
   [
+    // 2026-10 sheet §2: 1.5k, 2k and 4k; CN and Dreamina.
+    imageModel("high_aes_general_v50p_large", "Seedream 5.0 Pro", ["1.5k", "2k", "4k"], ALL),
     imageModel("high_aes_general_v50", "Seedream 5.0 Lite", V4, NOT_US),
     imageModel("high_aes_general_v43", "Seedream 4.7", V4, CN),
     imageModel("high_aes_general_v42", "Seedream 4.6", V4, NOT_US),
@@ -97,6 +99,17 @@ export const IMAGE_SIZES: Readonly<Record<ImageTier, ReadonlySet<string>>> = {
     "1104x1472",
     "1056x1584",
     "936x1664",
+  ]),
+  // No reference lists 1.5k sizes; 1536² pixels per ratio, as the project assumes too.
+  "1.5k": sizeTable([
+    "2352x1008",
+    "2048x1152",
+    "1872x1248",
+    "1792x1344",
+    "1536x1536",
+    "1344x1792",
+    "1248x1872",
+    "1152x2048",
   ]),
   "2k": sizeTable([
     "3024x1296",
@@ -190,6 +203,10 @@ export const VIDEO_MODELS: ReadonlyMap<string, FakeVideoModel> = new Map(
       "seedance_20_pro_1080p_output",
       "seedance_20_pro_4k_output",
     ], CN),
+    // 2026-10 sheet §2 (benefit name weak).
+    videoModel("dreamina_seedance_45_pro", "Seedance 2.5", ["720p"], FOUR_TO_FIFTEEN, [
+      "seedance_25_720p_output",
+    ], CN),
     videoModel("dreamina_seedance_40_pro", "Seedance 2.0 (IPT)", ["720p"], FOUR_TO_FIFTEEN, [
       "dreamina_video_seedance_20_pro",
     ], CN),
@@ -245,7 +262,12 @@ export function benefitResolution(benefit: string): string | undefined {
 }
 
 /** Credits per image generation task (one task yields 4 images). */
-export const IMAGE_COST: Readonly<Record<ImageTier, number>> = { "1k": 1, "2k": 2, "4k": 4 };
+export const IMAGE_COST: Readonly<Record<ImageTier, number>> = {
+  "1k": 1,
+  "1.5k": 2,
+  "2k": 2,
+  "4k": 4,
+};
 
 /** Credits a video costs: 2 per second (5 s = 10, 10 s = 20). */
 export function videoCost(durationMs: number): number {

@@ -85,6 +85,7 @@ function defaultKnobs(options: FakeUpstreamOptions): FakeKnobs {
     historyLagMs: 0,
     itemsBeforeFinal: false,
     antiBotRate: 0,
+    offlineModels: [],
     faults: { rate: 0, kinds: [] },
     cdnFailRate: 0,
     seed: options.seed ?? 1,

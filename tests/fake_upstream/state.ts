@@ -24,6 +24,8 @@ export interface FakeKnobs {
   itemsBeforeFinal: boolean;
   /** Fraction of /mweb calls answered ret "1019" "shark not pass". @default 0 */
   antiBotRate: number;
+  /** Request keys taken offline: a submit for one answers ret "2061" "模型已不可用". @default [] */
+  offlineModels: string[];
   /** Injected transport faults; `pathPattern` is tested against the stats key and the path. */
   faults: { rate: number; kinds: FaultKind[]; pathPattern?: RegExp; afterProcessing?: boolean };
   /** Fraction of CDN downloads answered 404/500. @default 0 */

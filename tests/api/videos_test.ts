@@ -211,7 +211,7 @@ Deno.test("Seedance ids follow the seed's v1.2.6 mapping; 2.5 takes 4–15 s", a
       ["jimeng-video-seedance-2.0-mini", "dreamina_seedance_40_mini", 5],
       ["jimeng-video-seedance-2.5", "dreamina_seedance_45_pro", 12],
     ];
-    for (const [model, key] of cases) stack.server.deps.client.poller.learn(key, 300);
+    for (const [, key] of cases) stack.server.deps.client.poller.learn(key, 300);
     const ids = [];
     for (const [model, , seconds] of cases) {
       const answer = await post(stack, "/v1/videos", { model, prompt: model, seconds });

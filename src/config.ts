@@ -70,7 +70,8 @@ export interface Config {
   trustProxy: boolean;
 }
 
-type Parser<T> = (raw: string, name: string) => T;
+/** Turns a raw value into a typed one; throws `TypeError`/`RangeError` naming `name`. */
+export type Parser<T> = (raw: string, name: string) => T;
 
 /** One documented setting; the README table is checked against this list. */
 export interface Setting {
@@ -79,6 +80,20 @@ export interface Setting {
   description: string;
   /** A secret: shown only as set/unset. */
   secret?: boolean;
+  /** Changeable from the console at run time (an explicit environment value still wins). */
+  runtime?: boolean;
+}
+
+/**
+ * A setting the console may change while the server runs. Its value is read
+ * through `RuntimeSettings` (`src/runtime_settings.ts`), never from
+ * {@linkcode Config}.
+ */
+export interface RuntimeSetting<T> {
+  env: string;
+  parse: Parser<T>;
+  fallback: T;
+  secret: boolean;
 }
 
 const SETTINGS: Setting[] = [];
@@ -356,6 +371,38 @@ const minLength = (min: number, what: string): Parser<string> => (raw, name) => 
   return raw;
 };
 
+const RUNTIME = new Map<string, RuntimeSetting<unknown>>();
+
+function runtimeSetting<T>(
+  env: string,
+  defaultValue: string,
+  description: string,
+  parse: Parser<T>,
+  fallback: T,
+  options: { secret?: boolean } = {},
+): RuntimeSetting<T> {
+  SETTINGS.push({ env, default: defaultValue, description, runtime: true, ...options });
+  const entry: RuntimeSetting<T> = { env, parse, fallback, secret: options.secret ?? false };
+  RUNTIME.set(env, entry as RuntimeSetting<unknown>);
+  return entry;
+}
+
+/** The settings the console can change at run time, read through `RuntimeSettings`. */
+export const RUNTIME_SETTINGS = {
+  browserTransport: runtimeSetting(
+    "JIMENG_BROWSER_TRANSPORT",
+    "auto",
+    "Calls Jimeng accepts only from its web page: `off` sends them directly; `auto` retries a risk-control refusal through headless Chromium and remembers the route; `always` sends them through Chromium",
+    choice(["off", "auto", "always"] as const),
+    "auto" as "off" | "auto" | "always",
+  ),
+} as const;
+
+/** The runtime setting of an environment name, if it is one. */
+export function findRuntimeSetting(env: string): RuntimeSetting<unknown> | undefined {
+  return RUNTIME.get(env);
+}
+
 /** Turns `--flag value` / `--flag=value` arguments into env-style names. */
 export function parseFlags(args: readonly string[]): Record<string, string> {
   const known = new Set(SETTINGS.map((s) => s.env));
@@ -463,6 +510,8 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
       userAgent: read(KEYS.userAgent, text, DEFAULT_PROTOCOL.userAgent),
     },
   };
+  // Runtime settings are read elsewhere, but a bad value must stop the start like any other.
+  for (const entry of RUNTIME.values()) read(entry.env, entry.parse, entry.fallback);
   if ((config.adminUser === null) !== (config.adminPassword === null)) {
     throw new TypeError("ADMIN_USER and ADMIN_PASSWORD must be set together");
   }

@@ -34,6 +34,7 @@ import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { completeRequestCredits, insertRequest } from "./store/requests.ts";
+import { createRuntimeSettings, type RuntimeSettings } from "./runtime_settings.ts";
 
 /** Test and benchmark hooks; production uses none. */
 export interface ServerOverrides {
@@ -65,6 +66,8 @@ export interface RunningServer {
   ledger: CreditLedger;
   keys: KeyGuard;
   adminAuth: AdminAuth;
+  /** The settings the console can change at run time. */
+  settings: RuntimeSettings;
   /** Stops accepting, waits for in-flight requests up to `graceMs`, releases everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -144,6 +147,7 @@ export async function startServer(
     closeStore(db, log);
     throw error;
   }
+  const settings = createRuntimeSettings({ db, config, box, log, now });
   const logs = createLogRecorder({
     db,
     keep: config.logKeep,
@@ -278,6 +282,7 @@ export async function startServer(
 
   const deps: ApiDeps = {
     config,
+    settings,
     client,
     pool,
     credits,
@@ -311,7 +316,7 @@ export async function startServer(
       logRoutes({ db, logs, keepAliveMs: overrides.keepAliveMs }),
       mediaAdminRoutes({ db, media }),
       jobAdminRoutes(jobs),
-      configRoutes(config, degraded),
+      configRoutes({ config, settings, degraded }),
     ],
   });
   jobs.resume();
@@ -360,6 +365,7 @@ export async function startServer(
     ledger,
     keys,
     adminAuth,
+    settings,
     async close(graceMs = 10_000) {
       const timer = setTimeout(() => client.close(), graceMs);
       // Jobs stay queued in the store; their waiters get a "restarting" answer now.

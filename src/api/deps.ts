@@ -15,6 +15,7 @@ import type { LogRecorder } from "../logs/recorder.ts";
 import type { MediaLibrary } from "../media/library.ts";
 import type { ServerMetrics } from "../metrics/server_metrics.ts";
 import type { Resolver } from "../net/safe_fetch.ts";
+import type { RuntimeSettings } from "../runtime_settings.ts";
 import type { RequestRecord } from "../store/requests.ts";
 import type { KeyGuard } from "./api_keys.ts";
 import type { Usage } from "./usage.ts";
@@ -22,6 +23,8 @@ import type { Usage } from "./usage.ts";
 /** Dependencies of the API routes. */
 export interface ApiDeps {
   config: Config;
+  /** Settings the console can change at run time (read them here, not from `config`). */
+  settings: RuntimeSettings;
   client: JimengClient;
   pool: AccountPool;
   credits: CreditRefresher;

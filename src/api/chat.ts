@@ -40,7 +40,7 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     if (model.kind === "video") {
       return await videoCompletion(c, deps, { fields, model, input, shape, stream, includeUsage });
     }
-    // In chat, `n` and `response_format` mean other things: one task, URLs.
+    // In chat, `n` and `response_format` mean other things: four images (one task), URLs.
     const imageFields: Fields = {
       source: "json",
       values: {

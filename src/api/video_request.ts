@@ -33,9 +33,6 @@ export interface ReferenceSource {
 /** Most input images of a video: the first and the last frame. */
 export const MAX_VIDEO_FRAMES = 2;
 
-/** Most images one image job returns (one upstream task). */
-export const MAX_IMAGES_PER_JOB = 4;
-
 /** Reads `seconds` / `duration`: a number or a numeric string (the SDK sends strings). */
 function requestedSeconds(fields: Fields): { param: string; value: number } | undefined {
   for (const param of ["seconds", "duration"]) {
@@ -118,7 +115,7 @@ export function parseVideoParams(
   };
 }
 
-/** Image parameters of a job: those of the images API, at most four images. */
+/** Image parameters of a job: those of the images API (`n` 1–10). */
 export function parseImageJobParams(fields: Fields, prompt: string): ImageJobParams {
   if (fields.values.seconds !== undefined || fields.values.duration !== undefined) {
     throw badRequest(
@@ -127,12 +124,6 @@ export function parseImageJobParams(fields: Fields, prompt: string): ImageJobPar
     );
   }
   const params = parseImageFields(fields, prompt);
-  if (params.n > MAX_IMAGES_PER_JOB) {
-    throw badRequest(
-      "n",
-      `An image job makes at most ${MAX_IMAGES_PER_JOB} images; use POST /v1/images/generations for more`,
-    );
-  }
   return {
     kind: "image",
     ratio: params.ratio,

@@ -21,7 +21,12 @@ import {
   type UpstreamDeps,
   type UpstreamSettings,
 } from "./http.ts";
-import { type ImageTaskParams, submitImageTask, type SubmittedTask } from "./images.ts";
+import {
+  deriveSubmitId,
+  type ImageTaskParams,
+  submitImageTask,
+  type SubmittedTask,
+} from "./images.ts";
 import { IMAGE_RESOLUTIONS, type ImageResolution } from "./models.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
 import { type UploadedImage, uploadImage } from "./upload.ts";
@@ -188,8 +193,13 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
       let resolution = resolutions[0];
       for (let i = 0; i < resolutions.length; i++) {
         resolution = resolutions[i];
-        // A step-down is a new generation: it gets its own submit_id.
-        const submitId = i === 0 && params.submitId ? params.submitId : crypto.randomUUID();
+        // A step-down is a new generation: it gets its own submit_id, derived from the
+        // given one so that a resumed job repeats exactly the submissions it made before.
+        const submitId = !params.submitId
+          ? crypto.randomUUID()
+          : i === 0
+          ? params.submitId
+          : deriveSubmitId(params.submitId, resolution);
         options.onSubmitting?.(submitId);
         try {
           task = await submitImageTask(
@@ -214,7 +224,7 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
         estimateKey: params.model.reqKey,
         typicalMs: params.model.typicalMs,
         submittedAt,
-        expectedItems: 4,
+        expectedItems: params.count,
       }, options);
       if (record.images.length === 0) {
         throw new JimengError(

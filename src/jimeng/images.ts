@@ -3,6 +3,7 @@
  * text-to-image and reference-image ("blend") mode, and its submission.
  * @module
  */
+import { createHash } from "node:crypto";
 import { callUpstream, type Session, type UpstreamContext } from "./http.ts";
 import { JimengError, withModelAlternatives } from "./errors.ts";
 import {
@@ -27,8 +28,24 @@ export interface ImageTaskParams {
   sampleStrength: number;
   /** ImageX URIs of uploaded reference images; non-empty → blend mode. */
   referenceUris: readonly string[];
+  /** Images this task makes, 1 to {@linkcode MAX_IMAGES_PER_TASK} (`gen_option.gen_count`). */
+  count: number;
   /** `submit_id` of the first submission (a durable job persists it beforehand). */
   submitId?: string;
+}
+
+/**
+ * A `submit_id` derived from another one: the same inputs give the same id,
+ * so work resumed after a crash resubmits under the ids it used before (and
+ * the upstream answers with the records it made then) without storing them.
+ */
+export function deriveSubmitId(base: string, salt: string): string {
+  const hex = createHash("sha256").update(`${base}\u0000${salt}`).digest("hex");
+  // Shaped as a version-4 UUID, like every other submit_id the web app sends.
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${
+    hex.slice(17, 20)
+  }-${hex.slice(20, 32)}`;
 }
 
 /** A submitted task. */
@@ -37,7 +54,22 @@ export interface SubmittedTask {
   submitId: string;
 }
 
+/** Most images one upstream task makes (2026-10 sheet §1). */
+export const MAX_IMAGES_PER_TASK = 4;
+
 const node = () => ({ type: "", id: crypto.randomUUID() });
+
+/**
+ * Where the upstream reads the image count: `abilities.gen_option`, beside
+ * `generate` / `blend` (2026-10 sheet §1). Placed anywhere else, it is
+ * ignored and the task makes four images.
+ */
+function genOption(count: number) {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_IMAGES_PER_TASK) {
+    throw new RangeError(`An image task makes 1 to ${MAX_IMAGES_PER_TASK} images, not ${count}`);
+  }
+  return { gen_count: count, generate_all: false };
+}
 
 function largeImageInfo(params: ImageTaskParams) {
   const [width, height] = IMAGE_DIMENSIONS[params.resolution][params.ratio];
@@ -47,6 +79,7 @@ function largeImageInfo(params: ImageTaskParams) {
 function textToImageAbilities(params: ImageTaskParams, seed: number) {
   return {
     ...node(),
+    gen_option: genOption(params.count),
     generate: {
       ...node(),
       core_param: {
@@ -76,6 +109,7 @@ function blendAbilities(params: ImageTaskParams) {
   const uris = params.referenceUris;
   return {
     ...node(),
+    gen_option: genOption(params.count),
     blend: {
       ...node(),
       min_features: [],

@@ -25,7 +25,9 @@ import {
   type VideoRatio,
   type VideoResolution,
 } from "../jimeng/models.ts";
+import { splitImageCount } from "../generation/images.ts";
 import { videoSizeFor } from "../generation/sizes.ts";
+import { deriveSubmitId } from "../jimeng/images.ts";
 import type { Db } from "../store/db.ts";
 import {
   activeJobs,
@@ -60,7 +62,7 @@ export interface VideoJobParams {
   seconds: number;
 }
 
-/** Parameters of an image job (one upstream task: up to four images). */
+/** Parameters of an image job (1–10 images: up to three upstream tasks on one account). */
 export interface ImageJobParams {
   kind: "image";
   ratio: ImageRatio;
@@ -267,19 +269,24 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     account: Account,
     signal: AbortSignal,
     resumed: boolean,
+    task: { historyId: string; expectedItems: number; onProgress?: (progress: number) => void } = {
+      historyId: job.historyId!,
+      expectedItems: model.kind === "video" ? 1 : 4,
+    },
   ): Promise<HistoryRecord> {
     const submittedAt = job.submittedAt ?? deps.now();
     const timeout = model.kind === "video" ? deps.videoTimeoutMs : deps.imageTimeoutMs;
     let deadline = submittedAt + timeout;
     if (resumed) deadline = Math.max(deadline, deps.now() + RESUME_GRACE_MS);
     let lastProgress = job.progress;
+    const report = task.onProgress ?? ((progress: number) => patch(job.id, { progress }));
     return await deps.client.waitForRecord(account.session, {
-      historyId: job.historyId!,
+      historyId: task.historyId,
       kind: model.kind,
       estimateKey: model.reqKey,
       typicalMs: model.typicalMs,
       submittedAt,
-      expectedItems: model.kind === "video" ? 1 : 4,
+      expectedItems: task.expectedItems,
     }, {
       deadline,
       signal,
@@ -287,7 +294,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         const progress = estimateProgress(elapsedMs, expectedMs);
         if (progress === lastProgress) return;
         lastProgress = progress;
-        patch(job.id, { progress });
+        report(progress);
       },
     });
   }
@@ -325,25 +332,32 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   ): Promise<HistoryRecord> {
     const job = getJob(db, id);
     if (!job) throw signal.reason ?? new Error("job deleted");
+    if (model.kind === "image") return await attemptImage(job, model, account, signal);
     if (job.historyId !== null && job.accountKey === account.key) {
       return await waitFor(job, model, account, signal, true);
     }
     patch(id, { accountKey: account.key, historyId: null, submittedAt: null });
-    if (model.kind === "video") {
-      const historyId = await withSubmitSlot(() => submitVideo(job, model, account, signal));
-      const submittedAt = deps.now();
-      patch(id, { historyId, submittedAt, status: "in_progress", progress: 1 });
-      return await waitFor(
-        { ...job, historyId, submittedAt, accountKey: account.key },
-        model,
-        account,
-        signal,
-        false,
-      );
-    }
-    return await attemptImage(job, model, account, signal);
+    const historyId = await withSubmitSlot(() => submitVideo(job, model, account, signal));
+    const submittedAt = deps.now();
+    patch(id, { historyId, submittedAt, status: "in_progress", progress: 1 });
+    return await waitFor(
+      { ...job, historyId, submittedAt, accountKey: account.key },
+      model,
+      account,
+      signal,
+      false,
+    );
   }
 
+  /**
+   * An image job's tasks on one account ({@linkcode splitImageCount}: `n` up
+   * to 10 → up to three tasks). Task `i` is submitted under a `submit_id`
+   * derived from the job's, so a resumed job repeats the same submissions;
+   * once every task is accepted their record ids are stored (comma-separated
+   * in `history_id`) and a resumed job only polls them. Tasks that fail while
+   * others succeed leave the job with fewer images rather than resubmitting
+   * the finished ones elsewhere.
+   */
   async function attemptImage(
     job: Job,
     model: ImageModel,
@@ -351,40 +365,90 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     signal: AbortSignal,
   ): Promise<HistoryRecord> {
     const params = job.params as unknown as ImageJobParams;
-    const references = await withSubmitSlot(() => uploadInputs(job, account, signal));
-    let submittedAt = deps.now();
-    const task = await deps.client.generateImageTask(account.session, {
-      model,
-      prompt: job.prompt,
-      negativePrompt: params.negativePrompt,
-      ratio: params.ratio,
-      resolution: params.resolution,
-      sampleStrength: params.sampleStrength,
-      referenceUris: references.map((r) => r.uri),
-      submitId: job.submitId,
-    }, {
-      deadline: deps.now() + deps.imageTimeoutMs,
-      signal,
-      onSubmitting: (submitId) => patch(job.id, { submitId }),
-      onSubmitted: (submitted) => {
-        submittedAt = deps.now();
-        patch(job.id, {
-          historyId: submitted.historyId,
-          submittedAt,
-          status: "in_progress",
-          progress: 1,
+    const counts = splitImageCount(params.n);
+    const progress = counts.map(() => 0);
+    /** The slowest task's progress is the job's. */
+    const report = (index: number) => (value: number) => {
+      progress[index] = value;
+      patch(job.id, { progress: Math.max(1, Math.min(...progress)) });
+    };
+    const stored = job.historyId !== null && job.accountKey === account.key
+      ? job.historyId.split(",")
+      : [];
+    let runs: Promise<{ historyId: string; images: HistoryRecord["images"] }>[];
+    if (stored.length === counts.length) {
+      runs = stored.map(async (historyId, i) => {
+        const record = await waitFor(job, model, account, signal, true, {
+          historyId,
+          expectedItems: counts[i],
+          onProgress: report(i),
         });
-      },
-      onProgress: ({ elapsedMs, expectedMs }) =>
-        patch(job.id, { progress: estimateProgress(elapsedMs, expectedMs) }),
-    });
+        if (record.images.length === 0) {
+          throw new JimengError(
+            "generation_failed",
+            `Jimeng finished ${historyId} without any image`,
+          );
+        }
+        return record;
+      });
+    } else {
+      patch(job.id, { accountKey: account.key, historyId: null, submittedAt: null });
+      const references = await withSubmitSlot(() => uploadInputs(job, account, signal));
+      const accepted: string[] = [];
+      let submittedAt: number | null = null;
+      runs = counts.map((count, i) =>
+        deps.client.generateImageTask(account.session, {
+          model,
+          prompt: job.prompt,
+          negativePrompt: params.negativePrompt,
+          ratio: params.ratio,
+          resolution: params.resolution,
+          sampleStrength: params.sampleStrength,
+          referenceUris: references.map((r) => r.uri),
+          count,
+          submitId: i === 0 ? job.submitId : deriveSubmitId(job.submitId, `task ${i}`),
+        }, {
+          deadline: deps.now() + deps.imageTimeoutMs,
+          signal,
+          onSubmitted: (submitted) => {
+            accepted[i] = submitted.historyId;
+            const all = counts.every((_, k) => accepted[k] !== undefined);
+            submittedAt ??= deps.now();
+            patch(job.id, {
+              ...(all ? { historyId: accepted.join(",") } : {}),
+              submittedAt,
+              status: "in_progress",
+              progress: 1,
+            });
+          },
+          onProgress: ({ elapsedMs, expectedMs }) =>
+            report(i)(estimateProgress(elapsedMs, expectedMs)),
+        })
+      );
+    }
+    const settled = await Promise.allSettled(runs);
+    const done = settled.flatMap((outcome, i) =>
+      outcome.status === "fulfilled"
+        ? [{ historyId: outcome.value.historyId, images: outcome.value.images.slice(0, counts[i]) }]
+        : []
+    );
+    if (done.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
+    for (const outcome of settled) {
+      if (outcome.status === "rejected") {
+        log.warn("One task of an image job failed; the job keeps the others' images", {
+          job: job.id,
+          error: outcome.reason,
+        });
+      }
+    }
+    const images = done.flatMap((task) => task.images);
     return {
-      historyId: task.historyId,
+      historyId: done.map((task) => task.historyId).join(","),
       status: 50,
       failCode: "",
-      images: task.images,
+      images,
       videos: [],
-      itemCount: task.images.length,
+      itemCount: images.length,
     };
   }
 

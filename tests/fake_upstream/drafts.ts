@@ -11,6 +11,7 @@ import {
   IMAGE_MODELS,
   IMAGE_RATIO_CODES,
   IMAGE_SIZES,
+  IMAGES_PER_RECORD,
   type ImageTier,
   VIDEO_MODELS,
   VIDEO_RATIOS,
@@ -28,6 +29,10 @@ export interface ImageGenerate {
   width: number;
   height: number;
   inputUris: string[];
+  /** Images to make: `abilities.gen_option.gen_count`, else 4 (2026-10 sheet §1). */
+  count: number;
+  /** Whether the count came from `gen_option`. */
+  countGiven: boolean;
 }
 
 /** A valid video request. */
@@ -98,6 +103,29 @@ function committedUri(session: SessionState, uri: unknown, name: string): string
 export function submitIdOf(body: unknown): string | undefined {
   const id = (body as Json | null)?.submit_id;
   return typeof id === "string" && id !== "" ? id : undefined;
+}
+
+const GEN_OPTION_KEYS = new Set(["gen_count", "generate_all", "type", "id"]);
+
+/**
+ * `abilities.gen_option` (2026-10 sheet §1): `{gen_count: 1–4, generate_all: false}`.
+ * Without it the task makes four images, as the real one does; a count put
+ * anywhere else is not looked at (the real one ignores it too).
+ */
+function imageCount(abilities: Json): number {
+  if (abilities.gen_option === undefined) return IMAGES_PER_RECORD;
+  const option = object(abilities.gen_option, "abilities.gen_option");
+  for (const key of Object.keys(option)) {
+    if (!GEN_OPTION_KEYS.has(key)) fail(`abilities.gen_option has an unknown field ${key}`);
+  }
+  const count = option.gen_count;
+  if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > IMAGES_PER_RECORD) {
+    fail(`gen_option.gen_count must be an integer from 1 to 4, got ${JSON.stringify(count)}`);
+  }
+  if (option.generate_all !== false) {
+    fail(`gen_option.generate_all must be false, got ${JSON.stringify(option.generate_all)}`);
+  }
+  return count as number;
 }
 
 function parseImage(
@@ -171,6 +199,8 @@ function parseImage(
     width: width as number,
     height: height as number,
     inputUris,
+    count: imageCount(abilities),
+    countGiven: abilities.gen_option !== undefined,
   };
 }
 

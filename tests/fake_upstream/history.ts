@@ -50,6 +50,7 @@ export function snapshotRecord(state: FakeState, record: RecordState): FakeRecor
     firstDeliveredAt: record.firstDeliveredAt,
     credits: record.credits,
     itemCount: record.itemCount,
+    genCount: record.genCount,
     width: record.width,
     height: record.height,
     resolutionType: record.resolutionType,

@@ -261,13 +261,24 @@ export function benefitResolution(benefit: string): string | undefined {
   return match[1] === "1080" ? "1080p" : match[1];
 }
 
-/** Credits per image generation task (one task yields 4 images). */
+/** Credits of a four-image task per tier. */
 export const IMAGE_COST: Readonly<Record<ImageTier, number>> = {
   "1k": 1,
   "1.5k": 2,
   "2k": 2,
   "4k": 4,
 };
+
+/**
+ * Credits of an image task of `count` images: the four-image price scaled
+ * to the count, rounded up (2k: 1 credit for 1–2 images, 2 for 3–4; 4k: one
+ * per image; 1k: 1 for any count). No public client documents how the real
+ * one prices a count below four; this keeps four images at the observed
+ * price (fact sheet 3.8) and makes fewer cost less where the tier allows.
+ */
+export function imageCost(tier: ImageTier, count: number): number {
+  return Math.ceil((IMAGE_COST[tier] * count) / IMAGES_PER_RECORD);
+}
 
 /** Credits a video costs: 2 per second (5 s = 10, 10 s = 20). */
 export function videoCost(durationMs: number): number {

@@ -82,6 +82,8 @@ export interface FakeRecord {
   firstDeliveredAt?: number;
   credits: number;
   itemCount: number;
+  /** Image: the `gen_option.gen_count` sent, `null` when the request had none. */
+  genCount: number | null;
   /** Image: requested size; video: 0. */
   width: number;
   height: number;

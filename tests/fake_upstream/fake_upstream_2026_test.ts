@@ -1,0 +1,108 @@
+/**
+ * The fake as the upstream is in late 2026 (`jimeng-upstream-2026-10.md`):
+ * `gen_option.gen_count`, the model catalog's real shape, the downloadable
+ * video item, Dreamina's workspaces and credit answers.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { imageCost } from "./models.ts";
+import { callWeb, imageGenerateBody, type WebAnswer } from "./raw_client.ts";
+import { type FakeUpstream, type FakeUpstreamOptions, startFakeUpstream } from "./server.ts";
+
+const START = Date.UTC(2026, 9, 11, 3, 0, 0);
+
+async function withFake(
+  options: FakeUpstreamOptions,
+  fn: (fake: FakeUpstream, clock: { t: number }) => Promise<void>,
+): Promise<void> {
+  const clock = { t: START };
+  const fake = await startFakeUpstream({ now: () => clock.t, ...options });
+  fake.addSession("s1");
+  try {
+    await fn(fake, clock);
+  } finally {
+    await fake.close();
+  }
+}
+
+const data = (answer: WebAnswer) => answer.json.data as Record<string, unknown>;
+
+function generate(fake: FakeUpstream, clock: { t: number }, body: unknown, session = "s1") {
+  return callWeb(fake.url, {
+    path: "/mweb/v1/aigc_draft/generate",
+    sessionId: session,
+    body,
+    now: clock.t,
+  });
+}
+
+Deno.test("gen_option.gen_count makes that many images and charges for them", async () => {
+  await withFake({}, async (fake, clock) => {
+    for (const count of [1, 2, 3, 4]) {
+      const answer = await generate(
+        fake,
+        clock,
+        imageGenerateBody({
+          prompt: `count ${count}`,
+          tier: "4k",
+          genOption: { gen_count: count, generate_all: false },
+        }),
+      );
+      assert.equal(answer.json.ret, "0", JSON.stringify(answer.json));
+      const id = (data(answer).aigc_data as { history_record_id: string }).history_record_id;
+      const record = fake.record(id)!;
+      assert.equal(record.itemCount, count);
+      assert.equal(record.genCount, count);
+      assert.equal(record.credits, imageCost("4k", count));
+      clock.t += 60_000;
+      const polled = await callWeb(fake.url, {
+        path: "/mweb/v1/get_history_by_ids",
+        sessionId: "s1",
+        body: { history_ids: [id] },
+        now: clock.t,
+      });
+      const items = (data(polled)[id] as { item_list: unknown[] }).item_list;
+      assert.equal(items.length, count);
+    }
+    assert.equal(fake.session("s1").credits, 100 - (1 + 2 + 3 + 4));
+    assert.deepEqual(fake.stats.violations, []);
+  });
+});
+
+Deno.test("without gen_option, or with the count in the wrong place, a task makes four", async () => {
+  await withFake({}, async (fake, clock) => {
+    const plain = await generate(fake, clock, imageGenerateBody({ prompt: "plain" }));
+    const misplaced = await generate(
+      fake,
+      clock,
+      imageGenerateBody({ prompt: "misplaced", coreExtra: { gen_count: 1 } }),
+    );
+    for (const answer of [plain, misplaced]) {
+      const id = (data(answer).aigc_data as { history_record_id: string }).history_record_id;
+      assert.equal(fake.record(id)!.itemCount, 4);
+      assert.equal(fake.record(id)!.genCount, null);
+    }
+    assert.deepEqual(fake.stats.violations, []);
+  });
+});
+
+Deno.test("a malformed gen_option is refused as an invalid request", async () => {
+  await withFake({}, async (fake, clock) => {
+    const bad: unknown[] = [
+      { gen_count: 5, generate_all: false },
+      { gen_count: 0, generate_all: false },
+      { gen_count: "2", generate_all: false },
+      { gen_count: 2 },
+      { gen_count: 2, generate_all: true },
+      { gen_count: 2, generate_all: false, count: 2 },
+      [2],
+    ];
+    for (const genOption of bad) {
+      const answer = await generate(fake, clock, imageGenerateBody({ prompt: "x", genOption }));
+      assert.equal(answer.json.ret, "4002", JSON.stringify(genOption));
+    }
+    assert.equal(fake.stats.violations.length, bad.length);
+    assert.equal(fake.records().length, 0);
+    assert.equal(fake.session("s1").credits, 100);
+  });
+});

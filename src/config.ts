@@ -142,7 +142,7 @@ const KEYS = {
   ),
   usCommerce: setting(
     "DREAMINA_US_COMMERCE_URL",
-    "https://commerce.us.capcut.com",
+    "https://commerce-us-ttp2.us.capcut.com",
     "Dreamina US credits host",
   ),
   usImagex: setting(
@@ -178,7 +178,12 @@ const KEYS = {
   daVersion: setting(
     "JIMENG_DA_VERSION",
     DEFAULT_PROTOCOL.daVersion,
-    "`da_version` query and draft `version`",
+    "`da_version` query and draft `version` (CN)",
+  ),
+  intlDaVersion: setting(
+    "DREAMINA_DA_VERSION",
+    DEFAULT_PROTOCOL.intlDaVersion,
+    "`da_version` query and draft `version` on Dreamina",
   ),
   webVersion: setting("JIMENG_WEB_VERSION", DEFAULT_PROTOCOL.webVersion, "`web_version` query"),
   draftMinVersion: setting(
@@ -491,7 +496,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
       },
       us: {
         base: read(KEYS.usBase, url, "https://dreamina-api.us.capcut.com"),
-        commerce: read(KEYS.usCommerce, url, "https://commerce.us.capcut.com"),
+        commerce: read(KEYS.usCommerce, url, "https://commerce-us-ttp2.us.capcut.com"),
         imagex: read(KEYS.usImagex, url, "https://imagex16-normal-us-ttp.capcutapi.us"),
       },
       asia: {
@@ -505,6 +510,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
       appVersion: read(KEYS.appVersion, text, DEFAULT_PROTOCOL.appVersion),
       intlAppVersion: read(KEYS.intlAppVersion, text, DEFAULT_PROTOCOL.intlAppVersion),
       daVersion: read(KEYS.daVersion, text, DEFAULT_PROTOCOL.daVersion),
+      intlDaVersion: read(KEYS.intlDaVersion, text, DEFAULT_PROTOCOL.intlDaVersion),
       webVersion: read(KEYS.webVersion, text, DEFAULT_PROTOCOL.webVersion),
       draftMinVersion: read(KEYS.draftMinVersion, text, DEFAULT_PROTOCOL.draftMinVersion),
       userAgent: read(KEYS.userAgent, text, DEFAULT_PROTOCOL.userAgent),

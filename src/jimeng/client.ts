@@ -31,6 +31,8 @@ import { IMAGE_RESOLUTIONS, type ImageResolution } from "./models.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
 import { type UploadedImage, uploadImage } from "./upload.ts";
 import { fetchHqVideoUrl, submitVideoTask, type VideoTaskParams } from "./videos.ts";
+import { createWorkspaceCache, fetchWorkspaceId } from "./workspaces.ts";
+import { regionInfo } from "./regions.ts";
 
 /** Options of {@linkcode createJimengClient}. */
 export interface JimengClientOptions extends UpstreamSettings {
@@ -145,6 +147,7 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
   }, options.poller);
 
   const uploads = new Map<string, { image: UploadedImage; expires: number }>();
+  const workspaces = createWorkspaceCache({ now: deps.now });
 
   async function uploadOnce(
     session: Session,
@@ -189,6 +192,14 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     async generateImageTask(session, params, options) {
       const resolutions = stepDownResolutions(params.model.resolutions, params.resolution);
       if (resolutions.length === 0) resolutions.push(params.model.resolutions[0]);
+      if (regionInfo(session.region).international && params.workspaceId === undefined) {
+        const workspaceId = await workspaces.get(
+          session,
+          () => fetchWorkspaceId(ctx, session),
+          options.signal,
+        );
+        params = { ...params, workspaceId };
+      }
       let task: SubmittedTask | undefined;
       let resolution = resolutions[0];
       for (let i = 0; i < resolutions.length; i++) {

@@ -14,7 +14,7 @@ import {
   type ImageRatio,
   type ImageResolution,
 } from "./models.ts";
-import { PATHS, type ProtocolConstants } from "./protocol.ts";
+import { daVersionOf, PATHS, type ProtocolConstants } from "./protocol.ts";
 import { regionInfo } from "./regions.ts";
 
 /** What one upstream image task needs. */
@@ -32,6 +32,16 @@ export interface ImageTaskParams {
   count: number;
   /** `submit_id` of the first submission (a durable job persists it beforehand). */
   submitId?: string;
+  /**
+   * Dreamina only: the account's workspace (`workspace/list`), sent as
+   * `extend.workspace_id` exactly as the upstream gave it (2026-10 sheet §8).
+   */
+  workspaceId?: string | number;
+}
+
+/** Which site a body is for: Dreamina's differs in a few fields (2026-10 sheet §8). */
+export interface ImageSite {
+  international: boolean;
 }
 
 /**
@@ -76,25 +86,27 @@ function largeImageInfo(params: ImageTaskParams) {
   return { ...node(), height, width, resolution_type: params.resolution };
 }
 
-function textToImageAbilities(params: ImageTaskParams, seed: number) {
-  return {
+/** `core_param` fields Dreamina's web app sends and the CN one does not (2026-10 sheet §8). */
+const DREAMINA_CORE = { intelligent_ratio: false, generate_type: 0 };
+
+function textToImageAbilities(params: ImageTaskParams, seed: number, site: ImageSite) {
+  const generate: Record<string, unknown> = {
     ...node(),
-    gen_option: genOption(params.count),
-    generate: {
+    core_param: {
       ...node(),
-      core_param: {
-        ...node(),
-        model: params.model.reqKey,
-        prompt: params.prompt,
-        negative_prompt: params.negativePrompt,
-        seed,
-        sample_strength: params.sampleStrength,
-        image_ratio: IMAGE_RATIO_CODE[params.ratio],
-        large_image_info: largeImageInfo(params),
-      },
-      history_option: node(),
+      model: params.model.reqKey,
+      prompt: params.prompt,
+      negative_prompt: params.negativePrompt,
+      seed,
+      sample_strength: params.sampleStrength,
+      image_ratio: IMAGE_RATIO_CODE[params.ratio],
+      large_image_info: largeImageInfo(params),
+      ...(site.international ? DREAMINA_CORE : {}),
     },
   };
+  // Dreamina's captured body has no history_option (DAM §10).
+  if (!site.international) generate.history_option = node();
+  return { ...node(), gen_option: genOption(params.count), generate };
 }
 
 /**
@@ -105,7 +117,7 @@ function blendPrompt(prompt: string, images: number): string {
   return images === 1 ? `${prompt}##` : `${"##".repeat(images)}${prompt}`;
 }
 
-function blendAbilities(params: ImageTaskParams) {
+function blendAbilities(params: ImageTaskParams, site: ImageSite) {
   const uris = params.referenceUris;
   return {
     ...node(),
@@ -120,6 +132,7 @@ function blendAbilities(params: ImageTaskParams) {
         sample_strength: params.sampleStrength,
         image_ratio: IMAGE_RATIO_CODE[params.ratio],
         large_image_info: largeImageInfo(params),
+        ...(site.international ? DREAMINA_CORE : {}),
       },
       ability_list: uris.map((uri) => ({
         ...node(),
@@ -146,7 +159,21 @@ function blendAbilities(params: ImageTaskParams) {
   };
 }
 
-function metricsExtra(params: ImageTaskParams, submitId: string): string {
+function metricsExtra(params: ImageTaskParams, submitId: string, site: ImageSite): string {
+  if (site.international) {
+    // Dreamina's web app sends no sceneOptions for images (2026-10 sheet §8).
+    return JSON.stringify({
+      promptSource: "custom",
+      generateCount: 1,
+      enterFrom: "click",
+      position: "page_bottom_box",
+      isBoxSelect: false,
+      isCutout: false,
+      hasRejectedAudit: 0,
+      generateId: submitId,
+      isRegenerate: false,
+    });
+  }
   const reqKey = params.model.reqKey;
   const scene = {
     type: "image",
@@ -174,7 +201,10 @@ function metricsExtra(params: ImageTaskParams, submitId: string): string {
   });
 }
 
-/** Builds the generate body (exported for tests). */
+/**
+ * Builds the generate body (exported for tests). `protocol.daVersion` is the
+ * draft `version` of the site the body is for.
+ */
 export function buildImageGenerateBody(
   params: ImageTaskParams,
   protocol: ProtocolConstants,
@@ -182,6 +212,7 @@ export function buildImageGenerateBody(
   submitId: string,
   nowMs: number,
   random: () => number,
+  site: ImageSite = { international: false },
 ): Record<string, unknown> {
   const blend = params.referenceUris.length > 0;
   const componentId = crypto.randomUUID();
@@ -211,15 +242,16 @@ export function buildImageGenerateBody(
       },
       generate_type: blend ? "blend" : "generate",
       aigc_mode: "workbench",
-      abilities: blend ? blendAbilities(params) : textToImageAbilities(params, seed),
+      abilities: blend ? blendAbilities(params, site) : textToImageAbilities(params, seed, site),
     }],
   };
-  const body: Record<string, unknown> = {
-    extend: { root_model: params.model.reqKey },
-    submit_id: submitId,
-  };
+  const extend: Record<string, unknown> = { root_model: params.model.reqKey };
+  if (site.international && params.workspaceId !== undefined) {
+    extend.workspace_id = params.workspaceId;
+  }
+  const body: Record<string, unknown> = { extend, submit_id: submitId };
   // The newest reference omits metrics_extra in blend mode.
-  if (!blend) body.metrics_extra = metricsExtra(params, submitId);
+  if (!blend) body.metrics_extra = metricsExtra(params, submitId, site);
   body.draft_content = JSON.stringify(draft);
   body.http_common_info = { aid };
   return body;
@@ -245,11 +277,12 @@ export async function submitImageTask(
   const aid = info.international ? protocol.aidIntl : protocol.aidCn;
   const body = buildImageGenerateBody(
     params,
-    protocol,
+    { ...protocol, daVersion: daVersionOf(protocol, info.international) },
     aid,
     submitId,
     ctx.deps.now(),
     ctx.deps.random,
+    { international: info.international },
   );
   const query: Record<string, string> = info.international ? {} : {
     da_version: protocol.daVersion,

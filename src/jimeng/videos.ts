@@ -13,7 +13,7 @@ import {
   type VideoRatio,
   type VideoResolution,
 } from "./models.ts";
-import { PATHS, type ProtocolConstants } from "./protocol.ts";
+import { daVersionOf, PATHS, type ProtocolConstants } from "./protocol.ts";
 import { regionInfo } from "./regions.ts";
 
 /** An uploaded frame image. */
@@ -168,7 +168,8 @@ export async function submitVideoTask(
   const aid = info.international ? protocol.aidIntl : protocol.aidCn;
   const body = buildVideoGenerateBody(
     params,
-    protocol,
+    // The draft `version` follows the site's web app, as its `da_version` does.
+    { ...protocol, daVersion: daVersionOf(protocol, info.international) },
     aid,
     submitId,
     ctx.deps.now(),

@@ -270,6 +270,33 @@ function parseVideo(
   };
 }
 
+/**
+ * What Dreamina's web app sends with an image and the CN one does not
+ * (2026-10 sheet §8): the account's `extend.workspace_id` as `workspace/list`
+ * issued it, `metrics_extra` without `sceneOptions`, and in a text-to-image
+ * `core_param` `intelligent_ratio: false` and `generate_type: 0`.
+ */
+function checkDreaminaImage(session: SessionState, top: Json, extend: Json, component: Json): void {
+  if (extend.workspace_id === undefined) fail("extend.workspace_id missing (Dreamina)");
+  if (extend.workspace_id !== session.workspaceId) {
+    fail(`extend.workspace_id ${JSON.stringify(extend.workspace_id)} is not this account's`);
+  }
+  if (top.metrics_extra !== undefined) {
+    const metrics = object(jsonString(top.metrics_extra, "metrics_extra"), "metrics_extra");
+    if (metrics.sceneOptions !== undefined) fail("metrics_extra carries sceneOptions (Dreamina)");
+  }
+  if (component.generate_type !== "generate") return;
+  const core = object(
+    object(object(component.abilities, "abilities").generate, "generate")
+      .core_param,
+    "core_param",
+  );
+  if (core.intelligent_ratio !== false) {
+    fail("core_param.intelligent_ratio must be false (Dreamina)");
+  }
+  if (core.generate_type !== 0) fail("core_param.generate_type must be 0 (Dreamina)");
+}
+
 /** Validates a generate body for `session`. */
 export function parseGenerate(session: SessionState, body: unknown): GenerateParse {
   try {
@@ -286,7 +313,9 @@ export function parseGenerate(session: SessionState, body: unknown): GeneratePar
     if (draft.type !== "draft") fail(`draft_content.type must be "draft"`);
     const component = object(list(draft.component_list, "component_list")[0], "component_list[0]");
     if (component.type === "image_base_component") {
-      return { request: { submitId, ...parseImage(session, root, component) } };
+      const image = parseImage(session, root, component);
+      if (session.region !== "cn") checkDreaminaImage(session, top, extend, component);
+      return { request: { submitId, ...image } };
     }
     if (component.type === "video_base_component") {
       return { request: { submitId, ...parseVideo(session, root, extend, component) } };

@@ -106,3 +106,86 @@ Deno.test("a malformed gen_option is refused as an invalid request", async () =>
     assert.equal(fake.session("s1").credits, 100);
   });
 });
+
+Deno.test("Dreamina image submits need the issued workspace, no sceneOptions, Dreamina's core fields", async () => {
+  await withFake({}, async (fake, clock) => {
+    fake.addSession("us1", { region: "us" });
+    const workspaces = await callWeb(fake.url, {
+      path: "/mweb/v1/workspace/list",
+      sessionId: "us1",
+      region: "us",
+      body: {},
+      now: clock.t,
+    });
+    assert.equal(workspaces.json.ret, "0");
+    const [workspace] = data(workspaces).workspaces as { workspace_id: number }[];
+    assert.equal(typeof workspace.workspace_id, "number");
+    assert.equal(workspace.workspace_id, fake.session("us1").workspaceId);
+    const dreamina = { intelligent_ratio: false, generate_type: 0 };
+    const body = (extra: Parameters<typeof imageGenerateBody>[0]) =>
+      imageGenerateBody({ model: "high_aes_general_v40l", aid: 513641, ...extra });
+    const send = (payload: unknown) =>
+      callWeb(fake.url, {
+        path: "/mweb/v1/aigc_draft/generate",
+        sessionId: "us1",
+        region: "us",
+        body: payload,
+        now: clock.t,
+      });
+    const refused = [
+      body({ prompt: "no workspace", coreExtra: dreamina }),
+      body({
+        prompt: "another workspace",
+        coreExtra: dreamina,
+        extend: { workspace_id: workspace.workspace_id + 1 },
+      }),
+      body({
+        prompt: "as a string",
+        coreExtra: dreamina,
+        extend: { workspace_id: String(workspace.workspace_id) },
+      }),
+      body({
+        prompt: "scene options",
+        coreExtra: dreamina,
+        extend: { workspace_id: workspace.workspace_id },
+        metrics: { sceneOptions: "[]" },
+      }),
+      body({ prompt: "CN core", extend: { workspace_id: workspace.workspace_id } }),
+    ];
+    for (const payload of refused) assert.equal((await send(payload)).json.ret, "4002");
+    assert.equal(fake.stats.violations.length, refused.length);
+    const accepted = await send(
+      body({
+        prompt: "right",
+        coreExtra: dreamina,
+        extend: { workspace_id: workspace.workspace_id },
+      }),
+    );
+    assert.equal(accepted.json.ret, "0", JSON.stringify(accepted.json));
+    assert.equal(fake.records().length, 1);
+  });
+});
+
+Deno.test("Dreamina credit answers carry the payload only as a JSON string", async () => {
+  await withFake({}, async (fake, clock) => {
+    fake.addSession("us1", { region: "us", credits: 136 });
+    const answer = await callWeb(fake.url, {
+      path: "/commerce/v1/benefits/user_credit",
+      sessionId: "us1",
+      region: "us",
+      body: {},
+      now: clock.t,
+    });
+    assert.equal(answer.json.ret, "0");
+    assert.equal(answer.json.data, undefined);
+    const payload = JSON.parse(answer.json.response as string);
+    assert.deepEqual(payload.credit, { vip_credit: 0, gift_credit: 136, purchase_credit: 0 });
+    const cn = await callWeb(fake.url, {
+      path: "/commerce/v1/benefits/user_credit",
+      sessionId: "s1",
+      body: {},
+      now: clock.t,
+    });
+    assert.deepEqual(cn.json.data, JSON.parse(cn.json.response as string), "CN sends both");
+  });
+});

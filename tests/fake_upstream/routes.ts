@@ -49,6 +49,16 @@ function handleAlgoProxy(state: FakeState, session: SessionState, body: unknown)
   });
 }
 
+/** `workspace/list` (2026-10 sheet §8): the account's one workspace. */
+function handleWorkspaces(state: FakeState, session: SessionState, body: unknown): Reply {
+  if (body !== undefined && (body === null || typeof body !== "object" || Array.isArray(body))) {
+    return rejectViolation(state, "/mweb/v1/workspace/list", "body must be a JSON object");
+  }
+  return mwebOk(state, {
+    workspaces: [{ workspace_id: session.workspaceId, name: "My workspace", is_default: true }],
+  });
+}
+
 function config(build: (session: SessionState) => unknown): WebRoute["handle"] {
   return (state, session) => mwebOk(state, build(session));
 }
@@ -63,6 +73,7 @@ export const WEB_ROUTES: ReadonlyMap<string, WebRoute> = new Map<string, WebRout
   ["/mweb/v1/get_local_item_list", { family: "mweb", handle: handleLocalItems }],
   ["/mweb/v1/get_upload_token", { family: "mweb", handle: handleUploadToken }],
   ["/mweb/v1/algo_proxy", { family: "mweb", handle: handleAlgoProxy }],
+  ["/mweb/v1/workspace/list", { family: "mweb", handle: handleWorkspaces }],
   ["/mweb/v1/get_common_config", {
     family: "mweb",
     handle: config((session) => imageConfig(session.region)),

@@ -143,6 +143,8 @@ export interface SessionState {
   committed: Map<string, CommittedImage>;
   /** submit_id → record, for idempotent resubmission. */
   submits: Map<string, RecordState>;
+  /** What `workspace/list` answers (a number, as in the captures). */
+  workspaceId: number;
 }
 
 /** What `FakeUpstream.session()` returns. */
@@ -159,6 +161,8 @@ export interface FakeSessionView {
   committedUris: string[];
   /** History ids of this session's records. */
   historyIds: string[];
+  /** The workspace `workspace/list` names. */
+  workspaceId: number;
 }
 
 /** STS keys issued by get_upload_token. */
@@ -265,6 +269,7 @@ export function createSession(
     nickname: `fake-user-${id.slice(0, 6)}`,
     committed: new Map(),
     submits: new Map(),
+    workspaceId: 249_000_000_000 + (userId % 1_000_000_000),
   };
 }
 
@@ -281,6 +286,7 @@ export function viewSession(session: SessionState): FakeSessionView {
     lastReceiveDay: session.lastReceiveDay,
     committedUris: [...session.committed.keys()],
     historyIds: [...session.submits.values()].map((record) => record.historyId),
+    workspaceId: session.workspaceId,
   };
 }
 

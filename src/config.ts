@@ -39,6 +39,8 @@ export interface Config {
   fetchTimeoutMs: number;
   /** Whether generated media are saved under `DATA_DIR/media`. */
   mediaCache: boolean;
+  /** Which file of a finished video is kept: the best the account may have, or the preview. */
+  videoQuality: "best" | "preview";
   /** Size of the media cache before oldest-first eviction, in GiB (fractions allowed). */
   mediaMaxGb: number;
   /** Public origin (and optional path prefix) of this server, without a trailing slash. */
@@ -196,6 +198,11 @@ const KEYS = {
     "MEDIA_CACHE",
     "true",
     "Save generated images and videos under `DATA_DIR/media` (upstream links expire); `false` keeps only the records",
+  ),
+  videoQuality: setting(
+    "VIDEO_QUALITY",
+    "best",
+    "`best`: keep each video's best file the account is entitled to (watermark-free, else high bitrate, else the preview); `preview`: keep the preview",
   ),
   mediaMaxGb: setting(
     "MEDIA_MAX_GB",
@@ -483,6 +490,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),
     mediaCache: read(KEYS.mediaCache, bool, true),
+    videoQuality: read(KEYS.videoQuality, choice(["best", "preview"] as const), "best"),
     mediaMaxGb: read(KEYS.mediaMaxGb, positive(1_000_000), 10),
     publicBaseUrl,
     mediaUrls,

@@ -255,6 +255,7 @@ export async function startServer(
     vault: jobVault(box),
     imageTimeoutMs: config.imageTimeoutS * 1000,
     videoTimeoutMs: config.videoTimeoutS * 1000,
+    videoQuality: config.videoQuality,
     describeError: (error) => {
       const apiError = toApiError(error);
       return { code: apiError.code ?? "internal_error", message: apiError.message };

@@ -30,7 +30,13 @@ import {
 import { IMAGE_RESOLUTIONS, type ImageResolution } from "./models.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
 import { type UploadedImage, uploadImage } from "./upload.ts";
-import { fetchHqVideoUrl, submitVideoTask, type VideoTaskParams } from "./videos.ts";
+import {
+  type BestVideo,
+  fetchBestVideo,
+  fetchHqVideoUrl,
+  submitVideoTask,
+  type VideoTaskParams,
+} from "./videos.ts";
 import { createWorkspaceCache, fetchWorkspaceId } from "./workspaces.ts";
 import { regionInfo } from "./regions.ts";
 
@@ -104,6 +110,16 @@ export interface JimengClient {
     itemId: string,
     signal?: AbortSignal,
   ): Promise<string | undefined>;
+  /**
+   * The best file of a finished video item the account is entitled to: the
+   * watermark-free one, else the high-bitrate one, else `previewUrl`.
+   */
+  fetchBestVideo(
+    session: Session,
+    itemId: string,
+    previewUrl: string,
+    signal?: AbortSignal,
+  ): Promise<BestVideo>;
   /** Waits for a record submitted earlier (e.g. a job resumed after a restart). */
   waitForRecord(
     session: Session,
@@ -254,6 +270,8 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     submitVideoTask: (session, params, submitId, signal) =>
       submitVideoTask(ctx, session, params, submitId, signal),
     fetchHqVideoUrl: (session, itemId, signal) => fetchHqVideoUrl(ctx, session, itemId, signal),
+    fetchBestVideo: (session, itemId, previewUrl, signal) =>
+      fetchBestVideo(ctx, session, itemId, previewUrl, signal),
     waitForRecord,
     close: () => poller.close(),
   };

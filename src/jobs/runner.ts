@@ -15,6 +15,7 @@ import type { Account } from "../accounts/pool.ts";
 import { type FailoverDeps, runWithFailover } from "../accounts/failover.ts";
 import { JimengError } from "../jimeng/errors.ts";
 import type { HistoryRecord } from "../jimeng/history.ts";
+import type { VideoVariant } from "../jimeng/videos.ts";
 import {
   findModel,
   type ImageModel,
@@ -95,6 +96,8 @@ export interface ResultItem {
   url: string;
   width?: number;
   height?: number;
+  /** Videos: which file `url` is (see {@linkcode VideoVariant}). */
+  variant?: VideoVariant;
 }
 
 /** Turns upstream results into what clients get (e.g. cached media URLs). */
@@ -125,6 +128,11 @@ export interface JobRunnerDeps extends FailoverDeps {
   finalize?: Finalizer;
   /** Submissions (uploads + submit calls) running at once. @default 16 */
   submitConcurrency?: number;
+  /**
+   * `best`: ask for each finished video's best file (watermark-free, else high
+   * bitrate); `preview`: keep the file the record names. @default "best"
+   */
+  videoQuality?: "best" | "preview";
 }
 
 /** How a job's upstream work ended, for the usage record of the request that created it. */
@@ -470,18 +478,26 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     if (!video) {
       throw new JimengError("generation_failed", `Jimeng finished ${job.id} without a video`);
     }
-    let url = video.url;
-    if (video.itemId) {
+    let best: { url: string; variant: VideoVariant } = { url: video.url, variant: "preview" };
+    if (video.itemId && (deps.videoQuality ?? "best") === "best") {
       try {
-        url = (await deps.client.fetchHqVideoUrl(account.session, video.itemId, signal)) ?? url;
+        best = await deps.client.fetchBestVideo(account.session, video.itemId, video.url, signal);
       } catch (error) {
-        log.debug("No download-quality video; keeping the preview", { job: job.id, error });
+        // The video is made and paid for: a better file is a bonus, never a reason to fail.
+        if (signal.aborted) throw error;
+        log.warn("Could not get the video's better file; keeping the preview", {
+          job: job.id,
+          error,
+        });
       }
     }
     // The record does not say the video's size; it is the one asked for.
     const params = job.params as unknown as VideoJobParams;
     const [width, height] = videoSizeFor(params.ratio, params.resolution).split("x").map(Number);
-    return { items: [{ url, width, height }], coverUrl: video.coverUrl };
+    return {
+      items: [{ url: best.url, width, height, variant: best.variant }],
+      coverUrl: video.coverUrl,
+    };
   }
 
   async function drive(id: string, resumed: boolean): Promise<void> {
@@ -521,6 +537,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         }
       }
       const result: JobResult = { urls: handed.urls, upstreamUrls, coverUrl };
+      if (items[0]?.variant) result.variant = items[0].variant;
       if (handed.mediaIds) result.mediaIds = handed.mediaIds;
       const expiries = handed.urls.map(urlExpiry).filter((e): e is number => e !== null);
       patch(id, {

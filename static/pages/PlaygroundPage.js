@@ -149,9 +149,7 @@ export function PlaygroundPage({ notify }) {
                 <${Field} id="pg-count" label=${t("playground.count")}>
                 <select id="pg-count" class="input select" value=${String(count)}
                   onChange=${(/** @type {any} */ e) => setCount(Number(e.currentTarget.value))}>
-                  ${COUNTS.map((n) =>
-                    html`<option key=${n} value=${String(n)}>${n}</option>`
-                  )}
+                  ${COUNTS.map((n) => html`<option key=${n} value=${String(n)}>${n}</option>`)}
                 </select>
               <//>
             </div>

@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { imageCost } from "./models.ts";
-import { callWeb, imageGenerateBody, type WebAnswer } from "./raw_client.ts";
+import { fakeVideoBytes } from "./media.ts";
+import { callWeb, imageGenerateBody, videoGenerateBody, type WebAnswer } from "./raw_client.ts";
 import { type FakeUpstream, type FakeUpstreamOptions, startFakeUpstream } from "./server.ts";
 
 const START = Date.UTC(2026, 9, 11, 3, 0, 0);
@@ -187,5 +188,97 @@ Deno.test("Dreamina credit answers carry the payload only as a JSON string", asy
       now: clock.t,
     });
     assert.deepEqual(cn.json.data, JSON.parse(cn.json.response as string), "CN sends both");
+  });
+});
+
+/** Makes a finished video record for `session` and returns its item id. */
+async function finishedVideo(fake: FakeUpstream, clock: { t: number }, session: string) {
+  const answer = await generate(fake, clock, videoGenerateBody({ prompt: "a reef" }), session);
+  const id = (data(answer).aigc_data as { history_record_id: string }).history_record_id;
+  clock.t += 60_000;
+  const polled = await callWeb(fake.url, {
+    path: "/mweb/v1/get_history_by_ids",
+    sessionId: session,
+    body: { history_ids: [id] },
+    now: clock.t,
+  });
+  const [item] = (data(polled)[id] as { item_list: { item_id: string }[] }).item_list;
+  return { historyId: id, itemId: item.item_id };
+}
+
+function localItems(fake: FakeUpstream, clock: { t: number }, session: string, body: unknown) {
+  return callWeb(fake.url, {
+    path: "/mweb/v1/get_local_item_list",
+    sessionId: session,
+    body,
+    now: clock.t,
+  });
+}
+
+const DOWNLOAD = {
+  pack_item_opt: { scene: 1, need_data_integrity: true },
+  is_for_video_download: true,
+};
+
+Deno.test("get_local_item_list names the high-bitrate file, and watermark-free ones when entitled", async () => {
+  await withFake({}, async (fake, clock) => {
+    fake.addSession("vip", { watermarkFree: true });
+    for (const session of ["s1", "vip"]) {
+      const { historyId, itemId } = await finishedVideo(fake, clock, session);
+      const answer = await localItems(fake, clock, session, {
+        item_id_list: [itemId],
+        ...DOWNLOAD,
+      });
+      assert.equal(answer.json.ret, "0");
+      const [item] = data(answer).item_list as {
+        common_attr: { transcoded_video: { origin: { video_url: string } } };
+        video: { video_model?: string };
+      }[];
+      const hq = item.common_attr.transcoded_video.origin.video_url;
+      assert.deepEqual(
+        new Uint8Array(await (await fetch(hq)).arrayBuffer()),
+        fakeVideoBytes(historyId, "hq"),
+      );
+      if (session === "s1") {
+        assert.equal(item.video.video_model, undefined, "not entitled: no watermark-free files");
+        continue;
+      }
+      assert.equal(typeof item.video.video_model, "string");
+      const list = JSON.parse(item.video.video_model!).video_list;
+      const big = atob(list.video_2.main_url);
+      const small = atob(list.video_1.main_url);
+      assert.deepEqual(
+        new Uint8Array(await (await fetch(big)).arrayBuffer()),
+        fakeVideoBytes(historyId, "nowm"),
+      );
+      assert.deepEqual(
+        new Uint8Array(await (await fetch(small)).arrayBuffer()),
+        fakeVideoBytes(historyId, "nowm_small"),
+      );
+    }
+    assert.deepEqual(fake.stats.violations, []);
+  });
+});
+
+Deno.test("get_local_item_list refuses other bodies and fails on the knob", async () => {
+  await withFake({}, async (fake, clock) => {
+    const { itemId } = await finishedVideo(fake, clock, "s1");
+    const bad = [
+      { item_id_list: [itemId] },
+      {
+        item_id_list: [itemId],
+        pack_item_opt: { scene: 2, need_data_integrity: true },
+        is_for_video_download: true,
+      },
+      { item_id_list: [itemId], pack_item_opt: { scene: 1, need_data_integrity: true } },
+      { item_id_list: [], ...DOWNLOAD },
+    ];
+    for (const body of bad) {
+      assert.equal((await localItems(fake, clock, "s1", body)).json.ret, "4002");
+    }
+    assert.equal(fake.stats.violations.length, bad.length);
+    fake.knobs.localItemsFail = true;
+    const failed = await localItems(fake, clock, "s1", { item_id_list: [itemId], ...DOWNLOAD });
+    assert.equal(failed.json.ret, "1");
   });
 });

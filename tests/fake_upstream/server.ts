@@ -88,6 +88,7 @@ function defaultKnobs(options: FakeUpstreamOptions): FakeKnobs {
     offlineModels: [],
     faults: { rate: 0, kinds: [] },
     cdnFailRate: 0,
+    localItemsFail: false,
     seed: options.seed ?? 1,
   };
 }

@@ -30,6 +30,8 @@ export interface FakeKnobs {
   faults: { rate: number; kinds: FaultKind[]; pathPattern?: RegExp; afterProcessing?: boolean };
   /** Fraction of CDN downloads answered 404/500. @default 0 */
   cdnFailRate: number;
+  /** `get_local_item_list` answers a business error (ret "1"), as a flaky upstream would. @default false */
+  localItemsFail: boolean;
   /** Seed of the PRNG behind faults, anti-bot and CDN failures; changing it reseeds. @default 1 */
   seed: number;
 }
@@ -116,6 +118,11 @@ export interface FakeSessionOptions {
   region?: Region;
   /** credit_receive amount once per Asia/Shanghai day. @default 66 */
   dailyGift?: number;
+  /**
+   * Entitled to watermark-free videos: `get_local_item_list` then lists them
+   * in `video.video_model` (2026-10 sheet §6). @default false
+   */
+  watermarkFree?: boolean;
 }
 
 /** A committed upload. */
@@ -136,6 +143,7 @@ export interface SessionState {
   expired: boolean;
   freeTier: boolean;
   dailyGift: number;
+  watermarkFree: boolean;
   userId: number;
   nickname: string;
   /** Asia/Shanghai day number of the last credit_receive that paid out. */
@@ -265,6 +273,7 @@ export function createSession(
     expired: options.expired ?? false,
     freeTier: options.freeTier ?? false,
     dailyGift: options.dailyGift ?? 66,
+    watermarkFree: options.watermarkFree ?? false,
     userId,
     nickname: `fake-user-${id.slice(0, 6)}`,
     committed: new Map(),

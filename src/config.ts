@@ -41,6 +41,8 @@ export interface Config {
   mediaCache: boolean;
   /** Which file of a finished video is kept: the best the account may have, or the preview. */
   videoQuality: "best" | "preview";
+  /** Minutes an account's model catalog is used before it is read again; 0 = built-in table only. */
+  modelCatalogTtlMin: number;
   /** Size of the media cache before oldest-first eviction, in GiB (fractions allowed). */
   mediaMaxGb: number;
   /** Public origin (and optional path prefix) of this server, without a trailing slash. */
@@ -166,6 +168,11 @@ const KEYS = {
     "DREAMINA_ASIA_IMAGEX_URL",
     "https://imagex-normal-sg.capcutapi.com",
     "Dreamina HK/JP/SG ImageX host",
+  ),
+  modelCatalogTtlMin: setting(
+    "MODEL_CATALOG_TTL_MIN",
+    "5",
+    "Minutes each account's own model catalog (read from Jimeng) is used before it is read again; 0 uses only the built-in model table",
   ),
   appVersion: setting(
     "JIMENG_APPVR",
@@ -491,6 +498,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),
     mediaCache: read(KEYS.mediaCache, bool, true),
     videoQuality: read(KEYS.videoQuality, choice(["best", "preview"] as const), "best"),
+    modelCatalogTtlMin: read(KEYS.modelCatalogTtlMin, int(0, 1440), 5),
     mediaMaxGb: read(KEYS.mediaMaxGb, positive(1_000_000), 10),
     publicBaseUrl,
     mediaUrls,

@@ -13,6 +13,7 @@ import {
 } from "../generation/sizes.ts";
 import {
   describeDurations,
+  type ImageModel,
   isValidDuration,
   VIDEO_RATIOS,
   type VideoModel,
@@ -116,14 +117,18 @@ export function parseVideoParams(
 }
 
 /** Image parameters of a job: those of the images API (`n` 1–10). */
-export function parseImageJobParams(fields: Fields, prompt: string): ImageJobParams {
+export function parseImageJobParams(
+  fields: Fields,
+  prompt: string,
+  model?: ImageModel,
+): ImageJobParams {
   if (fields.values.seconds !== undefined || fields.values.duration !== undefined) {
     throw badRequest(
       fields.values.seconds !== undefined ? "seconds" : "duration",
       "A duration applies to video models only",
     );
   }
-  const params = parseImageFields(fields, prompt);
+  const params = parseImageFields(fields, prompt, model);
   return {
     kind: "image",
     ratio: params.ratio,

@@ -38,6 +38,7 @@ import {
   type VideoTaskParams,
 } from "./videos.ts";
 import { createWorkspaceCache, fetchWorkspaceId } from "./workspaces.ts";
+import { type CatalogEntry, fetchCatalog, type FetchCatalogOptions } from "./catalog.ts";
 import { regionInfo } from "./regions.ts";
 
 /** Options of {@linkcode createJimengClient}. */
@@ -120,6 +121,12 @@ export interface JimengClient {
     previewUrl: string,
     signal?: AbortSignal,
   ): Promise<BestVideo>;
+  /** Reads one kind of the account's own model catalog (not cached here). */
+  fetchCatalog(
+    session: Session,
+    kind: CatalogEntry["kind"],
+    options?: FetchCatalogOptions,
+  ): Promise<CatalogEntry[]>;
   /** Waits for a record submitted earlier (e.g. a job resumed after a restart). */
   waitForRecord(
     session: Session,
@@ -270,6 +277,7 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     submitVideoTask: (session, params, submitId, signal) =>
       submitVideoTask(ctx, session, params, submitId, signal),
     fetchHqVideoUrl: (session, itemId, signal) => fetchHqVideoUrl(ctx, session, itemId, signal),
+    fetchCatalog: (session, kind, options) => fetchCatalog(ctx, session, kind, options),
     fetchBestVideo: (session, itemId, previewUrl, signal) =>
       fetchBestVideo(ctx, session, itemId, previewUrl, signal),
     waitForRecord,

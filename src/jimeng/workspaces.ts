@@ -3,6 +3,7 @@
  * `workspace_id`, read from `POST /mweb/v1/workspace/list` (2026-10 sheet §8).
  * @module
  */
+import { untilAborted } from "../abortable.ts";
 import { JimengError } from "./errors.ts";
 import { callUpstream, type Session, type UpstreamContext } from "./http.ts";
 import { PATHS } from "./protocol.ts";
@@ -40,17 +41,6 @@ export async function fetchWorkspaceId(
     );
   }
   return id;
-}
-
-/** `promise`, or the signal's reason as soon as it aborts. */
-function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 /** Options of {@linkcode createWorkspaceCache}. */

@@ -133,6 +133,17 @@ export interface JobRunnerDeps extends FailoverDeps {
    * bitrate); `preview`: keep the file the record names. @default "best"
    */
   videoQuality?: "best" | "preview";
+  /**
+   * A job's model as its accounts' catalogs describe it (a model only a
+   * catalog knows, or a built-in with the catalog's benefit types);
+   * `undefined` leaves it to the built-in table. May throw when the
+   * catalogs say the model cannot be used.
+   */
+  resolveModel?: (
+    name: string,
+    accounts: readonly Account[],
+    signal: AbortSignal,
+  ) => Promise<Model | undefined>;
 }
 
 /** How a job's upstream work ended, for the usage record of the request that created it. */
@@ -508,13 +519,15 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     try {
       const job = getJob(db, id);
       if (!job || TERMINAL.has(job.status)) return;
-      const model = findModel(job.model);
+      const accounts = accountsFor(job);
+      const model = (await deps.resolveModel?.(job.model, accounts, signal)) ??
+        findModel(job.model);
       if (!model || model.kind !== job.kind) {
         throw new JimengError("invalid_parameter", `The model '${job.model}' is no longer offered`);
       }
       const { value: record, account, charge } = await runWithFailover(
         deps,
-        accountsFor(job),
+        accounts,
         model.regions,
         (account) => attempt(id, model, account, signal),
         signal,

@@ -8,13 +8,14 @@
 import {
   aidOf,
   benefitResolution,
-  IMAGE_MODELS,
+  type FakeCatalogModel,
   IMAGE_RATIO_CODES,
   IMAGE_SIZES,
+  imageModelOf,
   IMAGES_PER_RECORD,
   type ImageTier,
-  VIDEO_MODELS,
   VIDEO_RATIOS,
+  videoModelOf,
 } from "./models.ts";
 import type { SessionState } from "./state.ts";
 
@@ -132,8 +133,9 @@ function parseImage(
   session: SessionState,
   root: string,
   component: Json,
+  extra: readonly FakeCatalogModel[],
 ): Omit<ImageGenerate, "submitId"> {
-  const model = IMAGE_MODELS.get(root) ?? fail(`unknown image model ${root}`);
+  const model = imageModelOf(root, extra) ?? fail(`unknown image model ${root}`);
   if (!model.regions.includes(session.region)) fail(`${root} is not served on ${session.region}`);
   const generateType = component.generate_type;
   if (generateType !== "generate" && generateType !== "blend") {
@@ -209,8 +211,9 @@ function parseVideo(
   root: string,
   extend: Json,
   component: Json,
+  extra: readonly FakeCatalogModel[],
 ): Omit<VideoGenerate, "submitId"> {
-  const model = VIDEO_MODELS.get(root) ?? fail(`unknown video model ${root}`);
+  const model = videoModelOf(root, extra) ?? fail(`unknown video model ${root}`);
   if (!model.regions.includes(session.region)) fail(`${root} is not served on ${session.region}`);
   const commerce = object(extend.m_video_commerce_info, "extend.m_video_commerce_info");
   const benefit = commerce.benefit_type;
@@ -297,8 +300,12 @@ function checkDreaminaImage(session: SessionState, top: Json, extend: Json, comp
   if (core.generate_type !== 0) fail("core_param.generate_type must be 0 (Dreamina)");
 }
 
-/** Validates a generate body for `session`. */
-export function parseGenerate(session: SessionState, body: unknown): GenerateParse {
+/** Validates a generate body for `session`; `extra` are models only the catalog knob adds. */
+export function parseGenerate(
+  session: SessionState,
+  body: unknown,
+  extra: readonly FakeCatalogModel[] = [],
+): GenerateParse {
   try {
     const top = object(body, "body");
     const submitId = text(top.submit_id, "submit_id");
@@ -313,12 +320,14 @@ export function parseGenerate(session: SessionState, body: unknown): GeneratePar
     if (draft.type !== "draft") fail(`draft_content.type must be "draft"`);
     const component = object(list(draft.component_list, "component_list")[0], "component_list[0]");
     if (component.type === "image_base_component") {
-      const image = parseImage(session, root, component);
+      const image = parseImage(session, root, component, extra);
       if (session.region !== "cn") checkDreaminaImage(session, top, extend, component);
       return { request: { submitId, ...image } };
     }
     if (component.type === "video_base_component") {
-      return { request: { submitId, ...parseVideo(session, root, extend, component) } };
+      return {
+        request: { submitId, ...parseVideo(session, root, extend, component, extra) },
+      };
     }
     return { error: `component_list[0].type ${JSON.stringify(component.type)} is unknown` };
   } catch (error) {

@@ -34,12 +34,13 @@ function isBanned(state: FakeState, prompt: string): boolean {
 export function handleGenerate(state: FakeState, session: SessionState, body: unknown): Reply {
   const submitId = submitIdOf(body);
   if (submitId) bump(state.stats.submits, submitId);
-  const parsed = parseGenerate(session, body);
+  const parsed = parseGenerate(session, body, state.knobs.catalog.extraModels);
   if (parsed.error !== undefined) return rejectViolation(state, PATH, parsed.error);
   const { request } = parsed;
   const existing = session.submits.get(request.submitId);
   if (existing) return aigcData(state, existing);
-  if (state.knobs.offlineModels.includes(request.model)) {
+  const offline = [...state.knobs.offlineModels, ...state.knobs.catalog.unavailable];
+  if (offline.includes(request.model)) {
     return retError(state, "2061", "模型已不可用");
   }
 

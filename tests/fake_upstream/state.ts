@@ -4,7 +4,7 @@
  * few lookups; the HTTP handlers own the behaviour.
  * @module
  */
-import type { ImageTier, Region } from "./models.ts";
+import type { FakeCatalogModel, ImageTier, Region } from "./models.ts";
 import { mulberry32 } from "../helpers/prng.ts";
 
 /** Failure modes `knobs.faults` can inject. */
@@ -26,6 +26,12 @@ export interface FakeKnobs {
   antiBotRate: number;
   /** Request keys taken offline: a submit for one answers ret "2061" "模型已不可用". @default [] */
   offlineModels: string[];
+  /**
+   * The model catalog (`get_common_config`, 2026-10 sheet §3): models only it
+   * knows (generate accepts them too), request keys it marks unavailable
+   * (`model_status` 1; a submit answers 2061), and whether its calls fail.
+   */
+  catalog: { extraModels: FakeCatalogModel[]; unavailable: string[]; fail: boolean };
   /** Injected transport faults; `pathPattern` is tested against the stats key and the path. */
   faults: { rate: number; kinds: FaultKind[]; pathPattern?: RegExp; afterProcessing?: boolean };
   /** Fraction of CDN downloads answered 404/500. @default 0 */

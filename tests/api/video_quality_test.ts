@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import type OpenAI from "openai";
 import { fakeVideoBytes, type VideoVariant } from "../fake_upstream/media.ts";
 import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
-import { GOOD_SESSION, type Stack, startStack, type StackOptions } from "../helpers/stack.ts";
+import { GOOD_SESSION, type Stack, type StackOptions, startStack } from "../helpers/stack.ts";
 
 type Video = OpenAI.Videos.Video & { urls?: string[] };
 

@@ -282,3 +282,116 @@ Deno.test("get_local_item_list refuses other bodies and fails on the knob", asyn
     assert.equal(failed.json.ret, "1");
   });
 });
+
+const IMAGE_QUERY = {
+  web_version: "7.5.0",
+  da_version: "3.3.20",
+  aigc_features: "app_lip_sync",
+  needCache: "true",
+  needRefresh: "false",
+};
+const VIDEO_QUERY = { web_version: "7.5.0", da_version: "3.3.20", aigc_features: "app_lip_sync" };
+const IMAGE_BODY = { is_client_filter: false, need_beta_model: true };
+const VIDEO_BODY = { scene: "generate_video", params: { needCache: true, needRefresh: false } };
+
+function catalog(
+  fake: FakeUpstream,
+  clock: { t: number },
+  kind: "image" | "video",
+  overrides: { query?: Record<string, string>; body?: unknown } = {},
+) {
+  return callWeb(fake.url, {
+    path: kind === "image"
+      ? "/mweb/v1/get_common_config"
+      : "/mweb/v1/video_generate/get_common_config",
+    sessionId: "s1",
+    now: clock.t,
+    query: overrides.query ?? (kind === "image" ? IMAGE_QUERY : VIDEO_QUERY),
+    body: "body" in overrides ? overrides.body : kind === "image" ? IMAGE_BODY : VIDEO_BODY,
+  });
+}
+
+type Item = {
+  model_req_key: string;
+  model_status: number;
+  options: {
+    key: string;
+    enum_val?: { string_value: string[] };
+    edit_config_val?: Record<string, number>;
+  }[];
+  commercial_config: {
+    resolution_price_configs: { resolution: string; price: { benefit_type: string } }[];
+  };
+};
+
+Deno.test("get_common_config answers model_list items in the real shape", async () => {
+  await withFake({}, async (fake, clock) => {
+    const images = data(await catalog(fake, clock, "image")).model_list as Item[];
+    const v50p = images.find((item) => item.model_req_key === "high_aes_general_v50p_large")!;
+    assert.equal(v50p.model_status, 0);
+    assert.deepEqual(
+      v50p.options.find((o) => o.key === "resolution")!.enum_val!.string_value,
+      ["1.5k", "2k", "4k"],
+    );
+    assert.ok(!images.some((item) => item.model_req_key === "dreamina_image_lib_1"), "CN only");
+    const videos = data(await catalog(fake, clock, "video")).model_list as Item[];
+    const pro = videos.find((item) => item.model_req_key === "dreamina_seedance_40_pro_vision")!;
+    const edit = pro.options.find((o) => o.key === "edit_config")!.edit_config_val!;
+    assert.deepEqual([edit.edit_min_video_duration, edit.edit_max_video_duration], [5, 10]);
+    assert.deepEqual(
+      pro.commercial_config.resolution_price_configs.map((
+        c,
+      ) => [c.resolution, c.price.benefit_type]),
+      [
+        ["720p", "seedance_20_pro_720p_output"],
+        ["1080p", "seedance_20_pro_1080p_output"],
+        ["4k", "seedance_20_pro_4k_output"],
+      ],
+    );
+    assert.deepEqual(fake.stats.violations, []);
+  });
+});
+
+Deno.test("get_common_config refuses other queries and bodies", async () => {
+  await withFake({}, async (fake, clock) => {
+    const bad = [
+      catalog(fake, clock, "image", { body: {} }),
+      catalog(fake, clock, "image", { query: { ...IMAGE_QUERY, needRefresh: "maybe" } }),
+      catalog(fake, clock, "image", { query: { web_version: "7.5.0", da_version: "3.3.20" } }),
+      catalog(fake, clock, "video", { body: { scene: "generate_video" } }),
+      catalog(fake, clock, "video", { body: { ...VIDEO_BODY, extra: 1 } }),
+      catalog(fake, clock, "video", { body: IMAGE_BODY }),
+    ];
+    for (const answer of await Promise.all(bad)) assert.equal(answer.json.ret, "4002");
+    assert.equal(fake.stats.violations.length, bad.length);
+  });
+});
+
+Deno.test("catalog knobs add a model generate accepts, mark one unavailable, and fail the call", async () => {
+  await withFake({}, async (fake, clock) => {
+    fake.knobs.catalog.extraModels.push({
+      kind: "image",
+      key: "high_aes_general_v60_beta",
+      name: "Seedream 6.0 Beta",
+      tiers: ["2k"],
+      regions: ["cn"],
+    });
+    fake.knobs.catalog.unavailable.push("high_aes_general_v40");
+    const items = data(await catalog(fake, clock, "image")).model_list as Item[];
+    const status = (key: string) => items.find((item) => item.model_req_key === key)?.model_status;
+    assert.equal(status("high_aes_general_v60_beta"), 0);
+    assert.equal(status("high_aes_general_v40"), 1);
+    const beta = await generate(
+      fake,
+      clock,
+      imageGenerateBody({ prompt: "beta", model: "high_aes_general_v60_beta" }),
+    );
+    assert.equal(beta.json.ret, "0", JSON.stringify(beta.json));
+    const offline = await generate(fake, clock, imageGenerateBody({ prompt: "off" }));
+    assert.equal(offline.json.ret, "2061");
+    fake.knobs.catalog.fail = true;
+    assert.equal((await catalog(fake, clock, "image")).json.ret, "1");
+    assert.equal((await catalog(fake, clock, "video")).json.ret, "1");
+    assert.deepEqual(fake.stats.violations, []);
+  });
+});

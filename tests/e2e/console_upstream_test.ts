@@ -25,7 +25,10 @@ Deno.test("console playground offers the accounts' live catalog and makes six im
     const menu = page.getByLabel("Model");
     const options = await menu.locator("option").allInnerTexts();
     assert.ok(options.includes("Seedream 6.0 Beta (jimeng-image-seedream-6.0-beta)"), `${options}`);
-    assert.ok(!options.some((text) => text.includes("jimeng-image-4.7")), "unavailable: not offered");
+    assert.ok(
+      !options.some((text) => text.includes("jimeng-image-4.7")),
+      "unavailable: not offered",
+    );
     await menu.selectOption("jimeng-image-seedream-6.0-beta");
     assert.deepEqual(await page.getByLabel("Resolution").locator("option").allInnerTexts(), [
       "2K",

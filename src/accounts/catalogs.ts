@@ -80,6 +80,9 @@ interface Slot {
   pending?: Promise<CatalogEntry[] | null>;
 }
 
+/** Position of each built-in model in the table, for listing in its order. */
+const TABLE_ORDER = new Map([...IMAGE_MODELS, ...VIDEO_MODELS].map((m, i) => [m.id, i]));
+
 /** How long a failed read is not repeated, at most. */
 const RETRY_AFTER_MS = 30_000;
 
@@ -234,8 +237,14 @@ export function createModelCatalogs(deps: ModelCatalogDeps): ModelCatalogs {
       const model = findModel(id)!;
       listed.push({ model: { ...model, regions: [...regions] }, source: "builtin" });
     }
+    // The table's order (newest first), then what only the catalogs know, by name.
+    const rank = (model: Model) => {
+      const index = TABLE_ORDER.get(model.id);
+      return index === undefined ? TABLE_ORDER.size : index;
+    };
     listed.sort((a, b) =>
-      a.model.kind.localeCompare(b.model.kind) || b.model.created - a.model.created
+      a.model.kind.localeCompare(b.model.kind) || rank(a.model) - rank(b.model) ||
+      a.model.id.localeCompare(b.model.id)
     );
     return { listed, unavailable };
   }

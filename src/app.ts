@@ -91,7 +91,7 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   const v1 = new Hono<ApiEnv>();
   v1.use(cors({ origin: "*", exposeHeaders: ["X-Request-Id"], maxAge: 86400 }));
   v1.use(limit);
-  v1.route("/", modelRoutes());
+  v1.route("/", modelRoutes(deps));
   v1.use(recordUsage(deps));
   v1.use(requireAuth(deps));
   v1.route("/", imageRoutes(deps));

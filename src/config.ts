@@ -39,6 +39,10 @@ export interface Config {
   fetchTimeoutMs: number;
   /** Whether generated media are saved under `DATA_DIR/media`. */
   mediaCache: boolean;
+  /** Which file of a finished video is kept: the best the account may have, or the preview. */
+  videoQuality: "best" | "preview";
+  /** Minutes an account's model catalog is used before it is read again; 0 = built-in table only. */
+  modelCatalogTtlMin: number;
   /** Size of the media cache before oldest-first eviction, in GiB (fractions allowed). */
   mediaMaxGb: number;
   /** Public origin (and optional path prefix) of this server, without a trailing slash. */
@@ -142,7 +146,7 @@ const KEYS = {
   ),
   usCommerce: setting(
     "DREAMINA_US_COMMERCE_URL",
-    "https://commerce.us.capcut.com",
+    "https://commerce-us-ttp2.us.capcut.com",
     "Dreamina US credits host",
   ),
   usImagex: setting(
@@ -165,6 +169,11 @@ const KEYS = {
     "https://imagex-normal-sg.capcutapi.com",
     "Dreamina HK/JP/SG ImageX host",
   ),
+  modelCatalogTtlMin: setting(
+    "MODEL_CATALOG_TTL_MIN",
+    "5",
+    "Minutes each account's own model catalog (read from Jimeng) is used before it is read again; 0 uses only the built-in model table",
+  ),
   appVersion: setting(
     "JIMENG_APPVR",
     DEFAULT_PROTOCOL.appVersion,
@@ -178,7 +187,12 @@ const KEYS = {
   daVersion: setting(
     "JIMENG_DA_VERSION",
     DEFAULT_PROTOCOL.daVersion,
-    "`da_version` query and draft `version`",
+    "`da_version` query and draft `version` (CN)",
+  ),
+  intlDaVersion: setting(
+    "DREAMINA_DA_VERSION",
+    DEFAULT_PROTOCOL.intlDaVersion,
+    "`da_version` query and draft `version` on Dreamina",
   ),
   webVersion: setting("JIMENG_WEB_VERSION", DEFAULT_PROTOCOL.webVersion, "`web_version` query"),
   draftMinVersion: setting(
@@ -191,6 +205,11 @@ const KEYS = {
     "MEDIA_CACHE",
     "true",
     "Save generated images and videos under `DATA_DIR/media` (upstream links expire); `false` keeps only the records",
+  ),
+  videoQuality: setting(
+    "VIDEO_QUALITY",
+    "best",
+    "`best`: keep each video's best file the account is entitled to (watermark-free, else high bitrate, else the preview); `preview`: keep the preview",
   ),
   mediaMaxGb: setting(
     "MEDIA_MAX_GB",
@@ -478,6 +497,8 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),
     mediaCache: read(KEYS.mediaCache, bool, true),
+    videoQuality: read(KEYS.videoQuality, choice(["best", "preview"] as const), "best"),
+    modelCatalogTtlMin: read(KEYS.modelCatalogTtlMin, int(0, 1440), 5),
     mediaMaxGb: read(KEYS.mediaMaxGb, positive(1_000_000), 10),
     publicBaseUrl,
     mediaUrls,
@@ -491,7 +512,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
       },
       us: {
         base: read(KEYS.usBase, url, "https://dreamina-api.us.capcut.com"),
-        commerce: read(KEYS.usCommerce, url, "https://commerce.us.capcut.com"),
+        commerce: read(KEYS.usCommerce, url, "https://commerce-us-ttp2.us.capcut.com"),
         imagex: read(KEYS.usImagex, url, "https://imagex16-normal-us-ttp.capcutapi.us"),
       },
       asia: {
@@ -505,6 +526,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
       appVersion: read(KEYS.appVersion, text, DEFAULT_PROTOCOL.appVersion),
       intlAppVersion: read(KEYS.intlAppVersion, text, DEFAULT_PROTOCOL.intlAppVersion),
       daVersion: read(KEYS.daVersion, text, DEFAULT_PROTOCOL.daVersion),
+      intlDaVersion: read(KEYS.intlDaVersion, text, DEFAULT_PROTOCOL.intlDaVersion),
       webVersion: read(KEYS.webVersion, text, DEFAULT_PROTOCOL.webVersion),
       draftMinVersion: read(KEYS.draftMinVersion, text, DEFAULT_PROTOCOL.draftMinVersion),
       userAgent: read(KEYS.userAgent, text, DEFAULT_PROTOCOL.userAgent),

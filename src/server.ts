@@ -6,6 +6,7 @@
  * @module
  */
 import type { Hono } from "hono";
+import { createModelCatalogs, type ModelCatalogs } from "./accounts/catalogs.ts";
 import { createCreditRefresher } from "./accounts/credits.ts";
 import { createCreditLedger, type CreditLedger } from "./accounts/ledger.ts";
 import { type AccountManager, createAccountManager } from "./accounts/manager.ts";
@@ -24,6 +25,7 @@ import { mediaAdminRoutes } from "./dashboard/media_routes.ts";
 import { statsRoutes } from "./dashboard/stats_routes.ts";
 import type { Config } from "./config.ts";
 import { createJimengClient } from "./jimeng/client.ts";
+import { JimengError } from "./jimeng/errors.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createJobRunner, type SecretVault } from "./jobs/runner.ts";
@@ -192,6 +194,16 @@ export async function startServer(
       },
     },
   });
+  const catalogs: ModelCatalogs | undefined = config.modelCatalogTtlMin > 0
+    ? createModelCatalogs({
+      client,
+      now,
+      log,
+      ttlMs: config.modelCatalogTtlMin * 60_000,
+      // A catalog only refines the built-in table: never hold a request long for it.
+      timeoutMs: Math.min(config.upstreamTimeoutMs, 5000),
+    })
+    : undefined;
   const credits = createCreditRefresher({
     client,
     log,
@@ -255,6 +267,19 @@ export async function startServer(
     vault: jobVault(box),
     imageTimeoutMs: config.imageTimeoutS * 1000,
     videoTimeoutMs: config.videoTimeoutS * 1000,
+    videoQuality: config.videoQuality,
+    resolveModel: catalogs && (async (name, accounts, signal) => {
+      const lookup = await catalogs.resolve(name, accounts, { signal });
+      if (lookup.status === "found") return lookup.model;
+      if (lookup.status === "unknown") return undefined;
+      const instead = lookup.alternatives.length > 0
+        ? `; use one of ${lookup.alternatives.map((a) => `'${a}'`).join(", ")} instead`
+        : "";
+      throw new JimengError(
+        "model_unavailable",
+        `The model '${lookup.id}' is not available to the job's Jimeng account(s): ${lookup.reason}${instead}`,
+      );
+    }),
     describeError: (error) => {
       const apiError = toApiError(error);
       return { code: apiError.code ?? "internal_error", message: apiError.message };
@@ -301,6 +326,7 @@ export async function startServer(
     media,
     metrics,
     logs,
+    catalogs,
   };
   const app = createApp(deps, {
     db,

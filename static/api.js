@@ -24,10 +24,12 @@
  * @typedef {{ id: number, time: number, level: "debug" | "info" | "warn" | "error",
  *   message: string, fields?: Record<string, unknown> }} LogLine
  * @typedef {{ id: string, kind: "image" | "video", model: string, prompt: string, url: string,
- *   width: number, height: number, createdAt: number }} Media
+ *   width: number, height: number, createdAt: number,
+ *   variant?: "no_watermark" | "high_bitrate" | "preview" | null }} Media
  * @typedef {{ id: string, object: "video", model: string, status: string, progress: number,
  *   created_at: number, completed_at: number | null, finished_at: number | null, prompt: string, seconds?: string,
- *   size?: string, error: { code?: string, message: string } | null, urls?: string[] }} Job
+ *   size?: string, error: { code?: string, message: string } | null, urls?: string[],
+ *   variant?: "no_watermark" | "high_bitrate" | "preview" | null }} Job
  * @typedef {{ env: string, value: string, default: string, description: string }} Setting
  * @typedef {{ id: string, kind: "image" | "video", name?: string, resolutions?: string[],
  *   default_resolution?: string }} Model

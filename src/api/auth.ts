@@ -7,10 +7,11 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { maskSecret } from "../redact.ts";
 import { looksLikeApiKey } from "./api_keys.ts";
-import type { ApiDeps, ApiEnv } from "./deps.ts";
+import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
 import { ApiError } from "./errors.ts";
 
 /** Splits an Authorization header into tokens; empty when there are none. */
@@ -34,69 +35,81 @@ function invalidKey(message: string): ApiError {
   return new ApiError(401, message, "authentication_error", "invalid_api_key");
 }
 
+/**
+ * Who the caller is: an issued key, the caller's own sessionids, or the
+ * console's signed-in user; `undefined` when the request carries no
+ * credentials at all. `admit` applies the key's rate limit and quota.
+ *
+ * @throws {ApiError} 401 for malformed, unknown or refused credentials; 429 from `admit`
+ */
+export function identifyCaller(
+  deps: ApiDeps,
+  c: Context<ApiEnv>,
+  options: { admit: boolean },
+): AuthInfo | undefined {
+  const tokens = parseBearer(c.req.header("authorization"));
+  const sessionIds = deps.config.allowSessionIdAuth;
+  const consoleUser = tokens.length === 0 ? deps.consoleUser?.(c) : undefined;
+  if (consoleUser !== undefined) {
+    return {
+      accounts: deps.pool.storedAccounts(),
+      label: `console:${consoleUser}`,
+      apiKeyId: null,
+      owner: "console",
+      tokens: null,
+    };
+  }
+  if (tokens.length === 0) return undefined;
+  if (
+    tokens.length > MAX_TOKENS || tokens.some((t) => t.length > 512 || !/^[\x21-\x7e]+$/.test(t))
+  ) {
+    throw invalidKey("The Authorization header is malformed");
+  }
+  if (tokens.some(looksLikeApiKey)) {
+    if (tokens.length > 1 || !deps.keys) {
+      throw invalidKey("Incorrect API key provided: send exactly one key this server issued");
+    }
+    const key = deps.keys.authenticate(tokens[0]);
+    const usage = c.get("usage") as ApiEnv["Variables"]["usage"] | undefined;
+    if (usage) usage.apiKeyId = key.id;
+    if (options.admit) deps.keys.admit(key);
+    return {
+      accounts: deps.pool.storedAccounts(),
+      label: key.prefix,
+      apiKeyId: key.id,
+      owner: `key:${key.id}`,
+      tokens: null,
+    };
+  }
+  if (!sessionIds) {
+    throw invalidKey(
+      "This server accepts only API keys it issued (sessionid authentication is off); ask the operator for a key",
+    );
+  }
+  return {
+    accounts: deps.pool.bearerAccounts(tokens),
+    label: tokens.map(maskSecret).join(","),
+    apiKeyId: null,
+    owner: sessionOwner(tokens),
+    tokens,
+  };
+}
+
 /** Middleware that resolves the caller into {@linkcode AuthInfo}. */
 export function requireAuth(deps: ApiDeps) {
   return createMiddleware<ApiEnv>(async function authenticate(c, next) {
-    const tokens = parseBearer(c.req.header("authorization"));
-    const sessionIds = deps.config.allowSessionIdAuth;
-    const consoleUser = tokens.length === 0 ? deps.consoleUser?.(c) : undefined;
-    if (consoleUser !== undefined) {
-      c.set("auth", {
-        accounts: deps.pool.storedAccounts(),
-        label: `console:${consoleUser}`,
-        apiKeyId: null,
-        owner: "console",
-        tokens: null,
-      });
-      await next();
-      return;
-    }
-    if (tokens.length === 0) {
+    const auth = identifyCaller(deps, c, { admit: true });
+    if (!auth) {
       throw new ApiError(
         401,
-        sessionIds
+        deps.config.allowSessionIdAuth
           ? "Missing credentials: send 'Authorization: Bearer <API key>' or 'Bearer <Jimeng sessionid>' (several separated by commas)"
           : "Missing credentials: send 'Authorization: Bearer <API key>' with a key issued by this server",
         "authentication_error",
         "missing_api_key",
       );
     }
-    if (
-      tokens.length > MAX_TOKENS || tokens.some((t) => t.length > 512 || !/^[\x21-\x7e]+$/.test(t))
-    ) {
-      throw invalidKey("The Authorization header is malformed");
-    }
-    if (tokens.some(looksLikeApiKey)) {
-      if (tokens.length > 1 || !deps.keys) {
-        throw invalidKey("Incorrect API key provided: send exactly one key this server issued");
-      }
-      const key = deps.keys.authenticate(tokens[0]);
-      const usage = c.get("usage") as ApiEnv["Variables"]["usage"] | undefined;
-      if (usage) usage.apiKeyId = key.id;
-      deps.keys.admit(key);
-      c.set("auth", {
-        accounts: deps.pool.storedAccounts(),
-        label: key.prefix,
-        apiKeyId: key.id,
-        owner: `key:${key.id}`,
-        tokens: null,
-      });
-      await next();
-      return;
-    }
-    if (!sessionIds) {
-      throw invalidKey(
-        "This server accepts only API keys it issued (sessionid authentication is off); ask the operator for a key",
-      );
-    }
-    const accounts = deps.pool.bearerAccounts(tokens);
-    c.set("auth", {
-      accounts,
-      label: tokens.map(maskSecret).join(","),
-      apiKeyId: null,
-      owner: sessionOwner(tokens),
-      tokens,
-    });
+    c.set("auth", auth);
     await next();
   });
 }

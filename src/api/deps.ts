@@ -3,6 +3,7 @@
  * @module
  */
 import type { Context } from "hono";
+import type { ModelCatalogs } from "../accounts/catalogs.ts";
 import type { CreditRefresher } from "../accounts/credits.ts";
 import type { CreditLedger } from "../accounts/ledger.ts";
 import type { CreditClaim } from "../jimeng/account.ts";
@@ -52,6 +53,8 @@ export interface ApiDeps {
   onClaimed?: (account: Account, claim: CreditClaim) => void;
   /** Records and caches generated media. */
   media: MediaLibrary;
+  /** The accounts' own model catalogs; without it, only the built-in model table is used. */
+  catalogs?: ModelCatalogs;
   metrics: ServerMetrics;
   /** The stored log: flush it, or subscribe to new records (the console's live tail). */
   logs: LogRecorder;

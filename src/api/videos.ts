@@ -17,7 +17,8 @@ import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
 import { ApiError, badRequest, fromStoredError } from "./errors.ts";
 import { type Fields, optionalChoice, optionalString, readBody, requiredPrompt } from "./fields.ts";
 import { IMAGE_DIMENSIONS } from "../jimeng/models.ts";
-import { loadReferences, MAX_REFERENCES, resolveModel } from "./image_request.ts";
+import { loadReferences, MAX_REFERENCES } from "./image_request.ts";
+import { resolveModelFor } from "./model_resolution.ts";
 import { serveCachedMedia } from "./media.ts";
 import {
   MAX_VIDEO_FRAMES,
@@ -113,7 +114,7 @@ async function createJob(
   }
   const params = model.kind === "video"
     ? parseVideoParams(fields, model, prompt)
-    : parseImageJobParams(fields, prompt);
+    : parseImageJobParams(fields, prompt, model);
   const references = await loadReferences(deps, sources, c.req.raw.signal);
   const usage = c.get("usage");
   Object.assign(usage, { model: model.id, kind: model.kind, n: 1 });
@@ -195,7 +196,13 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
   app.post("/videos", async (c) => {
     const fields = await readBody(c);
     const prompt = requiredPrompt(fields);
-    const model = resolveModel(optionalString(fields, "model", { max: 200 }), DEFAULT_VIDEO_MODEL);
+    const model = await resolveModelFor(
+      deps,
+      c.get("auth").accounts,
+      optionalString(fields, "model", { max: 200 }),
+      DEFAULT_VIDEO_MODEL,
+      c.req.raw.signal,
+    );
     const job = await createJob(c, deps, fields, model, prompt, videoReferenceSources(fields));
     return c.json(toVideoObject(job));
   });
@@ -268,7 +275,13 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
   app.post("/videos/generations", async (c) => {
     const fields = await readBody(c);
     const prompt = requiredPrompt(fields);
-    const model = resolveModel(optionalString(fields, "model", { max: 200 }), DEFAULT_VIDEO_MODEL);
+    const model = await resolveModelFor(
+      deps,
+      c.get("auth").accounts,
+      optionalString(fields, "model", { max: 200 }),
+      DEFAULT_VIDEO_MODEL,
+      c.req.raw.signal,
+    );
     if (model.kind !== "video") {
       throw badRequest(
         "model",

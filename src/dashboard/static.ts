@@ -41,6 +41,7 @@ import spinnerJs from "../../static/components/Spinner.js" with { type: "text" }
 import statCardJs from "../../static/components/StatCard.js" with { type: "text" };
 import toastsJs from "../../static/components/Toasts.js" with { type: "text" };
 import topBarJs from "../../static/components/TopBar.js" with { type: "text" };
+import variantLabelJs from "../../static/components/VariantLabel.js" with { type: "text" };
 import accountsPageJs from "../../static/pages/AccountsPage.js" with { type: "text" };
 import addAccountsDialogJs from "../../static/pages/AddAccountsDialog.js" with { type: "text" };
 import keyDialogsJs from "../../static/pages/KeyDialogs.js" with { type: "text" };
@@ -85,6 +86,7 @@ const APP_FILES: Record<string, string> = {
   "components/StatCard.js": statCardJs,
   "components/Toasts.js": toastsJs,
   "components/TopBar.js": topBarJs,
+  "components/VariantLabel.js": variantLabelJs,
   "pages/AccountsPage.js": accountsPageJs,
   "pages/AddAccountsDialog.js": addAccountsDialogJs,
   "pages/KeyDialogs.js": keyDialogsJs,

@@ -15,6 +15,7 @@ import type { Account } from "../accounts/pool.ts";
 import { type FailoverDeps, runWithFailover } from "../accounts/failover.ts";
 import { JimengError } from "../jimeng/errors.ts";
 import type { HistoryRecord } from "../jimeng/history.ts";
+import type { VideoVariant } from "../jimeng/videos.ts";
 import {
   findModel,
   type ImageModel,
@@ -25,7 +26,9 @@ import {
   type VideoRatio,
   type VideoResolution,
 } from "../jimeng/models.ts";
+import { splitImageCount } from "../generation/images.ts";
 import { videoSizeFor } from "../generation/sizes.ts";
+import { deriveSubmitId } from "../jimeng/images.ts";
 import type { Db } from "../store/db.ts";
 import {
   activeJobs,
@@ -60,7 +63,7 @@ export interface VideoJobParams {
   seconds: number;
 }
 
-/** Parameters of an image job (one upstream task: up to four images). */
+/** Parameters of an image job (1–10 images: up to three upstream tasks on one account). */
 export interface ImageJobParams {
   kind: "image";
   ratio: ImageRatio;
@@ -93,6 +96,8 @@ export interface ResultItem {
   url: string;
   width?: number;
   height?: number;
+  /** Videos: which file `url` is (see {@linkcode VideoVariant}). */
+  variant?: VideoVariant;
 }
 
 /** Turns upstream results into what clients get (e.g. cached media URLs). */
@@ -123,6 +128,22 @@ export interface JobRunnerDeps extends FailoverDeps {
   finalize?: Finalizer;
   /** Submissions (uploads + submit calls) running at once. @default 16 */
   submitConcurrency?: number;
+  /**
+   * `best`: ask for each finished video's best file (watermark-free, else high
+   * bitrate); `preview`: keep the file the record names. @default "best"
+   */
+  videoQuality?: "best" | "preview";
+  /**
+   * A job's model as its accounts' catalogs describe it (a model only a
+   * catalog knows, or a built-in with the catalog's benefit types);
+   * `undefined` leaves it to the built-in table. May throw when the
+   * catalogs say the model cannot be used.
+   */
+  resolveModel?: (
+    name: string,
+    accounts: readonly Account[],
+    signal: AbortSignal,
+  ) => Promise<Model | undefined>;
 }
 
 /** How a job's upstream work ended, for the usage record of the request that created it. */
@@ -267,19 +288,24 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     account: Account,
     signal: AbortSignal,
     resumed: boolean,
+    task: { historyId: string; expectedItems: number; onProgress?: (progress: number) => void } = {
+      historyId: job.historyId!,
+      expectedItems: model.kind === "video" ? 1 : 4,
+    },
   ): Promise<HistoryRecord> {
     const submittedAt = job.submittedAt ?? deps.now();
     const timeout = model.kind === "video" ? deps.videoTimeoutMs : deps.imageTimeoutMs;
     let deadline = submittedAt + timeout;
     if (resumed) deadline = Math.max(deadline, deps.now() + RESUME_GRACE_MS);
     let lastProgress = job.progress;
+    const report = task.onProgress ?? ((progress: number) => patch(job.id, { progress }));
     return await deps.client.waitForRecord(account.session, {
-      historyId: job.historyId!,
+      historyId: task.historyId,
       kind: model.kind,
       estimateKey: model.reqKey,
       typicalMs: model.typicalMs,
       submittedAt,
-      expectedItems: model.kind === "video" ? 1 : 4,
+      expectedItems: task.expectedItems,
     }, {
       deadline,
       signal,
@@ -287,7 +313,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         const progress = estimateProgress(elapsedMs, expectedMs);
         if (progress === lastProgress) return;
         lastProgress = progress;
-        patch(job.id, { progress });
+        report(progress);
       },
     });
   }
@@ -325,25 +351,32 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   ): Promise<HistoryRecord> {
     const job = getJob(db, id);
     if (!job) throw signal.reason ?? new Error("job deleted");
+    if (model.kind === "image") return await attemptImage(job, model, account, signal);
     if (job.historyId !== null && job.accountKey === account.key) {
       return await waitFor(job, model, account, signal, true);
     }
     patch(id, { accountKey: account.key, historyId: null, submittedAt: null });
-    if (model.kind === "video") {
-      const historyId = await withSubmitSlot(() => submitVideo(job, model, account, signal));
-      const submittedAt = deps.now();
-      patch(id, { historyId, submittedAt, status: "in_progress", progress: 1 });
-      return await waitFor(
-        { ...job, historyId, submittedAt, accountKey: account.key },
-        model,
-        account,
-        signal,
-        false,
-      );
-    }
-    return await attemptImage(job, model, account, signal);
+    const historyId = await withSubmitSlot(() => submitVideo(job, model, account, signal));
+    const submittedAt = deps.now();
+    patch(id, { historyId, submittedAt, status: "in_progress", progress: 1 });
+    return await waitFor(
+      { ...job, historyId, submittedAt, accountKey: account.key },
+      model,
+      account,
+      signal,
+      false,
+    );
   }
 
+  /**
+   * An image job's tasks on one account ({@linkcode splitImageCount}: `n` up
+   * to 10 → up to three tasks). Task `i` is submitted under a `submit_id`
+   * derived from the job's, so a resumed job repeats the same submissions;
+   * once every task is accepted their record ids are stored (comma-separated
+   * in `history_id`) and a resumed job only polls them. Tasks that fail while
+   * others succeed leave the job with fewer images rather than resubmitting
+   * the finished ones elsewhere.
+   */
   async function attemptImage(
     job: Job,
     model: ImageModel,
@@ -351,40 +384,90 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     signal: AbortSignal,
   ): Promise<HistoryRecord> {
     const params = job.params as unknown as ImageJobParams;
-    const references = await withSubmitSlot(() => uploadInputs(job, account, signal));
-    let submittedAt = deps.now();
-    const task = await deps.client.generateImageTask(account.session, {
-      model,
-      prompt: job.prompt,
-      negativePrompt: params.negativePrompt,
-      ratio: params.ratio,
-      resolution: params.resolution,
-      sampleStrength: params.sampleStrength,
-      referenceUris: references.map((r) => r.uri),
-      submitId: job.submitId,
-    }, {
-      deadline: deps.now() + deps.imageTimeoutMs,
-      signal,
-      onSubmitting: (submitId) => patch(job.id, { submitId }),
-      onSubmitted: (submitted) => {
-        submittedAt = deps.now();
-        patch(job.id, {
-          historyId: submitted.historyId,
-          submittedAt,
-          status: "in_progress",
-          progress: 1,
+    const counts = splitImageCount(params.n);
+    const progress = counts.map(() => 0);
+    /** The slowest task's progress is the job's. */
+    const report = (index: number) => (value: number) => {
+      progress[index] = value;
+      patch(job.id, { progress: Math.max(1, Math.min(...progress)) });
+    };
+    const stored = job.historyId !== null && job.accountKey === account.key
+      ? job.historyId.split(",")
+      : [];
+    let runs: Promise<{ historyId: string; images: HistoryRecord["images"] }>[];
+    if (stored.length === counts.length) {
+      runs = stored.map(async (historyId, i) => {
+        const record = await waitFor(job, model, account, signal, true, {
+          historyId,
+          expectedItems: counts[i],
+          onProgress: report(i),
         });
-      },
-      onProgress: ({ elapsedMs, expectedMs }) =>
-        patch(job.id, { progress: estimateProgress(elapsedMs, expectedMs) }),
-    });
+        if (record.images.length === 0) {
+          throw new JimengError(
+            "generation_failed",
+            `Jimeng finished ${historyId} without any image`,
+          );
+        }
+        return record;
+      });
+    } else {
+      patch(job.id, { accountKey: account.key, historyId: null, submittedAt: null });
+      const references = await withSubmitSlot(() => uploadInputs(job, account, signal));
+      const accepted: string[] = [];
+      let submittedAt: number | null = null;
+      runs = counts.map((count, i) =>
+        deps.client.generateImageTask(account.session, {
+          model,
+          prompt: job.prompt,
+          negativePrompt: params.negativePrompt,
+          ratio: params.ratio,
+          resolution: params.resolution,
+          sampleStrength: params.sampleStrength,
+          referenceUris: references.map((r) => r.uri),
+          count,
+          submitId: i === 0 ? job.submitId : deriveSubmitId(job.submitId, `task ${i}`),
+        }, {
+          deadline: deps.now() + deps.imageTimeoutMs,
+          signal,
+          onSubmitted: (submitted) => {
+            accepted[i] = submitted.historyId;
+            const all = counts.every((_, k) => accepted[k] !== undefined);
+            submittedAt ??= deps.now();
+            patch(job.id, {
+              ...(all ? { historyId: accepted.join(",") } : {}),
+              submittedAt,
+              status: "in_progress",
+              progress: 1,
+            });
+          },
+          onProgress: ({ elapsedMs, expectedMs }) =>
+            report(i)(estimateProgress(elapsedMs, expectedMs)),
+        })
+      );
+    }
+    const settled = await Promise.allSettled(runs);
+    const done = settled.flatMap((outcome, i) =>
+      outcome.status === "fulfilled"
+        ? [{ historyId: outcome.value.historyId, images: outcome.value.images.slice(0, counts[i]) }]
+        : []
+    );
+    if (done.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
+    for (const outcome of settled) {
+      if (outcome.status === "rejected") {
+        log.warn("One task of an image job failed; the job keeps the others' images", {
+          job: job.id,
+          error: outcome.reason,
+        });
+      }
+    }
+    const images = done.flatMap((task) => task.images);
     return {
-      historyId: task.historyId,
+      historyId: done.map((task) => task.historyId).join(","),
       status: 50,
       failCode: "",
-      images: task.images,
+      images,
       videos: [],
-      itemCount: task.images.length,
+      itemCount: images.length,
     };
   }
 
@@ -406,18 +489,26 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     if (!video) {
       throw new JimengError("generation_failed", `Jimeng finished ${job.id} without a video`);
     }
-    let url = video.url;
-    if (video.itemId) {
+    let best: { url: string; variant: VideoVariant } = { url: video.url, variant: "preview" };
+    if (video.itemId && (deps.videoQuality ?? "best") === "best") {
       try {
-        url = (await deps.client.fetchHqVideoUrl(account.session, video.itemId, signal)) ?? url;
+        best = await deps.client.fetchBestVideo(account.session, video.itemId, video.url, signal);
       } catch (error) {
-        log.debug("No download-quality video; keeping the preview", { job: job.id, error });
+        // The video is made and paid for: a better file is a bonus, never a reason to fail.
+        if (signal.aborted) throw error;
+        log.warn("Could not get the video's better file; keeping the preview", {
+          job: job.id,
+          error,
+        });
       }
     }
     // The record does not say the video's size; it is the one asked for.
     const params = job.params as unknown as VideoJobParams;
     const [width, height] = videoSizeFor(params.ratio, params.resolution).split("x").map(Number);
-    return { items: [{ url, width, height }], coverUrl: video.coverUrl };
+    return {
+      items: [{ url: best.url, width, height, variant: best.variant }],
+      coverUrl: video.coverUrl,
+    };
   }
 
   async function drive(id: string, resumed: boolean): Promise<void> {
@@ -428,13 +519,15 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     try {
       const job = getJob(db, id);
       if (!job || TERMINAL.has(job.status)) return;
-      const model = findModel(job.model);
+      const accounts = accountsFor(job);
+      const model = (await deps.resolveModel?.(job.model, accounts, signal)) ??
+        findModel(job.model);
       if (!model || model.kind !== job.kind) {
         throw new JimengError("invalid_parameter", `The model '${job.model}' is no longer offered`);
       }
       const { value: record, account, charge } = await runWithFailover(
         deps,
-        accountsFor(job),
+        accounts,
         model.regions,
         (account) => attempt(id, model, account, signal),
         signal,
@@ -457,6 +550,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         }
       }
       const result: JobResult = { urls: handed.urls, upstreamUrls, coverUrl };
+      if (items[0]?.variant) result.variant = items[0].variant;
       if (handed.mediaIds) result.mediaIds = handed.mediaIds;
       const expiries = handed.urls.map(urlExpiry).filter((e): e is number => e !== null);
       patch(id, {

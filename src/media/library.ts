@@ -18,6 +18,7 @@ import {
   insertMedia,
   type MediaKind,
   type MediaRecord,
+  type MediaVariant,
   oldestCachedMedia,
   setMediaFile,
 } from "../store/media.ts";
@@ -78,6 +79,8 @@ export interface MediaResult {
   url: string;
   width?: number;
   height?: number;
+  /** Videos: which file `url` is. */
+  variant?: MediaVariant;
 }
 
 /** What {@linkcode MediaLibrary.saveResults} records. */
@@ -338,6 +341,7 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
             requestId: input.requestId,
             upstreamUrl: result.url,
             createdAt,
+            variant: result.variant ?? null,
           })),
         );
       } catch (error) {

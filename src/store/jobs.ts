@@ -16,6 +16,8 @@ export interface JobResult {
   coverUrl?: string;
   /** Media library ids, when recorded. */
   mediaIds?: string[];
+  /** Videos: which file was kept (`no_watermark`, `high_bitrate` or `preview`). */
+  variant?: "no_watermark" | "high_bitrate" | "preview";
 }
 
 /** A job row. */

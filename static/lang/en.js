@@ -225,6 +225,11 @@ export const EN = {
   "media.noMatch": "Nothing matches these filters",
   "media.emptyHint": "Images and videos made through the API or the playground appear here.",
 
+  "variant.noWatermark": "No watermark",
+  "variant.highBitrate": "High bitrate",
+  "variant.preview": "Preview",
+  "variant.title": "File",
+
   "jobs.title": "Jobs",
   "jobs.subtitle": "Running and recent generations",
   "jobs.autoRefresh": "Auto-refresh",

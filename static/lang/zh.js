@@ -222,6 +222,11 @@ export const ZH = {
   "media.noMatch": "没有符合筛选条件的内容",
   "media.emptyHint": "通过 API 或试玩生成的图片和视频会显示在这里。",
 
+  "variant.noWatermark": "无水印",
+  "variant.highBitrate": "高码率",
+  "variant.preview": "预览版",
+  "variant.title": "文件",
+
   "jobs.title": "任务",
   "jobs.subtitle": "进行中与最近的生成任务",
   "jobs.autoRefresh": "自动刷新",

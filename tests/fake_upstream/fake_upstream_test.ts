@@ -364,7 +364,14 @@ Deno.test("minAppVersion refuses older Appvr with 3018; anti-bot answers 1019", 
     const config = await callWeb(fake.url, {
       path: "/mweb/v1/get_common_config",
       sessionId: "s1",
-      body: {},
+      body: { is_client_filter: false, need_beta_model: true },
+      query: {
+        web_version: "7.5.0",
+        da_version: "3.3.20",
+        aigc_features: "app_lip_sync",
+        needCache: "true",
+        needRefresh: "false",
+      },
       now: clock.t,
       appVersion: "8.4.0",
     });

@@ -86,8 +86,10 @@ function defaultKnobs(options: FakeUpstreamOptions): FakeKnobs {
     itemsBeforeFinal: false,
     antiBotRate: 0,
     offlineModels: [],
+    catalog: { extraModels: [], unavailable: [], fail: false },
     faults: { rate: 0, kinds: [] },
     cdnFailRate: 0,
+    localItemsFail: false,
     seed: options.seed ?? 1,
   };
 }
@@ -129,7 +131,7 @@ function handleWeb(state: FakeState, req: Request, url: URL, bytes: Uint8Array):
   }
   const { body, error } = parseJsonBody(bytes);
   if (error) return rejectViolation(state, url.pathname, error);
-  return route.handle(state, check.session, body);
+  return route.handle(state, check.session, body, url);
 }
 
 function dispatch(state: FakeState, req: Request, url: URL, bytes: Uint8Array): Reply {

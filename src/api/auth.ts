@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { createMiddleware } from "hono/factory";
 import { maskSecret } from "../redact.ts";
 import { looksLikeApiKey } from "./api_keys.ts";
+import type { ApiKeyRow } from "../store/api_keys.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { ApiError } from "./errors.ts";
 
@@ -34,12 +35,54 @@ function invalidKey(message: string): ApiError {
   return new ApiError(401, message, "authentication_error", "invalid_api_key");
 }
 
+/** A caller's credentials, checked but not yet admitted. */
+export type Credentials =
+  | { kind: "key"; tokens: string[]; key: ApiKeyRow }
+  | { kind: "sessionids"; tokens: string[] };
+
+/**
+ * Checks an `Authorization` header as `/v1` does, without admitting the
+ * request (no rate limit or quota is taken): the MCP endpoint uses it to
+ * answer 401 before a session exists.
+ *
+ * @throws {ApiError} 401 for missing, malformed, unknown or refused credentials
+ */
+export function checkCredentials(deps: ApiDeps, header: string | undefined): Credentials {
+  const tokens = parseBearer(header);
+  if (tokens.length === 0) {
+    throw new ApiError(
+      401,
+      deps.config.allowSessionIdAuth
+        ? "Missing credentials: send 'Authorization: Bearer <API key>' or 'Bearer <Jimeng sessionid>' (several separated by commas)"
+        : "Missing credentials: send 'Authorization: Bearer <API key>' with a key issued by this server",
+      "authentication_error",
+      "missing_api_key",
+    );
+  }
+  if (
+    tokens.length > MAX_TOKENS || tokens.some((t) => t.length > 512 || !/^[\x21-\x7e]+$/.test(t))
+  ) {
+    throw invalidKey("The Authorization header is malformed");
+  }
+  if (tokens.some(looksLikeApiKey)) {
+    if (tokens.length > 1 || !deps.keys) {
+      throw invalidKey("Incorrect API key provided: send exactly one key this server issued");
+    }
+    return { kind: "key", tokens, key: deps.keys.authenticate(tokens[0]) };
+  }
+  if (!deps.config.allowSessionIdAuth) {
+    throw invalidKey(
+      "This server accepts only API keys it issued (sessionid authentication is off); ask the operator for a key",
+    );
+  }
+  return { kind: "sessionids", tokens };
+}
+
 /** Middleware that resolves the caller into {@linkcode AuthInfo}. */
 export function requireAuth(deps: ApiDeps) {
   return createMiddleware<ApiEnv>(async function authenticate(c, next) {
-    const tokens = parseBearer(c.req.header("authorization"));
-    const sessionIds = deps.config.allowSessionIdAuth;
-    const consoleUser = tokens.length === 0 ? deps.consoleUser?.(c) : undefined;
+    const header = c.req.header("authorization");
+    const consoleUser = parseBearer(header).length === 0 ? deps.consoleUser?.(c) : undefined;
     if (consoleUser !== undefined) {
       c.set("auth", {
         accounts: deps.pool.storedAccounts(),
@@ -51,29 +94,12 @@ export function requireAuth(deps: ApiDeps) {
       await next();
       return;
     }
-    if (tokens.length === 0) {
-      throw new ApiError(
-        401,
-        sessionIds
-          ? "Missing credentials: send 'Authorization: Bearer <API key>' or 'Bearer <Jimeng sessionid>' (several separated by commas)"
-          : "Missing credentials: send 'Authorization: Bearer <API key>' with a key issued by this server",
-        "authentication_error",
-        "missing_api_key",
-      );
-    }
-    if (
-      tokens.length > MAX_TOKENS || tokens.some((t) => t.length > 512 || !/^[\x21-\x7e]+$/.test(t))
-    ) {
-      throw invalidKey("The Authorization header is malformed");
-    }
-    if (tokens.some(looksLikeApiKey)) {
-      if (tokens.length > 1 || !deps.keys) {
-        throw invalidKey("Incorrect API key provided: send exactly one key this server issued");
-      }
-      const key = deps.keys.authenticate(tokens[0]);
+    const credentials = checkCredentials(deps, header);
+    if (credentials.kind === "key") {
+      const { key } = credentials;
       const usage = c.get("usage") as ApiEnv["Variables"]["usage"] | undefined;
       if (usage) usage.apiKeyId = key.id;
-      deps.keys.admit(key);
+      deps.keys!.admit(key);
       c.set("auth", {
         accounts: deps.pool.storedAccounts(),
         label: key.prefix,
@@ -84,11 +110,7 @@ export function requireAuth(deps: ApiDeps) {
       await next();
       return;
     }
-    if (!sessionIds) {
-      throw invalidKey(
-        "This server accepts only API keys it issued (sessionid authentication is off); ask the operator for a key",
-      );
-    }
+    const { tokens } = credentials;
     const accounts = deps.pool.bearerAccounts(tokens);
     c.set("auth", {
       accounts,

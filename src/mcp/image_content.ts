@@ -77,7 +77,10 @@ export async function embedImages(
         fetch: async (input, init) => {
           const target = String(input);
           const response = localPrefix && target.startsWith(localPrefix)
-            ? await options.local(`/media/${target.slice(localPrefix.length)}`, init?.signal ?? undefined)
+            ? await options.local(
+              `/media/${target.slice(localPrefix.length)}`,
+              init?.signal ?? undefined,
+            )
             : await (options.fetch ?? fetch)(input, init);
           declared = response.headers.get("content-type");
           return response;

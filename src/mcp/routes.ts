@@ -36,11 +36,15 @@ import type { ApiDeps, ApiEnv } from "../api/deps.ts";
 import { ApiError } from "../api/errors.ts";
 import { maskSecret } from "../redact.ts";
 import { createSessionTable } from "./sessions.ts";
-import { callTool, type KeyCredits, TOOLS, type ToolDeps } from "./tools.ts";
+import { callTool, type KeyCredits, type ToolDeps, TOOLS } from "./tools.ts";
 import { type AppFetch, createV1Client, ToolCallError, type V1Context } from "./v1_client.ts";
 
 /** How the server introduces itself in `initialize`. */
-export const MCP_SERVER_INFO = { name: "jimeng-api", title: "Jimeng AI (即梦) / Dreamina", version: "1.0.0" };
+export const MCP_SERVER_INFO = {
+  name: "jimeng-api",
+  title: "Jimeng AI (即梦) / Dreamina",
+  version: "1.0.0",
+};
 
 const INSTRUCTIONS =
   "Generates images and videos with Jimeng AI (即梦) / Dreamina. generate_image and edit_image wait for the images and return them. Videos take minutes: generate_video returns a job id at once; call get_video with it until the status is completed or failed. list_models shows the models with their sizes and durations; get_credits the credits left.";

@@ -146,7 +146,10 @@ export const TOOLS: readonly ToolDefinition[] = [
       type: "object",
       properties: {
         prompt: prompt("The edit to make."),
-        image_urls: { ...urls("Input images (http(s) URLs or data: URLs), 1 to 10.", 10), minItems: 1 },
+        image_urls: {
+          ...urls("Input images (http(s) URLs or data: URLs), 1 to 10.", 10),
+          minItems: 1,
+        },
         ...IMAGE_SHAPE,
       },
       required: ["prompt", "image_urls"],
@@ -172,11 +175,13 @@ export const TOOLS: readonly ToolDefinition[] = [
           type: "integer",
           minimum: 1,
           maximum: 60,
-          description: "Duration in seconds; list_models shows each model's durations (e.g. 5 or 10).",
+          description:
+            "Duration in seconds; list_models shows each model's durations (e.g. 5 or 10).",
         },
         size: {
           type: "string",
-          description: "WIDTHxHEIGHT, e.g. 1280x720 or 720x1280: picks the aspect ratio and resolution.",
+          description:
+            "WIDTHxHEIGHT, e.g. 1280x720 or 720x1280: picks the aspect ratio and resolution.",
         },
         ratio: {
           type: "string",
@@ -221,7 +226,11 @@ export const TOOLS: readonly ToolDefinition[] = [
     inputSchema: {
       type: "object",
       properties: {
-        kind: { type: "string", enum: ["image", "video"], description: "Only image or video models." },
+        kind: {
+          type: "string",
+          enum: ["image", "video"],
+          description: "Only image or video models.",
+        },
       },
       additionalProperties: false,
     },
@@ -269,7 +278,9 @@ export function checkArgs(tool: ToolDefinition, args: unknown): Record<string, u
     if (value === null || value === undefined) continue;
     const actual = typeOf(value);
     const fits = actual === schema.type || (schema.type === "number" && actual === "integer");
-    if (!fits) throw new ArgumentError(`'${name}' must be ${article(schema.type)}; got ${article(actual)}`);
+    if (!fits) {
+      throw new ArgumentError(`'${name}' must be ${article(schema.type)}; got ${article(actual)}`);
+    }
     if (schema.type === "array" && (value as unknown[]).some((item) => typeof item !== "string")) {
       throw new ArgumentError(`'${name}' must be an array of strings`);
     }
@@ -292,7 +303,9 @@ function article(type: string): string {
 
 /** Drops absent values. */
 function defined(values: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== null));
+  return Object.fromEntries(
+    Object.entries(values).filter(([, v]) => v !== undefined && v !== null),
+  );
 }
 
 function text(value: unknown, lead?: string): ToolContent {
@@ -314,7 +327,13 @@ export function toolError(error: unknown): ToolResult {
       isError: true,
       content: [{ type: "text", text: error.message }],
       structuredContent: {
-        error: { message: error.message, type: "invalid_request_error", param: null, code: "invalid_arguments", status: 400 },
+        error: {
+          message: error.message,
+          type: "invalid_request_error",
+          param: null,
+          code: "invalid_arguments",
+          status: 400,
+        },
       },
     };
   }
@@ -333,7 +352,11 @@ async function images(
   include: boolean,
   context: V1Context,
 ): Promise<ToolResult> {
-  const answer = await deps.v1.post<ImagesAnswer>(path, { ...body, response_format: "url" }, context);
+  const answer = await deps.v1.post<ImagesAnswer>(
+    path,
+    { ...body, response_format: "url" },
+    context,
+  );
   const imageUrls = answer.body.data.flatMap((item) => (item.url ? [item.url] : []));
   const embedded = include
     ? await embedImages(imageUrls, {
@@ -387,12 +410,16 @@ function videoLead(video: VideoAnswer): string {
     case "failed":
       return `Video ${video.id} failed: ${video.error?.message ?? "unknown reason"}`;
     default:
-      return `Video ${video.id} is ${video.status.replace("_", " ")} (${video.progress}%). Call get_video again in a little while.`;
+      return `Video ${video.id} is ${
+        video.status.replace("_", " ")
+      } (${video.progress}%). Call get_video again in a little while.`;
   }
 }
 
 function videoBody(args: Record<string, unknown>): Record<string, unknown> {
-  const frames = [args.first_frame_url, args.last_frame_url].filter((v) => v !== undefined && v !== null);
+  const frames = [args.first_frame_url, args.last_frame_url].filter((v) =>
+    v !== undefined && v !== null
+  );
   const references = (args.reference_image_urls as string[] | undefined) ?? [];
   if (frames.length > 0 && references.length > 0) {
     throw new ArgumentError(
@@ -446,7 +473,9 @@ export async function callTool(
   const tool = TOOLS.find((t) => t.name === name);
   if (!tool) {
     return toolError(
-      new ArgumentError(`Unknown tool '${name}'; the tools are ${TOOLS.map((t) => t.name).join(", ")}`),
+      new ArgumentError(
+        `Unknown tool '${name}'; the tools are ${TOOLS.map((t) => t.name).join(", ")}`,
+      ),
     );
   }
   try {
@@ -463,12 +492,24 @@ export async function callTool(
     });
     switch (name) {
       case "generate_image":
-        return await images(deps, "/v1/images/generations", {
-          ...imageFields,
-          ...defined({ image: args.reference_image_urls }),
-        }, include, context);
+        return await images(
+          deps,
+          "/v1/images/generations",
+          {
+            ...imageFields,
+            ...defined({ image: args.reference_image_urls }),
+          },
+          include,
+          context,
+        );
       case "edit_image":
-        return await images(deps, "/v1/images/edits", { ...imageFields, image: args.image_urls }, include, context);
+        return await images(
+          deps,
+          "/v1/images/edits",
+          { ...imageFields, image: args.image_urls },
+          include,
+          context,
+        );
       case "generate_video": {
         const answer = await deps.v1.post<VideoAnswer>("/v1/videos", videoBody(args), context);
         const summary = { ...videoSummary(answer.body), request_id: answer.requestId };
@@ -477,7 +518,10 @@ export async function callTool(
       case "get_video": {
         const id = String(args.id).trim();
         if (!id) throw new ArgumentError("'id' is required");
-        const answer = await deps.v1.get<VideoAnswer>(`/v1/videos/${encodeURIComponent(id)}`, context);
+        const answer = await deps.v1.get<VideoAnswer>(
+          `/v1/videos/${encodeURIComponent(id)}`,
+          context,
+        );
         const summary = videoSummary(answer.body);
         return { content: [text(summary, videoLead(answer.body))], structuredContent: summary };
       }
@@ -485,7 +529,13 @@ export async function callTool(
         const query = args.kind ? `?type=${args.kind}` : "";
         const answer = await deps.v1.get<{ data: ModelAnswer[] }>(`/v1/models${query}`, context);
         const models = answer.body.data.map((m) =>
-          defined({ id: m.id, kind: m.kind, name: m.name, resolutions: m.resolutions, durations: m.durations })
+          defined({
+            id: m.id,
+            kind: m.kind,
+            name: m.name,
+            resolutions: m.resolutions,
+            durations: m.durations,
+          })
         );
         return { content: [text({ models })], structuredContent: { models } };
       }

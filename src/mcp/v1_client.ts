@@ -51,7 +51,10 @@ export interface V1Client {
 /** Creates the client over the application's `fetch`. */
 export function createV1Client(fetch: AppFetch): V1Client {
   function request(method: string, path: string, body: unknown, context: V1Context): Request {
-    const headers = new Headers({ Authorization: context.authorization, Accept: "application/json" });
+    const headers = new Headers({
+      Authorization: context.authorization,
+      Accept: "application/json",
+    });
     if (body !== undefined) headers.set("Content-Type", "application/json");
     return new Request(new URL(path, context.origin), {
       method,

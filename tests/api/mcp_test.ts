@@ -212,7 +212,10 @@ Deno.test("mcp: errors come back as tool errors with the API's message", async (
 
       const blocked = await call(client, "generate_image", { prompt: "a forbidden-word here" });
       assert.equal(blocked.isError, true);
-      assert.equal((blocked.structuredContent!.error as { code: string }).code, "content_policy_violation");
+      assert.equal(
+        (blocked.structuredContent!.error as { code: string }).code,
+        "content_policy_violation",
+      );
     } finally {
       await client.close();
     }
@@ -247,7 +250,10 @@ Deno.test("mcp: a tool call takes the key's rate limit like a /v1 call; listing 
       assert.equal(view.key, key.prefix);
       assert.equal(view.quota_per_day, 500);
       assert.equal(view.accounts.length, 1);
-      assert.equal(view.accounts[0].account, `${GOOD_SESSION.slice(0, 4)}…${GOOD_SESSION.slice(-4)}`);
+      assert.equal(
+        view.accounts[0].account,
+        `${GOOD_SESSION.slice(0, 4)}…${GOOD_SESSION.slice(-4)}`,
+      );
       assert.ok(!JSON.stringify(credits).includes(GOOD_SESSION));
     } finally {
       await client.close();
@@ -355,7 +361,10 @@ Deno.test("mcp: sessions belong to their credentials; DELETE ends one; GET is 40
   try {
     stack.fake.addSession(other);
     const auth = { Authorization: `Bearer ${GOOD_SESSION}` };
-    const init = await post(stack, { ...INITIALIZE, params: { ...INITIALIZE.params, protocolVersion: "1999-01-01" } }, auth);
+    const init = await post(stack, {
+      ...INITIALIZE,
+      params: { ...INITIALIZE.params, protocolVersion: "1999-01-01" },
+    }, auth);
     assert.equal(init.status, 200);
     const sessionId = init.headers.get("mcp-session-id")!;
     assert.match(sessionId, /^[0-9a-f-]{36}$/);
@@ -397,7 +406,10 @@ Deno.test("mcp: sessions belong to their credentials; DELETE ends one; GET is 40
     assert.equal(noSession.status, 400);
     await noSession.body?.cancel();
 
-    const ended = await fetch(`${stack.url}/mcp`, { method: "DELETE", headers: { ...auth, ...session } });
+    const ended = await fetch(`${stack.url}/mcp`, {
+      method: "DELETE",
+      headers: { ...auth, ...session },
+    });
     assert.equal(ended.status, 200);
     await ended.body?.cancel();
     const gone = await post(stack, list, { ...auth, ...session });

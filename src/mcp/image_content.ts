@@ -61,9 +61,9 @@ export async function embedImages(
     const room = Math.min(MAX_EMBEDDED_IMAGE_BYTES, MAX_EMBEDDED_TOTAL_BYTES - total);
     if (room <= 0) {
       notes.push(
-        `${label} is not embedded: this answer already carries ${
-          mib(total)
-        } of images; fetch it from its URL`,
+        `${label} is not embedded: the answer already carries ${mib(total)} of images, and ${
+          mib(MAX_EMBEDDED_TOTAL_BYTES)
+        } at most; fetch it from its URL`,
       );
       continue;
     }
@@ -76,21 +76,32 @@ export async function embedImages(
         signal: options.signal,
         fetch: async (input, init) => {
           const target = String(input);
-          const response = localPrefix && target.startsWith(localPrefix)
+          const local = localPrefix !== null && target.startsWith(localPrefix);
+          let response = local
             ? await options.local(
               `/media/${target.slice(localPrefix.length)}`,
               init?.signal ?? undefined,
             )
             : await (options.fetch ?? fetch)(input, init);
+          // A media file not cached (yet) redirects to the CDN's copy.
+          const location = response.headers.get("location");
+          if (local && location && response.status >= 300 && response.status < 400) {
+            await response.body?.cancel();
+            response = await (options.fetch ?? fetch)(location, init);
+          }
           declared = response.headers.get("content-type");
           return response;
         },
       });
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
-      const detail = /larger than/.test((error as Error).message)
-        ? `it is larger than the ${mib(room)} an answer embeds`
-        : `downloading it failed (${(error as Error).message})`;
+      const detail = !/larger than/.test((error as Error).message)
+        ? `downloading it failed (${(error as Error).message})`
+        : room < MAX_EMBEDDED_IMAGE_BYTES
+        ? `the answer already carries ${mib(total)} of images, and ${
+          mib(MAX_EMBEDDED_TOTAL_BYTES)
+        } at most`
+        : `it is larger than the ${mib(MAX_EMBEDDED_IMAGE_BYTES)} an answer embeds per image`;
       notes.push(`${label} is not embedded: ${detail}; fetch it from its URL`);
       continue;
     }

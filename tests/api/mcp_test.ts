@@ -13,6 +13,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { KeyJson } from "../../src/dashboard/keys_routes.ts";
 import { TOOLS } from "../../src/mcp/tools.ts";
 import { recentRequests } from "../../src/store/requests.ts";
+import { fakePngBytes } from "../fake_upstream/server.ts";
+import { startCanary } from "../helpers/canary.ts";
 import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
 import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
 
@@ -138,6 +140,47 @@ Deno.test("mcp: generate_image embeds the images, gives their URLs and records t
     assert.equal(rows.find((r) => r.n === 2)?.requestId.length, 36);
   } finally {
     await stack.close();
+  }
+});
+
+Deno.test("mcp: edit_image takes a data: URL; this server's media URLs are read in-process", async () => {
+  const canary = startCanary();
+  const stack = await startStack({
+    env: { ...ENV, PUBLIC_BASE_URL: `http://127.0.0.1:${canary.port}`, MEDIA_URLS: "local" },
+  });
+  try {
+    const { client } = await connect(stack, GOOD_SESSION);
+    try {
+      const input = `data:image/png;base64,${btoa(String.fromCharCode(...fakePngBytes("in", 0)))}`;
+      const answer = await call(client, "edit_image", {
+        prompt: "make it a watercolor",
+        image_urls: [input],
+        ratio: "4:3",
+      });
+      assert.equal(answer.isError, undefined, textOf(answer));
+      const urls = answer.structuredContent!.urls as string[];
+      assert.equal(urls.length, 1);
+      assert.match(
+        urls[0],
+        new RegExp(`^http://127\\.0\\.0\\.1:${canary.port}/media/[\\w-]{22}\\.png$`),
+      );
+      const [image] = answer.content.filter((c) => c.type === "image");
+      assert.equal(image.mimeType, "image/png");
+      const [record] = stack.fake.records();
+      assert.equal(record.generateType, "blend");
+      const bytes = Uint8Array.from(atob(image.data!), (ch) => ch.charCodeAt(0));
+      assert.deepEqual(bytes, fakePngBytes(record.historyId, 0));
+      assert.equal(canary.connections(), 0, "PUBLIC_BASE_URL was never fetched over the network");
+
+      const missing = await call(client, "edit_image", { prompt: "no input", image_urls: [] });
+      assert.equal(missing.isError, true);
+      assert.match(textOf(missing), /'image' is required/);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await stack.close();
+    canary.close();
   }
 });
 

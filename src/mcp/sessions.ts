@@ -31,7 +31,7 @@ export interface SessionTable {
 /** Options of {@linkcode createSessionTable}. */
 export interface SessionTableOptions {
   now: () => number;
-  /** Sessions kept at most. @default 500 */
+  /** Sessions kept at most (one is about 75 KiB). @default 256 */
   maxSessions?: number;
   /** A session unused this long is dropped. @default 1 h */
   idleMs?: number;
@@ -41,7 +41,7 @@ export interface SessionTableOptions {
 /** Creates the table. */
 export function createSessionTable(options: SessionTableOptions): SessionTable {
   const sessions = new Map<string, McpSession>();
-  const max = options.maxSessions ?? 500;
+  const max = options.maxSessions ?? 256;
   const idleMs = options.idleMs ?? 3_600_000;
 
   function drop(session: McpSession): void {

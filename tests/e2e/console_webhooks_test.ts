@@ -11,6 +11,7 @@ import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { RUNTIME_SETTINGS } from "../../src/config.ts";
 import type { KeyJson } from "../../src/dashboard/keys_routes.ts";
+import { listStoredSettings } from "../../src/store/settings.ts";
 import { listDeliveries } from "../../src/store/webhooks.ts";
 import { loginAdmin } from "../helpers/admin.ts";
 import { withFlow } from "../helpers/console_flow.ts";
@@ -61,6 +62,11 @@ Deno.test("console webhooks: URL and generated secret, test event verified, a fa
       assert.deepEqual(stack.server.settings.get(RUNTIME_SETTINGS.webhookUrls), [receiver.url]);
       assert.equal(stack.server.settings.get(RUNTIME_SETTINGS.webhookSecret), secret);
       assert.equal(stack.server.settings.get(RUNTIME_SETTINGS.webhookLowCredits), 25);
+      const stored = listStoredSettings(stack.server.db).find((row) =>
+        row.name === "WEBHOOK_SECRET"
+      )!;
+      assert.equal(stored.sealed, true);
+      assert.ok(!stored.value.includes(secret.slice(6)), "the secret is stored sealed");
       const text = await page.evaluate(() => document.body.innerText);
       assert.ok(!text.includes(secret.slice(6)), "the secret is not shown after saving");
       assert.ok(!(await page.content()).includes(secret.slice(6)));

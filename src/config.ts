@@ -390,6 +390,37 @@ const minLength = (min: number, what: string): Parser<string> => (raw, name) => 
   return raw;
 };
 
+/** One or more http(s) URLs, comma-separated, kept whole (path and query). */
+const urlList: Parser<string[]> = (raw, name) => {
+  const urls = [...new Set(raw.split(",").map((item) => item.trim()).filter(Boolean))];
+  if (urls.length > 10) throw new RangeError(`Invalid ${name}: at most 10 URLs`);
+  return urls.map((item) => {
+    const parsed = httpUrl(item, name);
+    if (parsed.hash) throw new TypeError(`Invalid ${name} "${item}": a URL without a fragment`);
+    return parsed.href;
+  });
+};
+
+/**
+ * A Standard Webhooks secret: `whsec_` + base64 of 24 to 64 bytes. The
+ * message never repeats the value.
+ */
+const webhookSecret: Parser<string> = (raw, name) => {
+  const base64 = raw.startsWith("whsec_") ? raw.slice("whsec_".length) : "";
+  let bytes = 0;
+  try {
+    if (/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) bytes = atob(base64).length;
+  } catch {
+    bytes = 0;
+  }
+  if (bytes < 24 || bytes > 64) {
+    throw new TypeError(
+      `Invalid ${name}: expected whsec_ followed by the base64 of 24 to 64 random bytes (e.g. whsec_$(openssl rand -base64 32))`,
+    );
+  }
+  return raw;
+};
+
 const RUNTIME = new Map<string, RuntimeSetting<unknown>>();
 
 function runtimeSetting<T>(
@@ -414,6 +445,28 @@ export const RUNTIME_SETTINGS = {
     "Calls Jimeng accepts only from its web page: `off` sends them directly; `auto` retries a risk-control refusal through headless Chromium and remembers the route; `always` sends them through Chromium",
     choice(["off", "auto", "always"] as const),
     "auto" as "off" | "auto" | "always",
+  ),
+  webhookUrls: runtimeSetting(
+    "WEBHOOK_URL",
+    "(unset)",
+    "Where webhook events go (`video.completed`, `video.failed`, `jimeng.account.*`): one or more http(s) URLs, comma-separated",
+    urlList,
+    [] as string[],
+  ),
+  webhookSecret: runtimeSetting(
+    "WEBHOOK_SECRET",
+    "(unset)",
+    "Signs webhooks as OpenAI does (Standard Webhooks): `whsec_` + base64 of 24–64 random bytes; unset = unsigned",
+    webhookSecret,
+    null as string | null,
+    { secret: true },
+  ),
+  webhookLowCredits: runtimeSetting(
+    "WEBHOOK_LOW_CREDITS",
+    "10",
+    "An operator account whose credits fall below this sends `jimeng.account.low_credits`; 0 = never",
+    int(0, 1_000_000_000),
+    10,
   ),
 } as const;
 

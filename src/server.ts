@@ -23,7 +23,7 @@ import { jobAdminRoutes } from "./dashboard/jobs_routes.ts";
 import { logRoutes } from "./dashboard/logs_routes.ts";
 import { mediaAdminRoutes } from "./dashboard/media_routes.ts";
 import { statsRoutes } from "./dashboard/stats_routes.ts";
-import type { Config } from "./config.ts";
+import { type Config, RUNTIME_SETTINGS } from "./config.ts";
 import { createJimengClient } from "./jimeng/client.ts";
 import { JimengError } from "./jimeng/errors.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
@@ -37,6 +37,15 @@ import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { completeRequestCredits, insertRequest } from "./store/requests.ts";
 import { createRuntimeSettings, type RuntimeSettings } from "./runtime_settings.ts";
+import { registerSecret } from "./redact.ts";
+import { getApiKey } from "./store/api_keys.ts";
+import { createAccountAlerts } from "./webhooks/account_alerts.ts";
+import {
+  createWebhookOutbox,
+  type WebhookOutbox,
+  type WebhookOutboxDeps,
+} from "./webhooks/outbox.ts";
+import { webhookRoutes } from "./dashboard/webhooks_routes.ts";
 
 /** Test and benchmark hooks; production uses none. */
 export interface ServerOverrides {
@@ -50,6 +59,13 @@ export interface ServerOverrides {
   setTimer?: (fn: () => void, ms: number) => () => void;
   /** Shortest time between two balance reads of one account. @default 2000 */
   creditRefreshMs?: number;
+  /** Webhook delivery: timeout, backoff, timers, fetch. */
+  webhooks?: Partial<
+    Pick<
+      WebhookOutboxDeps,
+      "timeoutMs" | "backoffMs" | "retryForMs" | "setTimer" | "fetch" | "random"
+    >
+  >;
 }
 
 /** A running server. */
@@ -70,6 +86,8 @@ export interface RunningServer {
   adminAuth: AdminAuth;
   /** The settings the console can change at run time. */
   settings: RuntimeSettings;
+  /** The webhook outbox. */
+  webhooks: WebhookOutbox;
   /** Stops accepting, waits for in-flight requests up to `graceMs`, releases everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -157,6 +175,26 @@ export async function startServer(
   });
   const removeLogSink = log.addSink(logs.sink);
   const ledger = createCreditLedger({ now });
+  const webhooks = createWebhookOutbox({
+    db,
+    log,
+    now,
+    urls: () => settings.get(RUNTIME_SETTINGS.webhookUrls),
+    secret: () => {
+      const secret = settings.get(RUNTIME_SETTINGS.webhookSecret);
+      if (secret !== null) registerSecret(secret);
+      return secret;
+    },
+    keyUrl: (id) => {
+      const key = getApiKey(db, id);
+      return key && key.revokedAt === null ? key.webhookUrl : null;
+    },
+    ...overrides.webhooks,
+  });
+  const alerts = createAccountAlerts({
+    emit: webhooks.emit,
+    threshold: () => settings.get(RUNTIME_SETTINGS.webhookLowCredits),
+  });
   // The pool and the refresher report changes to the manager, created after them (it needs
   // both); their callbacks only run once requests or the scheduler use the accounts.
   const pool = createAccountPool({ now, onChange: (account) => manager.persist(account) });
@@ -222,8 +260,10 @@ export async function startServer(
     log,
     now,
     timeZone: config.claimTimeZone,
+    onSaved: (account) => alerts.observe(account),
   });
   const loaded = manager.load();
+  alerts.seed(manager.list());
   if (config.sessions.length > 0) {
     const results = manager.add(config.sessions);
     for (const result of results) {
@@ -286,6 +326,13 @@ export async function startServer(
     },
     ledger,
     afterAttempt: (account) => credits.refreshSoon(account),
+    onFinished: (job) => {
+      webhooks.emit(
+        job.status === "completed" ? "video.completed" : "video.failed",
+        { id: job.id },
+        { apiKeyId: job.apiKeyId },
+      );
+    },
     onClaimed: (account, claim) => manager.claimed(account, claim),
     finalize: async (job, account, results) => {
       const saved = await media.saveResults({
@@ -343,11 +390,14 @@ export async function startServer(
       mediaAdminRoutes({ db, media }),
       jobAdminRoutes(jobs),
       configRoutes({ config, settings, degraded }),
+      webhookRoutes({ outbox: webhooks, settings }),
     ],
   });
   jobs.resume();
+  webhooks.wake();
 
   async function release(): Promise<void> {
+    await webhooks.close();
     await scheduler.close();
     client.close();
     credits.close();
@@ -392,6 +442,7 @@ export async function startServer(
     keys,
     adminAuth,
     settings,
+    webhooks,
     async close(graceMs = 10_000) {
       const timer = setTimeout(() => client.close(), graceMs);
       // Jobs stay queued in the store; their waiters get a "restarting" answer now.

@@ -46,6 +46,8 @@ export interface AccountManagerDeps {
   now: () => number;
   /** IANA zone of the claim day. */
   timeZone: string;
+  /** Called with a stored account after its state was written (e.g. to alert on a change). */
+  onSaved?: (account: Account) => void;
 }
 
 /** The manager. */
@@ -148,6 +150,11 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
       });
     } catch (error) {
       log.warn("Could not save the account's state", { account: account.label, error });
+    }
+    try {
+      deps.onSaved?.(account);
+    } catch (error) {
+      log.warn("Acting on an account's change failed", { account: account.label, error });
     }
   }
 

@@ -8,6 +8,8 @@
 import type { LogLevel } from "./log.ts";
 import { DEFAULT_PROTOCOL, type ProtocolConstants } from "./jimeng/protocol.ts";
 import type { UpstreamHosts } from "./jimeng/regions.ts";
+import type { Cidr } from "./net/cidr.ts";
+import { DEFAULT_TRUSTED_PROXIES, parseCidrList } from "./net/client_address.ts";
 
 /** The resolved configuration. */
 export interface Config {
@@ -68,6 +70,8 @@ export interface Config {
   sessionTtlHours: number;
   /** Whether X-Forwarded-For names the client (only behind a reverse proxy you run). */
   trustProxy: boolean;
+  /** Peers whose X-Forwarded-For is read (with `trustProxy`); the client is the right-most other entry. */
+  trustedProxies: readonly Cidr[];
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -248,6 +252,11 @@ const KEYS = {
     "false",
     "Take the client address from X-Forwarded-For (only behind your own reverse proxy)",
   ),
+  trustedProxies: setting(
+    "TRUSTED_PROXIES",
+    DEFAULT_TRUSTED_PROXIES,
+    "With TRUST_PROXY: comma list of proxy addresses or CIDR ranges whose X-Forwarded-For is read; the client is the right-most entry that is not one of them",
+  ),
 } as const;
 
 /** Every setting with its default and meaning, in documentation order. */
@@ -329,6 +338,14 @@ const list: Parser<string[]> = (raw) =>
 const tokens: Parser<string[]> = (
   raw,
 ) => [...new Set(raw.split(",").map((item) => item.trim()).filter(Boolean))];
+
+const cidrs: Parser<Cidr[]> = (raw, name) => {
+  try {
+    return parseCidrList(raw);
+  } catch (error) {
+    throw new RangeError(`Invalid ${name}: ${(error as Error).message}`);
+  }
+};
 
 const timeZone: Parser<string> = (raw, name) => {
   try {
@@ -427,6 +444,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     adminPassword: read<string | null>(KEYS.adminPassword, minLength(8, "the password"), null),
     sessionTtlHours: read(KEYS.sessionTtlHours, int(1, 8760), 24),
     trustProxy: read(KEYS.trustProxy, bool, false),
+    trustedProxies: read(KEYS.trustedProxies, cidrs, parseCidrList(DEFAULT_TRUSTED_PROXIES)),
     upstreamTimeoutMs: read(KEYS.upstreamTimeoutMs, int(100, 600_000), 30_000),
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),

@@ -30,6 +30,7 @@ import { createJobRunner, type SecretVault } from "./jobs/runner.ts";
 import { createLogRecorder } from "./logs/recorder.ts";
 import { createMediaLibrary } from "./media/library.ts";
 import { createServerMetrics } from "./metrics/server_metrics.ts";
+import { clientAddressOf } from "./net/client_address.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
@@ -276,6 +277,14 @@ export async function startServer(
     },
   });
 
+  const clientAddress = clientAddressOf({
+    trustProxy: config.trustProxy,
+    trustedProxies: config.trustedProxies,
+    onUntrustedForwarder: (peer) =>
+      log.warn(
+        `X-Forwarded-For from ${peer} ignored: it is not in TRUSTED_PROXIES, so every client behind it counts as ${peer}`,
+      ),
+  });
   const deps: ApiDeps = {
     config,
     client,
@@ -293,6 +302,7 @@ export async function startServer(
     keys,
     onClaimed: (account, claim) => manager.claimed(account, claim),
     consoleUser: (c) => consoleCaller(c, adminAuth, config.trustProxy)?.username,
+    clientAddress,
     media,
     metrics,
     logs,
@@ -305,6 +315,7 @@ export async function startServer(
     log,
     now,
     trustProxy: config.trustProxy,
+    clientAddress,
     onAccountsAdded: (added) => scheduler.adopt(added),
     routes: [
       statsRoutes({ db, accounts: manager, now, timeZone: config.claimTimeZone }),

@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { startOfDay } from "../days.ts";
+import { looksLikeOwnKey } from "../accounts/token_rule.ts";
 import { registerSecret } from "../redact.ts";
 import type { Db } from "../store/db.ts";
 import { type ApiKeyRow, apiKeyUsage, findApiKeyByHash, touchApiKey } from "../store/api_keys.ts";
@@ -41,9 +42,13 @@ export function generateApiKey(): GeneratedKey {
   return { secret, hash: hashApiKey(secret), prefix: maskApiKey(secret) };
 }
 
-/** Whether a Bearer token claims to be an issued key. */
+/**
+ * Whether a Bearer token claims to be an issued key: `sk-` in any case, so
+ * that a key with a mangled prefix is refused as a key, never taken for a
+ * sessionid and sent upstream.
+ */
 export function looksLikeApiKey(token: string): boolean {
-  return token.startsWith(KEY_PREFIX);
+  return looksLikeOwnKey(token);
 }
 
 /** What the guard needs. */

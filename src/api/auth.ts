@@ -3,11 +3,14 @@
  * this server issued (served by the operator's stored accounts, under its
  * rate limit and quota). Any other Bearer value is, as in the seed, one or
  * more Jimeng sessionids separated by commas, served by those accounts only,
- * unless `ALLOW_SESSIONID_AUTH=false`.
+ * unless `ALLOW_SESSIONID_AUTH=false`. Sessionids must pass the same rule as
+ * the console's "Add accounts" (`src/accounts/token_rule.ts`) before any is
+ * used upstream.
  * @module
  */
 import { createHash } from "node:crypto";
 import { createMiddleware } from "hono/factory";
+import { sessionTokenProblem } from "../accounts/token_rule.ts";
 import { maskSecret } from "../redact.ts";
 import { looksLikeApiKey } from "./api_keys.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
@@ -89,6 +92,15 @@ export function requireAuth(deps: ApiDeps) {
         "This server accepts only API keys it issued (sessionid authentication is off); ask the operator for a key",
       );
     }
+    tokens.forEach((token, i) => {
+      const problem = sessionTokenProblem(token);
+      if (problem) {
+        const which = tokens.length > 1 ? `sessionid ${i + 1} of ${tokens.length}` : "sessionid";
+        throw invalidKey(
+          `Incorrect API key provided: the ${which} (${maskSecret(token)}) ${problem.reason}`,
+        );
+      }
+    });
     const accounts = deps.pool.bearerAccounts(tokens);
     c.set("auth", {
       accounts,

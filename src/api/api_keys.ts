@@ -77,7 +77,7 @@ export interface KeyGuard {
   usageToday(id: number): { requests: number; credits: number };
   /** Start of today in the quota zone. */
   todayStart(): number;
-  /** Drops the in-memory state of a key (after a change or revocation). */
+  /** Drops the in-memory state of a key (after its revocation; a change keeps its rate window). */
   forget(id: number): void;
 }
 

@@ -37,6 +37,13 @@ function invalidKey(message: string): ApiError {
   return new ApiError(401, message, "authentication_error", "invalid_api_key");
 }
 
+/** The answer to a sessionid (or a sessionid route) while `ALLOW_SESSIONID_AUTH=false`. */
+export function sessionIdAuthOff(): ApiError {
+  return invalidKey(
+    "This server accepts only API keys it issued (sessionid authentication is off); ask the operator for a key",
+  );
+}
+
 /** Middleware that resolves the caller into {@linkcode AuthInfo}. */
 export function requireAuth(deps: ApiDeps) {
   return createMiddleware<ApiEnv>(async function authenticate(c, next) {
@@ -87,11 +94,7 @@ export function requireAuth(deps: ApiDeps) {
       await next();
       return;
     }
-    if (!sessionIds) {
-      throw invalidKey(
-        "This server accepts only API keys it issued (sessionid authentication is off); ask the operator for a key",
-      );
-    }
+    if (!sessionIds) throw sessionIdAuthOff();
     tokens.forEach((token, i) => {
       const problem = sessionTokenProblem(token);
       if (problem) {

@@ -31,6 +31,7 @@ import { createLogRecorder } from "./logs/recorder.ts";
 import { createMediaLibrary } from "./media/library.ts";
 import { createServerMetrics } from "./metrics/server_metrics.ts";
 import { clientAddressOf } from "./net/client_address.ts";
+import { ensurePrivateDir, ensurePrivateFile } from "./private_files.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
@@ -80,7 +81,9 @@ export function openStore(config: Config, log: Logger): { db: Db; degraded: bool
   const path = `${config.dataDir}/jimeng.db`;
   let db: Db;
   try {
-    Deno.mkdirSync(config.dataDir, { recursive: true });
+    // Created private before SQLite opens it: SQLite gives -wal and -shm the database's mode.
+    ensurePrivateDir(config.dataDir, log);
+    ensurePrivateFile(path, log, [`${path}-wal`, `${path}-shm`]);
     db = openDatabase(path);
   } catch (error) {
     log.error(
@@ -134,6 +137,14 @@ export async function startServer(
   const log = overrides.logger ?? createLogger({ level: config.logLevel });
   const now = overrides.upstream?.now ?? Date.now;
   const { db, degraded } = openStore(config, log);
+  // Media cached by an older version may sit in a directory others can read.
+  if (!degraded) {
+    try {
+      ensurePrivateDir(`${config.dataDir}/media`, log);
+    } catch (error) {
+      log.warn("The media directory could not be prepared; caching will report it", { error });
+    }
+  }
   let box: SecretBox;
   try {
     box = createSecretBox(loadSecretKey({

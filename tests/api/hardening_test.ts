@@ -5,7 +5,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type APIError } from "openai";
+import { type APIError, toFile } from "openai";
+import type OpenAI from "openai";
+import { encodePng } from "../fake_upstream/media.ts";
 import { KEY_FILE } from "../../src/accounts/secrets.ts";
 import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
 import { GOOD_SESSION, startStack } from "../helpers/stack.ts";
@@ -88,6 +90,74 @@ Deno.test("renaming a key (or changing its limits) keeps its rate window", async
         JSON.stringify(patch),
       );
     }
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("an Idempotency-Key reused with another body is a 409; the same body gets the same job", async () => {
+  const stack = await startStack({ fake: { videoLatencyMs: 60_000 }, env: { LOG_LEVEL: "warn" } });
+  try {
+    const client = stack.openai();
+    const body = {
+      model: "jimeng-video-3.0",
+      prompt: "a lighthouse",
+      seconds: "5" as OpenAI.Videos.VideoSeconds,
+    };
+    const first = await client.videos.create(body, { headers: { "Idempotency-Key": "job-1" } });
+    const again = await client.videos.create({ ...body }, {
+      headers: { "Idempotency-Key": "job-1" },
+    });
+    assert.equal(again.id, first.id);
+    // The same fields in another order and spacing are the same request.
+    const raw = await fetch(`${stack.url}/v1/videos`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${GOOD_SESSION}`,
+        "content-type": "application/json",
+        "idempotency-key": "job-1",
+      },
+      body: '{ "seconds": "5",\n  "prompt": "a lighthouse", "model": "jimeng-video-3.0" }',
+    });
+    assert.equal((await raw.json()).id, first.id);
+    for (
+      const other of [{ prompt: "a windmill" }, { seconds: "10" as OpenAI.Videos.VideoSeconds }]
+    ) {
+      await assert.rejects(
+        client.videos.create({ ...body, ...other }, { headers: { "Idempotency-Key": "job-1" } }),
+        (error: APIError) => {
+          assert.equal(error.status, 409);
+          assert.equal(error.code, "idempotency_key_reused");
+          return true;
+        },
+      );
+    }
+    // Multipart (the SDK with a file): another boundary, same file → same job; another file → 409.
+    const red = encodePng({ width: 64, height: 48, color: [200, 40, 40] });
+    const blue = encodePng({ width: 64, height: 48, color: [40, 40, 200] });
+    const withFile = async (png: Uint8Array) =>
+      client.videos.create(
+        { ...body, prompt: "from a frame", input_reference: await toFile(png, "frame.png") },
+        { headers: { "Idempotency-Key": "job-2" } },
+      );
+    const framed = await withFile(red);
+    assert.equal((await withFile(red)).id, framed.id);
+    await assert.rejects(withFile(blue), (error: APIError) => error.status === 409);
+    // Racing retries: one job; racing different bodies: one job, the others 409.
+    const racing = await Promise.allSettled(
+      Array.from(
+        { length: 6 },
+        (_, i) =>
+          client.videos.create({ ...body, prompt: i % 2 ? "race b" : "race a" }, {
+            headers: { "Idempotency-Key": "job-3" },
+          }),
+      ),
+    );
+    const ids = new Set(racing.flatMap((r) => (r.status === "fulfilled" ? [r.value.id] : [])));
+    assert.equal(ids.size, 1);
+    const refused = racing.flatMap((r) => (r.status === "rejected" ? [r.reason.status] : []));
+    assert.deepEqual(refused, [409, 409, 409]);
+    assert.equal(stack.server.deps.jobs.list({ limit: 100, order: "desc" }).jobs.length, 3);
   } finally {
     await stack.close();
   }

@@ -13,6 +13,7 @@ import * as admin from "./0060_admin.ts";
 import * as logIds from "./0070_logs_ids.ts";
 import * as requestHourGroups from "./0080_request_hour_groups.ts";
 import * as adminSecrets from "./0110_admin_secrets.ts";
+import * as jobsRequestHash from "./0115_jobs_request_hash.ts";
 
 /** The migration list. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 70, name: "log ids never reused", up: logIds.up },
   { version: 80, name: "hourly rollup per dimension", up: requestHourGroups.up },
   { version: 110, name: "no console secret or typed name kept in clear", up: adminSecrets.up },
+  { version: 115, name: "jobs remember their request's fingerprint", up: jobsRequestHash.up },
 ];

@@ -8,7 +8,8 @@
 import type { CreditClaim } from "../jimeng/account.ts";
 import type { JimengClient } from "../jimeng/client.ts";
 import { type Logger } from "../log.ts";
-import { parseSessionToken } from "../jimeng/regions.ts";
+import { JimengError } from "../jimeng/errors.ts";
+import { parseSessionToken, regionInfo } from "../jimeng/regions.ts";
 import { maskSecret, redact, registerSecret } from "../redact.ts";
 import {
   type AccountRow,
@@ -244,19 +245,23 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
     },
     async check(account, signal) {
       account.lastCheckAt = deps.now();
+      const expired = () => {
+        account.expired = true;
+        account.lastCheckError = "The session has expired";
+        log.warn("Account session has expired", { account: account.label });
+      };
       try {
-        const alive = await deps.client.isSessionAlive(account.session, signal);
-        if (!alive) {
-          account.expired = true;
-          account.lastCheckError = "The session has expired";
-          log.warn("Account session has expired", { account: account.label });
-          return;
+        // Dreamina has no liveness call of its own: the credit read below is the check.
+        if (!regionInfo(account.session.region).international) {
+          if (!(await deps.client.isSessionAlive(account.session, signal))) return expired();
+          account.expired = false;
         }
-        account.expired = false;
         const credits = await deps.credits.refreshNow(account, signal);
+        account.expired = false;
         if (credits.total > 0) account.coolingUntil = 0;
         account.lastCheckError = null;
       } catch (error) {
+        if (error instanceof JimengError && error.kind === "session_expired") return expired();
         account.lastCheckError = redact((error as Error).message ?? String(error));
         log.warn("Account check failed", { account: account.label, error });
       } finally {

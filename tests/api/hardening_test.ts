@@ -162,3 +162,60 @@ Deno.test("an Idempotency-Key reused with another body is a 409; the same body g
     await stack.close();
   }
 });
+
+Deno.test("Dreamina accounts are checked with a call Dreamina has: healthy, or expired, never a 404", async () => {
+  const stack = await startStack({
+    env: { ...ADMIN_ENV, DAILY_CLAIM: "false", ACCOUNT_CHECK_INTERVAL_MIN: "0", LOG_LEVEL: "warn" },
+  });
+  try {
+    const us = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
+    const hk = "e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1";
+    const gone = "f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2";
+    stack.fake.addSession(us, { region: "us", credits: 70 });
+    stack.fake.addSession(hk, { region: "hk", credits: 30 });
+    stack.fake.addSession(gone, { region: "sg", expired: true });
+    const admin = await loginAdmin(stack);
+    const added = await admin.json<{ added: { id: number; label: string }[] }>(
+      "POST",
+      "/accounts",
+      { sessionids: [`us-${us}`, `hk-${hk}`, `sg-${gone}`, GOOD_SESSION] },
+      201,
+    );
+    // The background check of new accounts has run its course before counting calls.
+    await stack.server.scheduler.idle();
+    stack.fake.resetStats();
+    const checked = [];
+    for (const account of added.added) {
+      checked.push(
+        await admin.json<{ health: string; lastCheckError: string | null; credits: unknown }>(
+          "POST",
+          `/accounts/${account.id}/check`,
+        ),
+      );
+    }
+    assert.deepEqual(
+      checked.map((a) => [a.health, a.lastCheckError]),
+      [["ok", null], ["ok", null], ["expired", "The session has expired"], ["ok", null]],
+    );
+    assert.deepEqual(checked.map((a) => (a.credits as { total: number } | null)?.total ?? null), [
+      70,
+      30,
+      null,
+      100,
+    ]);
+    // Passport only for the Jimeng (CN) account; one credit read per Dreamina account.
+    assert.equal(stack.fake.stats.calls["/passport/account/info/v2"], 1);
+    assert.equal(stack.fake.stats.calls["/commerce/v1/benefits/user_credit"], 4);
+    // /token/check follows the same rule.
+    for (const [token, live] of [[`us-${us}`, true], [`sg-${gone}`, false]] as const) {
+      const answer = await fetch(`${stack.url}/token/check`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token }),
+      });
+      assert.deepEqual(await answer.json(), { live });
+    }
+  } finally {
+    await stack.close();
+  }
+});

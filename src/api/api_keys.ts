@@ -38,7 +38,7 @@ export function maskApiKey(secret: string): string {
 /** Generates a key. */
 export function generateApiKey(): GeneratedKey {
   const secret = KEY_PREFIX + Buffer.from(randomBytes(32)).toString("base64url");
-  registerSecret(secret);
+  registerSecret(secret, { lasting: true });
   return { secret, hash: hashApiKey(secret), prefix: maskApiKey(secret) };
 }
 

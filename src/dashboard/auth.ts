@@ -281,7 +281,7 @@ export function createAdminAuth(deps: AdminAuthDeps): AdminAuth {
       return startSession(user.id, user.username);
     },
     async bootstrap(username, password) {
-      registerSecret(password);
+      registerSecret(password, { lasting: true });
       if (countAdminUsers(db) > 0) {
         log.info("ADMIN_USER is ignored: the console already has an administrator");
         return false;

@@ -200,7 +200,7 @@ const KEYS = {
   metricsToken: setting(
     "METRICS_TOKEN",
     "(unset)",
-    "If set, `GET /metrics` needs `Authorization: Bearer <token>` or `?token=<token>`",
+    "If set, `GET /metrics` needs `Authorization: Bearer <token>` or `?token=<token>` and adds per-account series; unset, it is open and serves aggregates only",
     { secret: true },
   ),
   sessions: setting(
@@ -218,7 +218,7 @@ const KEYS = {
   allowSessionIdAuth: setting(
     "ALLOW_SESSIONID_AUTH",
     "true",
-    "Accept a Bearer value that is not an issued key as sessionids (the seed's behaviour); false = 401",
+    "Accept a Bearer value that is not an issued key as sessionids (the seed's behaviour); false = 401, the /token routes too",
   ),
   accountCheckIntervalMin: setting(
     "ACCOUNT_CHECK_INTERVAL_MIN",
@@ -250,7 +250,7 @@ const KEYS = {
   trustProxy: setting(
     "TRUST_PROXY",
     "false",
-    "Take the client address from X-Forwarded-For (only behind your own reverse proxy)",
+    "Take the client address from X-Forwarded-For, sent by a proxy in TRUSTED_PROXIES (only behind your own reverse proxy)",
   ),
   trustedProxies: setting(
     "TRUSTED_PROXIES",

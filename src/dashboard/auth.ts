@@ -24,6 +24,7 @@ import { clientNetwork } from "../net/cidr.ts";
 import { registerSecret } from "../redact.ts";
 import {
   type AdminSessionWithUser,
+  type AdminUser,
   clearLoginFailures,
   countAdminUsers,
   deleteAdminSession,
@@ -299,9 +300,27 @@ export function createAdminAuth(deps: AdminAuthDeps): AdminAuth {
     },
     async login({ username, password, ip, previous }) {
       pruneLoginFailures(db, now() - THROTTLE_WINDOW_MS);
+      const network = clientNetwork(ip);
+      const subjectsOf = (user: AdminUser | undefined) => {
+        const subjects: { scope: LoginScope; subject: string }[] = [
+          { scope: "ip", subject: network },
+          { scope: "ip_user", subject: `${network} ${nameSubject(username, user?.id)}` },
+        ];
+        if (user) subjects.push({ scope: "user", subject: `id:${user.id}` });
+        return subjects;
+      };
+      const refusal = (subjects: { subject: string }[]) => {
+        const retryAt = throttled([
+          ["ip", subjects[0].subject, MAX_ADDRESS_FAILURES],
+          ["ip_user", subjects[1].subject, MAX_LOGIN_FAILURES],
+        ]);
+        return retryAt === null ? undefined : tooManyAttempts(retryAt, now(), "failed logins");
+      };
+      const found = findAdminUser(db, username);
+      const early = refusal(subjectsOf(found));
+      if (early) throw early;
       // Unknown names cost a check of the same price as known ones.
       const dummy = await dummyHash();
-      const found = findAdminUser(db, username);
       if (found) {
         // Across addresses only a slow-down: an attacker elsewhere cannot lock the admin out.
         const since = now() - THROTTLE_WINDOW_MS;
@@ -312,17 +331,9 @@ export function createAdminAuth(deps: AdminAuthDeps): AdminAuth {
       // From here to the insert nothing awaits: the check and the count are one step, so
       // parallel attempts cannot all pass the check before any of them is counted.
       const user = findAdminUser(db, username);
-      const network = clientNetwork(ip);
-      const subjects: { scope: LoginScope; subject: string }[] = [
-        { scope: "ip", subject: network },
-        { scope: "ip_user", subject: `${network} ${nameSubject(username, user?.id)}` },
-      ];
-      if (user) subjects.push({ scope: "user", subject: `id:${user.id}` });
-      const retryAt = throttled([
-        ["ip", subjects[0].subject, MAX_ADDRESS_FAILURES],
-        ["ip_user", subjects[1].subject, MAX_LOGIN_FAILURES],
-      ]);
-      if (retryAt !== null) throw tooManyAttempts(retryAt, now(), "failed logins");
+      const subjects = subjectsOf(user);
+      const late = refusal(subjects);
+      if (late) throw late;
       const hash = user?.passwordHash ?? dummy;
       const check = gate.tryRun(() => verifyPassword(password, hash));
       if (check === undefined) throw checksBusy();

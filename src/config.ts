@@ -8,6 +8,8 @@
 import type { LogLevel } from "./log.ts";
 import { DEFAULT_PROTOCOL, type ProtocolConstants } from "./jimeng/protocol.ts";
 import type { UpstreamHosts } from "./jimeng/regions.ts";
+import type { Cidr } from "./net/cidr.ts";
+import { DEFAULT_TRUSTED_PROXIES, parseCidrList } from "./net/client_address.ts";
 
 /** The resolved configuration. */
 export interface Config {
@@ -72,6 +74,8 @@ export interface Config {
   sessionTtlHours: number;
   /** Whether X-Forwarded-For names the client (only behind a reverse proxy you run). */
   trustProxy: boolean;
+  /** Peers whose X-Forwarded-For is read (with `trustProxy`); the client is the right-most other entry. */
+  trustedProxies: readonly Cidr[];
 }
 
 /** Turns a raw value into a typed one; throws `TypeError`/`RangeError` naming `name`. */
@@ -230,7 +234,7 @@ const KEYS = {
   metricsToken: setting(
     "METRICS_TOKEN",
     "(unset)",
-    "If set, `GET /metrics` needs `Authorization: Bearer <token>` or `?token=<token>`",
+    "If set, `GET /metrics` needs `Authorization: Bearer <token>` or `?token=<token>` and adds per-account series; unset, it is open and serves aggregates only",
     { secret: true },
   ),
   sessions: setting(
@@ -248,7 +252,7 @@ const KEYS = {
   allowSessionIdAuth: setting(
     "ALLOW_SESSIONID_AUTH",
     "true",
-    "Accept a Bearer value that is not an issued key as sessionids (the seed's behaviour); false = 401",
+    "Accept a Bearer value that is not an issued key as sessionids (the seed's behaviour); false = 401, the /token routes too",
   ),
   accountCheckIntervalMin: setting(
     "ACCOUNT_CHECK_INTERVAL_MIN",
@@ -280,7 +284,12 @@ const KEYS = {
   trustProxy: setting(
     "TRUST_PROXY",
     "false",
-    "Take the client address from X-Forwarded-For (only behind your own reverse proxy)",
+    "Take the client address from X-Forwarded-For, sent by a proxy in TRUSTED_PROXIES (only behind your own reverse proxy)",
+  ),
+  trustedProxies: setting(
+    "TRUSTED_PROXIES",
+    DEFAULT_TRUSTED_PROXIES,
+    "With TRUST_PROXY: comma list of proxy addresses or CIDR ranges whose X-Forwarded-For is read; the client is the right-most entry that is not one of them",
   ),
 } as const;
 
@@ -363,6 +372,14 @@ const list: Parser<string[]> = (raw) =>
 const tokens: Parser<string[]> = (
   raw,
 ) => [...new Set(raw.split(",").map((item) => item.trim()).filter(Boolean))];
+
+const cidrs: Parser<Cidr[]> = (raw, name) => {
+  try {
+    return parseCidrList(raw);
+  } catch (error) {
+    throw new RangeError(`Invalid ${name}: ${(error as Error).message}`);
+  }
+};
 
 const timeZone: Parser<string> = (raw, name) => {
   try {
@@ -546,6 +563,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     adminPassword: read<string | null>(KEYS.adminPassword, minLength(8, "the password"), null),
     sessionTtlHours: read(KEYS.sessionTtlHours, int(1, 8760), 24),
     trustProxy: read(KEYS.trustProxy, bool, false),
+    trustedProxies: read(KEYS.trustedProxies, cidrs, parseCidrList(DEFAULT_TRUSTED_PROXIES)),
     upstreamTimeoutMs: read(KEYS.upstreamTimeoutMs, int(100, 600_000), 30_000),
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),

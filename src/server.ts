@@ -32,6 +32,8 @@ import { createJobRunner, type SecretVault } from "./jobs/runner.ts";
 import { createLogRecorder } from "./logs/recorder.ts";
 import { createMediaLibrary } from "./media/library.ts";
 import { createServerMetrics } from "./metrics/server_metrics.ts";
+import { clientAddressOf } from "./net/client_address.ts";
+import { ensurePrivateDir, ensurePrivateFile } from "./private_files.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
@@ -102,7 +104,9 @@ export function openStore(config: Config, log: Logger): { db: Db; degraded: bool
   const path = `${config.dataDir}/jimeng.db`;
   let db: Db;
   try {
-    Deno.mkdirSync(config.dataDir, { recursive: true });
+    // Created private before SQLite opens it: SQLite gives -wal and -shm the database's mode.
+    ensurePrivateDir(config.dataDir, log);
+    ensurePrivateFile(path, log, [`${path}-wal`, `${path}-shm`]);
     db = openDatabase(path);
   } catch (error) {
     log.error(
@@ -156,6 +160,14 @@ export async function startServer(
   const log = overrides.logger ?? createLogger({ level: config.logLevel });
   const now = overrides.upstream?.now ?? Date.now;
   const { db, degraded } = openStore(config, log);
+  // Media cached by an older version may sit in a directory others can read.
+  if (!degraded) {
+    try {
+      ensurePrivateDir(`${config.dataDir}/media`, log);
+    } catch (error) {
+      log.warn("The media directory could not be prepared; caching will report it", { error });
+    }
+  }
   let box: SecretBox;
   try {
     box = createSecretBox(loadSecretKey({
@@ -352,6 +364,14 @@ export async function startServer(
     },
   });
 
+  const clientAddress = clientAddressOf({
+    trustProxy: config.trustProxy,
+    trustedProxies: config.trustedProxies,
+    onUntrustedForwarder: (peer) =>
+      log.warn(
+        `X-Forwarded-For from ${peer} ignored: it is not in TRUSTED_PROXIES, so every client behind it counts as ${peer}`,
+      ),
+  });
   const deps: ApiDeps = {
     config,
     settings,
@@ -370,6 +390,7 @@ export async function startServer(
     keys,
     onClaimed: (account, claim) => manager.claimed(account, claim),
     consoleUser: (c) => consoleCaller(c, adminAuth, config.trustProxy)?.username,
+    clientAddress,
     media,
     metrics,
     logs,
@@ -383,6 +404,7 @@ export async function startServer(
     log,
     now,
     trustProxy: config.trustProxy,
+    clientAddress,
     onAccountsAdded: (added) => scheduler.adopt(added),
     routes: [
       statsRoutes({ db, accounts: manager, now, timeZone: config.claimTimeZone }),

@@ -175,7 +175,7 @@ export const listAccounts = async () => {
 /**
  * @param {string} text pasted sessionids, comma or newline separated
  * @returns {Promise<{ added: Account[], duplicates: number,
- *   invalid: { label: string, reason: string }[] }>}
+ *   invalid: { line: number, label: string, code: string, reason: string }[] }>}
  */
 export const addAccounts = async (text) => {
   const answer = await request("POST", "/api/admin/accounts", { body: { sessionids: text } });

@@ -3,12 +3,15 @@
  * this server issued (served by the operator's stored accounts, under its
  * rate limit and quota). Any other Bearer value is, as in the seed, one or
  * more Jimeng sessionids separated by commas, served by those accounts only,
- * unless `ALLOW_SESSIONID_AUTH=false`.
+ * unless `ALLOW_SESSIONID_AUTH=false`. Sessionids must pass the same rule as
+ * the console's "Add accounts" (`src/accounts/token_rule.ts`) before any is
+ * used upstream.
  * @module
  */
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { sessionTokenProblem } from "../accounts/token_rule.ts";
 import { maskSecret } from "../redact.ts";
 import type { ApiKeyRow } from "../store/api_keys.ts";
 import { looksLikeApiKey } from "./api_keys.ts";
@@ -34,6 +37,13 @@ const MAX_TOKENS = 50;
 
 function invalidKey(message: string): ApiError {
   return new ApiError(401, message, "authentication_error", "invalid_api_key");
+}
+
+/** The answer to a sessionid (or a sessionid route) while `ALLOW_SESSIONID_AUTH=false`. */
+export function sessionIdAuthOff(): ApiError {
+  return invalidKey(
+    "This server accepts only API keys it issued (sessionid authentication is off); ask the operator for a key",
+  );
 }
 
 /** A caller's credentials, checked but not yet admitted. */
@@ -71,11 +81,16 @@ export function checkCredentials(deps: ApiDeps, header: string | undefined): Cre
     }
     return { kind: "key", tokens, key: deps.keys.authenticate(tokens[0]) };
   }
-  if (!deps.config.allowSessionIdAuth) {
-    throw invalidKey(
-      "This server accepts only API keys it issued (sessionid authentication is off); ask the operator for a key",
-    );
-  }
+  if (!deps.config.allowSessionIdAuth) throw sessionIdAuthOff();
+  tokens.forEach((token, i) => {
+    const problem = sessionTokenProblem(token);
+    if (problem) {
+      const which = tokens.length > 1 ? `sessionid ${i + 1} of ${tokens.length}` : "sessionid";
+      throw invalidKey(
+        `Incorrect API key provided: the ${which} (${maskSecret(token)}) ${problem.reason}`,
+      );
+    }
+  });
   return { kind: "sessionids", tokens };
 }
 

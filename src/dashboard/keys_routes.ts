@@ -170,7 +170,7 @@ export function keyRoutes(deps: KeyRouteDeps): Hono<AdminEnv> {
       webhookUrl: webhookUrl(fields),
     };
     const key = updateApiKey(deps.db, id, changes)!;
-    deps.keys.forget(id);
+    // The rate window stays: a rename (or a new limit) must not hand out a fresh minute.
     return c.json(shaped(key));
   });
 

@@ -85,6 +85,8 @@ export interface NewJob {
    */
   tokens: readonly string[] | null;
   idempotencyKey?: string | null;
+  /** Fingerprint of the request, kept with an `idempotencyKey` to tell a reuse from a retry. */
+  requestHash?: string | null;
   apiKeyId?: number | null;
   requestId?: string | null;
   /** Input images: the first and last frame of a video, or image references. */
@@ -637,6 +639,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         accountKey: null,
         authSealed: input.tokens === null ? null : deps.vault.seal(JSON.stringify(input.tokens)),
         idempotencyKey: input.idempotencyKey ?? null,
+        requestHash: input.idempotencyKey ? input.requestHash ?? null : null,
         apiKeyId: input.apiKeyId ?? null,
         requestId: input.requestId ?? null,
         result: null,

@@ -15,6 +15,7 @@ import {
   VIDEO_MODELS,
   VIDEO_RATIOS,
 } from "./models.ts";
+import { isOmniDraft, parseOmni } from "./omni_drafts.ts";
 import type { SessionState } from "./state.ts";
 
 /** A valid image request. */
@@ -30,6 +31,15 @@ export interface ImageGenerate {
   inputUris: string[];
 }
 
+/** A material of an omni-reference request, as the fake resolved it. */
+export interface OmniMaterialView {
+  kind: "image" | "video" | "audio";
+  /** Image URI or Vid. */
+  id: string;
+  /** Video and audio: seconds, as VOD measured. */
+  duration?: number;
+}
+
 /** A valid video request. */
 export interface VideoGenerate {
   kind: "video";
@@ -41,6 +51,8 @@ export interface VideoGenerate {
   resolution: string;
   aspectRatio: string;
   inputUris: string[];
+  /** Omni-reference requests: the materials, in `material_list` order. */
+  materials?: OmniMaterialView[];
 }
 
 /** Either request, or why it was refused. */
@@ -53,31 +65,34 @@ type Json = Record<string, unknown>;
 const DRAFT_ERROR = "DraftError";
 
 /** Refuses the request; a tagged error so genuine bugs in the fake are not swallowed. */
-function fail(reason: string): never {
+export function fail(reason: string): never {
   const error = new Error(reason);
   error.name = DRAFT_ERROR;
   throw error;
 }
 
-function object(value: unknown, name: string): Json {
+/** `value` as an object, or a refusal naming it. */
+export function object(value: unknown, name: string): Json {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     fail(`${name} must be an object`);
   }
   return value as Json;
 }
 
-function text(value: unknown, name: string): string {
+/** `value` as a non-empty string, or a refusal naming it. */
+export function text(value: unknown, name: string): string {
   if (typeof value !== "string" || value.trim() === "") fail(`${name} must be a non-empty string`);
   return value;
 }
 
-function list(value: unknown, name: string): unknown[] {
+/** `value` as a non-empty array, or a refusal naming it. */
+export function list(value: unknown, name: string): unknown[] {
   if (!Array.isArray(value) || value.length === 0) fail(`${name} must be a non-empty array`);
   return value;
 }
 
 /** A field that must hold JSON encoded as a string (fact sheet 0). */
-function jsonString(value: unknown, name: string): unknown {
+export function jsonString(value: unknown, name: string): unknown {
   if (typeof value !== "string") fail(`${name} must be a JSON string, got ${typeof value}`);
   try {
     return JSON.parse(value);
@@ -86,7 +101,8 @@ function jsonString(value: unknown, name: string): unknown {
   }
 }
 
-function committedUri(session: SessionState, uri: unknown, name: string): string {
+/** An image URI this session committed through ImageX, or a refusal. */
+export function committedUri(session: SessionState, uri: unknown, name: string): string {
   const value = text(uri, name);
   if (!session.committed.has(value)) {
     fail(`${name} ${value} was not committed through ImageX by this session`);
@@ -177,11 +193,14 @@ function parseImage(
 function parseVideo(
   session: SessionState,
   root: string,
-  extend: Json,
+  top: Json,
+  draft: Json,
   component: Json,
 ): Omit<VideoGenerate, "submitId"> {
+  const extend = object(top.extend, "extend");
   const model = VIDEO_MODELS.get(root) ?? fail(`unknown video model ${root}`);
   if (!model.regions.includes(session.region)) fail(`${root} is not served on ${session.region}`);
+  if (isOmniDraft(component)) return parseOmni(session, model, top, draft, component);
   const commerce = object(extend.m_video_commerce_info, "extend.m_video_commerce_info");
   const benefit = commerce.benefit_type;
   if (typeof benefit !== "string" || !model.benefits.includes(benefit)) {
@@ -208,7 +227,6 @@ function parseVideo(
     fail(`video_aspect_ratio ${JSON.stringify(aspectRatio)} not supported`);
   }
   const input = object(list(params.video_gen_inputs, "video_gen_inputs")[0], "video_gen_inputs[0]");
-  if (input.unified_edit_input !== undefined) fail("omni-reference mode is not emulated");
   const prompt = text(input.prompt, "video_gen_inputs[0].prompt");
   const durationMs = input.duration_ms;
   if (typeof durationMs !== "number" || !model.durationsMs.includes(durationMs)) {
@@ -259,7 +277,7 @@ export function parseGenerate(session: SessionState, body: unknown): GeneratePar
       return { request: { submitId, ...parseImage(session, root, component) } };
     }
     if (component.type === "video_base_component") {
-      return { request: { submitId, ...parseVideo(session, root, extend, component) } };
+      return { request: { submitId, ...parseVideo(session, root, top, draft, component) } };
     }
     return { error: `component_list[0].type ${JSON.stringify(component.type)} is unknown` };
   } catch (error) {

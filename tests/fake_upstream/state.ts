@@ -91,8 +91,10 @@ export interface FakeRecord {
   durationMs?: number;
   videoResolution?: string;
   aspectRatio?: string;
-  /** Uploaded image URIs the request referenced. */
+  /** Uploaded image URIs (and, for omni references, Vids) the request referenced. */
   inputUris: string[];
+  /** Omni-reference videos: the materials in order (kind, URI or Vid, VOD's seconds). */
+  materials?: { kind: "image" | "video" | "audio"; id: string; duration?: number }[];
 }
 
 /** A record plus internals. */

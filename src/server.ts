@@ -26,6 +26,7 @@ import type { Config } from "./config.ts";
 import { createJimengClient } from "./jimeng/client.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createReferenceFiles } from "./jobs/reference_files.ts";
 import { createJobRunner, type SecretVault } from "./jobs/runner.ts";
 import { createLogRecorder } from "./logs/recorder.ts";
 import { createMediaLibrary } from "./media/library.ts";
@@ -246,9 +247,15 @@ export async function startServer(
     checkIntervalMs: config.accountCheckIntervalMin * 60_000,
   });
 
+  // Omni references are files under DATA_DIR; without a usable one, a temporary directory
+  // serves (such jobs do not survive a restart anyway).
+  const referenceFiles = createReferenceFiles(
+    degraded ? Deno.makeTempDirSync({ prefix: "jimeng-references-" }) : `${config.dataDir}/references`,
+  );
   const jobs = createJobRunner({
     db,
     client,
+    referenceFiles,
     pool,
     log,
     now,

@@ -24,7 +24,9 @@ import {
 import { type ImageTaskParams, submitImageTask, type SubmittedTask } from "./images.ts";
 import { IMAGE_RESOLUTIONS, type ImageResolution } from "./models.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
+import { type OmniTaskParams, submitOmniTask } from "./omni.ts";
 import { type UploadedImage, uploadImage } from "./upload.ts";
+import { type UploadedMedia, uploadMedia } from "./vod_upload.ts";
 import { fetchHqVideoUrl, submitVideoTask, type VideoTaskParams } from "./videos.ts";
 
 /** Options of {@linkcode createJimengClient}. */
@@ -88,6 +90,18 @@ export interface JimengClient {
   submitVideoTask(
     session: Session,
     params: VideoTaskParams,
+    submitId: string,
+    signal?: AbortSignal,
+  ): Promise<string>;
+  /** Uploads a video or audio file through VOD (omni references); returns its Vid. */
+  uploadMedia(session: Session, bytes: Uint8Array, signal?: AbortSignal): Promise<UploadedMedia>;
+  /**
+   * Submits one omni-reference video task under `submitId` (idempotent
+   * upstream) and returns its record id.
+   */
+  submitOmniTask(
+    session: Session,
+    params: OmniTaskParams,
     submitId: string,
     signal?: AbortSignal,
   ): Promise<string>;
@@ -232,6 +246,9 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     },
     submitVideoTask: (session, params, submitId, signal) =>
       submitVideoTask(ctx, session, params, submitId, signal),
+    uploadMedia: (session, bytes, signal) => uploadMedia(ctx, session, bytes, signal),
+    submitOmniTask: (session, params, submitId, signal) =>
+      submitOmniTask(ctx, session, params, submitId, signal),
     fetchHqVideoUrl: (session, itemId, signal) => fetchHqVideoUrl(ctx, session, itemId, signal),
     waitForRecord,
     close: () => poller.close(),

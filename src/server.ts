@@ -250,7 +250,9 @@ export async function startServer(
   // Omni references are files under DATA_DIR; without a usable one, a temporary directory
   // serves (such jobs do not survive a restart anyway).
   const referenceFiles = createReferenceFiles(
-    degraded ? Deno.makeTempDirSync({ prefix: "jimeng-references-" }) : `${config.dataDir}/references`,
+    degraded
+      ? Deno.makeTempDirSync({ prefix: "jimeng-references-" })
+      : `${config.dataDir}/references`,
   );
   const jobs = createJobRunner({
     db,

@@ -99,7 +99,11 @@ export function readMessages(fields: Fields): ChatInput {
         const url = imagePartUrl(entry);
         if (url !== undefined && role === "user") {
           images.push({ param: partParam, value: url });
-          media.push({ param: partParam, value: url, declared: { kind: "image", by: "an image part" } });
+          media.push({
+            param: partParam,
+            value: url,
+            declared: { kind: "image", by: "an image part" },
+          });
         }
         const other = role === "user" ? mediaPart(entry, partParam) : undefined;
         if (other) media.push(other);

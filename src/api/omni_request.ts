@@ -65,7 +65,9 @@ function unwrap(value: unknown, param: string): MaterialSource {
   for (const [key, kind] of Object.entries(KIND_KEYS)) {
     const inner = object[key];
     if (inner === undefined) continue;
-    const url = inner !== null && typeof inner === "object" ? (inner as { url?: unknown }).url : inner;
+    const url = inner !== null && typeof inner === "object"
+      ? (inner as { url?: unknown }).url
+      : inner;
     // `image_url` on input_reference is OpenAI's own shape, not a claim about the bytes.
     const declared = key === "image_url" ? undefined : { kind, by: `its ${key} key` };
     return { param, value: url, declared };
@@ -92,8 +94,14 @@ export function videoRequestSources(fields: Fields): VideoSources {
   take("input_reference[image_url]");
   if (fields.values.references !== undefined && fields.values.references !== null) {
     const references = fields.values.references;
-    if (!Array.isArray(references) && typeof references !== "string" && !(references instanceof File)) {
-      throw badRequest("references", "'references' must be an array of URLs, data URLs or files", "invalid_type");
+    if (
+      !Array.isArray(references) && typeof references !== "string" && !(references instanceof File)
+    ) {
+      throw badRequest(
+        "references",
+        "'references' must be an array of URLs, data URLs or files",
+        "invalid_type",
+      );
     }
     explicitParam = "references";
   }
@@ -101,13 +109,22 @@ export function videoRequestSources(fields: Fields): VideoSources {
   take("file_paths");
   take("filePaths");
   for (const [kind, most] of [["image", 9], ["video", 3], ["audio", 3]] as const) {
-    for (const name of [`${kind}_file`, ...Array.from({ length: most }, (_, i) => `${kind}_file_${i + 1}`)]) {
+    for (
+      const name of [
+        `${kind}_file`,
+        ...Array.from({ length: most }, (_, i) => `${kind}_file_${i + 1}`),
+      ]
+    ) {
       if (fields.values[name] === undefined) continue;
       if (kind !== "image") explicitParam ??= name;
       take(name, kind);
     }
   }
-  const mode = optionalChoice(fields, "functionMode", ["omni_reference", "first_last_frames"] as const);
+  const mode = optionalChoice(
+    fields,
+    "functionMode",
+    ["omni_reference", "first_last_frames"] as const,
+  );
   if (mode === "omni_reference") explicitParam ??= "functionMode";
   if (fields.source === "form") {
     for (const [name, value] of Object.entries(fields.values)) {
@@ -169,7 +186,12 @@ async function loadAll(
         ).withParam(error.param);
       }
       if (omniCapable && error.status === 413) {
-        throw new InvalidReferenceError(error.message, 400, "reference_too_large").withParam(error.param);
+        throw new InvalidReferenceError(error.message, 400, "reference_too_large").withParam(
+          error.param,
+        );
+      }
+      if (omniCapable && error.code === undefined && error.status === 400) {
+        error.code = "invalid_reference";
       }
       throw error;
     }
@@ -195,18 +217,18 @@ function checkOmniLimits(deps: ApiDeps, loaded: readonly LoadedMaterial[]): void
     if (bytes.length > mib(caps[kind])) {
       throw badRequest(
         param,
-        `${param} is ${describeMaterial(material)} of ${(bytes.length / 1048576).toFixed(1)} MiB; ${kind} references may be at most ${
-          caps[kind]
-        } MiB (${CAP_NAMES[kind]})`,
+        `${param} is ${describeMaterial(material)} of ${
+          (bytes.length / 1048576).toFixed(1)
+        } MiB; ${kind} references may be at most ${caps[kind]} MiB (${CAP_NAMES[kind]})`,
         "reference_too_large",
       );
     }
     if (++counts[kind] > OMNI_LIMITS[kind]) {
       throw badRequest(
         param,
-        `An omni-reference video takes at most ${OMNI_LIMITS[kind]} ${kind} references; ${param} is ${kind} number ${
-          counts[kind]
-        }`,
+        `An omni-reference video takes at most ${
+          OMNI_LIMITS[kind]
+        } ${kind} references; ${param} is ${kind} number ${counts[kind]}`,
         "too_many_references",
       );
     }
@@ -214,7 +236,9 @@ function checkOmniLimits(deps: ApiDeps, loaded: readonly LoadedMaterial[]): void
     if (material.durationMs === undefined) {
       throw badRequest(
         param,
-        `The duration of ${param} (${describeMaterial(material)}) cannot be read from the file, and reference videos must last ${OMNI_LIMITS.videoSeconds} s at most together`,
+        `The duration of ${param} (${
+          describeMaterial(material)
+        }) cannot be read from the file, and reference videos must last ${OMNI_LIMITS.videoSeconds} s at most together`,
         "invalid_reference",
       );
     }
@@ -291,7 +315,9 @@ export async function resolveVideoInputs(
   }
   const { config } = deps;
   const maxBytes = mib(
-    omniCapable ? Math.max(config.maxImageMb, config.maxVideoMb, config.maxAudioMb) : config.maxImageMb,
+    omniCapable
+      ? Math.max(config.maxImageMb, config.maxVideoMb, config.maxAudioMb)
+      : config.maxImageMb,
   );
   const loaded = await loadAll(deps, sources, maxBytes, omniCapable, options.signal);
   const media = loaded.find((item) => item.material.kind !== "image");

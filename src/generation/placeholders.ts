@@ -64,7 +64,9 @@ function resolve(placeholder: Placeholder, kinds: readonly MaterialKind[]): numb
   const { kind, n, token } = placeholder;
   if (kind === undefined) {
     if (n >= 1 && n <= kinds.length) return n - 1;
-    return `${token} names reference ${n}, but the request has ${plural(kinds.length, "reference")}`;
+    return `${token} names reference ${n}, but the request has ${
+      plural(kinds.length, "reference")
+    }`;
   }
   let seen = 0;
   for (let i = 0; i < kinds.length; i++) {

@@ -14,7 +14,11 @@ import type { VideoModel, VideoRatio, VideoResolution } from "../jimeng/models.t
 import { OMNI_LIMITS, type OmniMaterial } from "../jimeng/omni.ts";
 import type { MaterialFormat, MaterialKind } from "../media/sniff.ts";
 import type { Db } from "../store/db.ts";
-import { type JobReference, jobReferences, recordReferenceUpload } from "../store/job_references.ts";
+import {
+  type JobReference,
+  jobReferences,
+  recordReferenceUpload,
+} from "../store/job_references.ts";
 import type { Job } from "../store/jobs.ts";
 import type { ReferenceFiles } from "./reference_files.ts";
 
@@ -121,7 +125,9 @@ export async function submitOmniJob(
   const omni = params.omni!;
   const refs = jobReferences(deps.db, job.id);
   if (refs.length !== omni.references.length) {
-    throw new Error(`Job ${job.id} has ${refs.length} stored references, expected ${omni.references.length}`);
+    throw new Error(
+      `Job ${job.id} has ${refs.length} stored references, expected ${omni.references.length}`,
+    );
   }
   const materials: OmniMaterial[] = [];
   for (const ref of refs) {
@@ -137,15 +143,22 @@ export async function submitOmniJob(
   if (videoMs > OMNI_LIMITS.videoSeconds * 1000) {
     throw new JimengError(
       "invalid_parameter",
-      `Jimeng measured the reference videos at ${videoMs / 1000} s together; at most ${OMNI_LIMITS.videoSeconds} s are accepted`,
+      `Jimeng measured the reference videos at ${
+        videoMs / 1000
+      } s together; at most ${OMNI_LIMITS.videoSeconds} s are accepted`,
     );
   }
-  return await deps.client.submitOmniTask(account.session, {
-    model,
-    ratio: params.ratio,
-    resolution: params.resolution,
-    durationS: params.seconds,
-    materials,
-    segments: omni.segments,
-  }, job.submitId, signal);
+  return await deps.client.submitOmniTask(
+    account.session,
+    {
+      model,
+      ratio: params.ratio,
+      resolution: params.resolution,
+      durationS: params.seconds,
+      materials,
+      segments: omni.segments,
+    },
+    job.submitId,
+    signal,
+  );
 }

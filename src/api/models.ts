@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { listModelNames, type Model } from "../jimeng/models.ts";
+import { takesOmniReferences } from "../jimeng/omni.ts";
 import type { ApiEnv } from "./deps.ts";
 import { resolveModel } from "./image_request.ts";
 
@@ -26,6 +27,8 @@ export function toModelObject(name: string, model: Model) {
     resolutions: model.resolutions,
     default_resolution: model.resolutions[0],
     durations: model.durations,
+    /** Whether it takes omni references (images, videos, audio with `@` placeholders). */
+    omni_references: takesOmniReferences(model),
   };
 }
 

@@ -144,12 +144,15 @@ Deno.test("the fake refuses omni drafts the real service would", async () => {
     };
     const build = (params: OmniTaskParams) =>
       buildOmniGenerateBody(params, config, 513695, crypto.randomUUID(), Date.now(), Math.random);
-    const mutateDraft = (body: Record<string, unknown>, change: (draft: any) => void) => {
+    // Drafts are edited as loose JSON trees here, to break one rule at a time.
+    // deno-lint-ignore no-explicit-any
+    type Tree = any;
+    const mutateDraft = (body: Record<string, unknown>, change: (draft: Tree) => void) => {
       const draft = JSON.parse(body.draft_content as string);
       change(draft);
       return { ...body, draft_content: JSON.stringify(draft) };
     };
-    const input = (draft: any) =>
+    const input = (draft: Tree) =>
       draft.component_list[0].abilities.gen_video.text_to_video_params.video_gen_inputs[0];
     const cases: [string, Record<string, unknown>, RegExp][] = [
       [
@@ -170,7 +173,7 @@ Deno.test("the fake refuses omni drafts the real service would", async () => {
       ["duration 3 s", build({ ...base, durationS: 3 }), /duration_ms 3000/],
       ["no min_features", mutateDraft(build(base), (d) => (d.min_features = [])), /min_features/],
       [
-        "image claimed as video",
+        "an audio Vid in a video entry",
         mutateDraft(build(base), (d) => {
           const entry = input(d).unified_edit_input.material_list[1];
           entry.video_info.vid = list[2].kind === "audio" ? list[2].vid : "";
@@ -181,9 +184,9 @@ Deno.test("the fake refuses omni drafts the real service would", async () => {
         "video benefit without _with_video",
         (() => {
           const body = build(base);
-          const commerce = (body.extend as any).m_video_commerce_info;
-          commerce.benefit_type = "dreamina_video_seedance_20_pro";
-          (body.extend as any).m_video_commerce_info_list = [commerce];
+          const extend = body.extend as Tree;
+          extend.m_video_commerce_info.benefit_type = "dreamina_video_seedance_20_pro";
+          extend.m_video_commerce_info_list = [extend.m_video_commerce_info];
           return body;
         })(),
         /credit prededuct failed/,

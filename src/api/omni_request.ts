@@ -177,12 +177,17 @@ async function loadAll(
       });
     } catch (error) {
       if (!(error instanceof InvalidReferenceError)) throw error;
-      if (!omniCapable && error.code === "invalid_reference") {
+      if (
+        !omniCapable && error.code === "invalid_reference" && !/declared as/.test(error.message)
+      ) {
         // A model that takes only frames: what is no image is an invalid image.
         throw new InvalidReferenceError(
-          error.message,
+          error.message.replace(
+            / is none of the accepted formats: .*$/,
+            " is not a readable PNG, JPEG, WebP or GIF image",
+          ),
           400,
-          /declared as/.test(error.message) ? "invalid_reference" : "invalid_image",
+          "invalid_image",
         ).withParam(error.param);
       }
       if (omniCapable && error.status === 413) {

@@ -249,11 +249,10 @@ export async function startServer(
 
   // Omni references are files under DATA_DIR; without a usable one, a temporary directory
   // serves (such jobs do not survive a restart anyway).
-  const referenceFiles = createReferenceFiles(
-    degraded
-      ? Deno.makeTempDirSync({ prefix: "jimeng-references-" })
-      : `${config.dataDir}/references`,
-  );
+  const referenceDir = degraded
+    ? Deno.makeTempDirSync({ prefix: "jimeng-references-" })
+    : `${config.dataDir}/references`;
+  const referenceFiles = createReferenceFiles(referenceDir);
   const jobs = createJobRunner({
     db,
     client,
@@ -338,6 +337,7 @@ export async function startServer(
     removeLogSink();
     logs.close();
     closeStore(db, log);
+    if (degraded) await Deno.remove(referenceDir, { recursive: true }).catch(() => {});
   }
 
   let server: Deno.HttpServer<Deno.NetAddr>;

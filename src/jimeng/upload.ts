@@ -63,12 +63,13 @@ export async function exchange(
   request: () => { url: string; init: RequestInit },
   signal?: AbortSignal,
   service: "imagex" | "vod" = "imagex",
+  timeoutMs = ctx.settings.timeoutMs,
 ): Promise<unknown> {
   const what = service === "vod" ? "Video upload" : "Image upload";
   const attempts = ctx.settings.attempts ?? 3;
   for (let attempt = 1;; attempt++) {
     const started = ctx.deps.now();
-    const timeout = AbortSignal.timeout(ctx.settings.timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let error: JimengError;
     try {

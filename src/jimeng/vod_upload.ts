@@ -56,6 +56,9 @@ function vodError(step: string, body: VodEnvelope): JimengError | undefined {
   );
 }
 
+/** Slowest upload speed allowed for, in bytes per second: big files get longer than one call. */
+const MIN_UPLOAD_BYTES_PER_S = 256 * 1024;
+
 const positive = (value: unknown) =>
   typeof value === "number" && Number.isFinite(value) && value > 0 ? value : undefined;
 
@@ -144,6 +147,7 @@ export async function uploadMedia(
     }),
     signal,
     "vod",
+    ctx.settings.timeoutMs + (bytes.length / MIN_UPLOAD_BYTES_PER_S) * 1000,
   ) as { code?: number; message?: string };
   if (uploaded.code !== 2000) {
     throw new JimengError(

@@ -65,9 +65,9 @@ export function createReferenceFiles(dir: string): ReferenceFiles {
         throw error;
       }
     },
-    read(file) {
+    async read(file) {
       checkFile(file);
-      return Deno.readFile(join(dir, file));
+      return await Deno.readFile(join(dir, file));
     },
     exists(file) {
       checkFile(file);

@@ -167,11 +167,6 @@ export interface FakeVideoModel {
   /** Accepted `benefit_type` names (ZZN and IPT spellings). */
   benefits: readonly string[];
   regions: readonly Region[];
-  /**
-   * Omni-reference mode (2026-10 sheet §5), for the Seedance 2.0 family and
-   * 2.5: the benefit types without and with a reference video.
-   */
-  omni?: { plain: readonly string[]; withVideo: readonly string[] };
 }
 
 const FIVE_TEN = [5000, 10000];
@@ -185,106 +180,40 @@ function videoModel(
   durationsMs: readonly number[],
   benefits: readonly string[],
   regions: readonly Region[],
-  omni?: FakeVideoModel["omni"],
 ): FakeVideoModel {
-  return { key, name, resolutions, durationsMs, benefits, regions, omni };
+  return { key, name, resolutions, durationsMs, benefits, regions };
 }
-
-/** Omni benefit types of a per-output model: the same with or without a video. */
-const perOutput = (...benefits: string[]) => ({ plain: benefits, withVideo: benefits });
 
 const VGFM = "dreamina_ic_generate_video_model_vgfm";
 
 /** Video models: ZZN keys, IPT keys, and IPT's Dreamina-only partner models. */
 export const VIDEO_MODELS: ReadonlyMap<string, FakeVideoModel> = new Map(
   [
-    videoModel(
-      "dreamina_seedance_40_mini",
-      "Seedance 2.0 Mini",
-      ["720p"],
-      FIVE_TEN,
-      [
-        "seedance_20_mini_720p_output",
-      ],
-      CN,
-      perOutput("seedance_20_mini_720p_output"),
-    ),
-    videoModel(
-      "dreamina_seedance_40_vision",
-      "Seedance 2.0 Fast",
-      ["720p"],
-      FIVE_TEN,
-      [
-        "seedance_20_fast_720p_output",
-      ],
-      CN,
-      perOutput("seedance_20_fast_720p_output"),
-    ),
-    videoModel(
-      "dreamina_seedance_40_pro_vision",
-      "Seedance 2.0 Pro",
-      ["720p", "1080p", "4k"],
-      [
-        5000,
-        10000,
-      ],
-      [
-        "seedance_20_pro_720p_output",
-        "seedance_20_pro_1080p_output",
-        "seedance_20_pro_4k_output",
-      ],
-      CN,
-      perOutput(
-        "seedance_20_pro_720p_output",
-        "seedance_20_pro_1080p_output",
-        "seedance_20_pro_4k_output",
-      ),
-    ),
+    videoModel("dreamina_seedance_40_mini", "Seedance 2.0 Mini", ["720p"], FIVE_TEN, [
+      "seedance_20_mini_720p_output",
+    ], CN),
+    videoModel("dreamina_seedance_40_vision", "Seedance 2.0 Fast", ["720p"], FIVE_TEN, [
+      "seedance_20_fast_720p_output",
+    ], CN),
+    videoModel("dreamina_seedance_40_pro_vision", "Seedance 2.0 Pro", ["720p", "1080p", "4k"], [
+      5000,
+      10000,
+    ], [
+      "seedance_20_pro_720p_output",
+      "seedance_20_pro_1080p_output",
+      "seedance_20_pro_4k_output",
+    ], CN),
     // 2026-10 sheet §2 (benefit name weak).
-    videoModel(
-      "dreamina_seedance_45_pro",
-      "Seedance 2.5",
-      ["720p"],
-      FOUR_TO_FIFTEEN,
-      [
-        "seedance_25_720p_output",
-      ],
-      CN,
-      perOutput("seedance_25_720p_output"),
-    ),
-    videoModel(
-      "dreamina_seedance_40_pro",
-      "Seedance 2.0 (IPT)",
-      ["720p"],
-      FOUR_TO_FIFTEEN,
-      [
-        "dreamina_video_seedance_20_pro",
-      ],
-      CN,
-      {
-        plain: ["dreamina_video_seedance_20_pro"],
-        // IPT bills a reference video as `…_video_add`; others as `…_with_video`.
-        withVideo: [
-          "dreamina_video_seedance_20_pro_with_video",
-          "dreamina_video_seedance_20_video_add",
-        ],
-      },
-    ),
-    videoModel(
-      "dreamina_seedance_40",
-      "Seedance 2.0 Fast (IPT)",
-      ["720p"],
-      FOUR_TO_FIFTEEN,
-      [
-        "dreamina_seedance_20_fast",
-        "dreamina_video_seedance_20_fast",
-      ],
-      CN,
-      {
-        plain: ["dreamina_seedance_20_fast", "dreamina_video_seedance_20_fast"],
-        withVideo: ["dreamina_seedance_20_fast_with_video"],
-      },
-    ),
+    videoModel("dreamina_seedance_45_pro", "Seedance 2.5", ["720p"], FOUR_TO_FIFTEEN, [
+      "seedance_25_720p_output",
+    ], CN),
+    videoModel("dreamina_seedance_40_pro", "Seedance 2.0 (IPT)", ["720p"], FOUR_TO_FIFTEEN, [
+      "dreamina_video_seedance_20_pro",
+    ], CN),
+    videoModel("dreamina_seedance_40", "Seedance 2.0 Fast (IPT)", ["720p"], FOUR_TO_FIFTEEN, [
+      "dreamina_seedance_20_fast",
+      "dreamina_video_seedance_20_fast",
+    ], CN),
     // IPT also sends 12 s for Seedance 1.5 Pro; a working client's value is accepted.
     videoModel(`${VGFM}_3.5_pro`, "Seedance 1.5 Pro", ["720p"], [5000, 10000, 12000], [
       "dreamina_video_seedance_15_pro",
@@ -371,3 +300,45 @@ export function videoConfig(region: Region): unknown {
     })),
   };
 }
+
+/** Benefit types of an omni-reference video, without and with a reference video among the materials. */
+export interface OmniBenefits {
+  plain: readonly string[];
+  withVideo: readonly string[];
+}
+
+/** A per-output benefit type bills the same with or without a reference video. */
+const perOutput = (...benefits: string[]): OmniBenefits => ({
+  plain: benefits,
+  withVideo: benefits,
+});
+
+/**
+ * The models that take omni references (2026-10 sheet §5: the Seedance 2.0
+ * family and 2.5), by request key, with their benefit types in that mode.
+ */
+export const OMNI_BENEFITS: ReadonlyMap<string, OmniBenefits> = new Map([
+  ["dreamina_seedance_40_pro", {
+    plain: ["dreamina_video_seedance_20_pro"],
+    // IPT bills a reference video as `…_video_add`; others as `…_with_video`.
+    withVideo: [
+      "dreamina_video_seedance_20_pro_with_video",
+      "dreamina_video_seedance_20_video_add",
+    ],
+  }],
+  ["dreamina_seedance_40", {
+    plain: ["dreamina_seedance_20_fast", "dreamina_video_seedance_20_fast"],
+    withVideo: ["dreamina_seedance_20_fast_with_video"],
+  }],
+  [
+    "dreamina_seedance_40_pro_vision",
+    perOutput(
+      "seedance_20_pro_720p_output",
+      "seedance_20_pro_1080p_output",
+      "seedance_20_pro_4k_output",
+    ),
+  ],
+  ["dreamina_seedance_40_vision", perOutput("seedance_20_fast_720p_output")],
+  ["dreamina_seedance_40_mini", perOutput("seedance_20_mini_720p_output")],
+  ["dreamina_seedance_45_pro", perOutput("seedance_25_720p_output")],
+]);

@@ -17,7 +17,7 @@ import {
   text,
   type VideoGenerate,
 } from "./drafts.ts";
-import { benefitResolution, type FakeVideoModel, VIDEO_RATIOS } from "./models.ts";
+import { benefitResolution, type FakeVideoModel, OMNI_BENEFITS, VIDEO_RATIOS } from "./models.ts";
 import type { SessionState } from "./state.ts";
 
 type Json = Record<string, unknown>;
@@ -135,7 +135,7 @@ export function parseOmni(
   component: Json,
 ): Omit<VideoGenerate, "submitId"> {
   const root = model.key;
-  if (!model.omni) fail(`${root} does not take omni references`);
+  const benefits = OMNI_BENEFITS.get(root) ?? fail(`${root} does not take omni references`);
   const features = draft.min_features;
   if (!Array.isArray(features) || !features.includes("AIGC_Video_UnifiedEdit")) {
     fail('draft min_features must include "AIGC_Video_UnifiedEdit"');
@@ -196,7 +196,7 @@ export function parseOmni(
   const extend = object(top.extend, "extend");
   const commerce = object(extend.m_video_commerce_info, "extend.m_video_commerce_info");
   const benefit = commerce.benefit_type;
-  const allowed = count("video") > 0 ? model.omni.withVideo : model.omni.plain;
+  const allowed = count("video") > 0 ? benefits.withVideo : benefits.plain;
   if (typeof benefit !== "string" || !allowed.includes(benefit)) {
     fail(
       `benefit_type ${JSON.stringify(benefit)} is not an omni benefit of ${root} ${

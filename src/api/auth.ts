@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { createMiddleware } from "hono/factory";
 import { maskSecret } from "../redact.ts";
 import { looksLikeApiKey } from "./api_keys.ts";
+import { isCreation } from "./creations.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { ApiError } from "./errors.ts";
 
@@ -71,13 +72,15 @@ export function requireAuth(deps: ApiDeps) {
         throw invalidKey("Incorrect API key provided: send exactly one key this server issued");
       }
       const key = deps.keys.authenticate(tokens[0]);
+      // Refused by the rate limit: counted in /metrics, not a usage record.
+      deps.keys.admit(key, isCreation(c) ? "create" : "read");
       const usage = c.get("usage") as ApiEnv["Variables"]["usage"] | undefined;
       if (usage) usage.apiKeyId = key.id;
-      deps.keys.admit(key);
       c.set("auth", {
         accounts: deps.pool.storedAccounts(),
         label: key.prefix,
         apiKeyId: key.id,
+        key,
         owner: `key:${key.id}`,
         tokens: null,
       });

@@ -10,10 +10,17 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { downloadResult, toBase64 } from "../generation/download.ts";
 import { videoSizeFor } from "../generation/sizes.ts";
-import { DEFAULT_VIDEO_MODEL, type Model } from "../jimeng/models.ts";
+import {
+  DEFAULT_VIDEO_MODEL,
+  type ImageModel,
+  type Model,
+  type VideoModel,
+} from "../jimeng/models.ts";
 import type { ImageJobParams, VideoJobParams } from "../jobs/runner.ts";
 import type { Job } from "../store/jobs.ts";
+import { admitGeneration, linkBase } from "./admission.ts";
 import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
+import { applyModelMap } from "./model_map.ts";
 import { ApiError, badRequest, fromStoredError } from "./errors.ts";
 import { type Fields, optionalChoice, optionalString, readBody, requiredPrompt } from "./fields.ts";
 import { IMAGE_DIMENSIONS } from "../jimeng/models.ts";
@@ -57,8 +64,23 @@ function jobSize(job: Job): string {
   return `${width}x${height}`;
 }
 
-/** Shapes a job as OpenAI's video object. */
-export function toVideoObject(job: Job): VideoObject {
+/**
+ * The links of a completed job's results: this server's copies under
+ * `baseUrl` when they are cached and a base is known, else the URLs stored
+ * at completion.
+ */
+export function resultUrls(job: Job, baseUrl: string | null = null): string[] {
+  const result = job.result;
+  if (!result) return [];
+  if (!baseUrl || !result.paths) return result.urls;
+  return result.urls.map((url, i) => {
+    const path = result.paths![i];
+    return path ? `${baseUrl}${path}` : url;
+  });
+}
+
+/** Shapes a job as OpenAI's video object (`baseUrl`: see {@linkcode resultUrls}). */
+export function toVideoObject(job: Job, baseUrl: string | null = null): VideoObject {
   const object: VideoObject = {
     id: job.id,
     object: "video",
@@ -76,7 +98,7 @@ export function toVideoObject(job: Job): VideoObject {
       ? { code: job.errorCode ?? "internal_error", message: job.errorMessage ?? "The job failed" }
       : null,
   };
-  if (job.status === "completed" && job.result) object.urls = job.result.urls;
+  if (job.status === "completed" && job.result) object.urls = resultUrls(job, baseUrl);
   return object;
 }
 
@@ -91,6 +113,7 @@ async function createJob(
   model: Model,
   prompt: string,
   sources: ReferenceSource[],
+  waiting = false,
 ): Promise<Job> {
   const auth: AuthInfo = c.get("auth");
   const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
@@ -114,9 +137,21 @@ async function createJob(
   const params = model.kind === "video"
     ? parseVideoParams(fields, model, prompt)
     : parseImageJobParams(fields, prompt);
-  const references = await loadReferences(deps, sources, c.req.raw.signal);
   const usage = c.get("usage");
   Object.assign(usage, { model: model.id, kind: model.kind, n: 1 });
+  admitGeneration(
+    c,
+    deps,
+    params.kind === "video"
+      ? {
+        kind: "video",
+        model: model as VideoModel,
+        resolution: params.resolution,
+        seconds: params.seconds,
+      }
+      : { kind: "image", model: model as ImageModel, resolution: params.resolution, n: params.n },
+  );
+  const references = await loadReferences(deps, sources, c.req.raw.signal);
   const job = deps.jobs.create({
     model,
     prompt,
@@ -127,6 +162,8 @@ async function createJob(
     idempotencyKey,
     requestId: c.get("requestId"),
     inputs: references.map((r) => r.bytes),
+    // A client waiting for the result that goes away before the submit costs nothing.
+    clientSignal: waiting ? c.req.raw.signal : undefined,
   });
   usage.job = deps.jobs.outcome(job.id);
   return job;
@@ -194,10 +231,11 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   app.post("/videos", async (c) => {
     const fields = await readBody(c);
+    applyModelMap(deps, fields);
     const prompt = requiredPrompt(fields);
     const model = resolveModel(optionalString(fields, "model", { max: 200 }), DEFAULT_VIDEO_MODEL);
     const job = await createJob(c, deps, fields, model, prompt, videoReferenceSources(fields));
-    return c.json(toVideoObject(job));
+    return c.json(toVideoObject(job, linkBase(c, deps)));
   });
 
   app.get("/videos", (c) => {
@@ -212,7 +250,8 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
     }
     const after = c.req.query("after") || undefined;
     const page = deps.jobs.list({ owner: c.get("auth").owner, after, limit, order });
-    const data = page.jobs.map(toVideoObject);
+    const base = linkBase(c, deps);
+    const data = page.jobs.map((job) => toVideoObject(job, base));
     return c.json({
       object: "list",
       data,
@@ -222,7 +261,10 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
     });
   });
 
-  app.get("/videos/:id", (c) => c.json(toVideoObject(ownJob(c, deps, c.req.param("id")))));
+  app.get(
+    "/videos/:id",
+    (c) => c.json(toVideoObject(ownJob(c, deps, c.req.param("id")), linkBase(c, deps))),
+  );
 
   app.get("/videos/:id/content", async (c) => {
     const job = ownJob(c, deps, c.req.param("id"));
@@ -267,6 +309,7 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
   // The seed's synchronous route: answers once the video is ready.
   app.post("/videos/generations", async (c) => {
     const fields = await readBody(c);
+    applyModelMap(deps, fields);
     const prompt = requiredPrompt(fields);
     const model = resolveModel(optionalString(fields, "model", { max: 200 }), DEFAULT_VIDEO_MODEL);
     if (model.kind !== "video") {
@@ -278,12 +321,20 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
     }
     const format = optionalChoice(fields, "response_format", ["url", "b64_json"] as const) ??
       "url";
-    const created = await createJob(c, deps, fields, model, prompt, videoReferenceSources(fields));
-    // A client that goes away does not stop the job: it stays listed under /v1/videos.
+    const created = await createJob(
+      c,
+      deps,
+      fields,
+      model,
+      prompt,
+      videoReferenceSources(fields),
+      true,
+    );
+    // A client that goes away after the submit does not stop the job: it stays listed under /v1/videos.
     const job = await deps.jobs.wait(created.id, c.req.raw.signal);
     if (!job) throw notFound(created.id);
     if (job.status === "failed") throw fromStoredError(job.errorCode, job.errorMessage);
-    const url = job.result!.urls[0];
+    const url = resultUrls(job, linkBase(c, deps))[0];
     if (format === "url") {
       return c.json({ created: seconds(job.createdAt), data: [{ url, revised_prompt: prompt }] });
     }

@@ -3,7 +3,8 @@
  * (same-origin POSTs only); everything else needs a session, and
  * state-changing calls also the same origin and the `X-CSRF-Token` header.
  * The route tables are at the top of `session_routes.ts`,
- * `accounts_routes.ts` and `keys_routes.ts`.
+ * `accounts_routes.ts`, `keys_routes.ts`, `usage_routes.ts` and the other
+ * router files.
  * @module
  */
 import { Hono } from "hono";
@@ -27,6 +28,8 @@ export interface AdminDeps {
   now: () => number;
   /** Whether X-Forwarded-For/-Host describe the client (behind your own proxy). */
   trustProxy: boolean;
+  /** `PUBLIC_BASE_URL`, for the base URL shown with new API keys. */
+  publicBaseUrl?: string | null;
   /** Called with accounts added through the API (first claim and check in the background). */
   onAccountsAdded?: (accounts: Account[]) => void;
   /** More routers (statistics, logs, media…) mounted behind the same session guard. */
@@ -59,7 +62,16 @@ export function adminRoutes(deps: AdminDeps): Hono<AdminEnv> {
     "/",
     accountRoutes({ accounts: deps.accounts, now: deps.now, onAdded: deps.onAccountsAdded }),
   );
-  guarded.route("/", keyRoutes({ db: deps.db, keys: deps.keys, log: deps.log, now: deps.now }));
+  guarded.route(
+    "/",
+    keyRoutes({
+      db: deps.db,
+      keys: deps.keys,
+      log: deps.log,
+      now: deps.now,
+      publicUrl: { publicBaseUrl: deps.publicBaseUrl ?? null, trustProxy: deps.trustProxy },
+    }),
+  );
   for (const routes of deps.routes ?? []) guarded.route("/", routes);
   app.route("/", guarded);
   return app;

@@ -60,6 +60,37 @@ export interface ImageServiceDeps extends FailoverDeps {
 /** Images per upstream task. */
 export const IMAGES_PER_TASK = 4;
 
+/** Options of {@linkcode generateImages}. */
+export interface GenerateImagesOptions {
+  /** Told about every attempt's charge (failed ones too). */
+  onCharge?: (charge: Charge) => void;
+}
+
+/**
+ * A signal for one task's upstream work that follows the client's `signal`
+ * only until the task is being submitted: a client that goes away before
+ * costs nothing; after, the paid task runs to its result. An attempt that
+ * fails releases it again (the next attempt would be a new submit).
+ */
+function untilSubmitted(signal: AbortSignal | undefined) {
+  const upstream = new AbortController();
+  let committed = false;
+  const follow = () => {
+    if (!committed) upstream.abort(signal!.reason);
+  };
+  if (signal?.aborted) follow();
+  else signal?.addEventListener("abort", follow, { once: true });
+  return {
+    signal: upstream.signal,
+    commit: () => (committed = true),
+    release() {
+      committed = false;
+      if (signal?.aborted) follow();
+    },
+    dispose: () => signal?.removeEventListener("abort", follow),
+  };
+}
+
 /**
  * Generates `job.n` images. Tasks that fail while others succeed are
  * reported in `partialErrors`; if every task fails, the first error is thrown.
@@ -69,29 +100,42 @@ export async function generateImages(
   accounts: readonly Account[],
   job: ImageJob,
   signal?: AbortSignal,
+  options: GenerateImagesOptions = {},
 ): Promise<ImageGeneration> {
   const taskCount = Math.ceil(job.n / IMAGES_PER_TASK);
-  const runs = Array.from(
-    { length: taskCount },
-    () =>
-      runWithFailover(deps, accounts, job.model.regions, async (account) => {
-        const referenceUris: string[] = [];
-        for (const image of job.references) {
-          referenceUris.push(
-            (await deps.client.uploadImage(account.session, image.bytes, signal)).uri,
-          );
+  const runs = Array.from({ length: taskCount }, async () => {
+    const upstream = untilSubmitted(signal);
+    try {
+      return await runWithFailover(deps, accounts, job.model.regions, async (account) => {
+        try {
+          const referenceUris: string[] = [];
+          for (const image of job.references) {
+            referenceUris.push(
+              (await deps.client.uploadImage(account.session, image.bytes, upstream.signal)).uri,
+            );
+          }
+          return await deps.client.generateImageTask(account.session, {
+            model: job.model,
+            prompt: job.prompt,
+            negativePrompt: job.negativePrompt,
+            ratio: job.ratio,
+            resolution: job.resolution,
+            sampleStrength: job.sampleStrength,
+            referenceUris,
+          }, {
+            deadline: deps.now() + deps.imageTimeoutMs,
+            signal: upstream.signal,
+            onSubmitting: upstream.commit,
+          });
+        } catch (error) {
+          upstream.release();
+          throw error;
         }
-        return await deps.client.generateImageTask(account.session, {
-          model: job.model,
-          prompt: job.prompt,
-          negativePrompt: job.negativePrompt,
-          ratio: job.ratio,
-          resolution: job.resolution,
-          sampleStrength: job.sampleStrength,
-          referenceUris,
-        }, { deadline: deps.now() + deps.imageTimeoutMs, signal });
-      }, signal),
-  );
+      }, upstream.signal, { onCharge: options.onCharge });
+    } finally {
+      upstream.dispose();
+    }
+  });
   const settled = await Promise.allSettled(runs);
   const images: ImageResult[] = [];
   const tasks: TaskInfo[] = [];

@@ -16,6 +16,11 @@ export interface JobResult {
   coverUrl?: string;
   /** Media library ids, when recorded. */
   mediaIds?: string[];
+  /**
+   * `/media/<id>.<ext>` of each cached result (`null` when not cached), so
+   * links can be built with the base URL of the request that reads the job.
+   */
+  paths?: (string | null)[];
 }
 
 /** A job row. */

@@ -41,14 +41,16 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
     // stay out of the stored log (debug only).
     const quiet = path === "/metrics" || path.startsWith("/media/") ||
       path.startsWith("/api/admin/") || CONSOLE_PAGES.includes(path);
-    // The route pattern, never the raw path (any length a client likes); a short cut of it.
+    // The route pattern, and the raw path (any length a client likes) only cut short.
     const route = routeLabel(c);
+    const cut = path.length > 120 ? `${path.slice(0, 120)}…` : path;
     const status = c.req.raw.signal.aborted ? CLIENT_CLOSED_STATUS : c.res.status;
-    deps.log[quiet ? "debug" : "info"](`${c.req.method} ${route} ${status}`, {
+    const shown = route === "unmatched" ? cut : route;
+    deps.log[quiet ? "debug" : "info"](`${c.req.method} ${shown} ${status}`, {
       requestId,
       ms: Math.round(performance.now() - started),
       auth: c.get("auth")?.label,
-      path: route === path ? undefined : path.length > 120 ? `${path.slice(0, 120)}…` : path,
+      path: shown === path ? undefined : cut,
     });
   });
 

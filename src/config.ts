@@ -223,7 +223,7 @@ const KEYS = {
   ),
   mediaUrls: setting(
     "MEDIA_URLS",
-    "(local if MEDIA_CACHE is on)",
+    "(local, unless MEDIA_CACHE=false, then upstream)",
     "`local`: hand out this server's `/media/<id>.<ext>` links (PUBLIC_BASE_URL or the request's host); `upstream`: Jimeng's expiring CDN links",
   ),
   logKeep: setting("LOG_KEEP", "10000", "Log records (info and above) kept in the database"),
@@ -456,7 +456,7 @@ export const RUNTIME_SETTINGS = {
   modelMap: runtimeSetting(
     "MODEL_MAP",
     "(empty)",
-    "Model names clients may use for this server's models, as `name=model` pairs separated by commas (e.g. `dall-e-3=jimeng-image-4.5,gpt-image-1=jimeng-image-5.0-lite,sora-2=jimeng-video-seedance-2.0`); other unknown names stay a 404",
+    "Client model names for this server's models, `name=model` pairs: `dall-e-3=jimeng-image-4.5,gpt-image-1=jimeng-image-5.0-lite,sora-2=jimeng-video-seedance-2.0`; other unknown names stay a 404",
     modelMap,
     new Map<string, string>() as ReadonlyMap<string, string>,
   ),

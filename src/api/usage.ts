@@ -201,8 +201,9 @@ function completeLater(
 
 /**
  * The credits of a request's charges: the sum spent (unknown if any is) and
- * the balance left on the first charge's account. `settled` is false while a
- * balance read is still due.
+ * the balance left on the account of the last attempt that read one (the one
+ * that served, after a failover). `settled` is false while a balance read is
+ * still due.
  */
 export function chargedCredits(
   charges: readonly Charge[],
@@ -212,5 +213,6 @@ export function chargedCredits(
   const spent = charges.some((c) => c.spent === null)
     ? null
     : charges.reduce((sum, c) => sum + c.spent!, 0);
-  return { spent, remaining: charges[0].remaining, settled: true };
+  const remaining = charges.findLast((c) => c.remaining !== null)?.remaining ?? null;
+  return { spent, remaining, settled: true };
 }

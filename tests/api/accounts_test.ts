@@ -91,14 +91,20 @@ Deno.test("a key request fails over from a dry and an expired stored account to 
   }
 });
 
-Deno.test("when every stored account is expired a key request is a 401; none at all is explained", async () => {
+Deno.test("when every stored account is expired a key request is a 401; none at all is a 503 no_account_available", async () => {
   const stack = await startStack({ env: QUIET });
   try {
     const admin = await loginAdmin(stack);
     const key = await createKey(admin);
+    // No account is a state of the server, not the caller's authentication failing.
     await assert.rejects(
       stack.openai(key.key).images.generate({ prompt: "x" }),
-      (error: APIError) => error.status === 401 && /No Jimeng account/.test(error.message),
+      (error: APIError) => {
+        assert.equal(error.status, 503);
+        assert.equal(error.code, "no_account_available");
+        assert.match(error.message, /No Jimeng account is available: add one in the console/);
+        return true;
+      },
     );
     stack.fake.addSession(OLD, { expired: true });
     await admin.json("POST", "/accounts", { sessionids: OLD }, 201);
@@ -156,6 +162,8 @@ Deno.test("the admin API adds pasted sessionids, masks them, disables, checks, c
       "lastCheckError",
       "lastClaimAt",
       "lastClaimReceived",
+      "name",
+      "note",
       "region",
     ]);
     const checked = await admin.json<AccountJson>("POST", `/accounts/${first.id}/check`);

@@ -167,7 +167,8 @@ export async function startServer(
   config: Config,
   overrides: ServerOverrides = {},
 ): Promise<RunningServer> {
-  const log = overrides.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
+  const log = overrides.logger ??
+    createLogger({ level: config.logLevel, format: config.logFormat });
   const now = overrides.upstream?.now ?? Date.now;
   // The port first: when it is taken, nothing else (data directory, key file) is created.
   const ready = Promise.withResolvers<Hono<ApiEnv>>();
@@ -175,15 +176,18 @@ export async function startServer(
   let serving: Hono<ApiEnv> | null = null;
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
-    server = Deno.serve({
-      port: config.port,
-      hostname: config.host,
-      onListen: () => {},
-    }, (request, info) =>
-      serving
-        ? serving.fetch(request, info)
-        : ready.promise.then((app) => app.fetch(request, info), () =>
-          new Response("The server could not start", { status: 503 })));
+    server = Deno.serve(
+      {
+        port: config.port,
+        hostname: config.host,
+        onListen: () => {},
+      },
+      (request, info) =>
+        serving ? serving.fetch(request, info) : ready.promise.then(
+          (app) => app.fetch(request, info),
+          () => new Response("The server could not start", { status: 503 }),
+        ),
+    );
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) throw new PortInUseError(config.host, config.port);
     throw error;

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Context } from "hono";
-import { type CreditAsk, createCreditEstimator, type CreditEstimator } from "./credit_estimate.ts";
+import { createCreditEstimator, type CreditAsk, type CreditEstimator } from "./credit_estimate.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { publicBaseUrl } from "./public_url.ts";
 

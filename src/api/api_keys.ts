@@ -134,7 +134,8 @@ export function createKeyGuard(deps: KeyGuardDeps): KeyGuard {
     for (const hold of holds.get(id) ?? []) sum += hold.credits;
     return sum;
   };
-  const resets = () => `The quota resets at midnight (${deps.timeZone}); ask the operator to raise it`;
+  const resets = () =>
+    `The quota resets at midnight (${deps.timeZone}); ask the operator to raise it`;
 
   function limit(key: ApiKeyRow, use: KeyUse): void {
     if (key.ratePerMinute === null) return;

@@ -73,10 +73,16 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const baseUrl = linkBase(c, deps);
     /** Generates, records the images in the media library, and returns their markdown. */
     const run = async (abort: AbortSignal) => {
-      const generation = await generateImages(service, auth.accounts, {
-        ...params,
-        references,
-      }, abort, { onCharge: (charge) => noteCharge(usage, charge) });
+      const generation = await generateImages(
+        service,
+        auth.accounts,
+        {
+          ...params,
+          references,
+        },
+        abort,
+        { onCharge: (charge) => noteCharge(usage, charge) },
+      );
       noteImageUsage(usage, model.id, generation);
       const saved = await publishImages(deps, generation, {
         model: model.id,

@@ -12,12 +12,7 @@
  * @module
  */
 import { IMAGES_PER_TASK } from "../generation/images.ts";
-import type {
-  ImageModel,
-  ImageResolution,
-  VideoModel,
-  VideoResolution,
-} from "../jimeng/models.ts";
+import type { ImageModel, ImageResolution, VideoModel, VideoResolution } from "../jimeng/models.ts";
 
 /** What a request asks the upstream to make. */
 export type CreditAsk =

@@ -149,10 +149,16 @@ export function imageRoutes(deps: ApiDeps): Hono<ApiEnv> {
       n: params.n,
     });
     const references = await loadReferences(deps, sources, signal);
-    const generation = await generateImages(service, c.get("auth").accounts, {
-      ...params,
-      references,
-    }, signal, { onCharge: (charge) => noteCharge(usage, charge) });
+    const generation = await generateImages(
+      service,
+      c.get("auth").accounts,
+      {
+        ...params,
+        references,
+      },
+      signal,
+      { onCharge: (charge) => noteCharge(usage, charge) },
+    );
     noteImageUsage(usage, params.model.id, generation);
     return c.json(
       await toImagesResponse(deps, generation, params.responseFormat, {

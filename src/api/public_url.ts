@@ -50,7 +50,9 @@ function firstValue(header: string | undefined): string | undefined {
 /** The public base URL (no trailing slash) for a request, or `null` when it cannot be told. */
 export function publicBaseUrl(c: Context, config: PublicUrlConfig): string | null {
   if (config.publicBaseUrl) return config.publicBaseUrl;
-  const forwardedHost = config.trustProxy ? firstValue(c.req.header("x-forwarded-host")) : undefined;
+  const forwardedHost = config.trustProxy
+    ? firstValue(c.req.header("x-forwarded-host"))
+    : undefined;
   const host = validHost(forwardedHost ?? c.req.header("host"));
   if (host === null) return null;
   const forwardedProto = config.trustProxy

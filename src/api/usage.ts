@@ -144,7 +144,7 @@ function write(
       errorMessage: outcome.message,
       accountKey: account?.key ?? null,
       accountLabel: account?.label ?? null,
-      creditsSpent: nothing && usage.reservation ? 0 : credits.spent,
+      creditsSpent: nothing ? 0 : credits.spent,
       creditsRemaining: usage.charges.length > 0
         ? credits.remaining
         : account?.credits?.total ?? null,

@@ -145,7 +145,10 @@ function allowedModels(fields: Fields): string[] | null | undefined {
   const value = fields.values.models;
   if (value === null) return null;
   if (!Array.isArray(value) || value.length === 0 || value.length > 100) {
-    throw badRequest("models", "'models' must be null (all models) or a list of 1 to 100 model names");
+    throw badRequest(
+      "models",
+      "'models' must be null (all models) or a list of 1 to 100 model names",
+    );
   }
   const ids = new Set<string>();
   for (const name of value) {

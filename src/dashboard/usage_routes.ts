@@ -27,8 +27,8 @@ import { listApiKeys } from "../store/api_keys.ts";
 import type { Db } from "../store/db.ts";
 import {
   listRequests,
-  type RequestFilter,
   requestFacets,
+  type RequestFilter,
   type StoredRequest,
 } from "../store/requests.ts";
 import type { AdminEnv } from "./auth.ts";
@@ -159,7 +159,12 @@ export function usageRoutes(deps: UsageRouteDeps): Hono<AdminEnv> {
     const { models, errorCodes } = requestFacets(deps.db);
     return c.json({
       models,
-      outcomes: ["ok", "error", "client_closed", ...errorCodes.filter((c) => c !== "client_closed")],
+      outcomes: [
+        "ok",
+        "error",
+        "client_closed",
+        ...errorCodes.filter((c) => c !== "client_closed"),
+      ],
       keys: listApiKeys(deps.db).map((key) => ({ id: key.id, name: key.name })),
     });
   });

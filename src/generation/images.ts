@@ -106,32 +106,39 @@ export async function generateImages(
   const runs = Array.from({ length: taskCount }, async () => {
     const upstream = untilSubmitted(signal);
     try {
-      return await runWithFailover(deps, accounts, job.model.regions, async (account) => {
-        try {
-          const referenceUris: string[] = [];
-          for (const image of job.references) {
-            referenceUris.push(
-              (await deps.client.uploadImage(account.session, image.bytes, upstream.signal)).uri,
-            );
+      return await runWithFailover(
+        deps,
+        accounts,
+        job.model.regions,
+        async (account) => {
+          try {
+            const referenceUris: string[] = [];
+            for (const image of job.references) {
+              referenceUris.push(
+                (await deps.client.uploadImage(account.session, image.bytes, upstream.signal)).uri,
+              );
+            }
+            return await deps.client.generateImageTask(account.session, {
+              model: job.model,
+              prompt: job.prompt,
+              negativePrompt: job.negativePrompt,
+              ratio: job.ratio,
+              resolution: job.resolution,
+              sampleStrength: job.sampleStrength,
+              referenceUris,
+            }, {
+              deadline: deps.now() + deps.imageTimeoutMs,
+              signal: upstream.signal,
+              onSubmitting: upstream.commit,
+            });
+          } catch (error) {
+            upstream.release();
+            throw error;
           }
-          return await deps.client.generateImageTask(account.session, {
-            model: job.model,
-            prompt: job.prompt,
-            negativePrompt: job.negativePrompt,
-            ratio: job.ratio,
-            resolution: job.resolution,
-            sampleStrength: job.sampleStrength,
-            referenceUris,
-          }, {
-            deadline: deps.now() + deps.imageTimeoutMs,
-            signal: upstream.signal,
-            onSubmitting: upstream.commit,
-          });
-        } catch (error) {
-          upstream.release();
-          throw error;
-        }
-      }, upstream.signal, { onCharge: options.onCharge });
+        },
+        upstream.signal,
+        { onCharge: options.onCharge },
+      );
     } finally {
       upstream.dispose();
     }

@@ -188,7 +188,6 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
 
   const pathOf = (fileName: string) => `${dir}/${fileName}`;
 
-
   async function removeFile(fileName: string): Promise<void> {
     try {
       await Deno.remove(pathOf(fileName));

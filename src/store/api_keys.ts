@@ -61,7 +61,8 @@ export interface KeyUsage {
   errors: number;
 }
 
-const COLUMNS = `id, name, prefix, secret_hash, quota_per_day, rate_per_minute, created_at, revoked_at,
+const COLUMNS =
+  `id, name, prefix, secret_hash, quota_per_day, rate_per_minute, created_at, revoked_at,
   last_used_at, expires_at, models, credit_cap, credits_used`;
 
 function toApiKeyRow(row: Record<string, unknown>): ApiKeyRow {
@@ -217,6 +218,8 @@ export function apiKeysUsage(db: Db, since: number): Map<number, KeyUsage> {
      FROM requests WHERE api_key_id IS NOT NULL AND created_at >= ? GROUP BY api_key_id`,
   ).all(since) as unknown as (KeyUsage & { id: number })[];
   return new Map(
-    rows.map((row) => [row.id, { requests: row.requests, credits: row.credits, errors: row.errors }]),
+    rows.map((
+      row,
+    ) => [row.id, { requests: row.requests, credits: row.credits, errors: row.errors }]),
   );
 }

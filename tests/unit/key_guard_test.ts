@@ -110,7 +110,8 @@ Deno.test("createKeyGuard() refuses unknown, revoked and expired keys; limits cr
     const small = guard.reserve(key, "m", 1);
     assert.throws(
       () => guard.reserve(key, "m", 1),
-      (e: ApiError) => e.status === 429 && /used its daily quota: 5 of 5 credits today/.test(e.message),
+      (e: ApiError) =>
+        e.status === 429 && /used its daily quota: 5 of 5 credits today/.test(e.message),
     );
     // A row written with its reservation counts it until the spend is known.
     spend(now, null, 2);

@@ -94,7 +94,10 @@ Deno.test("every upstream and account error, as the client gets it, survives the
     errors.push(errorFromRet(ret, "积分不足"), errorFromRet(ret, ""));
   }
   for (const code of ["2038", "2047", "4001", "1006", "5000", "4013", "", "77"]) {
-    errors.push(errorFromFailCode(code, "image"), errorFromFailCode(code, "video", "shark not pass"));
+    errors.push(
+      errorFromFailCode(code, "image"),
+      errorFromFailCode(code, "video", "shark not pass"),
+    );
   }
   errors.push(
     withModelAlternatives(errorFromRet("2061", ""), "jimeng-image-4.5", ["jimeng-image-5.0-lite"]),

@@ -27,5 +27,9 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 70, name: "log ids never reused", up: logIds.up },
   { version: 80, name: "hourly rollup per dimension", up: requestHourGroups.up },
   { version: 100, name: "settings changed at run time", up: settings.up },
-  { version: 170, name: "generation records, key options, account names", up: generationRecords.up },
+  {
+    version: 170,
+    name: "generation records, key options, account names",
+    up: generationRecords.up,
+  },
 ];

@@ -66,7 +66,11 @@ export function measureRequests(deps: ApiDeps) {
       const auth = c.get("auth");
       if (auth) deps.metrics.noteAccounts(auth.accounts);
       if (c.req.path.startsWith("/v1/")) {
-        deps.metrics.apiRequest(!auth ? "refused" : isCreation(c) ? "generation" : "read");
+        // Without a caller: a public read (the model list) or a call refused before authentication.
+        const kind = auth
+          ? (isCreation(c) ? "generation" : "read")
+          : (status < 400 ? "read" : "refused");
+        deps.metrics.apiRequest(kind);
       }
       deps.metrics.requestFinished({
         route: routeLabel(c),

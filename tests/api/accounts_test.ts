@@ -271,3 +271,39 @@ Deno.test("stored accounts survive a restart (sealed with the key file); the sch
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("the failover says 'trying the next account' only when there is one to try", async () => {
+  const stack = await startStack({ env: { ...QUIET, JIMENG_SESSIONS: `${DRY},${GOOD_SESSION}` } });
+  try {
+    stack.fake.addSession(DRY, { credits: 1000, dailyGift: 0 });
+    const admin = await loginAdmin(stack);
+    // The cache prefers DRY (1000 credits); the upstream then says it has none.
+    for (const account of (await accountsByLabel(admin)).values()) {
+      await admin.json("POST", `/accounts/${account.id}/check`);
+    }
+    stack.fake.setCredits(DRY, 0);
+    const key = await createKey(admin);
+    await stack.openai(key.key).images.generate({ prompt: "two accounts" });
+    const next = stack.logs.filter((line) => line.includes("has no credits"));
+    assert.equal(next.length, 1, stack.logs.join("\n"));
+    assert.ok(next[0].includes("trying the next account"), next[0]);
+
+    const alone = await startStack({ env: { ...QUIET, JIMENG_SESSIONS: DRY } });
+    try {
+      alone.fake.addSession(DRY, { credits: 0, dailyGift: 0 });
+      const lonely = await loginAdmin(alone);
+      const only = await createKey(lonely);
+      await assert.rejects(
+        alone.openai(only.key).images.generate({ prompt: "one account" }),
+        (error: APIError) => error.status === 429 && error.code === "insufficient_quota",
+      );
+      const lines = alone.logs.filter((line) => line.includes("has no credits"));
+      assert.equal(lines.length, 1, alone.logs.join("\n"));
+      assert.ok(!lines[0].includes("next account"), lines[0]);
+    } finally {
+      await alone.close();
+    }
+  } finally {
+    await stack.close();
+  }
+});

@@ -429,7 +429,7 @@ export async function startServer(
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const consoleAt = consoleUrl(config, port);
-  log.info(`Listening on ${describeListen(config.host, port)}`, { port });
+  log.info(`Listening on ${describeListen(config.host, port)}`);
   log.info(`Console: ${consoleAt}`);
   const setupToken = adminAuth.issueSetupToken();
   if (setupToken !== null) {

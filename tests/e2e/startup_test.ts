@@ -11,6 +11,27 @@ import { processEnv, spawnServer } from "../helpers/server_process.ts";
 
 const ROOT = new URL("../..", import.meta.url);
 
+/** The first-start snippet of the README, line by line, times as `TIME`. */
+async function readmeFirstStart(): Promise<string[]> {
+  const text = await Deno.readTextFile(new URL("README.md", ROOT));
+  const block = /<!-- first-start:start -->\s*```\n([\s\S]*?)```/.exec(text)![1];
+  return block.trimEnd().split("\n").map((line) => line.replace(/^\d\d:\d\d:\d\d /, "TIME "));
+}
+
+/** Real output as the README shows it: default host, port and data directory; no token. */
+function asReadme(lines: string[], real: { port: string; dataDir: string }): string[] {
+  return lines.map((line) =>
+    line.replace(/^\d\d:\d\d:\d\d /, "TIME ")
+      .replace(
+        `127.0.0.1:${real.port} (this machine only)`,
+        "0.0.0.0:8000 (every network interface)",
+      )
+      .replaceAll(`http://127.0.0.1:${real.port}/`, "http://localhost:8000/")
+      .replace(real.dataDir, "./data")
+      .replace(/token=[\w-]+/, "token=…")
+  );
+}
+
 Deno.test("a first start says where it listens, where the console is, and gives the setup link its own line", async () => {
   const fake = await startFakeUpstream();
   const dir = await Deno.makeTempDir({ prefix: "jimeng-start-" });
@@ -52,6 +73,11 @@ Deno.test("a first start says where it listens, where the console is, and gives 
             new RegExp(`^    http://127\\.0\\.0\\.1:${port}/setup\\?token=[\\w-]+$`),
           );
           assert.ok(!lines.some((l) => l.startsWith("{")), "no JSON lines");
+          assert.deepEqual(
+            asReadme(lines.slice(0, notice + 3), { port, dataDir: `${dir}/${format}` }),
+            await readmeFirstStart(),
+            "the README shows the real first start",
+          );
         } else {
           // Not a terminal: one JSON object per line.
           const parsed = lines.filter((l) => l.trim()).map((l) => JSON.parse(l));

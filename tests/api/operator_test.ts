@@ -194,7 +194,7 @@ Deno.test("MODEL_MAP lets clients use fixed names; unmapped ones keep a 404 nami
       messages: [{ role: "user", content: "a mapped chat" }],
     });
     assert.equal(chat.model, "DALL-E-3", "the answer names the model as asked");
-    const video = await client.videos.create({ model: "sora-2" as "sora-2", prompt: "mapped" });
+    const video = await client.videos.create({ model: "sora-2", prompt: "mapped" });
     assert.equal(video.model, "jimeng-video-3.0");
     await assert.rejects(
       client.images.generate({ model: "gpt-image-1", prompt: "still unknown" }),

@@ -147,7 +147,7 @@ Deno.test("a client gone while its reference image downloads costs nothing: no j
 
 Deno.test("a client gone after the submit keeps the paid video and its result", async () => {
   const stack = await startStack({
-    fake: { videoLatencyMs: 400 },
+    fake: { videoLatencyMs: 2500 },
     overrides: { creditRefreshMs: 0 },
   });
   try {
@@ -180,7 +180,7 @@ Deno.test("a client gone after the submit keeps the paid video and its result", 
 
 Deno.test("an image stream closed after the submit keeps the paid images in the media library", async () => {
   const stack = await startStack({
-    fake: { imageLatencyMs: 400 },
+    fake: { imageLatencyMs: 2500 },
     overrides: { streamHoldMs: 0, creditRefreshMs: 0 },
   });
   try {

@@ -3,7 +3,7 @@
  * @module
  */
 import { loadConfig, readEnvironment } from "./src/config.ts";
-import { startServer } from "./src/server.ts";
+import { PortInUseError, type RunningServer, startServer } from "./src/server.ts";
 
 let config;
 try {
@@ -13,7 +13,15 @@ try {
   Deno.exit(2);
 }
 
-const server = await startServer(config);
+let server: RunningServer;
+try {
+  server = await startServer(config);
+} catch (error) {
+  // A taken port is the operator's to fix: say which, without a stack trace.
+  if (error instanceof PortInUseError) console.error(`Could not start: ${error.message}`);
+  else console.error("Could not start:", error);
+  Deno.exit(1);
+}
 
 let stopping = false;
 async function stop(signal: string) {

@@ -113,6 +113,9 @@ async function main(): Promise<number> {
   const env = {
     ...upstreamEnv(fake.url, dataDir),
     LOG_LEVEL: opts.logLevel,
+    // Jimeng's links name the record, which the delivery figures are measured from; the
+    // default (this server's /media/ links) also waits for the local copy first.
+    MEDIA_URLS: "upstream",
   };
 
   let server: ServerProcess | undefined;

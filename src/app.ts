@@ -9,16 +9,16 @@ import { cors } from "hono/cors";
 import { requireAuth } from "./api/auth.ts";
 import { chatRoutes } from "./api/chat.ts";
 import type { ApiDeps, ApiEnv } from "./api/deps.ts";
-import { ApiError, toApiError } from "./api/errors.ts";
+import { ApiError, CLIENT_CLOSED_STATUS, clientClosed, toApiError } from "./api/errors.ts";
 import { imageRoutes } from "./api/images.ts";
 import { mediaRoutes } from "./api/media.ts";
-import { measureRequests, metricsRoutes } from "./api/metrics.ts";
+import { measureRequests, metricsRoutes, routeLabel } from "./api/metrics.ts";
 import { modelRoutes } from "./api/models.ts";
 import { tokenRoutes } from "./api/token.ts";
 import { videoRoutes } from "./api/videos.ts";
 import { recordUsage } from "./api/usage.ts";
 import { type AdminDeps, adminRoutes } from "./dashboard/admin.ts";
-import { consoleRoutes } from "./dashboard/static.ts";
+import { CONSOLE_PAGES, consoleRoutes } from "./dashboard/static.ts";
 import { mcpRoutes } from "./mcp/routes.ts";
 
 /**
@@ -38,16 +38,32 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
     const path = c.req.path;
     // The console's own files would drown the log, and its live tail.
     if (path === "/ping" || path.startsWith("/static/") || path.startsWith("/vendor/")) return;
-    // Media files and scrapes are frequent and say little: keep them out of the stored log.
-    const quiet = path === "/metrics" || path.startsWith("/media/");
-    deps.log[quiet ? "debug" : "info"](`${c.req.method} ${path} ${c.res.status}`, {
+    // Media files, scrapes and the console's own calls are frequent and say little: they
+    // stay out of the stored log (debug only).
+    const quiet = path === "/metrics" || path.startsWith("/media/") ||
+      path.startsWith("/api/admin/") || CONSOLE_PAGES.includes(path);
+    // The route pattern, and the raw path (any length a client likes) only cut short.
+    const route = routeLabel(c);
+    const cut = path.length > 120 ? `${path.slice(0, 120)}…` : path;
+    const status = c.req.raw.signal.aborted ? CLIENT_CLOSED_STATUS : c.res.status;
+    const shown = route === "unmatched" ? cut : route;
+    deps.log[quiet ? "debug" : "info"](`${c.req.method} ${shown} ${status}`, {
       requestId,
       ms: Math.round(performance.now() - started),
       auth: c.get("auth")?.label,
+      path: shown === path ? undefined : cut,
     });
   });
 
   app.onError((error, c) => {
+    if (c.req.raw.signal.aborted) {
+      // The client went away: its own outcome, not a server error. Nobody reads this answer.
+      deps.log.debug("The client closed the connection before the answer", {
+        requestId: c.get("requestId"),
+      });
+      const closed = clientClosed();
+      return c.json(closed.toBody(), closed.status);
+    }
     const apiError = toApiError(error);
     if (apiError.code === "internal_error") {
       deps.log.error("Unhandled error", { requestId: c.get("requestId"), error });

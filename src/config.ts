@@ -5,7 +5,8 @@
  * environment.
  * @module
  */
-import type { LogLevel } from "./log.ts";
+import type { LogFormat, LogLevel } from "./log.ts";
+import { findModel } from "./jimeng/models.ts";
 import { DEFAULT_PROTOCOL, type ProtocolConstants } from "./jimeng/protocol.ts";
 import type { UpstreamHosts } from "./jimeng/regions.ts";
 import type { Cidr } from "./net/cidr.ts";
@@ -19,6 +20,10 @@ export interface Config {
   host: string;
   dataDir: string;
   logLevel: LogLevel;
+  /** How stdout lines look: readable text on a terminal, JSON lines otherwise. */
+  logFormat: LogFormat;
+  /** Days `requests` rows and log records are kept. */
+  requestsKeepDays: number;
   /** Upstream hosts per region. */
   upstream: UpstreamHosts;
   /** Client-version constants sent to the upstream. */
@@ -51,9 +56,13 @@ export interface Config {
   modelCatalogTtlMin: number;
   /** Size of the media cache before oldest-first eviction, in GiB (fractions allowed). */
   mediaMaxGb: number;
-  /** Public origin (and optional path prefix) of this server, without a trailing slash. */
+  /**
+   * Public origin (and optional path prefix) of this server, without a
+   * trailing slash; `null` = derived from each request's `Host` (and
+   * `X-Forwarded-Host`/`-Proto` with `TRUST_PROXY`).
+   */
   publicBaseUrl: string | null;
-  /** Which URLs the API hands out for results. */
+  /** Which URLs the API hands out for results (local needs the media cache). */
   mediaUrls: "upstream" | "local";
   /** Log records (info and above) kept in the database; 0 keeps none. */
   logKeep: number;
@@ -125,6 +134,16 @@ const KEYS = {
   host: setting("HOST", "0.0.0.0", "Listen address"),
   dataDir: setting("DATA_DIR", "./data", "Where the SQLite database and media cache live"),
   logLevel: setting("LOG_LEVEL", "info", "debug, info, warn or error"),
+  logFormat: setting(
+    "LOG_FORMAT",
+    "auto",
+    "`text`: readable lines (time, level, message, fields); `json`: one JSON object per line; `auto`: text on a terminal, JSON otherwise",
+  ),
+  requestsKeepDays: setting(
+    "REQUESTS_KEEP_DAYS",
+    "90",
+    "Days the usage log (`requests` rows) and stored log records are kept; older ones are deleted hourly (statistics keep their totals)",
+  ),
   maxBodyMb: setting("MAX_BODY_MB", "32", "Largest request body, in MiB (larger → 413)"),
   localFilesDir: setting(
     "LOCAL_FILES_DIR",
@@ -242,12 +261,12 @@ const KEYS = {
   publicBaseUrl: setting(
     "PUBLIC_BASE_URL",
     "(unset)",
-    "Public URL of this server (e.g. `https://img.example.com`), used for `/media/…` links",
+    "Public URL of this server (e.g. `https://img.example.com`), used for `/media/…` links and shown with new API keys; unset = taken from each request's `Host` (`X-Forwarded-Host`/`-Proto` only with TRUST_PROXY)",
   ),
   mediaUrls: setting(
     "MEDIA_URLS",
-    "(local if PUBLIC_BASE_URL is set, else upstream)",
-    "`local`: hand out `PUBLIC_BASE_URL/media/<id>.<ext>` links; `upstream`: Jimeng's expiring CDN links",
+    "(local, unless MEDIA_CACHE=false, then upstream)",
+    "`local`: hand out this server's `/media/<id>.<ext>` links (PUBLIC_BASE_URL or the request's host); `upstream`: Jimeng's expiring CDN links",
   ),
   logKeep: setting("LOG_KEEP", "10000", "Log records (info and above) kept in the database"),
   metricsToken: setting(
@@ -378,6 +397,44 @@ const level: Parser<LogLevel> = (raw, name) => {
   throw new RangeError(`Invalid ${name} "${raw}": expected debug, info, warn or error`);
 };
 
+const logFormat: Parser<LogFormat> = (raw, name) => {
+  const value = raw.toLowerCase();
+  if (value === "auto" || value === "text" || value === "json") return value;
+  throw new RangeError(`Invalid ${name} "${raw}": expected auto, text or json`);
+};
+
+/**
+ * `from=to` pairs separated by commas: client model names (e.g. OpenAI's)
+ * mapped to this server's models. A target must be a model; a source must
+ * not already be one of this server's names.
+ */
+const modelMap: Parser<ReadonlyMap<string, string>> = (raw, name) => {
+  const map = new Map<string, string>();
+  for (const pair of raw.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const eq = pair.indexOf("=");
+    const from = eq === -1 ? "" : pair.slice(0, eq).trim().toLowerCase();
+    const to = eq === -1 ? "" : pair.slice(eq + 1).trim();
+    if (!from || !to) {
+      throw new TypeError(
+        `Invalid ${name} entry "${pair}": expected name=model, e.g. dall-e-3=jimeng-image-4.5`,
+      );
+    }
+    const target = findModel(to);
+    if (!target) {
+      throw new RangeError(
+        `Invalid ${name} entry "${pair}": '${to}' is not a model of this server (GET /v1/models lists them)`,
+      );
+    }
+    if (findModel(from)) {
+      throw new RangeError(
+        `Invalid ${name} entry "${pair}": '${from}' is already a model name of this server`,
+      );
+    }
+    map.set(from, target.id);
+  }
+  return map;
+};
+
 const choice = <T extends string>(values: readonly T[]): Parser<T> => (raw, name) => {
   const value = raw.toLowerCase();
   if ((values as readonly string[]).includes(value)) return value as T;
@@ -504,6 +561,13 @@ export const RUNTIME_SETTINGS = {
     int(0, 1_000_000_000),
     10,
   ),
+  modelMap: runtimeSetting(
+    "MODEL_MAP",
+    "(empty)",
+    "Client model names for this server's models, `name=model` pairs: `dall-e-3=jimeng-image-4.5,gpt-image-1=jimeng-image-5.0-lite,sora-2=jimeng-video-seedance-2.0`; other unknown names stay a 404",
+    modelMap,
+    new Map<string, string>() as ReadonlyMap<string, string>,
+  ),
 } as const;
 
 /** The runtime setting of an environment name, if it is one. */
@@ -546,14 +610,15 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     return parse(raw.trim(), key);
   }
   const publicBaseUrl = read<string | null>(KEYS.publicBaseUrl, baseUrl, null);
+  const mediaCache = read(KEYS.mediaCache, bool, true);
   const mediaUrls = read<"upstream" | "local">(
     KEYS.mediaUrls,
     choice(["upstream", "local"] as const),
-    publicBaseUrl ? "local" : "upstream",
+    mediaCache ? "local" : "upstream",
   );
-  if (mediaUrls === "local" && !publicBaseUrl) {
+  if (mediaUrls === "local" && !mediaCache) {
     throw new TypeError(
-      `${KEYS.mediaUrls}=local needs ${KEYS.publicBaseUrl} (the address clients reach this server at)`,
+      `${KEYS.mediaUrls}=local needs ${KEYS.mediaCache}=true (local links serve the cached files)`,
     );
   }
   const explicit: Record<string, string> = {};
@@ -567,6 +632,8 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     host: read(KEYS.host, text, "0.0.0.0"),
     dataDir: read(KEYS.dataDir, text, "./data"),
     logLevel: read(KEYS.logLevel, level, "info"),
+    logFormat: read(KEYS.logFormat, logFormat, "auto"),
+    requestsKeepDays: read(KEYS.requestsKeepDays, int(1, 36_500), 90),
     maxBodyMb: read(KEYS.maxBodyMb, int(1, 1024), 32),
     localFilesDir: read<string | null>(KEYS.localFilesDir, text, null),
     fetchAllowlist: read(KEYS.fetchAllowlist, list, []),
@@ -588,7 +655,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     upstreamTimeoutMs: read(KEYS.upstreamTimeoutMs, int(100, 600_000), 30_000),
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),
-    mediaCache: read(KEYS.mediaCache, bool, true),
+    mediaCache,
     videoQuality: read(KEYS.videoQuality, choice(["best", "preview"] as const), "best"),
     modelCatalogTtlMin: read(KEYS.modelCatalogTtlMin, int(0, 1440), 5),
     mediaMaxGb: read(KEYS.mediaMaxGb, positive(1_000_000), 10),

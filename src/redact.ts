@@ -11,16 +11,33 @@ export function maskSecret(secret: string): string {
   return `${secret.slice(0, 4)}…${secret.slice(-4)}`;
 }
 
+/**
+ * Whether a word could be a credential rather than a word of a sentence:
+ * token characters only, and long (16+) or with a digit (8+). Placeholders
+ * such as `<API key>` and words such as "token" are not.
+ */
+export function looksLikeSecret(value: string): boolean {
+  if (!/^[A-Za-z0-9._~+/=-]+$/.test(value)) return false;
+  return value.length >= 16 || (value.length >= 8 && /\d/.test(value));
+}
+
+const maskIfSecret = (value: string) => (looksLikeSecret(value) ? maskSecret(value) : value);
+
+/** Names whose value is a secret whatever it looks like (cookies, credentials). */
+const SECRET_NAMES =
+  /^(?:sessionid(?:_ss)?|sid_tt|sid_guard|uid_tt(?:_ss)?|api_key|apikey|password|x-amz-security-token|sessionkey)$/i;
+
 const PATTERNS: [RegExp, (match: string, ...groups: string[]) => string][] = [
-  // Bearer values: one or more comma-separated tokens.
+  // Bearer values: one or more comma-separated tokens that look like credentials.
   [
-    /(Bearer\s+)([^\s"',;]+(?:\s*,\s*[^\s"',;]+)*)/gi,
-    (_m, prefix, value) => prefix + value.split(",").map((v) => maskSecret(v.trim())).join(","),
+    /(Bearer\s+)([^\s"',;<>]+(?:\s*,\s*[^\s"',;<>]+)*)/gi,
+    (_m, prefix, value) => prefix + value.split(",").map((v) => maskIfSecret(v.trim())).join(","),
   ],
-  // Cookie-style and query-style assignments of session material.
+  // Cookie-style and query-style assignments of session material (not `name=<placeholder>`).
   [
-    /\b(sessionid(?:_ss)?|sid_tt|sid_guard|uid_tt(?:_ss)?|session|token|api_key|apikey|secret|password|x-amz-security-token|sessionkey)(["']?\s*[=:]\s*["']?)([^"'\s;&,}]+)/gi,
-    (_m, key, sep, value) => `${key}${sep}${maskSecret(value)}`,
+    /\b(sessionid(?:_ss)?|sid_tt|sid_guard|uid_tt(?:_ss)?|session|token|api_key|apikey|secret|password|x-amz-security-token|sessionkey)(["']?\s*[=:]\s*["']?)([^"'\s;&,}<>]+)/gi,
+    (_m, key, sep, value) =>
+      `${key}${sep}${SECRET_NAMES.test(key) ? maskSecret(value) : maskIfSecret(value)}`,
   ],
   // Issued API keys.
   [/\bsk-[A-Za-z0-9_-]{12,}/g, (match) => maskSecret(match)],

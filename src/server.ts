@@ -14,6 +14,7 @@ import { createAccountPool } from "./accounts/pool.ts";
 import { type AccountScheduler, startAccountScheduler } from "./accounts/scheduler.ts";
 import { createSecretBox, loadSecretKey, type SecretBox } from "./accounts/secrets.ts";
 import { createKeyGuard, type KeyGuard } from "./api/api_keys.ts";
+import { createCreditEstimator } from "./api/credit_estimate.ts";
 import type { ApiDeps, ApiEnv } from "./api/deps.ts";
 import { toApiError } from "./api/errors.ts";
 import { createApp } from "./app.ts";
@@ -24,6 +25,8 @@ import { logRoutes } from "./dashboard/logs_routes.ts";
 import { mediaAdminRoutes } from "./dashboard/media_routes.ts";
 import { statsRoutes } from "./dashboard/stats_routes.ts";
 import { type Config, RUNTIME_SETTINGS } from "./config.ts";
+import { usageRoutes } from "./dashboard/usage_routes.ts";
+import { startRetention } from "./retention.ts";
 import { createJimengClient } from "./jimeng/client.ts";
 import { JimengError } from "./jimeng/errors.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
@@ -69,6 +72,37 @@ export interface ServerOverrides {
       "timeoutMs" | "backoffMs" | "retryForMs" | "setTimer" | "fetch" | "random"
     >
   >;
+  /** How long a streamed chat answer waits after its first bytes before it submits. */
+  streamHoldMs?: number;
+}
+
+/** The port the server should listen on is taken: nothing was created. */
+export class PortInUseError extends Error {
+  override name = "PortInUseError";
+  constructor(readonly host: string, readonly port: number) {
+    super(
+      `Port ${port} is already in use on ${host}: another program (perhaps another jimeng-api) listens there. Stop it, or start on another port: PORT=${
+        port === 65535 ? 8001 : port + 1
+      } deno task start (or --port ${port === 65535 ? 8001 : port + 1})`,
+    );
+  }
+}
+
+/** Where the server listens, in words: the bound address and who can reach it. */
+export function describeListen(host: string, port: number): string {
+  const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  if (host === "0.0.0.0" || host === "::") return `${address} (every network interface)`;
+  if (host === "127.0.0.1" || host === "::1" || host === "localhost") {
+    return `${address} (this machine only)`;
+  }
+  return address;
+}
+
+/** The console's address for the operator: the public URL, else this machine's view. */
+export function consoleUrl(config: Config, port: number): string {
+  if (config.publicBaseUrl) return `${config.publicBaseUrl}/`;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
 }
 
 /** A running server. */
@@ -158,9 +192,43 @@ export async function startServer(
   config: Config,
   overrides: ServerOverrides = {},
 ): Promise<RunningServer> {
-  const log = overrides.logger ?? createLogger({ level: config.logLevel });
+  const log = overrides.logger ??
+    createLogger({ level: config.logLevel, format: config.logFormat });
   const now = overrides.upstream?.now ?? Date.now;
-  const { db, degraded } = openStore(config, log);
+  // The port first: when it is taken, nothing else (data directory, key file) is created.
+  const ready = Promise.withResolvers<Hono<ApiEnv>>();
+  ready.promise.catch(() => {});
+  let serving: Hono<ApiEnv> | null = null;
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve(
+      {
+        port: config.port,
+        hostname: config.host,
+        onListen: () => {},
+      },
+      (request, info) =>
+        serving ? serving.fetch(request, info) : ready.promise.then(
+          (app) => app.fetch(request, info),
+          () => new Response("The server could not start", { status: 503 }),
+        ),
+    );
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) throw new PortInUseError(config.host, config.port);
+    throw error;
+  }
+  const stopListening = async (error: unknown) => {
+    ready.reject(error);
+    await server.shutdown();
+  };
+  let db: Db;
+  let degraded: boolean;
+  try {
+    ({ db, degraded } = openStore(config, log));
+  } catch (error) {
+    await stopListening(error);
+    throw error;
+  }
   // Media cached by an older version may sit in a directory others can read.
   if (!degraded) {
     try {
@@ -178,6 +246,7 @@ export async function startServer(
     }));
   } catch (error) {
     closeStore(db, log);
+    await stopListening(error);
     throw error;
   }
   const settings = createRuntimeSettings({ db, config, box, log, now });
@@ -294,9 +363,18 @@ export async function startServer(
   log.info(`${manager.list().length} stored account(s) (${loaded} loaded from the database)`);
 
   const keys = createKeyGuard({ db, now, timeZone: config.claimTimeZone });
+  const estimator = createCreditEstimator();
   const adminAuth = createAdminAuth({ db, log, now, ttlMs: config.sessionTtlHours * 3_600_000 });
   if (config.adminUser !== null && config.adminPassword !== null) {
-    await adminAuth.bootstrap(config.adminUser, config.adminPassword);
+    try {
+      await adminAuth.bootstrap(config.adminUser, config.adminPassword);
+    } catch (error) {
+      removeLogSink();
+      logs.close();
+      closeStore(db, log);
+      await stopListening(error);
+      throw error;
+    }
   }
   const scheduler = startAccountScheduler({
     accounts: () => manager.list(),
@@ -353,6 +431,7 @@ export async function startServer(
         { apiKeyId: job.apiKeyId },
       );
     },
+    knowBalance: (account, signal) => credits.know(account, signal),
     onClaimed: (account, claim) => manager.claimed(account, claim),
     finalize: async (job, account, results) => {
       const saved = await media.saveResults({
@@ -368,6 +447,7 @@ export async function startServer(
       return {
         urls: saved.map((item) => item.url),
         mediaIds: saved.flatMap((item) => (item.id === null ? [] : [item.id])),
+        paths: saved.map((item) => item.path),
       };
     },
   });
@@ -396,6 +476,8 @@ export async function startServer(
       completeRequestCredits(db, id, spent, remaining),
     ledger,
     keys,
+    estimator,
+    streamHoldMs: overrides.streamHoldMs,
     onClaimed: (account, claim) => manager.claimed(account, claim),
     consoleUser: (c) => consoleCaller(c, adminAuth, config.trustProxy)?.username,
     clientAddress,
@@ -413,9 +495,11 @@ export async function startServer(
     now,
     trustProxy: config.trustProxy,
     clientAddress,
+    publicBaseUrl: config.publicBaseUrl,
     onAccountsAdded: (added) => scheduler.adopt(added),
     routes: [
       statsRoutes({ db, accounts: manager, now, timeZone: config.claimTimeZone }),
+      usageRoutes({ db, now, accounts: manager }),
       logRoutes({ db, logs, keepAliveMs: overrides.keepAliveMs }),
       mediaAdminRoutes({ db, media }),
       jobAdminRoutes(jobs),
@@ -425,8 +509,16 @@ export async function startServer(
   });
   jobs.resume();
   webhooks.wake();
+  const retention = startRetention({
+    db,
+    log,
+    now,
+    keepDays: config.requestsKeepDays,
+    setTimer: overrides.setTimer ?? defaultTimer,
+  });
 
   async function release(): Promise<void> {
+    retention.close();
     await webhooks.close();
     await scheduler.close();
     client.close();
@@ -438,26 +530,19 @@ export async function startServer(
     if (degraded) await Deno.remove(referenceDir, { recursive: true }).catch(() => {});
   }
 
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  try {
-    server = Deno.serve({
-      port: config.port,
-      hostname: config.host,
-      onListen: () => {},
-    }, app.fetch);
-  } catch (error) {
-    jobs.close();
-    await release();
-    throw error;
-  }
+  serving = app;
+  ready.resolve(app);
   const port = server.addr.port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  log.info(`Listening on ${url}`, { port });
+  const consoleAt = consoleUrl(config, port);
+  log.info(`Listening on ${describeListen(config.host, port)}`);
+  log.info(`Console: ${consoleAt}`);
   const setupToken = adminAuth.issueSetupToken();
   if (setupToken !== null) {
     log.notice(
-      `No console administrator yet. Open this one-time link to create one: ${url}/setup?token=${setupToken}`,
+      "No console administrator yet. Open this one-time link to create one:",
+      `${consoleAt}setup?token=${setupToken}`,
     );
   }
   return {

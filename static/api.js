@@ -2,7 +2,10 @@
  * Every request the console makes goes through this module: JSON in and out,
  * the session cookie (`credentials: "same-origin"`), the CSRF token on
  * state-changing calls, the server's error message in thrown errors, and a
- * 401 turned into "go to the login page".
+ * 401 of the console's own session turned into "go to the login page". A
+ * 401 from the OpenAI API (`/v1`) is only that when the server did not see the
+ * console's session (`missing_api_key`); any other API error, such as no
+ * stored account (503 `no_account_available`), is shown where it happened.
  * @module
  */
 
@@ -81,6 +84,17 @@ export function clearSession() {
 }
 
 /**
+ * Whether a 401 means the console's own session is over: any 401 of the
+ * admin API; on the OpenAI API only a call that arrived without the session.
+ * @param {string} path
+ * @param {string | null} code
+ */
+export function sessionEnded(path, code) {
+  if (!path.startsWith("/v1/")) return true;
+  return code === "missing_api_key";
+}
+
+/**
  * @param {string} method
  * @param {string} path
  * @param {{ body?: unknown, query?: Record<string, unknown>, redirectOn401?: boolean }} [options]
@@ -126,7 +140,7 @@ async function request(method, path, { body, query, redirectOn401 = true } = {})
       retryAfter: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
     },
   );
-  if (response.status === 401 && redirectOn401) {
+  if (response.status === 401 && redirectOn401 && sessionEnded(path, failure.code)) {
     csrfToken = "";
     unauthorizedHandler();
   }

@@ -29,6 +29,11 @@ export interface CreditRefresher {
   refreshSoon(account: Account): void;
   /** Reads the balance now. */
   refreshNow(account: Account, signal?: AbortSignal): Promise<Credits>;
+  /**
+   * Reads the balance of an account whose balance is unknown, once: callers
+   * at the same time share one read. Failures are logged, not thrown.
+   */
+  know(account: Account, signal?: AbortSignal): Promise<void>;
   /** Resolves when no refresh is pending (for tests and shutdown). */
   idle(): Promise<void>;
   close(): void;
@@ -41,6 +46,7 @@ export function createCreditRefresher(options: CreditRefresherOptions): CreditRe
   const lastRead = new Map<string, number>();
   const running = new Map<string, Promise<unknown>>();
   const trailing = new Map<string, ReturnType<typeof setTimeout>>();
+  const first = new Map<string, Promise<void>>();
   let closed = false;
 
   async function refreshNow(account: Account, signal?: AbortSignal): Promise<Credits> {
@@ -75,6 +81,30 @@ export function createCreditRefresher(options: CreditRefresherOptions): CreditRe
       trailing.set(account.key, timer);
     },
     refreshNow,
+    async know(account, signal) {
+      if (account.credits !== null) return;
+      let read = first.get(account.key);
+      if (!read) {
+        read = refreshNow(account)
+          .then(() => {}, (error) =>
+            options.log.debug("Could not read a new account's balance", {
+              account: account.label,
+              error,
+            }))
+          .finally(() => first.delete(account.key));
+        first.set(account.key, read);
+      }
+      if (!signal) return await read;
+      // The read goes on for the others; this caller stops waiting.
+      const stop = Promise.withResolvers<void>();
+      const onAbort = () => stop.resolve();
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        await Promise.race([read, stop.promise]);
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+    },
     async idle() {
       while (running.size > 0 || trailing.size > 0) {
         await Promise.all([...running.values()]);

@@ -17,6 +17,12 @@ export interface FailoverDeps extends ClaimDeps {
   ledger?: CreditLedger;
   /** Called after every attempt, to refresh the account's balance off the hot path. */
   afterAttempt?: (account: Account) => void;
+  /**
+   * Reads the balance of an account whose balance was never read (a
+   * sessionid seen for the first time), so that its first generation is
+   * measured like the others. Once per account; failures are ignored.
+   */
+  knowBalance?: (account: Account, signal?: AbortSignal) => Promise<void>;
 }
 
 /** Options of {@linkcode runWithFailover}. */
@@ -26,6 +32,8 @@ export interface FailoverOptions {
    * submission may already have reached that account must repeat it there.
    */
   prefer?: string;
+  /** Told about every attempt's charge (failed ones too), for the request's usage. */
+  onCharge?: (charge: Charge) => void;
 }
 
 /** The outcome of {@linkcode runWithFailover}. */
@@ -64,8 +72,13 @@ export async function runWithFailover<T>(
     prefer = undefined;
     const account = preferred ?? deps.pool.pick(accounts, { regions, exclude });
     if (!account) throw deps.pool.exhausted(accounts, { regions, exclude });
+    if (account.credits === null && deps.ledger && deps.knowBalance) {
+      await deps.knowBalance(account, signal);
+      signal?.throwIfAborted();
+    }
     account.inFlight++;
     const charge = deps.ledger?.begin(account);
+    if (charge) options.onCharge?.(charge);
     let outcome: ChargeOutcome = "failed";
     try {
       const value = await work(account);
@@ -76,11 +89,12 @@ export async function runWithFailover<T>(
       if (!(error instanceof JimengError)) throw error;
       if (error.kind === "session_expired") {
         outcome = "free";
-        deps.log.warn("Jimeng session expired; trying the next account", {
-          account: account.label,
-        });
         deps.pool.note(account, "expired");
         exclude.add(account.key);
+        deps.log.warn(
+          `Jimeng session expired${nextAccount(deps, accounts, regions, exclude)}`,
+          { account: account.label },
+        );
         continue;
       }
       if (error.kind !== "insufficient_credits") throw error;
@@ -89,17 +103,28 @@ export async function runWithFailover<T>(
       if (account.credits) account.credits = { ...account.credits, total: 0 };
       deps.ledger?.dry(account);
       if (await claimDaily(deps, account, signal)) continue;
-      deps.log.warn("Jimeng account has no credits; trying the next account", {
-        account: account.label,
-      });
       deps.pool.note(account, "no_credits");
       exclude.add(account.key);
+      deps.log.warn(
+        `Jimeng account has no credits${nextAccount(deps, accounts, regions, exclude)}`,
+        { account: account.label },
+      );
     } finally {
       account.inFlight--;
       if (charge) deps.ledger!.end(charge, outcome);
       deps.afterAttempt?.(account);
     }
   }
+}
+
+/** "; trying the next account" when there is one left to try, else nothing. */
+function nextAccount(
+  deps: FailoverDeps,
+  accounts: readonly Account[],
+  regions: readonly Region[],
+  exclude: ReadonlySet<string>,
+): string {
+  return deps.pool.pick(accounts, { regions, exclude }) ? "; trying the next account" : "";
 }
 
 /** Claims the day's free credits once; true when credits were added. */

@@ -14,6 +14,7 @@ import { maskSecret, redact, registerSecret } from "../redact.ts";
 import {
   type AccountRow,
   deleteAccount,
+  describeAccount,
   getAccountByHash,
   insertAccounts,
   listAccounts,
@@ -62,6 +63,8 @@ export interface AccountManager {
   list(): Account[];
   get(id: number): Account | undefined;
   setDisabled(account: Account, disabled: boolean): void;
+  /** Sets the operator's name and note (absent = unchanged, `null` = cleared). */
+  describe(account: Account, changes: { name?: string | null; note?: string | null }): void;
   remove(account: Account): void;
   /** Checks liveness and reads credits now; the result is recorded on the account. */
   check(account: Account, signal?: AbortSignal): Promise<void>;
@@ -130,6 +133,8 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
       lastClaimAt: row.lastClaimAt,
       claimedDay: row.lastClaimDay,
       lastClaimReceived: row.lastClaimReceived,
+      name: row.name,
+      note: row.note,
     });
     return account;
   }
@@ -243,6 +248,11 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
       account.disabled = disabled;
       persist(account);
       log.info(disabled ? "Account disabled" : "Account enabled", { account: account.label });
+    },
+    describe(account, changes) {
+      describeAccount(db, account.id!, changes);
+      if (changes.name !== undefined) account.name = changes.name;
+      if (changes.note !== undefined) account.note = changes.note;
     },
     remove(account) {
       deleteAccount(db, account.id!);

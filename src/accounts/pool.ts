@@ -14,6 +14,14 @@ import { createSession, type Session } from "../jimeng/http.ts";
 import { parseSessionToken, type Region } from "../jimeng/regions.ts";
 import { maskSecret, registerSecret } from "../redact.ts";
 
+/**
+ * No account can serve because there is none (or every one is disabled): a
+ * state of the server, not an authentication failure of the caller.
+ */
+export class NoAccountError extends Error {
+  override name = "NoAccountError";
+}
+
 /** What the pool knows about one account. */
 export interface Account {
   /** Stable key: hex SHA-256 prefix of the token. */
@@ -41,6 +49,9 @@ export interface Account {
   lastCheckError: string | null;
   /** When the account was added (ms). */
   createdAt: number;
+  /** The operator's name for a stored account, and a note. */
+  name: string | null;
+  note: string | null;
 }
 
 /** Hex key of a token. */
@@ -87,6 +98,8 @@ export function newAccount(
     lastCheckAt: null,
     lastCheckError: null,
     createdAt,
+    name: null,
+    note: null,
   };
 }
 
@@ -115,7 +128,7 @@ export interface AccountPool {
   /** Records the outcome of an attempt. */
   note(account: Account, outcome: AttemptOutcome): void;
   /** Explains why no account in `accounts` can serve, as the error to return. */
-  exhausted(accounts: readonly Account[], filter: PickFilter): JimengError;
+  exhausted(accounts: readonly Account[], filter: PickFilter): JimengError | NoAccountError;
 }
 
 /** Options of {@linkcode createAccountPool}. */
@@ -210,9 +223,8 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
       const inRegion = enabled.filter((a) => filter.regions.includes(a.session.region));
       if (enabled.length === 0) {
         const disabled = accounts.length > 0 ? ` (all ${accounts.length} are disabled)` : "";
-        return new JimengError(
-          "session_expired",
-          `No Jimeng account is available${disabled}: add one in the console or send a sessionid as the Bearer token`,
+        return new NoAccountError(
+          `No Jimeng account is available${disabled}: add one in the console (Accounts), or send a sessionid in the Authorization header instead of an API key`,
         );
       }
       if (inRegion.length === 0) {
@@ -229,12 +241,12 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
       if (expired === inRegion.length) {
         return new JimengError(
           "session_expired",
-          `Every Jimeng session has expired (${expired} of ${inRegion.length}): log in to jimeng.jianying.com and copy a new sessionid`,
+          `Every Jimeng session has expired (${expired} of ${inRegion.length})`,
         );
       }
       return new JimengError(
         "insufficient_credits",
-        `No Jimeng account has credits for this request: ${dry} out of credits, ${expired} expired. Free credits are granted daily; try again later or add an account`,
+        `No Jimeng account has credits for this request (${dry} out of credits, ${expired} expired)`,
       );
     },
   };

@@ -15,6 +15,7 @@ import { sessionTokenProblem } from "../accounts/token_rule.ts";
 import { maskSecret } from "../redact.ts";
 import type { ApiKeyRow } from "../store/api_keys.ts";
 import { looksLikeApiKey } from "./api_keys.ts";
+import { isCreation } from "./creations.ts";
 import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
 import { ApiError } from "./errors.ts";
 
@@ -102,6 +103,7 @@ export function authInfoOf(deps: ApiDeps, credentials: Credentials): AuthInfo {
       accounts: deps.pool.storedAccounts(),
       label: key.prefix,
       apiKeyId: key.id,
+      key,
       owner: `key:${key.id}`,
       tokens: null,
     };
@@ -119,7 +121,9 @@ export function authInfoOf(deps: ApiDeps, credentials: Credentials): AuthInfo {
 /**
  * Who the caller is: an issued key, the caller's own sessionids, or the
  * console's signed-in user; `undefined` when the request carries no
- * credentials at all. `admit` applies the key's rate limit and quota.
+ * credentials at all. `admit` applies the key's rate limit (creations and
+ * reads apart); quotas and the model allow-list are checked when a generation
+ * is admitted (`admission.ts`), once its request is parsed.
  *
  * @throws {ApiError} 401 for malformed, unknown or refused credentials; 429 from `admit`
  */
@@ -142,9 +146,11 @@ export function identifyCaller(
   }
   const credentials = checkCredentials(deps, header);
   if (credentials.kind === "key") {
+    // Creations and reads have separate rate bounds; a refusal is counted in
+    // /metrics, not a usage record.
+    if (options.admit) deps.keys!.admit(credentials.key, isCreation(c) ? "create" : "read");
     const usage = c.get("usage") as ApiEnv["Variables"]["usage"] | undefined;
     if (usage) usage.apiKeyId = credentials.key.id;
-    if (options.admit) deps.keys!.admit(credentials.key);
   }
   return authInfoOf(deps, credentials);
 }

@@ -8,7 +8,9 @@
 import { Hono } from "hono";
 import { generateImages } from "../generation/images.ts";
 import { DEFAULT_IMAGE_MODEL } from "../jimeng/models.ts";
+import { admitGeneration, linkBase } from "./admission.ts";
 import {
+  clientStays,
   completionShape,
   imagesMarkdown,
   readMessages,
@@ -22,8 +24,10 @@ import { type Fields, optionalBoolean, optionalString, readJson } from "./fields
 import { loadReferences, parseImageFields } from "./image_request.ts";
 import { resolveModelFor } from "./model_resolution.ts";
 import { noteImageUsage, publishImages } from "./images.ts";
+import { applyModelMap } from "./model_map.ts";
 import { imageServiceDeps } from "./service.ts";
 import { eventStream } from "./sse.ts";
+import { noteCharge } from "./usage.ts";
 
 /** The chat route: image models draw, video models film. */
 export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
@@ -32,6 +36,7 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   app.post("/chat/completions", async (c) => {
     const fields = await readJson(c);
+    const asked = applyModelMap(deps, fields);
     const stream = optionalBoolean(fields, "stream") ?? false;
     const includeUsage = stream && wantsUsage(fields);
     const requested = optionalString(fields, "model", { max: 200 });
@@ -43,7 +48,8 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
       c.req.raw.signal,
     );
     const input = readMessages(fields);
-    const shape = completionShape(requested ?? model.id, input.prompt, deps.now());
+    // The answer names the model as the client asked for it (a MODEL_MAP name stays).
+    const shape = completionShape(asked ?? model.id, input.prompt, deps.now());
     if (model.kind === "video") {
       return await videoCompletion(c, deps, { fields, model, input, shape, stream, includeUsage });
     }
@@ -60,23 +66,37 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     };
     const params = parseImageFields(imageFields, input.prompt, model);
     const signal = c.req.raw.signal;
-    const references = await loadReferences(deps, input.images, signal);
     const usage = c.get("usage");
     Object.assign(usage, { model: model.id, kind: "image", n: params.n });
+    admitGeneration(c, deps, {
+      kind: "image",
+      model: params.model,
+      resolution: params.resolution,
+      n: params.n,
+    });
+    const references = await loadReferences(deps, input.images, signal);
     const auth = c.get("auth");
     const requestId = c.get("requestId");
+    const baseUrl = linkBase(c, deps);
     /** Generates, records the images in the media library, and returns their markdown. */
     const run = async (abort: AbortSignal) => {
-      const generation = await generateImages(service, auth.accounts, {
-        ...params,
-        references,
-      }, abort);
+      const generation = await generateImages(
+        service,
+        auth.accounts,
+        {
+          ...params,
+          references,
+        },
+        abort,
+        { onCharge: (charge) => noteCharge(usage, charge) },
+      );
       noteImageUsage(usage, model.id, generation);
       const saved = await publishImages(deps, generation, {
         model: model.id,
         prompt: input.prompt,
         requestId,
         auth,
+        baseUrl,
       }, { signal: abort });
       return imagesMarkdown(saved.map((item) => item.url));
     };
@@ -87,6 +107,7 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     return eventStream(async (out) => {
       out.send(shape.chunk({ role: "assistant", content: "" }, null));
       try {
+        await clientStays(out.signal, deps.streamHoldMs);
         const content = await run(out.signal);
         out.send(shape.chunk({ content }, null));
         out.send(shape.chunk({}, "stop"));

@@ -225,6 +225,29 @@ export function wantsUsage(fields: Fields): boolean {
   return options?.include_usage === true;
 }
 
+/** How long a streamed answer waits after its first bytes before it submits upstream. */
+export const STREAM_HOLD_MS = 1000;
+
+/**
+ * Waits `holdMs` after a stream's first bytes, so that a client that closes
+ * the stream at once is gone before anything is submitted (and paid for).
+ * @throws the signal's reason when the client went away meanwhile
+ */
+export async function clientStays(signal: AbortSignal, holdMs = STREAM_HOLD_MS): Promise<void> {
+  if (holdMs > 0 && !signal.aborted) {
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, holdMs);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+  signal.throwIfAborted();
+}
+
 /** Makes the usage row wait for a streamed answer; returns the function that ends it. */
 export function settleWith(usage: Usage): (error?: unknown) => void {
   let settle!: (error?: unknown) => void;

@@ -10,7 +10,14 @@
 import type { Context } from "hono";
 import type { VideoModel } from "../jimeng/models.ts";
 import type { Job } from "../store/jobs.ts";
-import { type ChatInput, type CompletionShape, settleWith, streamError } from "./chat_common.ts";
+import { admitGeneration, linkBase } from "./admission.ts";
+import {
+  type ChatInput,
+  type CompletionShape,
+  settleWith,
+  STREAM_HOLD_MS,
+  streamError,
+} from "./chat_common.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { ApiError, fromStoredError } from "./errors.ts";
 import type { Fields } from "./fields.ts";
@@ -18,7 +25,7 @@ import { takesOmniReferences } from "../jimeng/omni.ts";
 import { resolveVideoInputs, videoJobParams } from "./omni_request.ts";
 import { eventStream } from "./sse.ts";
 import { chooseSeconds, chooseVideoShape, MAX_VIDEO_FRAMES } from "./video_request.ts";
-import { toVideoObject } from "./videos.ts";
+import { resultUrls, toVideoObject } from "./videos.ts";
 
 /** A chat request for a video. */
 export interface VideoChatRequest {
@@ -65,6 +72,13 @@ export async function videoCompletion(
   const auth = c.get("auth");
   const usage = c.get("usage");
   Object.assign(usage, { model: model.id, kind: "video", n: 1 });
+  admitGeneration(c, deps, {
+    kind: "video",
+    model,
+    resolution: params.resolution,
+    seconds: params.seconds,
+  });
+  const baseUrl = linkBase(c, deps);
   const created = deps.jobs.create({
     model,
     prompt: input.prompt,
@@ -75,6 +89,10 @@ export async function videoCompletion(
     requestId: c.get("requestId"),
     inputs: resolved.mode === "frames" ? resolved.images : [],
     references: resolved.mode === "omni" ? resolved.files : undefined,
+    // Nothing is submitted for a client that is gone before the submit; a streamed answer
+    // waits a moment after its first bytes, so that one closed at once costs nothing.
+    clientSignal: signal,
+    holdMs: request.stream ? deps.streamHoldMs ?? STREAM_HOLD_MS : 0,
   });
   usage.job = deps.jobs.outcome(created.id);
 
@@ -89,7 +107,7 @@ export async function videoCompletion(
       );
     }
     if (job.status === "failed") throw fromStoredError(job.errorCode, job.errorMessage);
-    return videoMarkdown(job.result!.urls[0]);
+    return videoMarkdown(resultUrls(job, baseUrl)[0]);
   };
 
   if (!request.stream) return c.json(shape.completion(await finished(signal)));

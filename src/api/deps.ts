@@ -17,7 +17,9 @@ import type { MediaLibrary } from "../media/library.ts";
 import type { ServerMetrics } from "../metrics/server_metrics.ts";
 import type { Resolver } from "../net/safe_fetch.ts";
 import type { RuntimeSettings } from "../runtime_settings.ts";
+import type { ApiKeyRow } from "../store/api_keys.ts";
 import type { RequestRecord } from "../store/requests.ts";
+import type { CreditEstimator } from "./credit_estimate.ts";
 import type { KeyGuard } from "./api_keys.ts";
 import type { Usage } from "./usage.ts";
 
@@ -44,6 +46,14 @@ export interface ApiDeps {
   ledger?: CreditLedger;
   /** Issued API keys; without it, `sk-` tokens are refused. */
   keys?: KeyGuard;
+  /** What a generation may cost (the amount a key's quota reserves). */
+  estimator?: CreditEstimator;
+  /**
+   * How long a streamed chat answer waits after its first bytes before it
+   * submits upstream, so that a client that closes at once costs nothing.
+   * @default 1000
+   */
+  streamHoldMs?: number;
   /**
    * The console user of a request without `Authorization` (the playground), if its session
    * cookie and CSRF token check out; such requests are served by the stored accounts.
@@ -70,6 +80,8 @@ export interface AuthInfo {
   label: string;
   /** The issued key, or `null` when the caller sent sessionids. */
   apiKeyId: number | null;
+  /** The issued key's row (quota, cap, allow-list), or `null`. */
+  key?: ApiKeyRow | null;
   /** Who owns the jobs this caller creates. */
   owner: string;
   /** The caller's own sessionids (sealed into jobs so a restart can resume them), or `null`. */

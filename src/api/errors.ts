@@ -4,11 +4,13 @@
  * becomes a status.
  * @module
  */
+import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { NoAccountError } from "../accounts/pool.ts";
 import { JimengError } from "../jimeng/errors.ts";
 import { InvalidReferenceError } from "../generation/references.ts";
-import { JobInterruptedError } from "../jobs/runner.ts";
+import { ClientClosedError, JobInterruptedError } from "../jobs/runner.ts";
 import { redact } from "../redact.ts";
 import { type StorageFailure, storageFailure } from "../store/db.ts";
 
@@ -123,6 +125,10 @@ export function toApiError(error: unknown): ApiError {
       error.param,
     );
   }
+  if (error instanceof NoAccountError) {
+    return new ApiError(503, error.message, "server_error", "no_account_available");
+  }
+  if (error instanceof ClientClosedError) return clientClosed(error.message);
   if (error instanceof JobInterruptedError) {
     return new ApiError(503, error.message, "server_error", "server_shutting_down");
   }
@@ -161,6 +167,30 @@ const STORAGE_CODES: Record<StorageFailure, string> = {
   busy: "storage_busy",
 };
 
+/** HTTP status recorded for a request whose client went away (nginx's convention). */
+export const CLIENT_CLOSED_STATUS = 499;
+
+/** The outcome of a request whose client closed the connection before the answer. */
+export function clientClosed(
+  message = "The client closed the connection before the answer",
+): ApiError {
+  return new ApiError(
+    CLIENT_CLOSED_STATUS as ContentfulStatusCode,
+    message,
+    "invalid_request_error",
+    "client_closed",
+  );
+}
+
+/**
+ * What a failed request amounts to: `client_closed` (499) when its client
+ * went away — a disconnect is not a server error —, else {@linkcode toApiError}.
+ */
+export function failureOf(c: Context, error: unknown): ApiError {
+  if (c.req.raw.signal.aborted) return clientClosed();
+  return toApiError(error);
+}
+
 /** Status and type of each code {@linkcode toApiError} produces, to rebuild a stored failure. */
 const STORED: Record<string, [ContentfulStatusCode, string]> = {
   session_expired: [401, "authentication_error"],
@@ -179,6 +209,8 @@ const STORED: Record<string, [ContentfulStatusCode, string]> = {
   invalid_image: [400, "invalid_request_error"],
   image_too_large: [413, "invalid_request_error"],
   invalid_reference: [400, "invalid_request_error"],
+  no_account_available: [503, "server_error"],
+  client_closed: [CLIENT_CLOSED_STATUS as ContentfulStatusCode, "invalid_request_error"],
 };
 
 /** Rebuilds the error of a failed job from its stored code and message. */

@@ -16,6 +16,7 @@ import {
 } from "../generation/sizes.ts";
 import {
   DEFAULT_IMAGE_MODEL,
+  DEFAULT_VIDEO_MODEL,
   findModel,
   IMAGE_RATIOS,
   IMAGE_RESOLUTIONS,
@@ -65,7 +66,7 @@ export function resolveModel(
   if (!model) {
     throw new ApiError(
       404,
-      `The model '${name}' does not exist; GET /v1/models lists the available ones`,
+      `The model '${name}' does not exist here; use one of this server's models, e.g. '${DEFAULT_IMAGE_MODEL.id}' or '${DEFAULT_VIDEO_MODEL.id}' (GET /v1/models lists them all), or ask the operator to map the name with MODEL_MAP`,
       "invalid_request_error",
       "model_not_found",
       "model",

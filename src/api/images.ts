@@ -18,7 +18,9 @@ import {
   type ResponseFormat,
 } from "./image_request.ts";
 import { imageServiceDeps } from "./service.ts";
-import type { Usage } from "./usage.ts";
+import { admitGeneration, linkBase } from "./admission.ts";
+import { applyModelMap } from "./model_map.ts";
+import { noteCharge, type Usage } from "./usage.ts";
 
 /** The OpenAI images response. */
 export interface ImagesResponse {
@@ -35,6 +37,8 @@ export interface ResultContext {
   prompt: string;
   requestId: string;
   auth: AuthInfo;
+  /** Base of links to this server's copies (`null` = upstream links). */
+  baseUrl?: string | null;
 }
 
 /**
@@ -62,7 +66,7 @@ export async function publishImages(
       accountLabel: task.account.label,
       apiKeyId: context.auth.apiKeyId ?? null,
       results,
-    }, options);
+    }, { baseUrl: context.baseUrl, ...options });
   });
   return (await Promise.all(batches)).flat();
 }
@@ -118,6 +122,7 @@ export function noteImageUsage(usage: Usage, model: string, generation: ImageGen
     account,
     charge,
   }));
+  for (const task of generation.tasks) noteCharge(usage, task.charge);
 }
 
 const REFERENCE_FIELDS = ["filePath", "file_path", "filePaths", "image", "images"] as const;
@@ -135,6 +140,7 @@ export function imageRoutes(deps: ApiDeps): Hono<ApiEnv> {
   ): Promise<Response> {
     const signal = c.req.raw.signal;
     const prompt = requiredPrompt(fields);
+    applyModelMap(deps, fields);
     const model = await resolveImageModelFor(
       deps,
       c.get("auth").accounts,
@@ -143,19 +149,33 @@ export function imageRoutes(deps: ApiDeps): Hono<ApiEnv> {
       signal,
     );
     const params = parseImageFields(fields, prompt, model);
-    Object.assign(c.get("usage"), { model: params.model.id, kind: "image", n: params.n });
+    const usage = c.get("usage");
+    Object.assign(usage, { model: params.model.id, kind: "image", n: params.n });
+    admitGeneration(c, deps, {
+      kind: "image",
+      model: params.model,
+      resolution: params.resolution,
+      n: params.n,
+    });
     const references = await loadReferences(deps, sources, signal);
-    const generation = await generateImages(service, c.get("auth").accounts, {
-      ...params,
-      references,
-    }, signal);
-    noteImageUsage(c.get("usage"), params.model.id, generation);
+    const generation = await generateImages(
+      service,
+      c.get("auth").accounts,
+      {
+        ...params,
+        references,
+      },
+      signal,
+      { onCharge: (charge) => noteCharge(usage, charge) },
+    );
+    noteImageUsage(usage, params.model.id, generation);
     return c.json(
       await toImagesResponse(deps, generation, params.responseFormat, {
         model: params.model.id,
         prompt,
         requestId: c.get("requestId"),
         auth: c.get("auth"),
+        baseUrl: linkBase(c, deps),
       }, signal),
     );
   }

@@ -12,7 +12,8 @@ import { matchedRoutes } from "hono/route";
 import { EXPOSITION_CONTENT_TYPE } from "../metrics/registry.ts";
 import { parseBearer } from "./auth.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
-import { ApiError, toApiError } from "./errors.ts";
+import { isCreation } from "./creations.ts";
+import { ApiError, CLIENT_CLOSED_STATUS, failureOf } from "./errors.ts";
 
 /** Compares two secrets in time independent of where they differ. */
 function sameSecret(given: string, expected: string): boolean {
@@ -47,7 +48,7 @@ export function metricsRoutes(deps: ApiDeps): Hono<ApiEnv> {
 }
 
 /** The route pattern that answered (never the raw path, to bound label values). */
-function routeLabel(c: Context<ApiEnv>): string {
+export function routeLabel(c: Context): string {
   const routes = matchedRoutes(c);
   for (let i = routes.length - 1; i >= 0; i--) {
     if (routes[i].method !== "ALL") return routes[i].path;
@@ -64,24 +65,33 @@ export function measureRequests(deps: ApiDeps) {
     const finish = (status: number) => {
       if (settled) return;
       settled = true;
-      if (c.get("auth")) deps.metrics.noteAccounts(c.get("auth").accounts);
+      const auth = c.get("auth");
+      if (auth) deps.metrics.noteAccounts(auth.accounts);
+      if (c.req.path.startsWith("/v1/")) {
+        // Without a caller: a public read (the model list) or a call refused before authentication.
+        const kind = auth
+          ? (isCreation(c) ? "generation" : "read")
+          : (status < 400 ? "read" : "refused");
+        deps.metrics.apiRequest(kind);
+      }
       deps.metrics.requestFinished({
         route: routeLabel(c),
         method: c.req.method,
         model: c.get("usage")?.model ?? null,
-        status,
+        // A client that went away is not a server error.
+        status: c.req.raw.signal.aborted ? CLIENT_CLOSED_STATUS : status,
         seconds: (performance.now() - started) / 1000,
       });
     };
     try {
       await next();
     } catch (error) {
-      finish(toApiError(error).status);
+      finish(failureOf(c, error).status);
       throw error;
     }
     const stream = c.get("usage")?.stream;
     if (stream) {
-      stream.then(() => finish(c.res.status), (error) => finish(toApiError(error).status));
+      stream.then(() => finish(c.res.status), (error) => finish(failureOf(c, error).status));
     } else finish(c.res.status);
   });
 }

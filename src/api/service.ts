@@ -17,5 +17,6 @@ export function imageServiceDeps(deps: ApiDeps): ImageServiceDeps {
     ledger: deps.ledger,
     imageTimeoutMs: deps.config.imageTimeoutS * 1000,
     afterAttempt: (account) => deps.credits.refreshSoon(account),
+    knowBalance: (account, signal) => deps.credits.know(account, signal),
   };
 }

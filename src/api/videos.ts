@@ -14,7 +14,9 @@ import { DEFAULT_VIDEO_MODEL, type Model } from "../jimeng/models.ts";
 import type { ImageJobParams, NewJob, VideoJobParams } from "../jobs/runner.ts";
 import { takesOmniReferences } from "../jimeng/omni.ts";
 import type { Job } from "../store/jobs.ts";
+import { admitGeneration, linkBase } from "./admission.ts";
 import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
+import { applyModelMap } from "./model_map.ts";
 import { ApiError, badRequest, fromStoredError } from "./errors.ts";
 import {
   type Fields,
@@ -100,8 +102,23 @@ function jobSize(job: Job): string {
   return `${width}x${height}`;
 }
 
-/** Shapes a job as OpenAI's video object. */
-export function toVideoObject(job: Job): VideoObject {
+/**
+ * The links of a completed job's results: this server's copies under
+ * `baseUrl` when they are cached and a base is known, else the URLs stored
+ * at completion.
+ */
+export function resultUrls(job: Job, baseUrl: string | null = null): string[] {
+  const result = job.result;
+  if (!result) return [];
+  if (!baseUrl || !result.paths) return result.urls;
+  return result.urls.map((url, i) => {
+    const path = result.paths![i];
+    return path ? `${baseUrl}${path}` : url;
+  });
+}
+
+/** Shapes a job as OpenAI's video object (`baseUrl`: see {@linkcode resultUrls}). */
+export function toVideoObject(job: Job, baseUrl: string | null = null): VideoObject {
   const object: VideoObject = {
     id: job.id,
     object: "video",
@@ -119,7 +136,7 @@ export function toVideoObject(job: Job): VideoObject {
       ? { code: job.errorCode ?? "internal_error", message: job.errorMessage ?? "The job failed" }
       : null,
   };
-  if (job.status === "completed" && job.result) object.urls = job.result.urls;
+  if (job.status === "completed" && job.result) object.urls = resultUrls(job, baseUrl);
   const references = job.kind === "video"
     ? toVideoReferences(job.params as unknown as VideoJobParams)
     : undefined;
@@ -137,6 +154,7 @@ async function createJob(
   fields: Fields,
   model: Model,
   prompt: string,
+  waiting = false,
 ): Promise<Job> {
   const auth: AuthInfo = c.get("auth");
   const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
@@ -149,6 +167,8 @@ async function createJob(
     const existing = deps.jobs.findByIdempotencyKey(auth.owner, idempotencyKey);
     if (existing) return sameRequest(existing, requestHash);
   }
+  const usage = c.get("usage");
+  Object.assign(usage, { model: model.id, kind: model.kind, n: 1 });
   let params: VideoJobParams | ImageJobParams;
   let inputs: Uint8Array[];
   let references: NewJob["references"];
@@ -164,6 +184,13 @@ async function createJob(
       signal: c.req.raw.signal,
     });
     params = videoJobParams(fields, model, prompt, resolved);
+    // Read, not submitted: the quota is reserved before anything goes upstream.
+    admitGeneration(c, deps, {
+      kind: "video",
+      model,
+      resolution: params.resolution,
+      seconds: params.seconds,
+    });
     inputs = resolved.mode === "frames" ? resolved.images : [];
     references = resolved.mode === "omni" ? resolved.files : undefined;
   } else {
@@ -176,10 +203,14 @@ async function createJob(
       );
     }
     params = parseImageJobParams(fields, prompt, model);
+    admitGeneration(c, deps, {
+      kind: "image",
+      model,
+      resolution: params.resolution,
+      n: params.n,
+    });
     inputs = (await loadReferences(deps, sources, c.req.raw.signal)).map((r) => r.bytes);
   }
-  const usage = c.get("usage");
-  Object.assign(usage, { model: model.id, kind: model.kind, n: 1 });
   const job = deps.jobs.create({
     model,
     prompt,
@@ -192,6 +223,8 @@ async function createJob(
     requestId: c.get("requestId"),
     inputs,
     references,
+    // A client waiting for the result that goes away before the submit costs nothing.
+    clientSignal: waiting ? c.req.raw.signal : undefined,
   });
   // Two requests with one key raced and the other one's job was stored first.
   if (job.requestId !== c.get("requestId") && requestHash !== null) {
@@ -278,6 +311,7 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   app.post("/videos", async (c) => {
     const fields = await readBody(c);
+    applyModelMap(deps, fields);
     const prompt = requiredPrompt(fields);
     const model = await resolveModelFor(
       deps,
@@ -287,7 +321,7 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
       c.req.raw.signal,
     );
     const job = await createJob(c, deps, fields, model, prompt);
-    return c.json(toVideoObject(job));
+    return c.json(toVideoObject(job, linkBase(c, deps)));
   });
 
   app.get("/videos", (c) => {
@@ -302,7 +336,8 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
     }
     const after = c.req.query("after") || undefined;
     const page = deps.jobs.list({ owner: c.get("auth").owner, after, limit, order });
-    const data = page.jobs.map(toVideoObject);
+    const base = linkBase(c, deps);
+    const data = page.jobs.map((job) => toVideoObject(job, base));
     return c.json({
       object: "list",
       data,
@@ -312,7 +347,10 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
     });
   });
 
-  app.get("/videos/:id", (c) => c.json(toVideoObject(ownJob(c, deps, c.req.param("id")))));
+  app.get(
+    "/videos/:id",
+    (c) => c.json(toVideoObject(ownJob(c, deps, c.req.param("id")), linkBase(c, deps))),
+  );
 
   app.get("/videos/:id/content", async (c) => {
     const job = ownJob(c, deps, c.req.param("id"));
@@ -357,6 +395,7 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
   // The seed's synchronous route: answers once the video is ready.
   app.post("/videos/generations", async (c) => {
     const fields = await readBody(c);
+    applyModelMap(deps, fields);
     const prompt = requiredPrompt(fields);
     const model = await resolveModelFor(
       deps,
@@ -374,12 +413,12 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
     }
     const format = optionalChoice(fields, "response_format", ["url", "b64_json"] as const) ??
       "url";
-    const created = await createJob(c, deps, fields, model, prompt);
-    // A client that goes away does not stop the job: it stays listed under /v1/videos.
+    const created = await createJob(c, deps, fields, model, prompt, true);
+    // A client that goes away after the submit does not stop the job: it stays listed under /v1/videos.
     const job = await deps.jobs.wait(created.id, c.req.raw.signal);
     if (!job) throw notFound(created.id);
     if (job.status === "failed") throw fromStoredError(job.errorCode, job.errorMessage);
-    const url = job.result!.urls[0];
+    const url = resultUrls(job, linkBase(c, deps))[0];
     if (format === "url") {
       return c.json({ created: seconds(job.createdAt), data: [{ url, revised_prompt: prompt }] });
     }

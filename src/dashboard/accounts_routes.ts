@@ -6,12 +6,12 @@
  * |--------|--------------------------------|----------------------------------------|--------|
  * | GET    | /api/admin/accounts            | –                                      | `{data: Account[]}` |
  * | POST   | /api/admin/accounts            | `{sessionids: string \| string[]}` (one or many, pasted: new lines, commas or semicolons; array items count as lines) | `{added: Account[], existing: Account[], invalid: [{line, label, code, reason}]}` (201 when any was added) |
- * | PATCH  | /api/admin/accounts/:id        | `{disabled: boolean}`                  | `Account` |
+ * | PATCH  | /api/admin/accounts/:id        | `{disabled?, name?, note?}` (at least one; `null` or "" clears a name or note) | `Account` |
  * | DELETE | /api/admin/accounts/:id        | –                                      | `{id, deleted: true}` |
  * | POST   | /api/admin/accounts/:id/check  | –                                      | `Account` (liveness and credits read now) |
  * | POST   | /api/admin/accounts/:id/claim  | –                                      | `{received, account: Account}` (502 when the upstream refuses) |
  *
- * `Account` = `{id, label, region, credits: {gift, purchase, vip, total} | null, health:
+ * `Account` = `{id, label, name, note, region, credits: {gift, purchase, vip, total} | null, health:
  * "ok" | "expired" | "cooling" | "disabled" | "unknown", disabled, lastCheckAt, lastCheckError,
  * lastClaimAt, lastClaimReceived, inFlight, createdAt}`; times are Unix ms or `null`.
  * @module
@@ -20,7 +20,7 @@ import { Hono } from "hono";
 import { accountHealth, type AccountManager, splitPasted } from "../accounts/manager.ts";
 import type { Account } from "../accounts/pool.ts";
 import { ApiError, badRequest, toApiError } from "../api/errors.ts";
-import { optionalBoolean, readJson } from "../api/fields.ts";
+import { type Fields, optionalBoolean, readJson } from "../api/fields.ts";
 import type { AdminEnv } from "./auth.ts";
 
 /** What the account routes need. */
@@ -35,6 +35,9 @@ export interface AccountRouteDeps {
 export interface AccountJson {
   id: number;
   label: string;
+  /** The operator's name for the account (up to 100 characters) and a note (up to 1000). */
+  name: string | null;
+  note: string | null;
   region: string;
   credits: { gift: number; purchase: number; vip: number; total: number } | null;
   health: ReturnType<typeof accountHealth>;
@@ -52,6 +55,8 @@ export function toAccountJson(account: Account, now: number): AccountJson {
   return {
     id: account.id!,
     label: account.label,
+    name: account.name,
+    note: account.note,
     region: account.session.region,
     credits: account.credits ? { ...account.credits } : null,
     health: accountHealth(account, now),
@@ -63,6 +68,22 @@ export function toAccountJson(account: Account, now: number): AccountJson {
     inFlight: account.inFlight,
     createdAt: account.createdAt,
   };
+}
+
+/** A name or note: absent = unchanged; `null` or blank = cleared; no control characters. */
+function describingText(fields: Fields, name: string, max: number): string | null | undefined {
+  if (!(name in fields.values)) return undefined;
+  const value = fields.values[name];
+  if (value === null) return null;
+  if (typeof value !== "string" || value.length > max) {
+    throw badRequest(name, `'${name}' must be null or a text of up to ${max} characters`);
+  }
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) {
+    throw badRequest(name, `'${name}' must not contain control characters`);
+  }
+  const text = value.trim();
+  return text === "" ? null : text;
 }
 
 /** The largest number of sessionids one POST may add. */
@@ -143,14 +164,17 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AdminEnv> {
     const account = find(c.req.param("id"));
     const fields = await readJson(c);
     const disabled = optionalBoolean(fields, "disabled");
-    if (disabled === undefined) {
+    const name = describingText(fields, "name", 100);
+    const note = describingText(fields, "note", 1000);
+    if (disabled === undefined && name === undefined && note === undefined) {
       throw badRequest(
         "disabled",
-        "'disabled' (true or false) is required",
+        "Send 'disabled' (true or false), 'name' or 'note'",
         "missing_required_parameter",
       );
     }
-    deps.accounts.setDisabled(account, disabled);
+    if (name !== undefined || note !== undefined) deps.accounts.describe(account, { name, note });
+    if (disabled !== undefined) deps.accounts.setDisabled(account, disabled);
     return c.json(toAccountJson(account, deps.now()));
   });
 

@@ -3,7 +3,8 @@
  * (same-origin POSTs only); everything else needs a session, and
  * state-changing calls also the same origin and the `X-CSRF-Token` header.
  * The route tables are at the top of `session_routes.ts`,
- * `accounts_routes.ts` and `keys_routes.ts`.
+ * `accounts_routes.ts`, `keys_routes.ts`, `usage_routes.ts` and the other
+ * router files.
  * @module
  */
 import { type Context, Hono } from "hono";
@@ -29,6 +30,8 @@ export interface AdminDeps {
   trustProxy: boolean;
   /** The client's address (see `src/net/client_address.ts`). */
   clientAddress: (c: Context) => string;
+  /** `PUBLIC_BASE_URL`, for the base URL shown with new API keys. */
+  publicBaseUrl?: string | null;
   /** Called with accounts added through the API (first claim and check in the background). */
   onAccountsAdded?: (accounts: Account[]) => void;
   /** More routers (statistics, logs, media…) mounted behind the same session guard. */
@@ -61,7 +64,16 @@ export function adminRoutes(deps: AdminDeps): Hono<AdminEnv> {
     "/",
     accountRoutes({ accounts: deps.accounts, now: deps.now, onAdded: deps.onAccountsAdded }),
   );
-  guarded.route("/", keyRoutes({ db: deps.db, keys: deps.keys, log: deps.log, now: deps.now }));
+  guarded.route(
+    "/",
+    keyRoutes({
+      db: deps.db,
+      keys: deps.keys,
+      log: deps.log,
+      now: deps.now,
+      publicUrl: { publicBaseUrl: deps.publicBaseUrl ?? null, trustProxy: deps.trustProxy },
+    }),
+  );
   for (const routes of deps.routes ?? []) guarded.route("/", routes);
   app.route("/", guarded);
   return app;

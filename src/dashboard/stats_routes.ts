@@ -6,12 +6,16 @@
  * |--------|-----------------------------------|--------|
  * | GET    | /api/admin/stats?range=24h\|30d   | `{range, totals, series, byModel, byKey, byAccount}` |
  *
- * `totals` = `{requestsToday, requestsTotal, errorsInRange, successRate (0..1 or null),
- * creditsSpentToday, creditsSpentTotal, creditsRemaining}`; `series` = `[{t, requests, errors,
+ * Statistics are about generations (requests that create work; reads and refused calls are
+ * only in `/metrics`). `totals` = `{requestsToday, requestsTotal, errorsInRange, successRate
+ * (0..1 or null), creditsSpentToday, creditsSpentTotal, creditsRemaining, storedAccounts,
+ * accountsNote}`: `creditsRemaining` is the sum over stored accounts whose balance is known,
+ * `null` when there is no stored account (then `accountsNote` is "no stored accounts");
+ * a request whose client went away counts as a request, not an error; `series` = `[{t, requests, errors,
  * credits}]` (hourly for 24 h, daily for 30 d; `t` is the bucket's start, Unix ms);
  * `byModel` = `[{model, requests, errors, credits, latencyMs}]`; `byKey` = `[{keyId, name,
  * requests, errors, credits}]` (`keyId: null` = sessionid callers); `byAccount` = `[{accountKey,
- * label, requests, errors, credits}]`.
+ * label, name, requests, errors, credits}]`.
  * @module
  */
 import { Hono } from "hono";
@@ -62,9 +66,11 @@ export function statsRoutes(deps: StatsRouteDeps): Hono<AdminEnv> {
     const total = usageTotal(deps.db, 0);
     const inRange = usageTotal(deps.db, since);
     const accounts = deps.accounts.list();
-    const creditsRemaining = accounts.reduce((sum, a) => sum + (a.credits?.total ?? 0), 0);
+    const creditsRemaining = accounts.length === 0
+      ? null
+      : accounts.reduce((sum, a) => sum + (a.credits?.total ?? 0), 0);
     const keyNames = new Map(listApiKeys(deps.db).map((key) => [key.id, key.name]));
-    const labels = new Map(accounts.map((account) => [account.key, account.label]));
+    const labels = new Map(accounts.map((account) => [account.key, account]));
     return c.json({
       range,
       totals: {
@@ -77,6 +83,8 @@ export function statsRoutes(deps: StatsRouteDeps): Hono<AdminEnv> {
         creditsSpentToday: today.credits,
         creditsSpentTotal: total.credits,
         creditsRemaining,
+        storedAccounts: accounts.length,
+        accountsNote: accounts.length === 0 ? "no stored accounts" : null,
       },
       series: usageSeries(deps.db, since, now, bucketMs),
       byModel: usageBy(deps.db, "model", since).map((row) => ({
@@ -97,7 +105,10 @@ export function statsRoutes(deps: StatsRouteDeps): Hono<AdminEnv> {
       })),
       byAccount: usageBy(deps.db, "account_key", since).map((row) => ({
         accountKey: row.group,
-        label: row.group === null ? "(none)" : labels.get(row.group as string) ?? "(not stored)",
+        label: row.group === null
+          ? "(none)"
+          : labels.get(row.group as string)?.label ?? "(not stored)",
+        name: row.group === null ? null : labels.get(row.group as string)?.name ?? null,
         requests: row.requests,
         errors: row.errors,
         credits: row.credits,

@@ -77,6 +77,37 @@ export function splitImageCount(n: number): number[] {
   return counts;
 }
 
+/** Options of {@linkcode generateImages}. */
+export interface GenerateImagesOptions {
+  /** Told about every attempt's charge (failed ones too). */
+  onCharge?: (charge: Charge) => void;
+}
+
+/**
+ * A signal for one task's upstream work that follows the client's `signal`
+ * only until the task is being submitted: a client that goes away before
+ * costs nothing; after, the paid task runs to its result. An attempt that
+ * fails releases it again (the next attempt would be a new submit).
+ */
+function untilSubmitted(signal: AbortSignal | undefined) {
+  const upstream = new AbortController();
+  let committed = false;
+  const follow = () => {
+    if (!committed) upstream.abort(signal!.reason);
+  };
+  if (signal?.aborted) follow();
+  else signal?.addEventListener("abort", follow, { once: true });
+  return {
+    signal: upstream.signal,
+    commit: () => (committed = true),
+    release() {
+      committed = false;
+      if (signal?.aborted) follow();
+    },
+    dispose: () => signal?.removeEventListener("abort", follow),
+  };
+}
+
 /**
  * Generates `job.n` images. Tasks that fail while others succeed are
  * reported in `partialErrors`; if every task fails, the first error is thrown.
@@ -86,29 +117,51 @@ export async function generateImages(
   accounts: readonly Account[],
   job: ImageJob,
   signal?: AbortSignal,
+  options: GenerateImagesOptions = {},
 ): Promise<ImageGeneration> {
-  const runs = splitImageCount(job.n).map((count) =>
-    runWithFailover(deps, accounts, job.model.regions, async (account) => {
-      const referenceUris: string[] = [];
-      for (const image of job.references) {
-        referenceUris.push(
-          (await deps.client.uploadImage(account.session, image.bytes, signal)).uri,
-        );
-      }
-      const task = await deps.client.generateImageTask(account.session, {
-        model: job.model,
-        prompt: job.prompt,
-        negativePrompt: job.negativePrompt,
-        ratio: job.ratio,
-        resolution: job.resolution,
-        sampleStrength: job.sampleStrength,
-        referenceUris,
-        count,
-      }, { deadline: deps.now() + deps.imageTimeoutMs, signal });
-      // An upstream that ignored the count made four: hand out what was asked for.
-      return { ...task, images: task.images.slice(0, count) };
-    }, signal)
-  );
+  const runs = splitImageCount(job.n).map(async (count) => {
+    const upstream = untilSubmitted(signal);
+    try {
+      return await runWithFailover(
+        deps,
+        accounts,
+        job.model.regions,
+        async (account) => {
+          try {
+            const referenceUris: string[] = [];
+            for (const image of job.references) {
+              referenceUris.push(
+                (await deps.client.uploadImage(account.session, image.bytes, upstream.signal)).uri,
+              );
+            }
+            const task = await deps.client.generateImageTask(account.session, {
+              model: job.model,
+              prompt: job.prompt,
+              negativePrompt: job.negativePrompt,
+              ratio: job.ratio,
+              resolution: job.resolution,
+              sampleStrength: job.sampleStrength,
+              referenceUris,
+              count,
+            }, {
+              deadline: deps.now() + deps.imageTimeoutMs,
+              signal: upstream.signal,
+              onSubmitting: upstream.commit,
+            });
+            // An upstream that ignored the count made four: hand out what was asked for.
+            return { ...task, images: task.images.slice(0, count) };
+          } catch (error) {
+            upstream.release();
+            throw error;
+          }
+        },
+        upstream.signal,
+        { onCharge: options.onCharge },
+      );
+    } finally {
+      upstream.dispose();
+    }
+  });
   const settled = await Promise.allSettled(runs);
   const images: ImageResult[] = [];
   const tasks: TaskInfo[] = [];

@@ -109,6 +109,12 @@ async function upload(
   return { ...media, durationMs };
 }
 
+/** Options of {@linkcode submitOmniJob}. */
+export interface SubmitOmniOptions {
+  /** Called after the uploads, right before the submit; throwing stops it (the client left). */
+  beforeSubmit?: () => void;
+}
+
 /**
  * Uploads what is not yet uploaded on `account`, then submits.
  *
@@ -120,6 +126,7 @@ export async function submitOmniJob(
   model: VideoModel,
   account: Account,
   signal: AbortSignal,
+  options: SubmitOmniOptions = {},
 ): Promise<string> {
   const params = job.params as unknown as VideoShape;
   const omni = params.omni!;
@@ -148,6 +155,7 @@ export async function submitOmniJob(
       } s together; at most ${OMNI_LIMITS.videoSeconds} s are accepted`,
     );
   }
+  options.beforeSubmit?.();
   return await deps.client.submitOmniTask(
     account.session,
     {

@@ -98,6 +98,15 @@ export interface NewJob {
   inputs: readonly Uint8Array[];
   /** Omni-reference materials, in prompt order (kept as files, see `reference_files.ts`). */
   references?: readonly (ReferenceFileInput & { kind: "image" | "video" | "audio" })[];
+  /**
+   * The signal of a client waiting for the result. If it aborts before the
+   * job is submitted upstream, the job fails as `client_closed` and nothing
+   * is submitted (nor paid); after the submit it is ignored: the paid job
+   * runs on and keeps its result.
+   */
+  clientSignal?: AbortSignal;
+  /** Wait this long (or until `clientSignal` aborts) before submitting. */
+  holdMs?: number;
 }
 
 /** One result as the upstream produced it. */
@@ -114,7 +123,17 @@ export type Finalizer = (
   job: Job,
   account: Account,
   results: ResultItem[],
-) => Promise<{ urls: string[]; mediaIds?: string[] }>;
+) => Promise<{ urls: string[]; mediaIds?: string[]; paths?: (string | null)[] }>;
+
+/** A job dropped before its submit because the client waiting for it went away. */
+export class ClientClosedError extends Error {
+  override name = "ClientClosedError";
+  constructor(readonly jobId: string) {
+    super(
+      `The client went away before job ${jobId} was submitted to Jimeng; nothing was generated or charged`,
+    );
+  }
+}
 
 /** Thrown to waiters when the server stops while their job still runs. */
 export class JobInterruptedError extends Error {
@@ -164,10 +183,13 @@ export interface JobRunnerDeps extends FailoverDeps {
 
 /** How a job's upstream work ended, for the usage record of the request that created it. */
 export interface JobOutcome {
-  account: Account;
+  /** The account that produced the result; `null` when the job failed. */
+  account: Account | null;
   historyId: string | null;
-  /** The credits it spent (see `src/accounts/ledger.ts`). */
+  /** The successful attempt's credits (see `src/accounts/ledger.ts`). */
   charge?: Charge;
+  /** Every attempt's credits, failed ones included; empty when nothing reached the upstream. */
+  charges: Charge[];
 }
 
 /** The runner. */
@@ -185,9 +207,9 @@ export interface JobRunner {
    */
   wait(id: string, signal?: AbortSignal): Promise<Job | undefined>;
   /**
-   * Resolves when a job this process created ends: with its account and
-   * charge when it got that far, `undefined` otherwise (failed before an
-   * account took it, deleted, or the server stopped).
+   * Resolves when a job this process created ends, with its account (when it
+   * succeeded) and the credits of every attempt; `undefined` when the server
+   * stopped first.
    */
   outcome(id: string): Promise<JobOutcome | undefined>;
   /** Calls `listener` with the job after every change; returns the unsubscribe function. */
@@ -248,6 +270,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     string,
     { promise: Promise<JobOutcome | undefined>; resolve: (o?: JobOutcome) => void }
   >();
+  /** Waiting clients' signals and holds of jobs this process created. */
+  const clients = new Map<string, { signal?: AbortSignal; holdMs: number }>();
   let closed = false;
   let submitting = 0;
   const submitQueue: (() => void)[] = [];
@@ -304,6 +328,31 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     if (job.authSealed === null) return deps.pool.storedAccounts();
     const tokens = JSON.parse(deps.vault.open(job.authSealed)) as string[];
     return deps.pool.bearerAccounts(tokens);
+  }
+
+  /** Throws when the client waiting for a job that is not submitted yet went away. */
+  function clientGone(id: string): void {
+    if (clients.get(id)?.signal?.aborted) throw new ClientClosedError(id);
+  }
+
+  /** Waits for a job's hold to pass; throws if its client goes away meanwhile. */
+  async function hold(id: string, signal: AbortSignal): Promise<void> {
+    const client = clients.get(id);
+    if (!client || client.holdMs <= 0) return;
+    const gone = client.signal;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        gone?.removeEventListener("abort", done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, client.holdMs);
+      gone?.addEventListener("abort", done, { once: true });
+      signal.addEventListener("abort", done, { once: true });
+    });
+    signal.throwIfAborted();
+    clientGone(id);
   }
 
   async function uploadInputs(job: Job, account: Account, signal: AbortSignal) {
@@ -365,9 +414,11 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         model,
         account,
         signal,
+        { beforeSubmit: () => clientGone(job.id) },
       );
     }
     const [first, last] = await uploadInputs(job, account, signal);
+    clientGone(job.id);
     return await deps.client.submitVideoTask(
       account.session,
       {
@@ -399,6 +450,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     }
     patch(id, { accountKey: account.key, historyId: null, submittedAt: null });
     const historyId = await withSubmitSlot(() => submitVideo(job, model, account, signal));
+    clients.delete(id);
     const submittedAt = deps.now();
     patch(id, { historyId, submittedAt, status: "in_progress", progress: 1 });
     return await waitFor(
@@ -455,6 +507,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     } else {
       patch(job.id, { accountKey: account.key, historyId: null, submittedAt: null });
       const references = await withSubmitSlot(() => uploadInputs(job, account, signal));
+      clientGone(job.id);
       const accepted: string[] = [];
       let submittedAt: number | null = null;
       runs = counts.map((count, i) =>
@@ -471,6 +524,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         }, {
           deadline: deps.now() + deps.imageTimeoutMs,
           signal,
+          // From the first submit on, the job is paid for: it runs on without its client.
+          onSubmitting: () => clients.delete(job.id),
           onSubmitted: (submitted) => {
             accepted[i] = submitted.historyId;
             const all = counts.every((_, k) => accepted[k] !== undefined);
@@ -558,6 +613,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const controller = new AbortController();
     controllers.set(id, controller);
     const signal = controller.signal;
+    const charges: Charge[] = [];
     try {
       const job = getJob(db, id);
       if (!job || TERMINAL.has(job.status)) return;
@@ -567,20 +623,23 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       if (!model || model.kind !== job.kind) {
         throw new JimengError("invalid_parameter", `The model '${job.model}' is no longer offered`);
       }
+      await hold(id, signal);
       const { value: record, account, charge } = await runWithFailover(
         deps,
         accounts,
         model.regions,
         (account) => attempt(id, model, account, signal),
         signal,
-        { prefer: job.accountKey ?? undefined },
+        { prefer: job.accountKey ?? undefined, onCharge: (c) => charges.push(c) },
       );
-      settle(id, { account, charge, historyId: record.historyId });
+      settle(id, { account, charge, charges, historyId: record.historyId });
       const current = getJob(db, id);
       if (!current) return;
       const { items, coverUrl } = await results(current, model, account, record, signal);
       const upstreamUrls = items.map((item) => item.url);
-      let handed: { urls: string[]; mediaIds?: string[] } = { urls: upstreamUrls };
+      let handed: { urls: string[]; mediaIds?: string[]; paths?: (string | null)[] } = {
+        urls: upstreamUrls,
+      };
       if (deps.finalize) {
         try {
           handed = await deps.finalize(current, account, items);
@@ -594,6 +653,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       const result: JobResult = { urls: handed.urls, upstreamUrls, coverUrl };
       if (items[0]?.variant) result.variant = items[0].variant;
       if (handed.mediaIds) result.mediaIds = handed.mediaIds;
+      if (handed.paths?.some((path) => path !== null)) result.paths = handed.paths;
       const expiries = handed.urls.map(urlExpiry).filter((e): e is number => e !== null);
       finish(id, {
         status: "completed",
@@ -612,11 +672,13 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       const { code, message } = deps.describeError(error);
       if (finish(id, { status: "failed", errorCode: code, errorMessage: message })) {
         dropInputs(id);
-        log.warn(`Job ${id} failed: ${message}`, { code });
+        if (error instanceof ClientClosedError) log.info(message, { job: id });
+        else log.warn(`Job ${id} failed: ${message}`, { code });
       }
     } finally {
       controllers.delete(id);
-      settle(id, undefined);
+      clients.delete(id);
+      settle(id, closed ? undefined : { account: null, historyId: null, charges });
     }
   }
 
@@ -712,6 +774,9 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       let resolve!: (outcome?: JobOutcome) => void;
       const promise = new Promise<JobOutcome | undefined>((r) => (resolve = r));
       outcomes.set(job.id, { promise, resolve });
+      if (input.clientSignal || input.holdMs) {
+        clients.set(job.id, { signal: input.clientSignal, holdMs: input.holdMs ?? 0 });
+      }
       start(job.id, false);
       return job;
     },

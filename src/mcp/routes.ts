@@ -30,12 +30,13 @@ import { createHash } from "node:crypto";
 import type * as TransportModule from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
 import type * as TypesModule from "@modelcontextprotocol/sdk/types.js";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import { accountHealth } from "../accounts/manager.ts";
 import { checkCredentials } from "../api/auth.ts";
 import type { ApiDeps, ApiEnv } from "../api/deps.ts";
 import { ApiError } from "../api/errors.ts";
+import { publicBaseUrl } from "../api/public_url.ts";
 import { maskSecret } from "../redact.ts";
 import { createSessionTable } from "./sessions.ts";
 import { callTool, type KeyCredits, type ToolDeps, TOOLS } from "./tools.ts";
@@ -73,8 +74,20 @@ let sdk: ReturnType<typeof loadSdk> | undefined;
 interface CallerInfo extends Record<string, unknown> {
   authorization: string;
   origin: string;
+  hostHeaders: Record<string, string>;
+  baseUrl: string | null;
   signal: AbortSignal;
   label: string;
+}
+
+/** The headers the public base URL is derived from (`src/api/public_url.ts`). */
+function hostHeaders(c: Context): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of ["host", "x-forwarded-host", "x-forwarded-proto"]) {
+    const value = c.req.header(name);
+    if (value !== undefined) headers[name] = value;
+  }
+  return headers;
 }
 
 function jsonRpcError(status: number, code: number, message: string, headers = {}): Response {
@@ -114,6 +127,8 @@ export function mcpRoutes(deps: ApiDeps, fetch: AppFetch): Hono<ApiEnv> {
       const context: V1Context = {
         authorization: caller.authorization,
         origin: caller.origin,
+        hostHeaders: caller.hostHeaders,
+        baseUrl: caller.baseUrl,
         signal: AbortSignal.any([extra.signal, caller.signal]),
       };
       const result = await callTool(tools, request.params.name, request.params.arguments, context);
@@ -192,6 +207,8 @@ export function mcpRoutes(deps: ApiDeps, fetch: AppFetch): Hono<ApiEnv> {
     const caller: CallerInfo = {
       authorization: header!,
       origin: new URL(c.req.url).origin,
+      hostHeaders: hostHeaders(c),
+      baseUrl: publicBaseUrl(c, deps.config),
       signal: c.req.raw.signal,
       label: credentials.kind === "key"
         ? credentials.key.prefix
@@ -225,13 +242,19 @@ function keyCredits(deps: ApiDeps, token: string): KeyCredits {
     if (error instanceof ApiError) throw new ToolCallError(error.status, error.toBody().error);
     throw error;
   }
-  const used = deps.keys!.usageToday(key.id).credits;
+  // What running requests hold counts as used, as it does for the quota itself.
+  const held = deps.keys!.held(key.id);
+  const used = deps.keys!.usageToday(key.id).credits + held;
+  const total = key.creditsUsed + held;
   const now = deps.now();
   return {
     key: key.prefix,
     quota_per_day: key.quotaPerDay,
     used_today: used,
     remaining_today: key.quotaPerDay === null ? null : Math.max(0, key.quotaPerDay - used),
+    credit_cap: key.creditCap,
+    credits_used: total,
+    remaining_total: key.creditCap === null ? null : Math.max(0, key.creditCap - total),
     accounts: deps.pool.storedAccounts().map((account) => ({
       account: account.label,
       health: accountHealth(account, now),

@@ -50,19 +50,29 @@ export interface ToolResult {
   isError?: boolean;
 }
 
-/** The credits a key holder may see: its quota today and the accounts that serve it. */
+/**
+ * The credits a key holder may see: its quota today, its total cap and the
+ * accounts that serve it. Used credits are those charged, or reserved by
+ * requests still running.
+ */
 export interface KeyCredits {
   key: string;
   quota_per_day: number | null;
   used_today: number;
   remaining_today: number | null;
+  credit_cap: number | null;
+  credits_used: number;
+  remaining_total: number | null;
   accounts: { account: string; health: string; credits: number | null }[];
 }
 
 /** What the tools need. */
 export interface ToolDeps {
   v1: V1Client;
-  /** `PUBLIC_BASE_URL`, to read this server's own media files in-process. */
+  /**
+   * `PUBLIC_BASE_URL`, to read this server's own media files in-process
+   * (a call's `V1Context.baseUrl`, taken from its request, comes first).
+   */
   publicBaseUrl: string | null;
   /**
    * The credits view of an issued key (a Bearer `sk-…` token).
@@ -240,7 +250,7 @@ export const TOOLS: readonly ToolDefinition[] = [
     name: "get_credits",
     title: "Credits",
     description:
-      "The Jimeng credits of the accounts that serve you (masked), and for an issued API key its daily quota and what is left today.",
+      "The Jimeng credits of the accounts that serve you (masked), and for an issued API key its daily quota and total credit cap and what is left of them.",
     inputSchema: { type: "object", properties: {}, additionalProperties: false },
     annotations: { readOnlyHint: true, openWorldHint: true },
   },
@@ -360,7 +370,7 @@ async function images(
   const imageUrls = answer.body.data.flatMap((item) => (item.url ? [item.url] : []));
   const embedded = include
     ? await embedImages(imageUrls, {
-      publicBaseUrl: deps.publicBaseUrl,
+      publicBaseUrl: context.baseUrl ?? deps.publicBaseUrl,
       local: (localPath, signal) => deps.v1.raw(localPath, { ...context, signal }),
       signal: context.signal,
     })

@@ -16,6 +16,14 @@ export interface V1Context {
   authorization: string;
   /** The MCP request's URL; inner requests use its origin. */
   origin: string;
+  /**
+   * The MCP request's `Host` and, when present, `X-Forwarded-Host` /
+   * `X-Forwarded-Proto`, passed on so that the links `/v1` hands out (its
+   * own `/media/…` copies) are the ones the MCP client reaches this server at.
+   */
+  hostHeaders?: Record<string, string>;
+  /** This server's public base URL as the MCP request shows it (`null` when unknown). */
+  baseUrl?: string | null;
   /** Aborts the inner request (the MCP client cancelled the call). */
   signal?: AbortSignal;
 }
@@ -52,6 +60,7 @@ export interface V1Client {
 export function createV1Client(fetch: AppFetch): V1Client {
   function request(method: string, path: string, body: unknown, context: V1Context): Request {
     const headers = new Headers({
+      ...context.hostHeaders,
       Authorization: context.authorization,
       Accept: "application/json",
     });

@@ -57,7 +57,10 @@ export interface MediaLibraryOptions {
   cache: boolean;
   /** Cache size beyond which the oldest files are evicted. */
   maxCacheBytes: number;
-  /** Public base URL for `/media/…` links; `null` = no local links. */
+  /**
+   * Public base URL for `/media/…` links; `null` = the one each call passes
+   * (`SaveOptions.baseUrl`, taken from the request), if any.
+   */
   publicBaseUrl: string | null;
   /** Which URL {@linkcode SavedMedia.url} is. */
   urlMode: "upstream" | "local";
@@ -102,8 +105,10 @@ export interface SavedMedia {
   /** Public id; `null` if the row could not be written (the result is still handed out). */
   id: string | null;
   upstreamUrl: string;
-  /** `PUBLIC_BASE_URL/media/<id>.<ext>` when the file is cached and a base URL is set. */
+  /** `<base URL>/media/<id>.<ext>` when the file is cached and a base URL is known. */
   localUrl: string | null;
+  /** `/media/<id>.<ext>` when the file is cached (links are built from it later too). */
+  path: string | null;
   /** The URL to hand out: local in local mode when there is one, else upstream. */
   url: string;
   /** Path of the cached file, `null` when not cached (yet). */
@@ -119,6 +124,8 @@ export interface SaveOptions {
   wait?: boolean;
   /** Stops waiting (downloads go on). */
   signal?: AbortSignal;
+  /** Base URL of local links when no fixed one is configured (the request's). */
+  baseUrl?: string | null;
 }
 
 /** The library. */
@@ -184,10 +191,6 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
   }
 
   const pathOf = (fileName: string) => `${dir}/${fileName}`;
-
-  function localUrl(id: string, ext: string): string | null {
-    return options.publicBaseUrl ? `${options.publicBaseUrl}/media/${id}.${ext}` : null;
-  }
 
   async function removeFile(fileName: string): Promise<void> {
     try {
@@ -302,13 +305,19 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
     await evict();
   }
 
-  function toSaved(record: MediaRecord, fileName: string | null): SavedMedia {
-    const ext = fileName ? fileName.slice(fileName.lastIndexOf(".") + 1) : null;
-    const local = ext ? localUrl(record.id, ext) : null;
+  function toSaved(
+    record: MediaRecord,
+    fileName: string | null,
+    baseUrl: string | null | undefined,
+  ): SavedMedia {
+    const path = fileName ? `/media/${fileName}` : null;
+    const base = options.publicBaseUrl ?? baseUrl ?? null;
+    const local = path && base ? `${base}${path}` : null;
     return {
       id: record.id,
       upstreamUrl: record.upstreamUrl,
       localUrl: local,
+      path,
       url: options.urlMode === "local" && local ? local : record.upstreamUrl,
       file: fileName ? pathOf(fileName) : null,
     };
@@ -355,16 +364,18 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
           id: null,
           upstreamUrl: result.url,
           localUrl: null,
+          path: null,
           url: result.url,
           file: null,
         }));
       }
+      const base = saveOptions.baseUrl;
       if (!options.cache || closing.signal.aborted) {
-        return records.map((record) => toSaved(record, null));
+        return records.map((record) => toSaved(record, null, base));
       }
       const downloads = records.map((record) => track(download(record)));
       const wait = saveOptions.wait ?? options.urlMode === "local";
-      if (!wait) return records.map((record) => toSaved(record, null));
+      if (!wait) return records.map((record) => toSaved(record, null, base));
       // Filled as downloads finish, so a timeout still uses the ones that did.
       const files: (string | null)[] = records.map(() => null);
       const all = Promise.all(downloads.map((promise, i) => promise.then((f) => (files[i] = f))));
@@ -378,7 +389,7 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
         clearTimeout(timer);
         saveOptions.signal?.removeEventListener("abort", onAbort);
       }
-      return records.map((record, i) => toSaved(record, files[i]));
+      return records.map((record, i) => toSaved(record, files[i], base));
     },
     get: (id) => (MEDIA_ID.test(id) ? getMedia(db, id) : undefined),
     filePath: (record) => (record.fileName ? pathOf(record.fileName) : null),

@@ -32,11 +32,20 @@ export interface RequestObservation {
   seconds: number;
 }
 
+/** What an API call was, for `jimeng_api_requests_total`. */
+export type ApiRequestClass = "generation" | "read" | "refused";
+
 /** The server's metrics. */
 export interface ServerMetrics {
   readonly registry: Registry;
   requestStarted(): void;
   requestFinished(observation: RequestObservation): void;
+  /**
+   * Counts an API call by class: a generation (a usage record), a read
+   * (status, results, lists), or refused before authentication (bad or
+   * missing credentials, rate limit) — the last two are in no statistics.
+   */
+  apiRequest(kind: ApiRequestClass): void;
   /** The Jimeng client's `onCall` hook. */
   upstreamCall(call: UpstreamCallInfo): void;
   /** Remembers accounts that served requests (Bearer accounts are not in the pool's list). */
@@ -64,6 +73,11 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
     "jimeng_http_requests_total",
     "HTTP requests answered, by route, method, model and status",
     ["route", "method", "model", "status"],
+  );
+  const apiRequests = registry.counter(
+    "jimeng_api_requests_total",
+    "/v1 calls by class: generation (recorded in the usage log and statistics), read (status, results, lists) or refused (before authentication: credentials or rate limit)",
+    ["class"],
   );
   const latency = registry.histogram(
     "jimeng_http_request_duration_seconds",
@@ -178,6 +192,9 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
       inFlight--;
       requests.inc({ route, method, model: model ?? "", status: String(status) });
       latency.observe({ route }, seconds);
+    },
+    apiRequest(kind) {
+      apiRequests.inc({ class: kind });
     },
     upstreamCall(call) {
       upstreamCalls.inc({ path: call.path });

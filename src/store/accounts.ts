@@ -27,6 +27,9 @@ export interface AccountRow {
   lastClaimReceived: number | null;
   createdAt: number;
   updatedAt: number;
+  /** The operator's name for the account, and a note; `null` when unset. */
+  name: string | null;
+  note: string | null;
 }
 
 /** What a new account row needs. */
@@ -56,7 +59,8 @@ export interface AccountState {
 
 const COLUMNS = `id, token_hash, label, region, secret, key_id, disabled, expired, cooling_until,
   credits_gift, credits_purchase, credits_vip, credits_total, credits_at, last_check_at,
-  last_check_error, last_claim_at, last_claim_day, last_claim_received, created_at, updated_at`;
+  last_check_error, last_claim_at, last_claim_day, last_claim_received, created_at, updated_at,
+  name, note`;
 
 function toAccountRow(row: Record<string, unknown>): AccountRow {
   const total = row.credits_total as number | null;
@@ -84,6 +88,8 @@ function toAccountRow(row: Record<string, unknown>): AccountRow {
     lastClaimReceived: row.last_claim_received as number | null,
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
+    name: row.name as string | null,
+    note: row.note as string | null,
   };
 }
 
@@ -169,6 +175,26 @@ export function saveAccountState(db: Db, id: number, state: AccountState): boole
 /** Replaces one account's sealed secret (re-added after the encryption key changed). */
 export function updateAccountSecret(db: Db, id: number, secret: Uint8Array, keyId: string): void {
   statement(db, "UPDATE accounts SET secret = ?, key_id = ? WHERE id = ?").run(secret, keyId, id);
+}
+
+/** Sets an account's name and note (absent = unchanged, `null` = cleared); false when gone. */
+export function describeAccount(
+  db: Db,
+  id: number,
+  changes: { name?: string | null; note?: string | null },
+): boolean {
+  const result = statement(
+    db,
+    `UPDATE accounts SET name = CASE WHEN ? THEN ? ELSE name END,
+       note = CASE WHEN ? THEN ? ELSE note END WHERE id = ?`,
+  ).run(
+    changes.name !== undefined ? 1 : 0,
+    changes.name ?? null,
+    changes.note !== undefined ? 1 : 0,
+    changes.note ?? null,
+    id,
+  );
+  return Number(result.changes) === 1;
 }
 
 /** Deletes an account; false when there was none. */

@@ -21,6 +21,14 @@ export interface ApiKeyRow {
   lastUsedAt: number | null;
   /** Also receives the webhook events of this key's jobs; `null` = none. */
   webhookUrl: string | null;
+  /** After this time (ms) the key is refused; `null` = never. */
+  expiresAt: number | null;
+  /** Model ids the key may use; `null` = all. */
+  models: string[] | null;
+  /** Total credits the key may ever spend; `null` = unlimited. */
+  creditCap: number | null;
+  /** Credits charged so far (spent, else reserved while the spend is unknown), all time. */
+  creditsUsed: number;
 }
 
 /** What a new key needs. */
@@ -32,6 +40,9 @@ export interface NewApiKey {
   ratePerMinute: number | null;
   createdAt: number;
   webhookUrl?: string | null;
+  expiresAt?: number | null;
+  models?: string[] | null;
+  creditCap?: number | null;
 }
 
 /** Editable fields; absent = unchanged, `null` = unlimited (or no webhook). */
@@ -40,16 +51,22 @@ export interface ApiKeyChanges {
   quotaPerDay?: number | null;
   ratePerMinute?: number | null;
   webhookUrl?: string | null;
+  expiresAt?: number | null;
+  models?: string[] | null;
+  creditCap?: number | null;
 }
 
 /** A key's usage since a time. */
 export interface KeyUsage {
   requests: number;
+  /** Credits spent, or reserved while the spend is not known yet. */
   credits: number;
+  /** Requests answered with an error. */
+  errors: number;
 }
 
-const COLUMNS =
-  "id, name, prefix, secret_hash, quota_per_day, rate_per_minute, created_at, revoked_at, last_used_at, webhook_url";
+const COLUMNS = `id, name, prefix, secret_hash, quota_per_day, rate_per_minute, created_at,
+  revoked_at, last_used_at, webhook_url, expires_at, models, credit_cap, credits_used`;
 
 function toApiKeyRow(row: Record<string, unknown>): ApiKeyRow {
   return {
@@ -63,16 +80,23 @@ function toApiKeyRow(row: Record<string, unknown>): ApiKeyRow {
     revokedAt: row.revoked_at as number | null,
     lastUsedAt: row.last_used_at as number | null,
     webhookUrl: row.webhook_url as string | null,
+    expiresAt: row.expires_at as number | null,
+    models: row.models === null ? null : JSON.parse(row.models as string) as string[],
+    creditCap: row.credit_cap as number | null,
+    creditsUsed: row.credits_used as number,
   };
 }
+
+const modelsText = (models: string[] | null | undefined) =>
+  models === null || models === undefined ? null : JSON.stringify(models);
 
 /** Inserts a key. */
 export function insertApiKey(db: Db, key: NewApiKey): ApiKeyRow {
   const row = statement(
     db,
-    `INSERT INTO api_keys
-       (name, prefix, secret_hash, quota_per_day, rate_per_minute, created_at, webhook_url)
-     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+    `INSERT INTO api_keys (name, prefix, secret_hash, quota_per_day, rate_per_minute, created_at,
+       webhook_url, expires_at, models, credit_cap)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
   ).get(
     key.name,
     key.prefix,
@@ -81,6 +105,9 @@ export function insertApiKey(db: Db, key: NewApiKey): ApiKeyRow {
     key.ratePerMinute,
     key.createdAt,
     key.webhookUrl ?? null,
+    key.expiresAt ?? null,
+    modelsText(key.models),
+    key.creditCap ?? null,
   ) as Record<string, unknown>;
   return toApiKeyRow(row);
 }
@@ -113,7 +140,10 @@ export function updateApiKey(db: Db, id: number, changes: ApiKeyChanges): ApiKey
        name = CASE WHEN ? THEN ? ELSE name END,
        quota_per_day = CASE WHEN ? THEN ? ELSE quota_per_day END,
        rate_per_minute = CASE WHEN ? THEN ? ELSE rate_per_minute END,
-       webhook_url = CASE WHEN ? THEN ? ELSE webhook_url END
+       webhook_url = CASE WHEN ? THEN ? ELSE webhook_url END,
+       expires_at = CASE WHEN ? THEN ? ELSE expires_at END,
+       models = CASE WHEN ? THEN ? ELSE models END,
+       credit_cap = CASE WHEN ? THEN ? ELSE credit_cap END
      WHERE id = ? RETURNING ${COLUMNS}`,
   ).get(
     changes.name !== undefined ? 1 : 0,
@@ -124,6 +154,12 @@ export function updateApiKey(db: Db, id: number, changes: ApiKeyChanges): ApiKey
     changes.ratePerMinute ?? null,
     changes.webhookUrl !== undefined ? 1 : 0,
     changes.webhookUrl ?? null,
+    changes.expiresAt !== undefined ? 1 : 0,
+    changes.expiresAt ?? null,
+    changes.models !== undefined ? 1 : 0,
+    modelsText(changes.models),
+    changes.creditCap !== undefined ? 1 : 0,
+    changes.creditCap ?? null,
     id,
   ) as Record<string, unknown> | undefined;
   return row ? toApiKeyRow(row) : undefined;
@@ -138,27 +174,60 @@ export function revokeApiKey(db: Db, id: number, at: number): ApiKeyRow | undefi
   return row ? toApiKeyRow(row) : undefined;
 }
 
+/** Deletes a key for good (its requests stay, under its id); false when there was none. */
+export function deleteApiKey(db: Db, id: number): boolean {
+  return Number(statement(db, "DELETE FROM api_keys WHERE id = ?").run(id).changes) === 1;
+}
+
+/** The credits a key has been charged, all time (see {@linkcode ApiKeyRow.creditsUsed}). */
+export function apiKeyCreditsUsed(db: Db, id: number): number {
+  const row = statement(db, "SELECT credits_used FROM api_keys WHERE id = ?").get(id) as
+    | { credits_used: number }
+    | undefined;
+  return row?.credits_used ?? 0;
+}
+
 /** Records when a key was last used. */
 export function touchApiKey(db: Db, id: number, at: number): void {
   statement(db, "UPDATE api_keys SET last_used_at = ? WHERE id = ?").run(at, id);
 }
 
-/** Requests and credits of one key since `since` (read from the per-key index). */
+/**
+ * Credits a key was charged since `since` — spent, or reserved while the
+ * spend is unknown — read from the per-key index alone (the quota check).
+ */
+export function apiKeyCredits(db: Db, id: number, since: number): number {
+  const row = statement(
+    db,
+    `SELECT coalesce(sum(coalesce(credits_spent, credits_reserved)), 0) AS credits
+     FROM requests WHERE api_key_id = ? AND created_at >= ?`,
+  ).get(id, since) as { credits: number };
+  return row.credits;
+}
+
+/** Requests, credits and errors of one key since `since`. */
 export function apiKeyUsage(db: Db, id: number, since: number): KeyUsage {
   const row = statement(
     db,
-    `SELECT count(*) AS requests, coalesce(sum(credits_spent), 0) AS credits
+    `SELECT count(*) AS requests, coalesce(sum(coalesce(credits_spent, credits_reserved)), 0)
+       AS credits, coalesce(sum(status = 'error'), 0) AS errors
      FROM requests WHERE api_key_id = ? AND created_at >= ?`,
-  ).get(id, since) as { requests: number; credits: number };
-  return { requests: row.requests, credits: row.credits };
+  ).get(id, since) as unknown as KeyUsage;
+  return { requests: row.requests, credits: row.credits, errors: row.errors };
 }
 
-/** Requests and credits of every key since `since`, by key id. */
+/** Requests, credits and errors of every key since `since`, by key id. */
 export function apiKeysUsage(db: Db, since: number): Map<number, KeyUsage> {
   const rows = statement(
     db,
-    `SELECT api_key_id AS id, count(*) AS requests, coalesce(sum(credits_spent), 0) AS credits
+    `SELECT api_key_id AS id, count(*) AS requests,
+       coalesce(sum(coalesce(credits_spent, credits_reserved)), 0) AS credits,
+       coalesce(sum(status = 'error'), 0) AS errors
      FROM requests WHERE api_key_id IS NOT NULL AND created_at >= ? GROUP BY api_key_id`,
-  ).all(since) as { id: number; requests: number; credits: number }[];
-  return new Map(rows.map((row) => [row.id, { requests: row.requests, credits: row.credits }]));
+  ).all(since) as unknown as (KeyUsage & { id: number })[];
+  return new Map(
+    rows.map((
+      row,
+    ) => [row.id, { requests: row.requests, credits: row.credits, errors: row.errors }]),
+  );
 }

@@ -18,6 +18,11 @@ export interface JobResult {
   mediaIds?: string[];
   /** Videos: which file was kept (`no_watermark`, `high_bitrate` or `preview`). */
   variant?: "no_watermark" | "high_bitrate" | "preview";
+  /**
+   * `/media/<id>.<ext>` of each cached result (`null` when not cached), so
+   * links can be built with the base URL of the request that reads the job.
+   */
+  paths?: (string | null)[];
 }
 
 /** A job row. */

@@ -121,3 +121,15 @@ export function countLogs(db: Db): number {
 export function deleteAllLogs(db: Db): number {
   return Number(statement(db, "DELETE FROM logs").run().changes);
 }
+
+/**
+ * Deletes up to `batch` of the oldest records written before `cutoff` and
+ * returns how many. Ids grow with time, so it reads only the oldest rows.
+ */
+export function pruneLogs(db: Db, cutoff: number, batch: number): number {
+  const result = statement(
+    db,
+    `DELETE FROM logs WHERE id IN (SELECT id FROM logs ORDER BY id LIMIT ?) AND time < ?`,
+  ).run(batch, cutoff);
+  return Number(result.changes);
+}

@@ -91,14 +91,20 @@ Deno.test("a key request fails over from a dry and an expired stored account to 
   }
 });
 
-Deno.test("when every stored account is expired a key request is a 401; none at all is explained", async () => {
+Deno.test("when every stored account is expired a key request is a 401; none at all is a 503 no_account_available", async () => {
   const stack = await startStack({ env: QUIET });
   try {
     const admin = await loginAdmin(stack);
     const key = await createKey(admin);
+    // No account is a state of the server, not the caller's authentication failing.
     await assert.rejects(
       stack.openai(key.key).images.generate({ prompt: "x" }),
-      (error: APIError) => error.status === 401 && /No Jimeng account/.test(error.message),
+      (error: APIError) => {
+        assert.equal(error.status, 503);
+        assert.equal(error.code, "no_account_available");
+        assert.match(error.message, /No Jimeng account is available: add one in the console/);
+        return true;
+      },
     );
     stack.fake.addSession(OLD, { expired: true });
     await admin.json("POST", "/accounts", { sessionids: OLD }, 201);
@@ -162,6 +168,8 @@ Deno.test("the admin API adds pasted sessionids, masks them, disables, checks, c
       "lastCheckError",
       "lastClaimAt",
       "lastClaimReceived",
+      "name",
+      "note",
       "region",
     ]);
     const checked = await admin.json<AccountJson>("POST", `/accounts/${first.id}/check`);
@@ -267,5 +275,41 @@ Deno.test("stored accounts survive a restart (sealed with the key file); the sch
     }
   } finally {
     await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("the failover says 'trying the next account' only when there is one to try", async () => {
+  const stack = await startStack({ env: { ...QUIET, JIMENG_SESSIONS: `${DRY},${GOOD_SESSION}` } });
+  try {
+    stack.fake.addSession(DRY, { credits: 1000, dailyGift: 0 });
+    const admin = await loginAdmin(stack);
+    // The cache prefers DRY (1000 credits); the upstream then says it has none.
+    for (const account of (await accountsByLabel(admin)).values()) {
+      await admin.json("POST", `/accounts/${account.id}/check`);
+    }
+    stack.fake.setCredits(DRY, 0);
+    const key = await createKey(admin);
+    await stack.openai(key.key).images.generate({ prompt: "two accounts" });
+    const next = stack.logs.filter((line) => line.includes("has no credits"));
+    assert.equal(next.length, 1, stack.logs.join("\n"));
+    assert.ok(next[0].includes("trying the next account"), next[0]);
+
+    const alone = await startStack({ env: { ...QUIET, JIMENG_SESSIONS: DRY } });
+    try {
+      alone.fake.addSession(DRY, { credits: 0, dailyGift: 0 });
+      const lonely = await loginAdmin(alone);
+      const only = await createKey(lonely);
+      await assert.rejects(
+        alone.openai(only.key).images.generate({ prompt: "one account" }),
+        (error: APIError) => error.status === 429 && error.code === "insufficient_quota",
+      );
+      const lines = alone.logs.filter((line) => line.includes("has no credits"));
+      assert.equal(lines.length, 1, alone.logs.join("\n"));
+      assert.ok(!lines[0].includes("next account"), lines[0]);
+    } finally {
+      await alone.close();
+    }
+  } finally {
+    await stack.close();
   }
 });

@@ -35,7 +35,7 @@ Deno.test("chat.completions (non-stream) answers with markdown image links", asy
     assert.equal(completion.choices[0].message.role, "assistant");
     const links = [...completion.choices[0].message.content!.matchAll(/!\[image_\d\]\((\S+)\)/g)];
     assert.equal(links.length, 4);
-    assert.ok(links.every((m) => m[1].startsWith(stack.fake.url)));
+    assert.ok(links.every((m) => m[1].startsWith(`${stack.url}/media/`)));
     assert.ok(completion.usage!.total_tokens > 0);
     const [record] = stack.fake.records();
     assert.equal(record.prompt, "一只可爱的柴犬在草地上奔跑");

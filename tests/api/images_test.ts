@@ -5,7 +5,7 @@ import { GOOD_SESSION, startStack } from "../helpers/stack.ts";
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-Deno.test("images.generate returns upstream URLs and the fake saw a valid request", async () => {
+Deno.test("images.generate returns this server's own /media/ links and the fake saw a valid request", async () => {
   const stack = await startStack();
   try {
     const result = await stack.openai().images.generate({
@@ -14,7 +14,11 @@ Deno.test("images.generate returns upstream URLs and the fake saw a valid reques
       n: 1,
     });
     assert.equal(result.data?.length, 1);
-    assert.ok(result.data![0].url!.startsWith(`${stack.fake.url}/cdn/image/`));
+    // No PUBLIC_BASE_URL: the links are built from the request's Host, from the first run.
+    assert.match(result.data![0].url!, new RegExp(`^${stack.url}/media/[A-Za-z0-9_-]{22}\\.png$`));
+    const image = await fetch(result.data![0].url!);
+    assert.equal(image.status, 200);
+    assert.deepEqual([...new Uint8Array(await image.arrayBuffer()).subarray(0, 8)], PNG_SIGNATURE);
     assert.ok(typeof result.created === "number");
     assert.deepEqual(stack.fake.stats.violations, []);
     const [record] = stack.fake.records();

@@ -86,17 +86,18 @@ Deno.test("a key over its daily credit quota gets 429 insufficient_quota", async
   try {
     await stack.server.scheduler.idle();
     const admin = await loginAdmin(stack);
-    const created = await createKey(admin, { name: "metered", quotaPerDay: 1 });
+    // A 1k task of four images may cost up to 2 credits, of one image 1 (the fake charges 1).
+    const created = await createKey(admin, { name: "metered", quotaPerDay: 2 });
     const client = stack.openai(created.key);
-    await client.images.generate({ prompt: "the first one", size: "1024x1024" });
+    await client.images.generate({ prompt: "the first one", size: "1024x1024", n: 1 });
     await stack.server.deps.credits.idle();
     await assert.rejects(
-      client.images.generate({ prompt: "the second one" }),
+      client.images.generate({ prompt: "the second one", size: "1024x1024", n: 4 }),
       (error: APIError) => {
         assert.equal(error.status, 429);
         assert.equal(error.code, "insufficient_quota");
         assert.equal((error.error as { type?: string }).type, "insufficient_quota");
-        assert.match(error.message, /daily quota: 1 of 1 credits today/);
+        assert.match(error.message, /may cost up to 2 credits and 1 of its daily quota of 2/);
         return true;
       },
     );

@@ -15,6 +15,7 @@ import { TOOLS } from "../../src/mcp/tools.ts";
 import { recentRequests } from "../../src/store/requests.ts";
 import { fakePngBytes } from "../fake_upstream/server.ts";
 import { startCanary } from "../helpers/canary.ts";
+import { parseExposition } from "../helpers/prometheus.ts";
 import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
 import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
 
@@ -116,7 +117,8 @@ Deno.test("mcp: generate_image embeds the images, gives their URLs and records t
       }
       const urls = answer.structuredContent!.urls as string[];
       assert.equal(urls.length, 2);
-      assert.ok(urls.every((url) => url.startsWith(stack.fake.url)));
+      // This server's own copies, at the address the MCP client reached it at.
+      assert.ok(urls.every((url) => url.startsWith(`${stack.url}/media/`)), urls.join(" "));
       assert.match(textOf(answer), /2 image\(s\) generated/);
 
       const noImages = await call(client, "generate_image", {
@@ -222,9 +224,12 @@ Deno.test("mcp: generate_video answers at once; get_video reports progress, then
     } finally {
       await client.close();
     }
+    // The creation is a usage row; the polls are reads, counted in /metrics only.
     const endpoints = recentRequests(stack.server.db, 50).map((r) => r.endpoint);
-    assert.ok(endpoints.includes("/v1/videos"));
-    assert.ok(endpoints.some((e) => e.startsWith("/v1/videos/video_")));
+    assert.deepEqual(endpoints, ["/v1/videos"]);
+    const reads = parseExposition(await (await fetch(`${stack.url}/metrics`)).text())
+      .value("jimeng_api_requests_total", { class: "read" });
+    assert.ok((reads ?? 0) >= 2, "the get_video polls are counted as reads");
   } finally {
     await stack.close();
   }
@@ -301,8 +306,74 @@ Deno.test("mcp: a tool call takes the key's rate limit like a /v1 call; listing 
     } finally {
       await client.close();
     }
+    // The refused call never got past authentication: no usage row, a "refused" count.
     const rows = recentRequests(stack.server.db, 10).filter((r) => r.apiKeyId === key.id);
-    assert.deepEqual(rows.map((r) => r.httpStatus).sort(), [200, 429]);
+    assert.deepEqual(rows.map((r) => r.httpStatus), [200]);
+    const scrape = parseExposition(await (await fetch(`${stack.url}/metrics`)).text());
+    assert.equal(scrape.value("jimeng_api_requests_total", { class: "refused" }), 1);
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("mcp: a tool call is held to the key's quota, credit cap, allow-list and expiry like /v1", async () => {
+  const stack = await startStack({ env: ENV, overrides: { creditRefreshMs: 0 } });
+  try {
+    await stack.server.scheduler.idle();
+    // Four 1k images reserve 2 credits (the fake charges 1); a cap of 2 fits one such call.
+    const key = await createKey(stack, {
+      name: "metered agent",
+      quotaPerDay: 100,
+      creditCap: 2,
+      models: ["jimeng-image-4.5"],
+    });
+    const { client } = await connect(stack, key.key);
+    try {
+      const image = { model: "jimeng-image-4.5", size: "1024x1024", n: 4, include_images: false };
+      const first = await call(client, "generate_image", { ...image, prompt: "one" });
+      assert.equal(first.isError, undefined, textOf(first));
+      const notAllowed = await call(client, "generate_image", {
+        ...image,
+        prompt: "another model",
+        model: "jimeng-image-4.0",
+      });
+      assert.equal(notAllowed.isError, true);
+      assert.equal(
+        (notAllowed.structuredContent!.error as { code: string }).code,
+        "model_not_allowed",
+      );
+      await stack.server.deps.credits.idle();
+      const capped = await call(client, "generate_image", { ...image, prompt: "two" });
+      assert.equal(capped.isError, true);
+      assert.equal(
+        (capped.structuredContent!.error as { code: string }).code,
+        "insufficient_quota",
+      );
+      assert.match(textOf(capped), /credit cap of 2/);
+      assert.equal(stack.fake.records().length, 1, "refused calls reached no upstream");
+
+      const credits = await call(client, "get_credits");
+      const view = credits.structuredContent as Record<string, unknown>;
+      assert.equal(view.credit_cap, 2);
+      assert.equal(view.credits_used, 1);
+      assert.equal(view.remaining_total, 1);
+      assert.equal(view.used_today, 1);
+
+      // Expired: /mcp answers 401 as /v1 does, before any tool runs, and so does /v1 itself.
+      stack.server.db.prepare("UPDATE api_keys SET expires_at = ? WHERE id = ?").run(
+        Date.now() - 1,
+        key.id,
+      );
+      await assert.rejects(call(client, "list_models"), /api_key_expired/);
+      await assert.rejects(connect(stack, key.key), /api_key_expired/);
+      await assert.rejects(
+        stack.openai(key.key).images.generate({ prompt: "too late" }),
+        (error: { status?: number; code?: string }) =>
+          error.status === 401 && error.code === "api_key_expired",
+      );
+    } finally {
+      await client.close().catch(() => {});
+    }
   } finally {
     await stack.close();
   }

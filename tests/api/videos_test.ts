@@ -332,7 +332,8 @@ Deno.test("the seed's POST /v1/videos/generations answers when the video is read
     assert.equal(url.status, 200, JSON.stringify(url.json));
     assert.equal(typeof url.json.created, "number");
     assert.equal(url.json.data[0].revised_prompt, "a paper boat");
-    assert.match(url.json.data[0].url, /\/cdn\/video\/.*\.mp4\?/);
+    // The server's own copy, under the address the client used.
+    assert.match(url.json.data[0].url, new RegExp(`^${stack.url}/media/[A-Za-z0-9_-]{22}\\.mp4$`));
     const record = stack.fake.records()[0];
     assert.equal(record.aspectRatio, "1:1");
     assert.equal(record.inputUris.length, 1);
@@ -437,7 +438,7 @@ Deno.test("chat with a video model, not streamed, answers with the video link", 
       messages: [{ role: "user", content: "一只小猫在阳光下打盹" }],
     });
     const content = completion.choices[0].message.content!;
-    assert.match(content, /^!\[video\]\(http:\/\/127\.0\.0\.1:\d+\/cdn\/video\/\S+\)/);
+    assert.match(content, /^!\[video\]\(http:\/\/127\.0\.0\.1:\d+\/media\/\S+\.mp4\)/);
     assert.equal(completion.choices[0].finish_reason, "stop");
     assert.equal(stack.fake.records()[0].model, `${VIDEO_3.replace("_3.0", "")}_lite`);
   } finally {

@@ -124,6 +124,7 @@ Deno.test("saveResults() hands results out even when the database refuses the ro
       id: null,
       upstreamUrl: "https://cdn.example/a.png",
       localUrl: null,
+      path: null,
       url: "https://cdn.example/a.png",
       file: null,
     }]);

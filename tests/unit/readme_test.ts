@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { chromiumPlan, DEFAULT_CHROMIUM } from "../../scripts/ensure_chromium.ts";
 import { listSettings } from "../../src/config.ts";
 
 const README = new URL("../../README.md", import.meta.url);
@@ -38,4 +39,31 @@ Deno.test("README's two commands are the ones deno.json and .ci/run use", async 
   assert.ok(ci.includes("deno task test"));
   const pinned = /DENO_VERSION=(\S+)/.exec(ci)![1];
   assert.ok(text.includes(`deno@${pinned}`), "README pins the Deno version CI installs");
+});
+
+Deno.test("chromiumPlan() uses CHROMIUM_PATH or Debian's Chromium, installs as root, else says what to do", () => {
+  const has = (...paths: string[]) => (path: string) => paths.includes(path);
+  const facts = { chromiumPath: undefined, exists: has(), isRoot: false, hasAptGet: true };
+  assert.deepEqual(chromiumPlan({ ...facts, exists: has(DEFAULT_CHROMIUM) }), {
+    action: "ready",
+    path: DEFAULT_CHROMIUM,
+  });
+  assert.deepEqual(chromiumPlan({ ...facts, chromiumPath: "/opt/c", exists: has("/opt/c") }), {
+    action: "ready",
+    path: "/opt/c",
+  });
+  assert.deepEqual(chromiumPlan({ ...facts, isRoot: true }), { action: "install" });
+  const stop = chromiumPlan(facts);
+  assert.equal(stop.action, "stop");
+  assert.match((stop as { message: string }).message, /apt-get install -y chromium.*CHROMIUM_PATH/);
+  assert.equal(chromiumPlan({ ...facts, isRoot: true, hasAptGet: false }).action, "stop");
+  assert.match(
+    (chromiumPlan({ ...facts, chromiumPath: "/nope" }) as { message: string }).message,
+    /CHROMIUM_PATH is \/nope, which does not exist/,
+  );
+});
+
+Deno.test("the README's test command installs what the browser tests need first", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("../../deno.json", import.meta.url)));
+  assert.match(config.tasks.test, /^deno run [^&]*scripts\/ensure_chromium\.ts && deno test /);
 });

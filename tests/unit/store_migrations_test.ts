@@ -165,7 +165,7 @@ Deno.test("per-key and per-account queries read the covering indexes", () => {
   }
 });
 
-Deno.test("request_hour_groups follows inserts, late credits and deletions of requests", () => {
+Deno.test("request_hour_groups follows inserts and late credits; deleted rows (retention) keep their statistics", () => {
   const db = openDatabase(":memory:");
   try {
     migrate(db, MIGRATIONS.filter((m) => m.version === 10));
@@ -183,12 +183,12 @@ Deno.test("request_hour_groups follows inserts, late credits and deletions of re
     db.prepare("DELETE FROM requests WHERE id = ?").run(gone);
 
     assert.deepEqual(usageBy(db, "api_key_id", hour).map((u) => [u.group, u.requests, u.credits]), [
-      [1, 2, 6],
+      [1, 3, 8],
       [2, 1, 2],
     ]);
     const models = usageBy(db, "model", 0);
     assert.deepEqual(models.map((u) => [u.group, u.requests, u.errors]), [
-      ["a", 2, 0],
+      ["a", 3, 0],
       ["b", 1, 1],
       ["m-old", 1, 0],
     ]);
@@ -203,11 +203,37 @@ Deno.test("request_hour_groups follows inserts, late credits and deletions of re
       (sum, u) => ({ n: sum.n + u.requests, c: sum.c + u.credits }),
       { n: 0, c: 0 },
     );
-    assert.deepEqual(rolled, { n: total.n, c: total.c });
+    assert.deepEqual(rolled, { n: total.n + 1, c: total.c + 2 });
   } finally {
     db.close();
   }
 });
+
+/** A request row as the schema of version 35 to 100 takes it. */
+function insertV35(db: Db, r: RequestRecord): void {
+  db.prepare(
+    `INSERT INTO requests (created_at, request_id, endpoint, model, kind, n, status, http_status,
+       error_code, account_key, account_label, credits_spent, credits_remaining, latency_ms,
+       history_ids, api_key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    r.createdAt,
+    r.requestId,
+    r.endpoint,
+    r.model,
+    r.kind,
+    r.n,
+    r.status,
+    r.httpStatus,
+    r.errorCode,
+    r.accountKey,
+    r.accountLabel,
+    r.creditsSpent,
+    r.creditsRemaining,
+    r.latencyMs,
+    r.historyIds,
+    r.apiKeyId,
+  );
+}
 
 function insertLegacy(db: Db, createdAt: number, model: string): void {
   db.prepare(
@@ -228,10 +254,10 @@ Deno.test("migrate() to version 80 rolls the old hourly rows up per dimension", 
       { createdAt: hour + 9, model: "b", apiKeyId: null, accountKey: "k2", status: "error" },
       { createdAt: hour * 2, model: null, apiKeyId: 1, accountKey: null, creditsSpent: 1 },
     ] as const;
-    for (const row of rows) insertRequest(db, request({ ...row }));
+    for (const row of rows) insertV35(db, request({ ...row }));
     assert.deepEqual(migrate(db, MIGRATIONS.filter((m) => m.version <= 80)), [80]);
     // Written after the upgrade: the new triggers.
-    insertRequest(db, request({ createdAt: hour + 20, model: "b", apiKeyId: 2, accountKey: "k2" }));
+    insertV35(db, request({ createdAt: hour + 20, model: "b", apiKeyId: 2, accountKey: "k2" }));
 
     const direct = (column: string) =>
       (db.prepare(

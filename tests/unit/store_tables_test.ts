@@ -157,11 +157,15 @@ Deno.test("api key rows: insert, find by hash, update, revoke and usage from req
       apiKeyId: key.id,
     });
     insertRequest(db, { ...base, createdAt: 170, creditsSpent: 9, apiKeyId: null });
-    assert.deepEqual(apiKeyUsage(db, key.id, 100), { requests: 2, credits: 2 });
+    assert.deepEqual(apiKeyUsage(db, key.id, 100), { requests: 2, credits: 2, errors: 0 });
     completeRequestCredits(db, pending, 3, 90);
-    assert.deepEqual(apiKeyUsage(db, key.id, 100), { requests: 2, credits: 5 });
-    assert.deepEqual(apiKeyUsage(db, key.id, 0), { requests: 3, credits: 9 });
-    assert.deepEqual(apiKeysUsage(db, 100), new Map([[key.id, { requests: 2, credits: 5 }]]));
+    assert.deepEqual(apiKeyUsage(db, key.id, 100), { requests: 2, credits: 5, errors: 0 });
+    assert.deepEqual(apiKeyUsage(db, key.id, 0), { requests: 3, credits: 9, errors: 0 });
+    assert.deepEqual(
+      apiKeysUsage(db, 100),
+      new Map([[key.id, { requests: 2, credits: 5, errors: 0 }]]),
+    );
+    assert.equal(listApiKeys(db)[0].creditsUsed, 9, "the key's total follows its rows");
     assert.equal(recentRequests(db, 2)[1].creditsRemaining, 90);
 
     const revoked = revokeApiKey(db, key.id, 200)!;

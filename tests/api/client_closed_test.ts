@@ -1,0 +1,214 @@
+/**
+ * A client that disconnects is its own outcome — `client_closed`, 499 in the
+ * usage records and metrics — never a 500 or an "Unhandled error". Before
+ * the upstream submit it costs nothing (streams wait a moment after their
+ * first bytes for this); after the submit the paid work and its result are
+ * kept.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { countJobsByStatus, listJobs } from "../../src/store/jobs.ts";
+import { recentRequests, type StoredRequest } from "../../src/store/requests.ts";
+import { parseExposition } from "../helpers/prometheus.ts";
+import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+const HEADERS = { Authorization: `Bearer ${GOOD_SESSION}`, "Content-Type": "application/json" };
+
+/** Posts a request and aborts it once `when` resolves (after reading the first bytes if `stream`). */
+async function postThenClose(
+  stack: Stack,
+  path: string,
+  body: unknown,
+  when: () => Promise<void>,
+): Promise<void> {
+  const controller = new AbortController();
+  const pending = fetch(`${stack.url}${path}`, {
+    method: "POST",
+    headers: HEADERS,
+    body: JSON.stringify(body),
+    signal: controller.signal,
+  });
+  const closed = when().then(() => controller.abort());
+  try {
+    const response = await pending;
+    await response.body?.getReader().read();
+    await closed;
+  } catch (error) {
+    if ((error as Error).name !== "AbortError") throw error;
+  }
+  await closed;
+}
+
+/** The only usage row once it is written. */
+async function onlyRow(stack: Stack): Promise<StoredRequest> {
+  await waitFor(() => recentRequests(stack.server.db, 5).length > 0, "the usage row");
+  const rows = recentRequests(stack.server.db, 5);
+  assert.equal(rows.length, 1);
+  return rows[0];
+}
+
+function assertNotAServerError(stack: Stack, metrics: string): void {
+  assert.ok(!stack.logs.some((line) => /Unhandled error|cancelled/.test(line)), "no error log");
+  const series = parseExposition(metrics).find("jimeng_http_requests_total");
+  assert.ok(!series.some((s) => s.labels.status === "500"), "no status=500 series");
+  assert.ok(series.some((s) => s.labels.status === "499"), "a status=499 series");
+}
+
+const metricsOf = async (stack: Stack) => await (await fetch(`${stack.url}/metrics`)).text();
+
+Deno.test("chat video streams closed after their first bytes create no upstream job and cost nothing", async () => {
+  const stack = await startStack({ overrides: { streamHoldMs: 60_000 } });
+  try {
+    const streams = Array.from({ length: 10 }, (_, i) => {
+      let firstBytes!: () => void;
+      const seen = new Promise<void>((resolve) => (firstBytes = resolve));
+      const controller = new AbortController();
+      return (async () => {
+        const response = await fetch(`${stack.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: HEADERS,
+          body: JSON.stringify({
+            model: "jimeng-video-3.0",
+            stream: true,
+            messages: [{ role: "user", content: `a short film ${i}` }],
+          }),
+          signal: controller.signal,
+        });
+        assert.equal(response.status, 200);
+        await response.body!.getReader().read();
+        firstBytes();
+        await seen;
+        controller.abort();
+      })().catch((error) => {
+        if ((error as Error).name !== "AbortError") throw error;
+      });
+    });
+    await Promise.all(streams);
+    await waitFor(
+      () => recentRequests(stack.server.db, 20).length === 10,
+      "ten usage rows",
+    );
+    await waitFor(() => countJobsByStatus(stack.server.db).failed === 10, "ten jobs to end");
+    for (const row of recentRequests(stack.server.db, 20)) {
+      assert.equal(row.status, "cancelled");
+      assert.equal(row.httpStatus, 499);
+      assert.equal(row.errorCode, "client_closed");
+      assert.equal(row.model, "jimeng-video-3.0");
+    }
+    const { jobs } = listJobs(stack.server.db, { limit: 20, order: "desc" });
+    assert.ok(jobs.every((job) => job.errorCode === "client_closed" && job.historyId === null));
+    assert.equal(stack.fake.records().length, 0, "nothing was submitted");
+    assert.equal(stack.fake.stats.calls["/mweb/v1/aigc_draft/generate"] ?? 0, 0);
+    await waitFor(
+      () => recentRequests(stack.server.db, 20).every((r) => r.creditsSpent === 0),
+      "the rows to say nothing was spent",
+    );
+    assertNotAServerError(stack, await metricsOf(stack));
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("a client gone while its reference image downloads costs nothing: no job, 499", async () => {
+  // A loopback server that accepts and never answers: the download waits.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  let accepted!: () => void;
+  const connected = new Promise<void>((resolve) => (accepted = resolve));
+  (async () => {
+    for await (const conn of listener) {
+      held.push(conn);
+      accepted();
+    }
+  })().catch(() => {});
+  const port = (listener.addr as Deno.NetAddr).port;
+  const stack = await startStack({ env: { FETCH_ALLOWLIST: `127.0.0.1:${port}` } });
+  try {
+    await postThenClose(stack, "/v1/videos/generations", {
+      model: "jimeng-video-3.0",
+      prompt: "from a slow picture",
+      file_paths: [`http://127.0.0.1:${port}/slow.png`],
+    }, () => connected);
+    const row = await onlyRow(stack);
+    assert.equal(row.status, "cancelled");
+    assert.equal(row.httpStatus, 499);
+    assert.equal(row.errorCode, "client_closed");
+    assert.equal(row.creditsSpent, 0);
+    assert.equal(listJobs(stack.server.db, { limit: 5, order: "desc" }).jobs.length, 0);
+    // Reading the account's model catalog is free; nothing was uploaded or submitted.
+    const calls = Object.keys(stack.fake.stats.calls);
+    assert.deepEqual(
+      calls.filter((call) => !/get_common_config|model_list|user_credit/.test(call)),
+      [],
+      `Jimeng got no work: ${calls.join(", ")}`,
+    );
+    assertNotAServerError(stack, await metricsOf(stack));
+  } finally {
+    await stack.close();
+    listener.close();
+    for (const conn of held) conn.close();
+  }
+});
+
+Deno.test("a client gone after the submit keeps the paid video and its result", async () => {
+  const stack = await startStack({
+    fake: { videoLatencyMs: 2500 },
+    overrides: { creditRefreshMs: 0 },
+  });
+  try {
+    await postThenClose(stack, "/v1/videos/generations", {
+      model: "jimeng-video-3.0",
+      prompt: "worth keeping",
+      duration: 5,
+    }, () => waitFor(() => stack.fake.records().length === 1, "the submit"));
+    await waitFor(() => countJobsByStatus(stack.server.db).completed === 1, "the job to finish");
+    await stack.server.deps.media.idle();
+    const [job] = listJobs(stack.server.db, { limit: 5, order: "desc" }).jobs;
+    assert.equal(job.status, "completed");
+    assert.equal(job.result!.mediaIds!.length, 1, "the result is in the media library");
+    const media = await fetch(`${stack.url}${job.result!.paths![0]}`);
+    assert.equal(media.status, 200);
+    await media.body?.cancel();
+    const row = await onlyRow(stack);
+    assert.equal(row.status, "cancelled");
+    assert.equal(row.errorCode, "client_closed");
+    await waitFor(
+      () => recentRequests(stack.server.db, 1)[0].creditsSpent !== null,
+      "the job's credits",
+    );
+    assert.equal(recentRequests(stack.server.db, 1)[0].creditsSpent, 10, "a 5 s video: 10 credits");
+    assertNotAServerError(stack, await metricsOf(stack));
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("an image stream closed after the submit keeps the paid images in the media library", async () => {
+  const stack = await startStack({
+    fake: { imageLatencyMs: 2500 },
+    overrides: { streamHoldMs: 0, creditRefreshMs: 0 },
+  });
+  try {
+    await postThenClose(stack, "/v1/chat/completions", {
+      model: "jimeng-image-4.5",
+      stream: true,
+      messages: [{ role: "user", content: "paid for, then left" }],
+    }, () => waitFor(() => stack.fake.records().length === 1, "the submit"));
+    const row = await onlyRow(stack);
+    assert.equal(row.status, "cancelled");
+    assert.equal(row.httpStatus, 499);
+    assert.equal(row.historyIds, stack.fake.records()[0].historyId);
+    await stack.server.deps.media.idle();
+    const count = stack.server.db.prepare("SELECT count(*) AS n FROM media").get() as { n: number };
+    assert.equal(count.n, 4, "the four images were recorded");
+    await waitFor(
+      () => recentRequests(stack.server.db, 1)[0].creditsSpent !== null,
+      "the credits",
+    );
+    assert.equal(recentRequests(stack.server.db, 1)[0].creditsSpent, 2);
+    assertNotAServerError(stack, await metricsOf(stack));
+  } finally {
+    await stack.close();
+  }
+});

@@ -9,6 +9,8 @@
 import assert from "node:assert/strict";
 import { countJobsByStatus, listJobs } from "../../src/store/jobs.ts";
 import { recentRequests, type StoredRequest } from "../../src/store/requests.ts";
+import { encodeMp4 } from "../fake_upstream/av_media.ts";
+import { encodePng } from "../fake_upstream/media.ts";
 import { parseExposition } from "../helpers/prometheus.ts";
 import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -148,6 +150,45 @@ Deno.test("a client gone while its reference image downloads costs nothing: no j
     await stack.close();
     listener.close();
     for (const conn of held) conn.close();
+  }
+});
+
+Deno.test("an omni-reference video whose client leaves during the uploads is never submitted", async () => {
+  // Files by name keep the request small: Deno.serve notices a client leaving only then.
+  const files = await Deno.makeTempDir({ prefix: "jimeng-closed-omni-" });
+  await Deno.writeFile(`${files}/face.png`, encodePng({ width: 64, height: 48, color: [9, 9, 9] }));
+  await Deno.writeFile(
+    `${files}/moves.mp4`,
+    encodeMp4({ durationMs: 4000, width: 640, height: 360 }),
+  );
+  const stack = await startStack({ env: { LOCAL_FILES_DIR: files } });
+  try {
+    // The VOD upload of the reference video takes a while: the client leaves meanwhile.
+    stack.fake.knobs.faults = { rate: 1, kinds: ["slow"], pathPattern: /^vod:ApplyUploadInner$/ };
+    await postThenClose(
+      stack,
+      "/v1/videos/generations",
+      {
+        model: "jimeng-video-seedance-2.0",
+        prompt: "@image1 moves like @video1",
+        references: ["face.png", "moves.mp4"],
+      },
+      () => waitFor(() => (stack.fake.stats.calls["vod:ApplyUploadInner"] ?? 0) > 0, "the upload"),
+    );
+    await waitFor(() => countJobsByStatus(stack.server.db).failed === 1, "the job to end");
+    const [job] = listJobs(stack.server.db, { limit: 1, order: "desc" }).jobs;
+    assert.equal(job.errorCode, "client_closed");
+    assert.equal(job.historyId, null);
+    assert.equal(stack.fake.stats.calls["vod:ApplyUploadInner"], 1, "the upload was under way");
+    assert.equal(stack.fake.stats.calls["/mweb/v1/aigc_draft/generate"] ?? 0, 0, "no submit");
+    assert.equal(stack.fake.records().length, 0);
+    const row = await onlyRow(stack);
+    assert.equal(row.httpStatus, 499);
+    assert.equal(row.errorCode, "client_closed");
+    await waitFor(async () => (await onlyRow(stack)).creditsSpent === 0, "nothing spent");
+  } finally {
+    await stack.close();
+    await Deno.remove(files, { recursive: true });
   }
 });
 

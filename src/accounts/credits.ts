@@ -49,10 +49,14 @@ export function createCreditRefresher(options: CreditRefresherOptions): CreditRe
   const first = new Map<string, Promise<void>>();
   let closed = false;
 
-  async function refreshNow(account: Account, signal?: AbortSignal): Promise<Credits> {
+  async function refreshNow(
+    account: Account,
+    signal?: AbortSignal,
+    retry = true,
+  ): Promise<Credits> {
     lastRead.set(account.key, now());
     const read = options.ledger?.readStarted(account);
-    const credits = await options.client.getCredits(account.session, signal);
+    const credits = await options.client.getCredits(account.session, signal, { retry });
     account.credits = credits;
     account.creditsAt = now();
     if (read) options.ledger!.readLanded(read, credits);
@@ -85,7 +89,8 @@ export function createCreditRefresher(options: CreditRefresherOptions): CreditRe
       if (account.credits !== null) return;
       let read = first.get(account.key);
       if (!read) {
-        read = refreshNow(account)
+        // One attempt: the generation waits for it, and a balance is bookkeeping.
+        read = refreshNow(account, undefined, false)
           .then(() => {}, (error) =>
             options.log.debug("Could not read a new account's balance", {
               account: account.label,

@@ -64,9 +64,17 @@ function kindFilter(c: Context<ApiEnv>): Model["kind"] | undefined {
 export function modelRoutes(deps?: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const builtin = listModelNames().map(({ name, model }) => toModelObject(name, model));
-  /** The caller's accounts when credentials came and catalogs are on. */
-  const accountsOf = (c: Context<ApiEnv>) =>
-    deps?.catalogs ? identifyCaller(deps, c, { admit: false })?.accounts : undefined;
+  /**
+   * The caller's accounts when credentials came, catalogs are on and one of
+   * them can serve. With none (no stored account, or all disabled or
+   * expired) the table is listed: a generation then says precisely why it
+   * cannot run (503 `no_account_available`, 401 `session_expired`).
+   */
+  const accountsOf = (c: Context<ApiEnv>) => {
+    if (!deps?.catalogs) return undefined;
+    const accounts = identifyCaller(deps, c, { admit: false })?.accounts;
+    return accounts?.some((a) => !a.disabled && !a.expired) ? accounts : undefined;
+  };
 
   app.get("/models", async (c) => {
     const kind = kindFilter(c);

@@ -78,6 +78,7 @@ export async function getCredits(
   ctx: UpstreamContext,
   session: Session,
   signal?: AbortSignal,
+  options: { retry?: boolean } = {},
 ): Promise<Credits> {
   const body = await callUpstream(ctx, session, {
     path: PATHS.userCredit,
@@ -85,6 +86,7 @@ export async function getCredits(
     body: {},
     referer: creditReferer(session, "image/generate"),
     envelope: "raw",
+    retry: options.retry,
     signal,
   });
   return parseCredits(commercePayload(body));

@@ -78,7 +78,12 @@ export interface ImageTaskResult {
 export interface JimengClient {
   readonly ctx: UpstreamContext;
   readonly poller: Poller;
-  getCredits(session: Session, signal?: AbortSignal): Promise<Credits>;
+  /** The balance; `retry: false` makes one attempt (a read that may be skipped). */
+  getCredits(
+    session: Session,
+    signal?: AbortSignal,
+    options?: { retry?: boolean },
+  ): Promise<Credits>;
   receiveDailyCredits(session: Session, signal?: AbortSignal): Promise<CreditClaim>;
   isSessionAlive(session: Session, signal?: AbortSignal): Promise<boolean>;
   /**
@@ -222,7 +227,7 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
   return {
     ctx,
     poller,
-    getCredits: (session, signal) => getCredits(ctx, session, signal),
+    getCredits: (session, signal, options) => getCredits(ctx, session, signal, options),
     receiveDailyCredits: (session, signal) => receiveDailyCredits(ctx, session, signal),
     isSessionAlive: (session, signal) => isSessionAlive(ctx, session, signal),
     uploadImage: uploadOnce,

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { APIError } from "openai";
 import type OpenAI from "openai";
 import type { FakeCatalogModel } from "../fake_upstream/models.ts";
+import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
 import { GOOD_SESSION, type Stack, type StackOptions, startStack } from "../helpers/stack.ts";
 
 type Video = OpenAI.Videos.Video & { urls?: string[] };
@@ -98,6 +99,25 @@ Deno.test("models.list with a token lists the account's catalog: built-ins keep 
         throw (await r.json()).error.code;
       }),
       (code) => code === "model_not_found",
+    );
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("a key whose server holds no usable account lists the built-in table", async () => {
+  const { stack } = await catalogStack({ env: ADMIN_ENV });
+  try {
+    const admin = await loginAdmin(stack);
+    const key = await admin.json<{ key: string }>("POST", "/keys", { name: "early" }, 201);
+    const models = await list(stack, "", key.key);
+    assert.ok(models.length > 0);
+    assert.ok(models.every((m) => m.source === "builtin"), "no catalog without an account");
+    assert.equal(Object.keys(stack.fake.stats.calls).length, 0, "nothing was asked upstream");
+    // Using one says precisely why it cannot run.
+    await assert.rejects(
+      stack.openai(key.key).images.generate({ model: models[0].id, prompt: "x" }),
+      (error: APIError) => error.status === 503 && error.code === "no_account_available",
     );
   } finally {
     await stack.close();

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { JimengError } from "../../src/jimeng/errors.ts";
 import type { HistoryRecord } from "../../src/jimeng/history.ts";
 import { createSession } from "../../src/jimeng/http.ts";
-import { coldSearchGap, createPoller, type WatchOptions } from "../../src/jimeng/poller.ts";
+import { createPoller, type WatchOptions } from "../../src/jimeng/poller.ts";
+import { coldSearchGap } from "../../src/jimeng/poll_schedule.ts";
 import { createVirtualClock } from "../helpers/virtual_clock.ts";
 
 /** A fake upstream of records that finish at a fixed time after submission. */

@@ -9,8 +9,9 @@
  * - after a retriable failure, the next poll waits at least a growing gap;
  * - the first poll comes early (a probe, which catches moderation failures);
  * - while the record is queued (`queue_info` / `forecast_queue_cost`), it is
- *   looked at when the forecast says the queue ends, and now and then for the
- *   position; the run-time clock starts only when the queue ends;
+ *   looked at now and then for the position, and in fine steps within the
+ *   last second the forecast gives the queue; the run-time clock starts only
+ *   when the queue ends;
  * - while it runs (statuses 20, 42 and 45 alike), polls concentrate around
  *   the expected finish (queue end or submit + the model's run time): one
  *   jump to just before it, dense steps around it, a growing back-off after it;
@@ -86,6 +87,7 @@ export type ScheduleRule =
   | "missing"
   | "retry"
   | "queued"
+  | "queue_end"
   | "approach"
   | "dense"
   | "overdue"
@@ -154,6 +156,17 @@ export function retryGap(failures: number, max: number): number {
   return Math.min(max, 500 * 2 ** Math.max(0, failures - 1));
 }
 
+/** Upstream queue forecasts are whole seconds: the end of a queue is only known to this. */
+const QUEUE_END_WINDOW_MS = 1000;
+
+/**
+ * The step that finds when a queue ended: two dense steps, so the run's start
+ * is known as well as the dense window needs it.
+ */
+function queueEndStep(shape: ScheduleShape): number {
+  return Math.max(150, 2 * shape.tight);
+}
+
 /** How often a queued record is looked at for its position, at most. */
 function queueRefreshGap(kind: RecordKind, maxInterval: number): number {
   return Math.min(maxInterval, kind === "image" ? 2000 : 5000);
@@ -183,13 +196,23 @@ function plan(input: ScheduleInput): NextPoll {
   const expectedFinishAt = expectedFinish(input);
   const keep = record.interval;
   if (queue) {
-    // Nothing finishes before its queue ends: look when the forecast says it
-    // does (one dense step after), and now and then for the position.
+    // Nothing finishes before its queue ends. Far from the end: look now and
+    // then for the position, and just before the forecast says it ends.
     const refresh = queueRefreshGap(kind, maxInterval);
-    const wait = queue.forecastMs === undefined
-      ? refresh
-      : clamp(queue.forecastMs + shape.tight, missingGap(shape.tight), refresh);
-    return { due: now + wait, interval: keep, expectedFinishAt, rule: "queued" };
+    const forecast = queue.forecastMs;
+    if (forecast === undefined) {
+      return { due: now + refresh, interval: keep, expectedFinishAt, rule: "queued" };
+    }
+    const step = queueEndStep(shape);
+    if (forecast > QUEUE_END_WINDOW_MS) {
+      const wait = Math.min(refresh, forecast - QUEUE_END_WINDOW_MS + step);
+      return { due: now + wait, interval: 0, expectedFinishAt, rule: "queued" };
+    }
+    // Forecasts come in whole seconds: within the last one, steps fine enough
+    // to tell when the run began, growing while a stale forecast keeps saying
+    // "one second".
+    const interval = keep === 0 ? step : clamp(keep * 1.25, step, refresh);
+    return { due: now + interval, interval, expectedFinishAt, rule: "queue_end" };
   }
   const runStart = record.runStartedAt ?? record.submittedAt;
   const age = now - runStart;
@@ -250,16 +273,18 @@ export function nextPoll(input: ScheduleInput): NextPoll {
 
 /**
  * When a record that was seen queued started to run, once a poll shows it
- * out of the queue: when the forecast said the queue would end, kept within
- * the last poll that saw it queued and now (the midpoint without a forecast).
+ * out of the queue: the middle of the bracket (the last poll that saw it
+ * queued, now) when it is no wider than a forecast's granularity, else when
+ * the forecast said the queue would end, kept within the bracket.
  */
 export function runStartAfterQueue(
   lastQueuedAt: number,
   forecastEndAt: number | undefined,
   now: number,
 ): number {
-  const guess = forecastEndAt ?? (lastQueuedAt + now) / 2;
-  return clamp(guess, lastQueuedAt, now);
+  const middle = (lastQueuedAt + now) / 2;
+  if (now - lastQueuedAt <= QUEUE_END_WINDOW_MS || forecastEndAt === undefined) return middle;
+  return clamp(forecastEndAt, lastQueuedAt, now);
 }
 
 /** A completion seen within a wider bracket (a fraction of its age) that holds the estimate teaches nothing. */

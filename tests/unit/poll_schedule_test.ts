@@ -177,15 +177,54 @@ const CASES: Case[] = [
     rule: "cold_search",
   },
   {
-    name: "queued with a forecast: looked at when the queue should end, one step after",
+    name: "queued with a forecast: looked at just before the last second of the queue",
     at: 1000,
     status: 20,
     queue: { position: 3, length: 9, forecastMs: 1500 },
     record: seen(),
     estimate: learned(3500),
-    wait: 1500 + 87.5,
+    // 1.5 s forecast − the 1 s window + one queue-end step (2 × 87.5 ms).
+    wait: 500 + 175,
     rule: "queued",
     finish: 1000 + 1500 + 3500,
+  },
+  {
+    name: "queued, the forecast's last second: steps of two dense steps",
+    at: 3000,
+    queue: { position: 1, length: 9, forecastMs: 1000 },
+    record: seen(),
+    estimate: learned(3500),
+    wait: 175,
+    rule: "queue_end",
+    interval: 175,
+  },
+  {
+    name: "queued, a forecast stuck at one second: the steps grow",
+    at: 3000,
+    queue: { position: 1, length: 9, forecastMs: 1000 },
+    record: seen({ interval: 400 }),
+    estimate: learned(3500),
+    wait: 500,
+    rule: "queue_end",
+    interval: 500,
+  },
+  {
+    name: "queued, a stuck forecast's steps stop at the refresh step",
+    at: 30_000,
+    queue: { position: 1, length: 9, forecastMs: 1000 },
+    record: seen({ interval: 1900 }),
+    estimate: learned(3500),
+    wait: 2000,
+    rule: "queue_end",
+  },
+  {
+    name: "queued video, the forecast's last second: at least 150 ms steps of a short model",
+    at: 3000,
+    queue: { position: 1, forecastMs: 1000 },
+    record: seen({ kind: "video" }),
+    estimate: learned(4000),
+    wait: 200,
+    rule: "queue_end",
   },
   {
     name: "queued with a long forecast: the position is refreshed every 2 s (images)",
@@ -222,8 +261,8 @@ const CASES: Case[] = [
     queue: { position: 1, forecastMs: 0 },
     record: seen(),
     estimate: learned(3500),
-    wait: 350,
-    rule: "queued",
+    wait: 175,
+    rule: "queue_end",
   },
   {
     name: "queue just ended: the run-time clock starts at the queue's end",
@@ -402,12 +441,14 @@ Deno.test("retryGap() doubles from 0.5 s up to the cap", () => {
   assert.equal(retryGap(5, 10_000), 8000);
 });
 
-Deno.test("runStartAfterQueue() takes the forecast end within the bracket", () => {
-  // Forecast says 4 s; the poll after it came at 4.3 s.
+Deno.test("runStartAfterQueue() takes the middle of a narrow bracket, else the forecast", () => {
+  // Polled queued at 3.6 s and running at 4.35 s: no wider than a forecast's second.
+  assert.equal(runStartAfterQueue(T0 + 3600, T0 + 4600, T0 + 4400), T0 + 4000);
+  // A wide bracket: where the forecast said the queue would end.
   assert.equal(runStartAfterQueue(T0 + 1000, T0 + 4000, T0 + 4300), T0 + 4000);
   // The queue ended earlier than forecast: no later than now.
   assert.equal(runStartAfterQueue(T0 + 1000, T0 + 9000, T0 + 4300), T0 + 4300);
-  // A stale forecast (in the past of the last queued poll) is no earlier than that poll.
+  // A stale forecast (before the last queued poll) is no earlier than that poll.
   assert.equal(runStartAfterQueue(T0 + 1000, T0 + 500, T0 + 4300), T0 + 1000);
   // No forecast: the middle of the bracket.
   assert.equal(runStartAfterQueue(T0 + 1000, undefined, T0 + 3000), T0 + 2000);

@@ -9,6 +9,7 @@ import type { Charge } from "../accounts/ledger.ts";
 import type { Account } from "../accounts/pool.ts";
 import type { ImageResult } from "../jimeng/history.ts";
 import type { ImageModel, ImageRatio, ImageResolution } from "../jimeng/models.ts";
+import type { PollProgress } from "../jimeng/poller.ts";
 
 /** A reference image as bytes. */
 export interface ReferenceImage {
@@ -57,6 +58,12 @@ export interface ImageServiceDeps extends FailoverDeps {
   imageTimeoutMs: number;
 }
 
+/** Options of {@linkcode generateImages}. */
+export interface GenerateImagesOptions {
+  /** Progress of the tasks while they wait upstream (queue place, elapsed and expected time). */
+  onProgress?: (progress: PollProgress) => void;
+}
+
 /** Images per upstream task. */
 export const IMAGES_PER_TASK = 4;
 
@@ -69,6 +76,7 @@ export async function generateImages(
   accounts: readonly Account[],
   job: ImageJob,
   signal?: AbortSignal,
+  options: GenerateImagesOptions = {},
 ): Promise<ImageGeneration> {
   const taskCount = Math.ceil(job.n / IMAGES_PER_TASK);
   const runs = Array.from(
@@ -89,7 +97,7 @@ export async function generateImages(
           resolution: job.resolution,
           sampleStrength: job.sampleStrength,
           referenceUris,
-        }, { deadline: deps.now() + deps.imageTimeoutMs, signal });
+        }, { deadline: deps.now() + deps.imageTimeoutMs, signal, onProgress: options.onProgress });
       }, signal),
   );
   const settled = await Promise.allSettled(runs);

@@ -15,6 +15,7 @@ import type { Account } from "../accounts/pool.ts";
 import { type FailoverDeps, runWithFailover } from "../accounts/failover.ts";
 import { JimengError } from "../jimeng/errors.ts";
 import type { HistoryRecord } from "../jimeng/history.ts";
+import type { PollProgress } from "../jimeng/poller.ts";
 import {
   findModel,
   type ImageModel,
@@ -38,6 +39,7 @@ import {
   type Job,
   jobInputs,
   type JobPatch,
+  type JobQueue,
   type JobResult,
   type JobStatus,
   listJobs,
@@ -157,7 +159,10 @@ export interface JobRunner {
   subscribe(id: string, listener: (job: Job) => void): () => void;
   /** Deletes a job, stopping its polling (the upstream work itself cannot be cancelled). */
   remove(id: string): boolean;
-  /** Seeds the poller with stored durations and starts every unfinished job; returns how many. */
+  /**
+   * Starts every unfinished job; returns how many. Models the poller has no
+   * run time for yet (none was stored) start from their finished jobs.
+   */
   resume(): number;
   /** Jobs per status (for metrics and the console). */
   counts(): Record<JobStatus, number>;
@@ -194,6 +199,24 @@ export function estimateProgress(elapsedMs: number, expectedMs: number): number 
   const ratio = elapsedMs / expectedMs;
   const value = ratio <= 0.9 ? ratio * 100 : 90 + 9 * (1 - Math.exp(-(ratio - 0.9) * 3));
   return Math.max(1, Math.min(99, Math.floor(value)));
+}
+
+/** The queue place a progress report gives, as a job row keeps it. */
+export function jobQueueOf(report: PollProgress, now: number): JobQueue | null {
+  if (!report.queue) return null;
+  const { position, length, etaMs } = report.queue;
+  return { position, length: length ?? null, endsAt: etaMs === undefined ? null : now + etaMs };
+}
+
+/**
+ * Whether two queue places differ enough to write: another position or
+ * length, or a forecast end moved by more than its one-second granularity.
+ */
+export function queueChanged(a: JobQueue | null, b: JobQueue | null): boolean {
+  if (a === null || b === null) return a !== b;
+  if (a.position !== b.position || a.length !== b.length) return true;
+  if (a.endsAt === null || b.endsAt === null) return a.endsAt !== b.endsAt;
+  return Math.abs(a.endsAt - b.endsAt) > 1500;
 }
 
 interface Waiter {
@@ -272,7 +295,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const timeout = model.kind === "video" ? deps.videoTimeoutMs : deps.imageTimeoutMs;
     let deadline = submittedAt + timeout;
     if (resumed) deadline = Math.max(deadline, deps.now() + RESUME_GRACE_MS);
-    let lastProgress = job.progress;
+    const report = progressReporter(job);
     return await deps.client.waitForRecord(account.session, {
       historyId: job.historyId!,
       kind: model.kind,
@@ -283,13 +306,22 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     }, {
       deadline,
       signal,
-      onProgress: ({ elapsedMs, expectedMs }) => {
-        const progress = estimateProgress(elapsedMs, expectedMs);
-        if (progress === lastProgress) return;
-        lastProgress = progress;
-        patch(job.id, { progress });
-      },
+      onProgress: report,
     });
+  }
+
+  /** Writes a job's progress and queue place when they change. */
+  function progressReporter(job: Job): (report: PollProgress) => void {
+    let progress = job.progress;
+    let queue = job.queue;
+    return (report) => {
+      const nextProgress = estimateProgress(report.elapsedMs, report.expectedMs);
+      const nextQueue = jobQueueOf(report, deps.now());
+      const changes: JobPatch = {};
+      if (nextProgress !== progress) changes.progress = progress = nextProgress;
+      if (queueChanged(queue, nextQueue)) changes.queue = queue = nextQueue;
+      if (Object.keys(changes).length > 0) patch(job.id, changes);
+    };
   }
 
   async function submitVideo(
@@ -332,9 +364,9 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     if (model.kind === "video") {
       const historyId = await withSubmitSlot(() => submitVideo(job, model, account, signal));
       const submittedAt = deps.now();
-      patch(id, { historyId, submittedAt, status: "in_progress", progress: 1 });
+      patch(id, { historyId, submittedAt, status: "in_progress", progress: 1, queue: null });
       return await waitFor(
-        { ...job, historyId, submittedAt, accountKey: account.key },
+        { ...job, historyId, submittedAt, accountKey: account.key, progress: 1, queue: null },
         model,
         account,
         signal,
@@ -352,6 +384,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   ): Promise<HistoryRecord> {
     const params = job.params as unknown as ImageJobParams;
     const references = await withSubmitSlot(() => uploadInputs(job, account, signal));
+    const report = progressReporter({ ...job, progress: 1, queue: null });
     let submittedAt = deps.now();
     const task = await deps.client.generateImageTask(account.session, {
       model,
@@ -373,10 +406,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
           submittedAt,
           status: "in_progress",
           progress: 1,
+          queue: null,
         });
       },
-      onProgress: ({ elapsedMs, expectedMs }) =>
-        patch(job.id, { progress: estimateProgress(elapsedMs, expectedMs) }),
+      onProgress: report,
     });
     return {
       historyId: task.historyId,
@@ -462,6 +495,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       patch(id, {
         status: "completed",
         progress: 100,
+        queue: null,
         result,
         completedAt: deps.now(),
         expiresAt: expiries.length ? Math.min(...expiries) : null,
@@ -474,7 +508,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       if (closed) return;
       if (signal.aborted) return;
       const { code, message } = deps.describeError(error);
-      if (patch(id, { status: "failed", errorCode: code, errorMessage: message })) {
+      if (patch(id, { status: "failed", errorCode: code, errorMessage: message, queue: null })) {
         deleteJobInputs(db, id);
         log.warn(`Job ${id} failed: ${message}`, { code });
       }
@@ -532,6 +566,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         submittedAt: null,
         completedAt: null,
         expiresAt: null,
+        queue: null,
       };
       try {
         insertJob(db, job, input.inputs);
@@ -591,10 +626,14 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       return existed;
     },
     resume() {
-      // What earlier runs learned about each model's duration shapes the first polls.
+      // The poller starts from the run times it stored; a model it never
+      // stored one for (a database older than that table) starts from the
+      // duration of its finished jobs, which is better than its typical guess.
       for (const [id, ms] of typicalDurations(db)) {
         const model = findModel(id);
-        if (model) deps.client.poller.learn(model.reqKey, ms);
+        if (model && deps.client.poller.estimate(model.reqKey) === undefined) {
+          deps.client.poller.learn(model.reqKey, ms);
+        }
       }
       const jobs = activeJobs(db);
       for (const job of jobs) start(job.id, true);

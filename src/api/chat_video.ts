@@ -94,19 +94,24 @@ export async function videoCompletion(
     };
     out.send(shape.chunk({ role: "assistant", content: "" }, null));
     say(`Queued: video job ${created.id} (${describeJob(created)}).\n`);
-    let generating = false;
+    let phase: "new" | "submitted" | "running" = "new";
     let shown = 0;
     const narrate = queueNarrator();
     const unsubscribe = deps.jobs.subscribe(created.id, (job) => {
       if (job.status !== "in_progress") return;
+      if (phase === "new") {
+        phase = "submitted";
+        say("Submitted to Jimeng.\n");
+        return;
+      }
       const queue = job.queue ? toVideoQueue(job.queue, deps.now()) : null;
       const line = narrate(
         queue && { position: queue.position, length: queue.length, etaSeconds: queue.eta_seconds },
       );
       if (line !== undefined) say(line);
       if (queue) return;
-      if (!generating) {
-        generating = true;
+      if (phase === "submitted") {
+        phase = "running";
         if (line === undefined) say("Generating…\n");
         return;
       }

@@ -8,29 +8,31 @@
  * in it; a record found finished makes older records of its model be looked at
  * at once, whatever account they are on.
  *
- * Every timing decision — when to poll next, what a completion teaches about
- * the model's run time, who rides along — is made by the pure functions of
- * `poll_schedule.ts`; this module holds only the timers, the batches and what
- * each poll said. It learns per model how long a generation runs (from the end
- * of any upstream queue to the result), so polls concentrate around the
- * expected finish; `learn` seeds that knowledge, e.g. from the database at
- * start, and `onLearn` reports it, so it can be kept.
+ * This module holds only the timers, the batches, the ride-along and sibling
+ * hints and the learned run times. What an answer means for a record is
+ * `poll_record.ts`; every timing decision — when to poll next, what a
+ * completion teaches about the model's run time, who rides along — is made
+ * by the pure functions of `poll_schedule.ts`. The poller learns per model
+ * how long a generation runs (from the end of any upstream queue to the
+ * result), so polls concentrate around the expected finish; `learn` seeds
+ * that knowledge, e.g. from the database at start, and `onLearn` reports it,
+ * so it can be kept.
  * @module
  */
-import { errorFromFailCode, JimengError } from "./errors.ts";
-import type { HistoryRecord, QueueInfo, RecordKind } from "./history.ts";
-import { isComplete, isFailed } from "./history.ts";
+import { JimengError } from "./errors.ts";
+import type { HistoryRecord, RecordKind } from "./history.ts";
 import type { Session } from "./http.ts";
 import {
-  blendEstimate,
-  learningSample,
-  nextPoll,
-  type RecordState,
-  ridesAlong,
-  runStartAfterQueue,
-  scheduleShape,
-  siblingDue,
-} from "./poll_schedule.ts";
+  type AnswerContext,
+  applyAnswer,
+  type PollProgress,
+  type RecordTrack,
+  runAge,
+  startTrack,
+} from "./poll_record.ts";
+import { blendEstimate, ridesAlong, scheduleShape, siblingDue } from "./poll_schedule.ts";
+
+export type { PollProgress, QueueProgress } from "./poll_record.ts";
 
 /** Injectable effects of the poller. */
 export interface PollerDeps {
@@ -43,26 +45,6 @@ export interface PollerDeps {
   now: () => number;
   /** Schedules `fn` after `ms`; returns a cancel function. */
   setTimer: (fn: () => void, ms: number) => () => void;
-}
-
-/** A record's place in the upstream queue, as progress reports carry it. */
-export interface QueueProgress {
-  /** The upstream's `queue_idx`. */
-  position: number;
-  /** The upstream's `queue_length`, when it says. */
-  length?: number;
-  /** Forecast wait until it runs (ms from the report), when the upstream says. */
-  etaMs?: number;
-}
-
-/** Progress report of a watched record. */
-export interface PollProgress {
-  status: number;
-  elapsedMs: number;
-  /** Expected total duration from submit (queue included), from what the poller has learned. */
-  expectedMs: number;
-  /** Set while the record waits in the upstream's queue. */
-  queue?: QueueProgress;
 }
 
 /** What to watch. */
@@ -114,21 +96,8 @@ export interface PollerOptions {
 
 interface Watch {
   options: WatchOptions;
-  state: RecordState;
-  due: number;
-  /** When it was last polled (or started being watched), Unix ms. */
-  lastPollAt: number;
-  /** Run age of the last poll that saw it running (0 while none did). */
-  lastSeenAge: number;
-  status: number | undefined;
-  queue: QueueInfo | undefined;
-  /** When the last poll that saw it queued was made. */
-  lastQueuedAt: number | undefined;
-  /** When that poll's forecast said the queue would end. */
-  queueEndsAt: number | undefined;
-  expectedFinishAt: number;
+  track: RecordTrack;
   inFlight: boolean;
-  missingSince: number | undefined;
   resolve: (record: HistoryRecord) => void;
   reject: (error: unknown) => void;
   cleanup: () => void;
@@ -137,7 +106,6 @@ interface Watch {
 /** Creates the scheduler. */
 export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Poller {
   const batchSize = options.batchSize ?? 40;
-  const missingGrace = options.missingGraceMs ?? 60_000;
   const limits = {
     maxImageIntervalMs: options.maxImageIntervalMs,
     maxVideoIntervalMs: options.maxVideoIntervalMs,
@@ -148,13 +116,19 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
   let timerDue = Infinity;
   let closed = false;
 
-  function runEstimate(watch: Watch) {
-    const learned = estimates.get(watch.options.estimateKey);
-    return { runMs: learned ?? watch.options.typicalMs, learned: learned !== undefined };
+  function context(watched: WatchOptions, now: number): AnswerContext {
+    const learned = estimates.get(watched.estimateKey);
+    return {
+      now,
+      estimate: { runMs: learned ?? watched.typicalMs, learned: learned !== undefined },
+      missingGraceMs: options.missingGraceMs ?? 60_000,
+      limits,
+    };
   }
 
   function tightOf(watch: Watch): number {
-    return scheduleShape(runEstimate(watch).runMs, watch.options.kind).tight;
+    const runMs = estimates.get(watch.options.estimateKey) ?? watch.options.typicalMs;
+    return scheduleShape(runMs, watch.options.kind).tight;
   }
 
   function learn(key: string, durationMs: number): void {
@@ -163,32 +137,12 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
     options.onLearn?.(key, value);
   }
 
-  /** Plans the next poll from what the last one said. */
-  function schedule(watch: Watch): void {
-    const now = deps.now();
-    const next = nextPoll({
-      record: watch.state,
-      status: watch.status,
-      queue: watch.queue,
-      estimate: runEstimate(watch),
-      now,
-      limits,
-    });
-    watch.due = next.due;
-    watch.state.interval = next.interval;
-    watch.expectedFinishAt = next.expectedFinishAt;
-  }
-
-  /** Run age: time since the run began (queue excluded); negative while queued. */
-  function runAge(watch: Watch, now: number): number {
-    if (watch.queue) return -1;
-    return now - (watch.state.runStartedAt ?? watch.options.submittedAt);
-  }
-
   function arm(): void {
     if (closed) return;
     let earliest = Infinity;
-    for (const watch of watches) if (!watch.inFlight && watch.due < earliest) earliest = watch.due;
+    for (const watch of watches) {
+      if (!watch.inFlight && watch.track.due < earliest) earliest = watch.track.due;
+    }
     if (earliest === Infinity) {
       cancelTimer?.();
       cancelTimer = undefined;
@@ -216,7 +170,7 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
     // Records due within a few ms ride along in the same call.
     const horizon = now + 15;
     for (const watch of watches) {
-      if (watch.inFlight || watch.due > horizon) continue;
+      if (watch.inFlight || watch.track.due > horizon) continue;
       if (now >= watch.options.deadline) {
         finish(watch);
         watch.reject(
@@ -237,9 +191,9 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
     // A call goes out for these accounts anyway: records close to their next
     // poll join it (and from then on share its rhythm).
     const riders = [...watches].filter((watch) =>
-      !watch.inFlight && watch.due > horizon && groups.has(groupKey(watch)) &&
-      ridesAlong(watch.due, watch.lastPollAt, now, tightOf(watch))
-    ).sort((a, b) => a.due - b.due);
+      !watch.inFlight && watch.track.due > horizon && groups.has(groupKey(watch)) &&
+      ridesAlong(watch.track.due, watch.track.lastPollAt, now, tightOf(watch))
+    ).sort((a, b) => a.track.due - b.track.due);
     for (const watch of riders) {
       const group = groups.get(groupKey(watch))!;
       // Riders fill the calls being made; they never add one.
@@ -249,56 +203,6 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
       for (let i = 0; i < group.length; i += batchSize) poll(group.slice(i, i + batchSize));
     }
     arm();
-  }
-
-  /** Takes in the queue state an answer showed (`undefined`: not queued, i.e. running or done). */
-  function noteQueue(watch: Watch, queue: QueueInfo | undefined, now: number): void {
-    if (queue) {
-      watch.queue = queue;
-      watch.lastQueuedAt = now;
-      watch.queueEndsAt = queue.forecastMs === undefined ? undefined : now + queue.forecastMs;
-      watch.state.runStartedAt = undefined;
-      watch.lastSeenAge = 0;
-      return;
-    }
-    if (watch.lastQueuedAt !== undefined && watch.state.runStartedAt === undefined) {
-      // The queue just ended: the run-time clock starts when it did, and the
-      // back-off of an earlier run phase is forgotten.
-      watch.state.runStartedAt = runStartAfterQueue(watch.lastQueuedAt, watch.queueEndsAt, now);
-      watch.state.interval = 0;
-    }
-    watch.queue = undefined;
-  }
-
-  /** Learns from a record found finished; returns its run age when last seen running. */
-  function learnFrom(watch: Watch, now: number): number {
-    noteQueue(watch, undefined, now);
-    const runStart = watch.state.runStartedAt ?? watch.options.submittedAt;
-    const lastSeenAge = Math.max(0, watch.lastSeenAge);
-    const key = watch.options.estimateKey;
-    const sample = learningSample({
-      lastSeenAge,
-      foundAge: now - runStart,
-      known: estimates.get(key),
-      expectedMs: runEstimate(watch).runMs,
-      kind: watch.options.kind,
-    });
-    if (sample !== undefined) learn(key, sample);
-    return lastSeenAge;
-  }
-
-  function report(watch: Watch, now: number): void {
-    const queue = watch.queue;
-    watch.options.onProgress?.({
-      status: watch.status ?? 0,
-      elapsedMs: now - watch.options.submittedAt,
-      expectedMs: watch.expectedFinishAt - watch.options.submittedAt,
-      queue: queue && {
-        position: queue.position,
-        length: queue.length,
-        etaMs: queue.forecastMs,
-      },
-    });
   }
 
   async function poll(batch: Watch[]): Promise<void> {
@@ -317,64 +221,33 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
     for (const watch of batch) {
       watch.inFlight = false;
       if (!watches.has(watch)) continue;
-      watch.state.polls++;
-      watch.lastPollAt = now;
-      if (failure !== undefined) {
-        if (failure instanceof JimengError && failure.retriable) {
-          watch.state.last = "failed";
-          watch.state.failures++;
-          schedule(watch);
-        } else {
-          finish(watch);
-          watch.reject(failure);
-        }
+      const answer = failure === undefined
+        ? { record: records!.get(watch.options.historyId) }
+        : { failure };
+      const outcome = applyAnswer(watch.track, answer, context(watch.options, now));
+      if (outcome.type === "waiting") {
+        if (outcome.progress) watch.options.onProgress?.(outcome.progress);
         continue;
       }
-      watch.state.failures = 0;
-      const record = records!.get(watch.options.historyId);
-      if (!record) {
-        watch.missingSince ??= now;
-        if (now - watch.missingSince > missingGrace) {
-          finish(watch);
-          watch.reject(
-            new JimengError(
-              "bad_response",
-              `Jimeng does not know record ${watch.options.historyId}`,
-            ),
-          );
-        } else {
-          watch.state.last = "missing";
-          schedule(watch);
-        }
+      finish(watch);
+      if (outcome.type === "failed") {
+        watch.reject(outcome.error);
         continue;
       }
-      watch.missingSince = undefined;
-      if (isComplete(record, watch.options.expectedItems)) {
+      if (outcome.learned) {
         const key = watch.options.estimateKey;
-        const seenAge = learnFrom(watch, now);
+        const { sample, seenAge } = outcome.learned;
+        if (sample !== undefined) learn(key, sample);
         finishedAfter.set(key, Math.min(finishedAfter.get(key) ?? Infinity, seenAge));
-        finish(watch);
-        watch.resolve(record);
-        continue;
       }
-      if (isFailed(record)) {
-        finish(watch);
-        if (record.images.length + record.videos.length > 0) watch.resolve(record);
-        else watch.reject(errorFromFailCode(record.failCode, kind));
-        continue;
-      }
-      watch.status = record.status;
-      noteQueue(watch, record.queue, now);
-      watch.state.last = "seen";
-      schedule(watch);
-      const age = runAge(watch, now);
-      if (age >= 0) watch.lastSeenAge = age;
-      report(watch, now);
+      watch.resolve(outcome.record);
     }
+    // A running record of a model that finished after no longer a run may be finished too.
     for (const watch of finishedAfter.size > 0 ? watches : []) {
       const since = finishedAfter.get(watch.options.estimateKey);
-      if (since === undefined || watch.inFlight || watch.queue) continue;
-      watch.due = siblingDue(watch.due, runAge(watch, now), since, now, tightOf(watch));
+      const age = runAge(watch.track, now);
+      if (since === undefined || watch.inFlight || age < 0) continue;
+      watch.track.due = siblingDue(watch.track.due, age, since, now, tightOf(watch));
     }
     arm();
   }
@@ -392,30 +265,13 @@ export function createPoller(deps: PollerDeps, options: PollerOptions = {}): Pol
         };
         const watch: Watch = {
           options,
-          state: {
-            kind: options.kind,
-            submittedAt: options.submittedAt,
-            polls: 0,
-            last: "none",
-            failures: 0,
-            interval: 0,
-          },
-          due: 0,
-          lastPollAt: deps.now(),
-          lastSeenAge: 0,
-          status: undefined,
-          queue: undefined,
-          lastQueuedAt: undefined,
-          queueEndsAt: undefined,
-          expectedFinishAt: options.submittedAt + options.typicalMs,
+          track: startTrack(options, context(options, deps.now())),
           inFlight: false,
-          missingSince: undefined,
           resolve,
           reject,
           cleanup: () => options.signal?.removeEventListener("abort", onAbort),
         };
         options.signal?.addEventListener("abort", onAbort, { once: true });
-        schedule(watch);
         watches.add(watch);
         arm();
       });

@@ -121,3 +121,25 @@ Deno.test("a streamed chat image without a queue is the images alone, as before"
     await stack.close();
   }
 });
+
+Deno.test("the first video of a model moves its progress before it finishes", async () => {
+  // Nothing learned: the model's typical time is the guess, far above the 4 s it takes.
+  const stack = await startStack({ fake: { videoLatencyMs: 4000 } });
+  try {
+    const client = stack.openai();
+    const created = await client.videos.create({ model: "jimeng-video-3.0", prompt: "a kite" });
+    const progress: number[] = [];
+    let done: Video | undefined;
+    for (let i = 0; i < 800 && !done; i++) {
+      const video = await client.videos.retrieve(created.id) as Video;
+      if (video.status === "in_progress") progress.push(video.progress);
+      if (video.status === "completed" || video.status === "failed") done = video;
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(done?.status, "completed");
+    assert.ok(new Set(progress).size >= 3, `progress seen: ${[...new Set(progress)]}`);
+    assert.deepEqual(progress, [...progress].sort((a, b) => a - b));
+  } finally {
+    await stack.close();
+  }
+});

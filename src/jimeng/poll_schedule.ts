@@ -220,7 +220,7 @@ function plan(input: ScheduleInput): NextPoll {
   const approach = estimate.runMs - lead;
   let next: NextPoll;
   if (age < approach - tight) {
-    // Within one dense step of the window (e.g. after riding along early), it has begun.
+    // Before the window: one jump to it (videos stop on the way to report progress).
     next = {
       due: now + Math.min(approach - age, progressGap, maxInterval * 5),
       interval: keep,
@@ -228,6 +228,7 @@ function plan(input: ScheduleInput): NextPoll {
       rule: "approach",
     };
   } else if (age < estimate.runMs + lead) {
+    // In the window, or within one dense step of it (e.g. after riding along early).
     return { due: now + tight, interval: tight, expectedFinishAt, rule: "dense" };
   } else {
     const interval = clamp(Math.max(keep, tight) * 1.6, tight, maxInterval);

@@ -87,7 +87,9 @@ Deno.test("a streamed chat video says its place in Jimeng's queue, then the link
   const stack = await queueingStack(2500, 500);
   try {
     const content = await streamChat(stack, "jimeng-video-3.0", "a lighthouse at night, 5 s");
-    const place = content.search(/Waiting in Jimeng's queue: position \d+ of 10, about \d s to go\./);
+    const place = content.search(
+      /Waiting in Jimeng's queue: position \d+ of 10, about \d s to go\./,
+    );
     const left = content.indexOf("Out of the queue; generating…");
     const link = content.indexOf("![video](");
     assert.ok(place > 0 && place < left && left < link, content);

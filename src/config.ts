@@ -8,6 +8,8 @@
 import type { LogLevel } from "./log.ts";
 import { DEFAULT_PROTOCOL, type ProtocolConstants } from "./jimeng/protocol.ts";
 import type { UpstreamHosts } from "./jimeng/regions.ts";
+import type { Cidr } from "./net/cidr.ts";
+import { DEFAULT_TRUSTED_PROXIES, parseCidrList } from "./net/client_address.ts";
 
 /** The resolved configuration. */
 export interface Config {
@@ -39,6 +41,10 @@ export interface Config {
   fetchTimeoutMs: number;
   /** Whether generated media are saved under `DATA_DIR/media`. */
   mediaCache: boolean;
+  /** Which file of a finished video is kept: the best the account may have, or the preview. */
+  videoQuality: "best" | "preview";
+  /** Minutes an account's model catalog is used before it is read again; 0 = built-in table only. */
+  modelCatalogTtlMin: number;
   /** Size of the media cache before oldest-first eviction, in GiB (fractions allowed). */
   mediaMaxGb: number;
   /** Public origin (and optional path prefix) of this server, without a trailing slash. */
@@ -68,9 +74,12 @@ export interface Config {
   sessionTtlHours: number;
   /** Whether X-Forwarded-For names the client (only behind a reverse proxy you run). */
   trustProxy: boolean;
+  /** Peers whose X-Forwarded-For is read (with `trustProxy`); the client is the right-most other entry. */
+  trustedProxies: readonly Cidr[];
 }
 
-type Parser<T> = (raw: string, name: string) => T;
+/** Turns a raw value into a typed one; throws `TypeError`/`RangeError` naming `name`. */
+export type Parser<T> = (raw: string, name: string) => T;
 
 /** One documented setting; the README table is checked against this list. */
 export interface Setting {
@@ -79,6 +88,20 @@ export interface Setting {
   description: string;
   /** A secret: shown only as set/unset. */
   secret?: boolean;
+  /** Changeable from the console at run time (an explicit environment value still wins). */
+  runtime?: boolean;
+}
+
+/**
+ * A setting the console may change while the server runs. Its value is read
+ * through `RuntimeSettings` (`src/runtime_settings.ts`), never from
+ * {@linkcode Config}.
+ */
+export interface RuntimeSetting<T> {
+  env: string;
+  parse: Parser<T>;
+  fallback: T;
+  secret: boolean;
 }
 
 const SETTINGS: Setting[] = [];
@@ -127,7 +150,7 @@ const KEYS = {
   ),
   usCommerce: setting(
     "DREAMINA_US_COMMERCE_URL",
-    "https://commerce.us.capcut.com",
+    "https://commerce-us-ttp2.us.capcut.com",
     "Dreamina US credits host",
   ),
   usImagex: setting(
@@ -150,6 +173,11 @@ const KEYS = {
     "https://imagex-normal-sg.capcutapi.com",
     "Dreamina HK/JP/SG ImageX host",
   ),
+  modelCatalogTtlMin: setting(
+    "MODEL_CATALOG_TTL_MIN",
+    "5",
+    "Minutes each account's own model catalog (read from Jimeng) is used before it is read again; 0 uses only the built-in model table",
+  ),
   appVersion: setting(
     "JIMENG_APPVR",
     DEFAULT_PROTOCOL.appVersion,
@@ -163,7 +191,12 @@ const KEYS = {
   daVersion: setting(
     "JIMENG_DA_VERSION",
     DEFAULT_PROTOCOL.daVersion,
-    "`da_version` query and draft `version`",
+    "`da_version` query and draft `version` (CN)",
+  ),
+  intlDaVersion: setting(
+    "DREAMINA_DA_VERSION",
+    DEFAULT_PROTOCOL.intlDaVersion,
+    "`da_version` query and draft `version` on Dreamina",
   ),
   webVersion: setting("JIMENG_WEB_VERSION", DEFAULT_PROTOCOL.webVersion, "`web_version` query"),
   draftMinVersion: setting(
@@ -176,6 +209,11 @@ const KEYS = {
     "MEDIA_CACHE",
     "true",
     "Save generated images and videos under `DATA_DIR/media` (upstream links expire); `false` keeps only the records",
+  ),
+  videoQuality: setting(
+    "VIDEO_QUALITY",
+    "best",
+    "`best`: keep each video's best file the account is entitled to (watermark-free, else high bitrate, else the preview); `preview`: keep the preview",
   ),
   mediaMaxGb: setting(
     "MEDIA_MAX_GB",
@@ -196,7 +234,7 @@ const KEYS = {
   metricsToken: setting(
     "METRICS_TOKEN",
     "(unset)",
-    "If set, `GET /metrics` needs `Authorization: Bearer <token>` or `?token=<token>`",
+    "If set, `GET /metrics` needs `Authorization: Bearer <token>` or `?token=<token>` and adds per-account series; unset, it is open and serves aggregates only",
     { secret: true },
   ),
   sessions: setting(
@@ -214,7 +252,7 @@ const KEYS = {
   allowSessionIdAuth: setting(
     "ALLOW_SESSIONID_AUTH",
     "true",
-    "Accept a Bearer value that is not an issued key as sessionids (the seed's behaviour); false = 401",
+    "Accept a Bearer value that is not an issued key as sessionids (the seed's behaviour); false = 401, the /token routes too",
   ),
   accountCheckIntervalMin: setting(
     "ACCOUNT_CHECK_INTERVAL_MIN",
@@ -246,7 +284,12 @@ const KEYS = {
   trustProxy: setting(
     "TRUST_PROXY",
     "false",
-    "Take the client address from X-Forwarded-For (only behind your own reverse proxy)",
+    "Take the client address from X-Forwarded-For, sent by a proxy in TRUSTED_PROXIES (only behind your own reverse proxy)",
+  ),
+  trustedProxies: setting(
+    "TRUSTED_PROXIES",
+    DEFAULT_TRUSTED_PROXIES,
+    "With TRUST_PROXY: comma list of proxy addresses or CIDR ranges whose X-Forwarded-For is read; the client is the right-most entry that is not one of them",
   ),
 } as const;
 
@@ -330,6 +373,14 @@ const tokens: Parser<string[]> = (
   raw,
 ) => [...new Set(raw.split(",").map((item) => item.trim()).filter(Boolean))];
 
+const cidrs: Parser<Cidr[]> = (raw, name) => {
+  try {
+    return parseCidrList(raw);
+  } catch (error) {
+    throw new RangeError(`Invalid ${name}: ${(error as Error).message}`);
+  }
+};
+
 const timeZone: Parser<string> = (raw, name) => {
   try {
     return new Intl.DateTimeFormat("en-US", { timeZone: raw }).resolvedOptions().timeZone;
@@ -355,6 +406,91 @@ const minLength = (min: number, what: string): Parser<string> => (raw, name) => 
   }
   return raw;
 };
+
+/** One or more http(s) URLs, comma-separated, kept whole (path and query). */
+const urlList: Parser<string[]> = (raw, name) => {
+  const urls = [...new Set(raw.split(",").map((item) => item.trim()).filter(Boolean))];
+  if (urls.length > 10) throw new RangeError(`Invalid ${name}: at most 10 URLs`);
+  return urls.map((item) => {
+    const parsed = httpUrl(item, name);
+    if (parsed.hash) throw new TypeError(`Invalid ${name} "${item}": a URL without a fragment`);
+    return parsed.href;
+  });
+};
+
+/**
+ * A Standard Webhooks secret: `whsec_` + base64 of 24 to 64 bytes. The
+ * message never repeats the value.
+ */
+const webhookSecret: Parser<string> = (raw, name) => {
+  const base64 = raw.startsWith("whsec_") ? raw.slice("whsec_".length) : "";
+  let bytes = 0;
+  try {
+    if (/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) bytes = atob(base64).length;
+  } catch {
+    bytes = 0;
+  }
+  if (bytes < 24 || bytes > 64) {
+    throw new TypeError(
+      `Invalid ${name}: expected whsec_ followed by the base64 of 24 to 64 random bytes (e.g. whsec_$(openssl rand -base64 32))`,
+    );
+  }
+  return raw;
+};
+
+const RUNTIME = new Map<string, RuntimeSetting<unknown>>();
+
+function runtimeSetting<T>(
+  env: string,
+  defaultValue: string,
+  description: string,
+  parse: Parser<T>,
+  fallback: T,
+  options: { secret?: boolean } = {},
+): RuntimeSetting<T> {
+  SETTINGS.push({ env, default: defaultValue, description, runtime: true, ...options });
+  const entry: RuntimeSetting<T> = { env, parse, fallback, secret: options.secret ?? false };
+  RUNTIME.set(env, entry as RuntimeSetting<unknown>);
+  return entry;
+}
+
+/** The settings the console can change at run time, read through `RuntimeSettings`. */
+export const RUNTIME_SETTINGS = {
+  browserTransport: runtimeSetting(
+    "JIMENG_BROWSER_TRANSPORT",
+    "auto",
+    "Calls Jimeng accepts only from its web page: `off` sends them directly; `auto` retries a risk-control refusal through headless Chromium and remembers the route; `always` sends them through Chromium",
+    choice(["off", "auto", "always"] as const),
+    "auto" as "off" | "auto" | "always",
+  ),
+  webhookUrls: runtimeSetting(
+    "WEBHOOK_URL",
+    "(unset)",
+    "Where webhook events go (`video.completed`, `video.failed`, `jimeng.account.*`): one or more http(s) URLs, comma-separated",
+    urlList,
+    [] as string[],
+  ),
+  webhookSecret: runtimeSetting(
+    "WEBHOOK_SECRET",
+    "(unset)",
+    "Signs webhooks as OpenAI does (Standard Webhooks): `whsec_` + base64 of 24–64 random bytes; unset = unsigned",
+    webhookSecret,
+    null as string | null,
+    { secret: true },
+  ),
+  webhookLowCredits: runtimeSetting(
+    "WEBHOOK_LOW_CREDITS",
+    "10",
+    "An operator account whose credits fall below this sends `jimeng.account.low_credits`; 0 = never",
+    int(0, 1_000_000_000),
+    10,
+  ),
+} as const;
+
+/** The runtime setting of an environment name, if it is one. */
+export function findRuntimeSetting(env: string): RuntimeSetting<unknown> | undefined {
+  return RUNTIME.get(env);
+}
 
 /** Turns `--flag value` / `--flag=value` arguments into env-style names. */
 export function parseFlags(args: readonly string[]): Record<string, string> {
@@ -427,10 +563,13 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     adminPassword: read<string | null>(KEYS.adminPassword, minLength(8, "the password"), null),
     sessionTtlHours: read(KEYS.sessionTtlHours, int(1, 8760), 24),
     trustProxy: read(KEYS.trustProxy, bool, false),
+    trustedProxies: read(KEYS.trustedProxies, cidrs, parseCidrList(DEFAULT_TRUSTED_PROXIES)),
     upstreamTimeoutMs: read(KEYS.upstreamTimeoutMs, int(100, 600_000), 30_000),
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),
     mediaCache: read(KEYS.mediaCache, bool, true),
+    videoQuality: read(KEYS.videoQuality, choice(["best", "preview"] as const), "best"),
+    modelCatalogTtlMin: read(KEYS.modelCatalogTtlMin, int(0, 1440), 5),
     mediaMaxGb: read(KEYS.mediaMaxGb, positive(1_000_000), 10),
     publicBaseUrl,
     mediaUrls,
@@ -444,7 +583,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
       },
       us: {
         base: read(KEYS.usBase, url, "https://dreamina-api.us.capcut.com"),
-        commerce: read(KEYS.usCommerce, url, "https://commerce.us.capcut.com"),
+        commerce: read(KEYS.usCommerce, url, "https://commerce-us-ttp2.us.capcut.com"),
         imagex: read(KEYS.usImagex, url, "https://imagex16-normal-us-ttp.capcutapi.us"),
       },
       asia: {
@@ -458,11 +597,14 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
       appVersion: read(KEYS.appVersion, text, DEFAULT_PROTOCOL.appVersion),
       intlAppVersion: read(KEYS.intlAppVersion, text, DEFAULT_PROTOCOL.intlAppVersion),
       daVersion: read(KEYS.daVersion, text, DEFAULT_PROTOCOL.daVersion),
+      intlDaVersion: read(KEYS.intlDaVersion, text, DEFAULT_PROTOCOL.intlDaVersion),
       webVersion: read(KEYS.webVersion, text, DEFAULT_PROTOCOL.webVersion),
       draftMinVersion: read(KEYS.draftMinVersion, text, DEFAULT_PROTOCOL.draftMinVersion),
       userAgent: read(KEYS.userAgent, text, DEFAULT_PROTOCOL.userAgent),
     },
   };
+  // Runtime settings are read elsewhere, but a bad value must stop the start like any other.
+  for (const entry of RUNTIME.values()) read(entry.env, entry.parse, entry.fallback);
   if ((config.adminUser === null) !== (config.adminPassword === null)) {
     throw new TypeError("ADMIN_USER and ADMIN_PASSWORD must be set together");
   }

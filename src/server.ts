@@ -6,6 +6,7 @@
  * @module
  */
 import type { Hono } from "hono";
+import { createModelCatalogs, type ModelCatalogs } from "./accounts/catalogs.ts";
 import { createCreditRefresher } from "./accounts/credits.ts";
 import { createCreditLedger, type CreditLedger } from "./accounts/ledger.ts";
 import { type AccountManager, createAccountManager } from "./accounts/manager.ts";
@@ -22,20 +23,33 @@ import { jobAdminRoutes } from "./dashboard/jobs_routes.ts";
 import { logRoutes } from "./dashboard/logs_routes.ts";
 import { mediaAdminRoutes } from "./dashboard/media_routes.ts";
 import { statsRoutes } from "./dashboard/stats_routes.ts";
-import type { Config } from "./config.ts";
+import { type Config, RUNTIME_SETTINGS } from "./config.ts";
 import { createJimengClient } from "./jimeng/client.ts";
 import { createEstimateRecorder } from "./jimeng/estimate_recorder.ts";
+import { JimengError } from "./jimeng/errors.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createJobRunner, type SecretVault } from "./jobs/runner.ts";
 import { createLogRecorder } from "./logs/recorder.ts";
 import { createMediaLibrary } from "./media/library.ts";
 import { createServerMetrics } from "./metrics/server_metrics.ts";
+import { clientAddressOf } from "./net/client_address.ts";
+import { ensurePrivateDir, ensurePrivateFile } from "./private_files.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { listPollEstimates, savePollEstimate } from "./store/poll_estimates.ts";
 import { completeRequestCredits, insertRequest } from "./store/requests.ts";
+import { createRuntimeSettings, type RuntimeSettings } from "./runtime_settings.ts";
+import { registerSecret } from "./redact.ts";
+import { getApiKey } from "./store/api_keys.ts";
+import { createAccountAlerts } from "./webhooks/account_alerts.ts";
+import {
+  createWebhookOutbox,
+  type WebhookOutbox,
+  type WebhookOutboxDeps,
+} from "./webhooks/outbox.ts";
+import { webhookRoutes } from "./dashboard/webhooks_routes.ts";
 
 /** Test and benchmark hooks; production uses none. */
 export interface ServerOverrides {
@@ -49,6 +63,13 @@ export interface ServerOverrides {
   setTimer?: (fn: () => void, ms: number) => () => void;
   /** Shortest time between two balance reads of one account. @default 2000 */
   creditRefreshMs?: number;
+  /** Webhook delivery: timeout, backoff, timers, fetch. */
+  webhooks?: Partial<
+    Pick<
+      WebhookOutboxDeps,
+      "timeoutMs" | "backoffMs" | "retryForMs" | "setTimer" | "fetch" | "random"
+    >
+  >;
 }
 
 /** A running server. */
@@ -67,6 +88,10 @@ export interface RunningServer {
   ledger: CreditLedger;
   keys: KeyGuard;
   adminAuth: AdminAuth;
+  /** The settings the console can change at run time. */
+  settings: RuntimeSettings;
+  /** The webhook outbox. */
+  webhooks: WebhookOutbox;
   /** Stops accepting, waits for in-flight requests up to `graceMs`, releases everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -81,7 +106,9 @@ export function openStore(config: Config, log: Logger): { db: Db; degraded: bool
   const path = `${config.dataDir}/jimeng.db`;
   let db: Db;
   try {
-    Deno.mkdirSync(config.dataDir, { recursive: true });
+    // Created private before SQLite opens it: SQLite gives -wal and -shm the database's mode.
+    ensurePrivateDir(config.dataDir, log);
+    ensurePrivateFile(path, log, [`${path}-wal`, `${path}-shm`]);
     db = openDatabase(path);
   } catch (error) {
     log.error(
@@ -135,6 +162,14 @@ export async function startServer(
   const log = overrides.logger ?? createLogger({ level: config.logLevel });
   const now = overrides.upstream?.now ?? Date.now;
   const { db, degraded } = openStore(config, log);
+  // Media cached by an older version may sit in a directory others can read.
+  if (!degraded) {
+    try {
+      ensurePrivateDir(`${config.dataDir}/media`, log);
+    } catch (error) {
+      log.warn("The media directory could not be prepared; caching will report it", { error });
+    }
+  }
   let box: SecretBox;
   try {
     box = createSecretBox(loadSecretKey({
@@ -146,6 +181,7 @@ export async function startServer(
     closeStore(db, log);
     throw error;
   }
+  const settings = createRuntimeSettings({ db, config, box, log, now });
   const logs = createLogRecorder({
     db,
     keep: config.logKeep,
@@ -153,6 +189,26 @@ export async function startServer(
   });
   const removeLogSink = log.addSink(logs.sink);
   const ledger = createCreditLedger({ now });
+  const webhooks = createWebhookOutbox({
+    db,
+    log,
+    now,
+    urls: () => settings.get(RUNTIME_SETTINGS.webhookUrls),
+    secret: () => {
+      const secret = settings.get(RUNTIME_SETTINGS.webhookSecret);
+      if (secret !== null) registerSecret(secret);
+      return secret;
+    },
+    keyUrl: (id) => {
+      const key = getApiKey(db, id);
+      return key && key.revokedAt === null ? key.webhookUrl : null;
+    },
+    ...overrides.webhooks,
+  });
+  const alerts = createAccountAlerts({
+    emit: webhooks.emit,
+    threshold: () => settings.get(RUNTIME_SETTINGS.webhookLowCredits),
+  });
   // The pool and the refresher report changes to the manager, created after them (it needs
   // both); their callbacks only run once requests or the scheduler use the accounts.
   const pool = createAccountPool({ now, onChange: (account) => manager.persist(account) });
@@ -202,6 +258,16 @@ export async function startServer(
     learned.prime(estimate.modelKey, estimate.runMs);
     client.poller.learn(estimate.modelKey, estimate.runMs);
   }
+  const catalogs: ModelCatalogs | undefined = config.modelCatalogTtlMin > 0
+    ? createModelCatalogs({
+      client,
+      now,
+      log,
+      ttlMs: config.modelCatalogTtlMin * 60_000,
+      // A catalog only refines the built-in table: never hold a request long for it.
+      timeoutMs: Math.min(config.upstreamTimeoutMs, 5000),
+    })
+    : undefined;
   const credits = createCreditRefresher({
     client,
     log,
@@ -220,8 +286,10 @@ export async function startServer(
     log,
     now,
     timeZone: config.claimTimeZone,
+    onSaved: (account) => alerts.observe(account),
   });
   const loaded = manager.load();
+  alerts.seed(manager.list());
   if (config.sessions.length > 0) {
     const results = manager.add(config.sessions);
     for (const result of results) {
@@ -265,12 +333,32 @@ export async function startServer(
     vault: jobVault(box),
     imageTimeoutMs: config.imageTimeoutS * 1000,
     videoTimeoutMs: config.videoTimeoutS * 1000,
+    videoQuality: config.videoQuality,
+    resolveModel: catalogs && (async (name, accounts, signal) => {
+      const lookup = await catalogs.resolve(name, accounts, { signal });
+      if (lookup.status === "found") return lookup.model;
+      if (lookup.status === "unknown") return undefined;
+      const instead = lookup.alternatives.length > 0
+        ? `; use one of ${lookup.alternatives.map((a) => `'${a}'`).join(", ")} instead`
+        : "";
+      throw new JimengError(
+        "model_unavailable",
+        `The model '${lookup.id}' is not available to the job's Jimeng account(s): ${lookup.reason}${instead}`,
+      );
+    }),
     describeError: (error) => {
       const apiError = toApiError(error);
       return { code: apiError.code ?? "internal_error", message: apiError.message };
     },
     ledger,
     afterAttempt: (account) => credits.refreshSoon(account),
+    onFinished: (job) => {
+      webhooks.emit(
+        job.status === "completed" ? "video.completed" : "video.failed",
+        { id: job.id },
+        { apiKeyId: job.apiKeyId },
+      );
+    },
     onClaimed: (account, claim) => manager.claimed(account, claim),
     finalize: async (job, account, results) => {
       const saved = await media.saveResults({
@@ -290,8 +378,17 @@ export async function startServer(
     },
   });
 
+  const clientAddress = clientAddressOf({
+    trustProxy: config.trustProxy,
+    trustedProxies: config.trustedProxies,
+    onUntrustedForwarder: (peer) =>
+      log.warn(
+        `X-Forwarded-For from ${peer} ignored: it is not in TRUSTED_PROXIES, so every client behind it counts as ${peer}`,
+      ),
+  });
   const deps: ApiDeps = {
     config,
+    settings,
     client,
     pool,
     credits,
@@ -307,9 +404,11 @@ export async function startServer(
     keys,
     onClaimed: (account, claim) => manager.claimed(account, claim),
     consoleUser: (c) => consoleCaller(c, adminAuth, config.trustProxy)?.username,
+    clientAddress,
     media,
     metrics,
     logs,
+    catalogs,
   };
   const app = createApp(deps, {
     db,
@@ -319,18 +418,22 @@ export async function startServer(
     log,
     now,
     trustProxy: config.trustProxy,
+    clientAddress,
     onAccountsAdded: (added) => scheduler.adopt(added),
     routes: [
       statsRoutes({ db, accounts: manager, now, timeZone: config.claimTimeZone }),
       logRoutes({ db, logs, keepAliveMs: overrides.keepAliveMs }),
       mediaAdminRoutes({ db, media }),
       jobAdminRoutes(jobs),
-      configRoutes(config, degraded),
+      configRoutes({ config, settings, degraded }),
+      webhookRoutes({ outbox: webhooks, settings }),
     ],
   });
   jobs.resume();
+  webhooks.wake();
 
   async function release(): Promise<void> {
+    await webhooks.close();
     await scheduler.close();
     client.close();
     learned.flush();
@@ -375,6 +478,8 @@ export async function startServer(
     ledger,
     keys,
     adminAuth,
+    settings,
+    webhooks,
     async close(graceMs = 10_000) {
       const timer = setTimeout(() => client.close(), graceMs);
       // Jobs stay queued in the store; their waiters get a "restarting" answer now.

@@ -65,8 +65,10 @@ export function newAccount(
   createdAt = Date.now(),
 ): Account {
   const session = createSession(token);
-  registerSecret(token);
-  registerSecret(session.sessionId);
+  // The operator's accounts stay masked however many other tokens requests bring.
+  const lasting = source === "stored";
+  registerSecret(token, { lasting });
+  registerSecret(session.sessionId, { lasting });
   return {
     key: tokenKey(token),
     id,

@@ -21,7 +21,8 @@ import {
 import { videoCompletion } from "./chat_video.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { type Fields, optionalBoolean, optionalString, readJson } from "./fields.ts";
-import { loadReferences, parseImageFields, resolveModel } from "./image_request.ts";
+import { loadReferences, parseImageFields } from "./image_request.ts";
+import { resolveModelFor } from "./model_resolution.ts";
 import { noteImageUsage, publishImages } from "./images.ts";
 import { imageServiceDeps } from "./service.ts";
 import { eventStream } from "./sse.ts";
@@ -36,13 +37,19 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const stream = optionalBoolean(fields, "stream") ?? false;
     const includeUsage = stream && wantsUsage(fields);
     const requested = optionalString(fields, "model", { max: 200 });
-    const model = resolveModel(requested, DEFAULT_IMAGE_MODEL);
+    const model = await resolveModelFor(
+      deps,
+      c.get("auth").accounts,
+      requested,
+      DEFAULT_IMAGE_MODEL,
+      c.req.raw.signal,
+    );
     const input = readMessages(fields);
     const shape = completionShape(requested ?? model.id, input.prompt, deps.now());
     if (model.kind === "video") {
       return await videoCompletion(c, deps, { fields, model, input, shape, stream, includeUsage });
     }
-    // In chat, `n` and `response_format` mean other things: one task, URLs.
+    // In chat, `n` and `response_format` mean other things: four images (one task), URLs.
     const imageFields: Fields = {
       source: "json",
       values: {
@@ -53,7 +60,7 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
         user: undefined,
       },
     };
-    const params = parseImageFields(imageFields, input.prompt);
+    const params = parseImageFields(imageFields, input.prompt, model);
     const signal = c.req.raw.signal;
     const references = await loadReferences(deps, input.images, signal);
     const usage = c.get("usage");

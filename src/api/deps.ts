@@ -3,6 +3,7 @@
  * @module
  */
 import type { Context } from "hono";
+import type { ModelCatalogs } from "../accounts/catalogs.ts";
 import type { CreditRefresher } from "../accounts/credits.ts";
 import type { CreditLedger } from "../accounts/ledger.ts";
 import type { CreditClaim } from "../jimeng/account.ts";
@@ -15,6 +16,7 @@ import type { LogRecorder } from "../logs/recorder.ts";
 import type { MediaLibrary } from "../media/library.ts";
 import type { ServerMetrics } from "../metrics/server_metrics.ts";
 import type { Resolver } from "../net/safe_fetch.ts";
+import type { RuntimeSettings } from "../runtime_settings.ts";
 import type { RequestRecord } from "../store/requests.ts";
 import type { KeyGuard } from "./api_keys.ts";
 import type { Usage } from "./usage.ts";
@@ -22,6 +24,8 @@ import type { Usage } from "./usage.ts";
 /** Dependencies of the API routes. */
 export interface ApiDeps {
   config: Config;
+  /** Settings the console can change at run time (read them here, not from `config`). */
+  settings: RuntimeSettings;
   client: JimengClient;
   pool: AccountPool;
   credits: CreditRefresher;
@@ -45,10 +49,14 @@ export interface ApiDeps {
    * cookie and CSRF token check out; such requests are served by the stored accounts.
    */
   consoleUser?: (c: Context) => string | undefined;
+  /** The client's address, for per-address limits. @default the connection's peer */
+  clientAddress?: (c: Context) => string;
   /** Called after a daily claim the failover made (persistence). */
   onClaimed?: (account: Account, claim: CreditClaim) => void;
   /** Records and caches generated media. */
   media: MediaLibrary;
+  /** The accounts' own model catalogs; without it, only the built-in model table is used. */
+  catalogs?: ModelCatalogs;
   metrics: ServerMetrics;
   /** The stored log: flush it, or subscribe to new records (the console's live tail). */
   logs: LogRecorder;

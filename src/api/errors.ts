@@ -60,8 +60,9 @@ const HINTS: Record<string, string> = {
   insufficient_credits:
     "Jimeng grants free credits every day; wait for them, use a lower resolution or add another account",
   content_blocked: "rephrase the prompt or use another reference image",
-  rate_limited:
-    "Jimeng's risk control is refusing requests from this account or IP; wait a while, send fewer requests, or open jimeng.jianying.com in a browser once",
+  rate_limited: "Jimeng is throttling this server; send fewer requests or wait a while",
+  risk_control:
+    "Jimeng accepts this call only from its own web page. Repeating it from the server will not help: let the server send it through a browser (JIMENG_BROWSER_TRANSPORT=auto with Chromium installed, see the README's 'Risk control (4013 / -6)'), or use another model",
   client_outdated:
     "set JIMENG_APPVR / JIMENG_DA_VERSION (DREAMINA_APPVR for Dreamina) to the values the web app sends now",
   timeout: "Jimeng is slow right now; try again later or raise the timeout",
@@ -87,6 +88,10 @@ export function toApiError(error: unknown): ApiError {
         return new ApiError(400, message, "invalid_request_error", "content_policy_violation");
       case "rate_limited":
         return new ApiError(429, message, "rate_limit_error", "upstream_rate_limited");
+      case "risk_control":
+        return new ApiError(403, message, "permission_error", "upstream_risk_control");
+      case "model_unavailable":
+        return new ApiError(404, message, "invalid_request_error", "model_not_found", "model");
       case "client_outdated":
         return new ApiError(502, message, "upstream_error", "upstream_client_outdated");
       case "invalid_parameter":
@@ -162,6 +167,8 @@ const STORED: Record<string, [ContentfulStatusCode, string]> = {
   insufficient_quota: [429, "insufficient_quota"],
   content_policy_violation: [400, "invalid_request_error"],
   upstream_rate_limited: [429, "rate_limit_error"],
+  upstream_risk_control: [403, "permission_error"],
+  model_not_found: [404, "invalid_request_error"],
   upstream_client_outdated: [502, "upstream_error"],
   model_not_available: [400, "invalid_request_error"],
   upstream_invalid_parameter: [400, "invalid_request_error"],

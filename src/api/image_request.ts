@@ -18,6 +18,7 @@ import {
   DEFAULT_IMAGE_MODEL,
   findModel,
   IMAGE_RATIOS,
+  IMAGE_RESOLUTIONS,
   type ImageModel,
   type ImageRatio,
   type ImageResolution,
@@ -40,13 +41,27 @@ export type ResponseFormat = "url" | "b64_json";
 /** Most reference images one request may carry. */
 export const MAX_REFERENCES = 10;
 
-/** Resolves `model`, answering 404 for unknown names. */
-export function resolveModel(name: string | undefined, fallback: Model): Model {
+/**
+ * Resolves `model` in the built-in table, answering 404 for unknown names
+ * (or `undefined` with `allowUnknown`, for a caller that looks further).
+ */
+export function resolveModel(name: string | undefined, fallback: Model): Model;
+export function resolveModel(
+  name: string | undefined,
+  fallback: Model,
+  options: { allowUnknown?: boolean },
+): Model | undefined;
+export function resolveModel(
+  name: string | undefined,
+  fallback: Model,
+  options: { allowUnknown?: boolean } = {},
+): Model | undefined {
   if (name === undefined) return fallback;
   if (name.trim() === "") {
     throw badRequest("model", "'model' must not be empty; GET /v1/models lists the models");
   }
   const model = findModel(name);
+  if (!model && options.allowUnknown) return undefined;
   if (!model) {
     throw new ApiError(
       404,
@@ -79,7 +94,7 @@ export function chooseShape(
   prompt: string,
 ): { ratio: ImageRatio; resolution: ImageResolution } {
   const ratioField = optionalChoice(fields, "ratio", IMAGE_RATIOS);
-  const resolutionField = optionalChoice(fields, "resolution", ["1k", "2k", "4k"] as const);
+  const resolutionField = optionalChoice(fields, "resolution", IMAGE_RESOLUTIONS);
   const sizeText = optionalString(fields, "size", { max: 32 });
   const quality = optionalChoice(
     fields,
@@ -107,12 +122,16 @@ export function chooseShape(
   return { ratio, resolution: fitImageResolution(model.resolutions, wish) };
 }
 
-/** Reads every image field except the references. */
+/**
+ * Reads every image field except the references; `model` is the request's
+ * model when the caller resolved it already (against the accounts' catalogs).
+ */
 export function parseImageFields(
   fields: Fields,
   prompt: string,
+  resolved?: ImageModel,
 ): Omit<ImageJob, "references"> & { responseFormat: ResponseFormat } {
-  const model = resolveImageModel(optionalString(fields, "model", { max: 200 }));
+  const model = resolved ?? resolveImageModel(optionalString(fields, "model", { max: 200 }));
   const n = optionalInteger(fields, "n", 1, 10) ?? 1;
   const responseFormat = optionalChoice(fields, "response_format", ["url", "b64_json"] as const) ??
     "url";

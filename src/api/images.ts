@@ -8,7 +8,9 @@ import { generateImages, type ImageGeneration } from "../generation/images.ts";
 import type { SavedMedia, SaveOptions } from "../media/library.ts";
 import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
 import { badRequest } from "./errors.ts";
-import { type Fields, readBody, requiredPrompt } from "./fields.ts";
+import { type Fields, optionalString, readBody, requiredPrompt } from "./fields.ts";
+import { DEFAULT_IMAGE_MODEL } from "../jimeng/models.ts";
+import { resolveImageModelFor } from "./model_resolution.ts";
 import {
   loadReferences,
   parseImageFields,
@@ -133,7 +135,14 @@ export function imageRoutes(deps: ApiDeps): Hono<ApiEnv> {
   ): Promise<Response> {
     const signal = c.req.raw.signal;
     const prompt = requiredPrompt(fields);
-    const params = parseImageFields(fields, prompt);
+    const model = await resolveImageModelFor(
+      deps,
+      c.get("auth").accounts,
+      optionalString(fields, "model", { max: 200 }),
+      DEFAULT_IMAGE_MODEL,
+      signal,
+    );
+    const params = parseImageFields(fields, prompt, model);
     Object.assign(c.get("usage"), { model: params.model.id, kind: "image", n: params.n });
     const references = await loadReferences(deps, sources, signal);
     const generation = await generateImages(service, c.get("auth").accounts, {

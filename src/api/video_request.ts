@@ -13,6 +13,7 @@ import {
 } from "../generation/sizes.ts";
 import {
   describeDurations,
+  type ImageModel,
   isValidDuration,
   VIDEO_RATIOS,
   type VideoModel,
@@ -32,9 +33,6 @@ export interface ReferenceSource {
 
 /** Most input images of a video: the first and the last frame. */
 export const MAX_VIDEO_FRAMES = 2;
-
-/** Most images one image job returns (one upstream task). */
-export const MAX_IMAGES_PER_JOB = 4;
 
 /** Reads `seconds` / `duration`: a number or a numeric string (the SDK sends strings). */
 function requestedSeconds(fields: Fields): { param: string; value: number } | undefined {
@@ -118,21 +116,19 @@ export function parseVideoParams(
   };
 }
 
-/** Image parameters of a job: those of the images API, at most four images. */
-export function parseImageJobParams(fields: Fields, prompt: string): ImageJobParams {
+/** Image parameters of a job: those of the images API (`n` 1–10). */
+export function parseImageJobParams(
+  fields: Fields,
+  prompt: string,
+  model?: ImageModel,
+): ImageJobParams {
   if (fields.values.seconds !== undefined || fields.values.duration !== undefined) {
     throw badRequest(
       fields.values.seconds !== undefined ? "seconds" : "duration",
       "A duration applies to video models only",
     );
   }
-  const params = parseImageFields(fields, prompt);
-  if (params.n > MAX_IMAGES_PER_JOB) {
-    throw badRequest(
-      "n",
-      `An image job makes at most ${MAX_IMAGES_PER_JOB} images; use POST /v1/images/generations for more`,
-    );
-  }
+  const params = parseImageFields(fields, prompt, model);
   return {
     kind: "image",
     ratio: params.ratio,

@@ -15,9 +15,17 @@ import type { ImageJobParams, VideoJobParams } from "../jobs/runner.ts";
 import type { Job } from "../store/jobs.ts";
 import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
 import { ApiError, badRequest, fromStoredError } from "./errors.ts";
-import { type Fields, optionalChoice, optionalString, readBody, requiredPrompt } from "./fields.ts";
+import {
+  type Fields,
+  fingerprintFields,
+  optionalChoice,
+  optionalString,
+  readBody,
+  requiredPrompt,
+} from "./fields.ts";
 import { IMAGE_DIMENSIONS } from "../jimeng/models.ts";
-import { loadReferences, MAX_REFERENCES, resolveModel } from "./image_request.ts";
+import { loadReferences, MAX_REFERENCES } from "./image_request.ts";
+import { resolveModelFor } from "./model_resolution.ts";
 import { serveCachedMedia } from "./media.ts";
 import {
   MAX_VIDEO_FRAMES,
@@ -119,12 +127,14 @@ async function createJob(
 ): Promise<Job> {
   const auth: AuthInfo = c.get("auth");
   const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
+  let requestHash: string | null = null;
   if (idempotencyKey !== null) {
     if (idempotencyKey.length > 255) {
       throw badRequest(null, "The Idempotency-Key header is longer than 255 characters");
     }
+    requestHash = await fingerprintFields(fields, c.req.routePath);
     const existing = deps.jobs.findByIdempotencyKey(auth.owner, idempotencyKey);
-    if (existing) return existing;
+    if (existing) return sameRequest(existing, requestHash);
   }
   const limit = model.kind === "video" ? MAX_VIDEO_FRAMES : MAX_REFERENCES;
   if (sources.length > limit) {
@@ -138,7 +148,7 @@ async function createJob(
   }
   const params = model.kind === "video"
     ? parseVideoParams(fields, model, prompt)
-    : parseImageJobParams(fields, prompt);
+    : parseImageJobParams(fields, prompt, model);
   const references = await loadReferences(deps, sources, c.req.raw.signal);
   const usage = c.get("usage");
   Object.assign(usage, { model: model.id, kind: model.kind, n: 1 });
@@ -150,11 +160,31 @@ async function createJob(
     tokens: auth.tokens,
     apiKeyId: auth.apiKeyId,
     idempotencyKey,
+    requestHash,
     requestId: c.get("requestId"),
     inputs: references.map((r) => r.bytes),
   });
+  // Two requests with one key raced and the other one's job was stored first.
+  if (job.requestId !== c.get("requestId") && requestHash !== null) {
+    return sameRequest(job, requestHash);
+  }
   usage.job = deps.jobs.outcome(job.id);
   return job;
+}
+
+/**
+ * The job an `Idempotency-Key` names, when the retry asks for the same thing;
+ * a 409 when the key was used for another request (as Stripe-style APIs do).
+ */
+function sameRequest(job: Job, requestHash: string): Job {
+  // Jobs stored before fingerprints were kept have none: they are taken as the same request.
+  if (job.requestHash === null || job.requestHash === requestHash) return job;
+  throw new ApiError(
+    409,
+    "This Idempotency-Key was already used for a different request: send the same request to get its job, or use a new key",
+    "invalid_request_error",
+    "idempotency_key_reused",
+  );
 }
 
 function notFound(id: string): ApiError {
@@ -220,7 +250,13 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
   app.post("/videos", async (c) => {
     const fields = await readBody(c);
     const prompt = requiredPrompt(fields);
-    const model = resolveModel(optionalString(fields, "model", { max: 200 }), DEFAULT_VIDEO_MODEL);
+    const model = await resolveModelFor(
+      deps,
+      c.get("auth").accounts,
+      optionalString(fields, "model", { max: 200 }),
+      DEFAULT_VIDEO_MODEL,
+      c.req.raw.signal,
+    );
     const job = await createJob(c, deps, fields, model, prompt, videoReferenceSources(fields));
     return c.json(toVideoObject(job, deps.now()));
   });
@@ -297,7 +333,13 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
   app.post("/videos/generations", async (c) => {
     const fields = await readBody(c);
     const prompt = requiredPrompt(fields);
-    const model = resolveModel(optionalString(fields, "model", { max: 200 }), DEFAULT_VIDEO_MODEL);
+    const model = await resolveModelFor(
+      deps,
+      c.get("auth").accounts,
+      optionalString(fields, "model", { max: 200 }),
+      DEFAULT_VIDEO_MODEL,
+      c.req.raw.signal,
+    );
     if (model.kind !== "video") {
       throw badRequest(
         "model",

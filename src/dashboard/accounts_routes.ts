@@ -5,7 +5,7 @@
  * | Method | Path                           | Body                                   | Answer |
  * |--------|--------------------------------|----------------------------------------|--------|
  * | GET    | /api/admin/accounts            | –                                      | `{data: Account[]}` |
- * | POST   | /api/admin/accounts            | `{sessionids: string \| string[]}` (one or many, pasted: commas, spaces, new lines) | `{added: Account[], existing: Account[], invalid: [{label, reason}]}` (201 when any was added) |
+ * | POST   | /api/admin/accounts            | `{sessionids: string \| string[]}` (one or many, pasted: new lines, commas or semicolons; array items count as lines) | `{added: Account[], existing: Account[], invalid: [{line, label, code, reason}]}` (201 when any was added) |
  * | PATCH  | /api/admin/accounts/:id        | `{disabled: boolean}`                  | `Account` |
  * | DELETE | /api/admin/accounts/:id        | –                                      | `{id, deleted: true}` |
  * | POST   | /api/admin/accounts/:id/check  | –                                      | `Account` (liveness and credits read now) |
@@ -17,7 +17,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { accountHealth, type AccountManager, splitTokens } from "../accounts/manager.ts";
+import { accountHealth, type AccountManager, splitPasted } from "../accounts/manager.ts";
 import type { Account } from "../accounts/pool.ts";
 import { ApiError, badRequest, toApiError } from "../api/errors.ts";
 import { optionalBoolean, readJson } from "../api/fields.ts";
@@ -101,7 +101,8 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AdminEnv> {
         "invalid_type",
       );
     }
-    const tokens = splitTokens(parts.join("\n"));
+    const pasted = splitPasted(parts.join("\n"));
+    const tokens = pasted.map((entry) => entry.token);
     if (tokens.length === 0) {
       throw badRequest(
         "sessionids",
@@ -113,11 +114,17 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AdminEnv> {
       throw badRequest("sessionids", `At most ${MAX_ADD} sessionids can be added at once`);
     }
     const results = deps.accounts.add(tokens);
-    if (results.every((r) => r.status === "invalid")) {
-      const reasons = results.map((r) => r.status === "invalid" ? `${r.label}: ${r.reason}` : "");
+    // One result per token, in order: the line each refusal came from.
+    const invalid = results.flatMap((r, i) =>
+      r.status === "invalid"
+        ? [{ line: pasted[i].line, label: r.label, code: r.code, reason: r.reason }]
+        : []
+    );
+    if (invalid.length === results.length) {
+      const reasons = invalid.map((r) => `line ${r.line} (${r.label}) ${r.reason}`);
       throw badRequest(
         "sessionids",
-        `None of the sessionids can be added (${reasons.slice(0, 5).join("; ")})`,
+        `None of the sessionids can be added: ${reasons.slice(0, 5).join("; ")}`,
       );
     }
     const now = deps.now();
@@ -128,9 +135,7 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AdminEnv> {
       existing: results.flatMap((r) =>
         r.status === "existing" ? [toAccountJson(r.account, now)] : []
       ),
-      invalid: results.flatMap((r) =>
-        r.status === "invalid" ? [{ label: r.label, reason: r.reason }] : []
-      ),
+      invalid,
     }, added.length > 0 ? 201 : 200);
   });
 

@@ -5,9 +5,10 @@
  * |--------|------------------|----------------------------------------------|--------|
  * | GET    | /api/admin/jobs  | `status=queued\|in_progress\|completed\|failed`, `limit` (1–200, default 50) | `{items: Video[], counts}` |
  *
- * `Video` is the OpenAI video object (`/v1/videos/{id}`) plus `kind` and `finished_at` (Unix
+ * `Video` is the OpenAI video object (`/v1/videos/{id}`) plus `kind`, `finished_at` (Unix
  * seconds a completed or failed job ended, else `null`: `completed_at` stays `null` for a failed
- * job, as OpenAI's does); `counts` = jobs per status.
+ * job, as OpenAI's does) and `variant` (which file a completed video kept: `no_watermark`,
+ * `high_bitrate` or `preview`; else `null`); `counts` = jobs per status.
  * @module
  */
 import { Hono } from "hono";
@@ -45,6 +46,7 @@ export function jobAdminRoutes(jobs: JobRunner): Hono<AdminEnv> {
         ...toVideoObject(job),
         kind: job.kind,
         finished_at: finishedAt(job),
+        variant: job.result?.variant ?? null,
       })),
       counts: jobs.counts(),
     });

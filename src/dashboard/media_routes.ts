@@ -7,7 +7,8 @@
  * | DELETE | /api/admin/media/:id  | –                                                              | `{id, deleted: true}` (row and cached file) |
  *
  * `Media` = `{id, kind, model, prompt, url, cached, width, height, bytes, contentType,
- * accountLabel, createdAt}`; `url` is this server's `/media/<id>.<ext>` (the cached file, or a
+ * accountLabel, createdAt, variant}` (`variant`: which file of a video it is —
+ * `no_watermark`, `high_bitrate` or `preview` —, `null` for images); `url` is this server's `/media/<id>.<ext>` (the cached file, or a
  * redirect to the upstream while it is not cached). `next` is the `before` of the next page.
  * @module
  */
@@ -44,6 +45,7 @@ function toMediaJson(record: MediaRecord) {
     contentType: record.contentType,
     accountLabel: record.accountLabel,
     createdAt: record.createdAt,
+    variant: record.variant,
   };
 }
 

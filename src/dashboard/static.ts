@@ -41,6 +41,7 @@ import spinnerJs from "../../static/components/Spinner.js" with { type: "text" }
 import statCardJs from "../../static/components/StatCard.js" with { type: "text" };
 import toastsJs from "../../static/components/Toasts.js" with { type: "text" };
 import topBarJs from "../../static/components/TopBar.js" with { type: "text" };
+import variantLabelJs from "../../static/components/VariantLabel.js" with { type: "text" };
 import accountsPageJs from "../../static/pages/AccountsPage.js" with { type: "text" };
 import addAccountsDialogJs from "../../static/pages/AddAccountsDialog.js" with { type: "text" };
 import keyDialogsJs from "../../static/pages/KeyDialogs.js" with { type: "text" };
@@ -53,6 +54,7 @@ import overviewPageJs from "../../static/pages/OverviewPage.js" with { type: "te
 import playgroundPageJs from "../../static/pages/PlaygroundPage.js" with { type: "text" };
 import settingsPageJs from "../../static/pages/SettingsPage.js" with { type: "text" };
 import setupPageJs from "../../static/pages/SetupPage.js" with { type: "text" };
+import webhooksCardJs from "../../static/pages/WebhooksCard.js" with { type: "text" };
 
 const JS = "text/javascript; charset=utf-8";
 
@@ -85,6 +87,7 @@ const APP_FILES: Record<string, string> = {
   "components/StatCard.js": statCardJs,
   "components/Toasts.js": toastsJs,
   "components/TopBar.js": topBarJs,
+  "components/VariantLabel.js": variantLabelJs,
   "pages/AccountsPage.js": accountsPageJs,
   "pages/AddAccountsDialog.js": addAccountsDialogJs,
   "pages/KeyDialogs.js": keyDialogsJs,
@@ -97,6 +100,7 @@ const APP_FILES: Record<string, string> = {
   "pages/PlaygroundPage.js": playgroundPageJs,
   "pages/SettingsPage.js": settingsPageJs,
   "pages/SetupPage.js": setupPageJs,
+  "pages/WebhooksCard.js": webhooksCardJs,
 };
 
 /** The vendored browser modules, by the unversioned URL `index.html`'s import map names. */

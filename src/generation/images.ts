@@ -1,13 +1,15 @@
 /**
  * Image generation as the API sees it: `n` images of a prompt, with optional
- * reference images, served by the account pool. One upstream task yields up
- * to four images, so `n > 4` runs several tasks in parallel.
+ * reference images, served by the account pool. The upstream makes as many
+ * images as a task asks for, up to four, so `n > 4` runs several tasks in
+ * parallel whose counts add up to `n` ({@linkcode splitImageCount}).
  * @module
  */
 import { type FailoverDeps, runWithFailover } from "../accounts/failover.ts";
 import type { Charge } from "../accounts/ledger.ts";
 import type { Account } from "../accounts/pool.ts";
 import type { ImageResult } from "../jimeng/history.ts";
+import { MAX_IMAGES_PER_TASK } from "../jimeng/images.ts";
 import type { ImageModel, ImageRatio, ImageResolution } from "../jimeng/models.ts";
 import type { PollProgress } from "../jimeng/poller.ts";
 
@@ -64,8 +66,23 @@ export interface GenerateImagesOptions {
   onProgress?: (progress: PollProgress) => void;
 }
 
-/** Images per upstream task. */
-export const IMAGES_PER_TASK = 4;
+/** Images per upstream task, at most. */
+export const IMAGES_PER_TASK = MAX_IMAGES_PER_TASK;
+
+/**
+ * The image counts of the tasks that make `n` images: as few tasks as
+ * possible, full ones first, the rest last (10 → 4 + 4 + 2, 5 → 4 + 1).
+ * Each task costs a submission and polls of its own, so fewer tasks put less
+ * load on the account; the images asked for in total are `n` either way.
+ */
+export function splitImageCount(n: number): number[] {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`Cannot make ${n} images`);
+  const counts: number[] = [];
+  for (let left = n; left > 0; left -= IMAGES_PER_TASK) {
+    counts.push(Math.min(IMAGES_PER_TASK, left));
+  }
+  return counts;
+}
 
 /**
  * Generates `job.n` images. Tasks that fail while others succeed are
@@ -78,27 +95,27 @@ export async function generateImages(
   signal?: AbortSignal,
   options: GenerateImagesOptions = {},
 ): Promise<ImageGeneration> {
-  const taskCount = Math.ceil(job.n / IMAGES_PER_TASK);
-  const runs = Array.from(
-    { length: taskCount },
-    () =>
-      runWithFailover(deps, accounts, job.model.regions, async (account) => {
-        const referenceUris: string[] = [];
-        for (const image of job.references) {
-          referenceUris.push(
-            (await deps.client.uploadImage(account.session, image.bytes, signal)).uri,
-          );
-        }
-        return await deps.client.generateImageTask(account.session, {
-          model: job.model,
-          prompt: job.prompt,
-          negativePrompt: job.negativePrompt,
-          ratio: job.ratio,
-          resolution: job.resolution,
-          sampleStrength: job.sampleStrength,
-          referenceUris,
-        }, { deadline: deps.now() + deps.imageTimeoutMs, signal, onProgress: options.onProgress });
-      }, signal),
+  const runs = splitImageCount(job.n).map((count) =>
+    runWithFailover(deps, accounts, job.model.regions, async (account) => {
+      const referenceUris: string[] = [];
+      for (const image of job.references) {
+        referenceUris.push(
+          (await deps.client.uploadImage(account.session, image.bytes, signal)).uri,
+        );
+      }
+      const task = await deps.client.generateImageTask(account.session, {
+        model: job.model,
+        prompt: job.prompt,
+        negativePrompt: job.negativePrompt,
+        ratio: job.ratio,
+        resolution: job.resolution,
+        sampleStrength: job.sampleStrength,
+        referenceUris,
+        count,
+      }, { deadline: deps.now() + deps.imageTimeoutMs, signal, onProgress: options.onProgress });
+      // An upstream that ignored the count made four: hand out what was asked for.
+      return { ...task, images: task.images.slice(0, count) };
+    }, signal)
   );
   const settled = await Promise.allSettled(runs);
   const images: ImageResult[] = [];

@@ -4,6 +4,7 @@
  */
 import {
   IMAGE_RATIOS,
+  IMAGE_RESOLUTIONS,
   type ImageRatio,
   type ImageResolution,
   VIDEO_RATIOS,
@@ -52,7 +53,7 @@ export function imageResolutionForSize(size: Size): ImageResolution {
   const pixels = Math.log(size.width * size.height);
   let best: ImageResolution = "1k";
   let bestDistance = Infinity;
-  for (const [tier, side] of [["1k", 1328], ["2k", 2048], ["4k", 4096]] as const) {
+  for (const [tier, side] of [["1k", 1328], ["1.5k", 1536], ["2k", 2048], ["4k", 4096]] as const) {
     const distance = Math.abs(pixels - Math.log(side * side));
     if (distance < bestDistance) {
       best = tier;
@@ -105,8 +106,9 @@ export function fitImageResolution(
   wish: ImageResolution | undefined,
 ): ImageResolution {
   if (wish === undefined) return allowed[0];
-  const order: ImageResolution[] = ["4k", "2k", "1k"];
-  for (const tier of order.slice(order.indexOf(wish))) if (allowed.includes(tier)) return tier;
+  for (const tier of IMAGE_RESOLUTIONS.slice(IMAGE_RESOLUTIONS.indexOf(wish))) {
+    if (allowed.includes(tier)) return tier;
+  }
   return allowed[0];
 }
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { JimengError } from "./errors.ts";
-import { callUpstream, type Session, type UpstreamContext } from "./http.ts";
+import { callUpstream, type Session, unwrapEnvelope, type UpstreamContext } from "./http.ts";
 import { PATHS } from "./protocol.ts";
 import { regionInfo } from "./regions.ts";
 
@@ -49,6 +49,25 @@ export function parseCredits(data: unknown): Credits {
   return { gift, purchase, vip, total: gift + purchase + vip };
 }
 
+/**
+ * The payload of a /commerce answer. CN sends it twice, as `data` and as the
+ * JSON string `response`; Dreamina sends only the string, which is parsed
+ * a second time (2026-10 sheet §8).
+ */
+export function commercePayload(body: unknown): unknown {
+  const data = unwrapEnvelope(body);
+  const response = (body as { response?: unknown } | null)?.response;
+  const hasData = data !== null && typeof data === "object" && Object.keys(data).length > 0;
+  if (hasData || typeof response !== "string") return data;
+  try {
+    return JSON.parse(response);
+  } catch (cause) {
+    throw new JimengError("bad_response", "Jimeng answered a credit payload that is not JSON", {
+      cause,
+    });
+  }
+}
+
 function creditReferer(session: Session, page: string): string {
   const info = regionInfo(session.region);
   return info.international ? `${info.pageOrigin}/` : `${info.pageOrigin}/ai-tool/${page}`;
@@ -60,14 +79,15 @@ export async function getCredits(
   session: Session,
   signal?: AbortSignal,
 ): Promise<Credits> {
-  const data = await callUpstream(ctx, session, {
+  const body = await callUpstream(ctx, session, {
     path: PATHS.userCredit,
     host: "commerce",
     body: {},
     referer: creditReferer(session, "image/generate"),
+    envelope: "raw",
     signal,
   });
-  return parseCredits(data);
+  return parseCredits(commercePayload(body));
 }
 
 /** Claims today's free credits. Calling it twice a day is harmless. */
@@ -77,29 +97,42 @@ export async function receiveDailyCredits(
   signal?: AbortSignal,
   timeZone = "Asia/Shanghai",
 ): Promise<CreditClaim> {
-  const data = await callUpstream<Record<string, unknown>>(ctx, session, {
+  const body = await callUpstream(ctx, session, {
     path: PATHS.creditReceive,
     host: "commerce",
     body: { time_zone: timeZone },
     referer: creditReferer(session, "home"),
     // Not repeated blindly: a claim that went through must not be sent again.
     retry: false,
+    envelope: "raw",
     signal,
   });
+  const data = commercePayload(body) as Record<string, unknown> | null;
   const claim: CreditClaim = { received: num(data?.receive_quota) };
   if (data?.cur_total_credits !== undefined) claim.total = num(data.cur_total_credits);
   return claim;
 }
 
 /**
- * Whether the session is logged in: a non-zero `user_id` at `data.user_id`
- * (fallback: top-level `user_id`).
+ * Whether the session is logged in. Jimeng (CN): a non-zero `user_id` at
+ * `data.user_id` of the passport call (fallback: top-level `user_id`).
+ * Dreamina has no such passport call (it answers 404 there): a credit read
+ * that works is the proof, "login expired" the refutation.
  */
 export async function isSessionAlive(
   ctx: UpstreamContext,
   session: Session,
   signal?: AbortSignal,
 ): Promise<boolean> {
+  if (regionInfo(session.region).international) {
+    try {
+      await getCredits(ctx, session, signal);
+      return true;
+    } catch (error) {
+      if (error instanceof JimengError && error.kind === "session_expired") return false;
+      throw error;
+    }
+  }
   let body: unknown;
   try {
     body = await callUpstream(ctx, session, {

@@ -21,11 +21,25 @@ import {
   type UpstreamDeps,
   type UpstreamSettings,
 } from "./http.ts";
-import { type ImageTaskParams, submitImageTask, type SubmittedTask } from "./images.ts";
-import type { ImageResolution } from "./models.ts";
+import {
+  deriveSubmitId,
+  type ImageTaskParams,
+  submitImageTask,
+  type SubmittedTask,
+} from "./images.ts";
+import { IMAGE_RESOLUTIONS, type ImageResolution } from "./models.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
 import { type UploadedImage, uploadImage } from "./upload.ts";
-import { fetchHqVideoUrl, submitVideoTask, type VideoTaskParams } from "./videos.ts";
+import {
+  type BestVideo,
+  fetchBestVideo,
+  fetchHqVideoUrl,
+  submitVideoTask,
+  type VideoTaskParams,
+} from "./videos.ts";
+import { createWorkspaceCache, fetchWorkspaceId } from "./workspaces.ts";
+import { type CatalogEntry, fetchCatalog, type FetchCatalogOptions } from "./catalog.ts";
+import { regionInfo } from "./regions.ts";
 
 /** Options of {@linkcode createJimengClient}. */
 export interface JimengClientOptions extends UpstreamSettings {
@@ -97,6 +111,22 @@ export interface JimengClient {
     itemId: string,
     signal?: AbortSignal,
   ): Promise<string | undefined>;
+  /**
+   * The best file of a finished video item the account is entitled to: the
+   * watermark-free one, else the high-bitrate one, else `previewUrl`.
+   */
+  fetchBestVideo(
+    session: Session,
+    itemId: string,
+    previewUrl: string,
+    signal?: AbortSignal,
+  ): Promise<BestVideo>;
+  /** Reads one kind of the account's own model catalog (not cached here). */
+  fetchCatalog(
+    session: Session,
+    kind: CatalogEntry["kind"],
+    options?: FetchCatalogOptions,
+  ): Promise<CatalogEntry[]>;
   /** Waits for a record submitted earlier (e.g. a job resumed after a restart). */
   waitForRecord(
     session: Session,
@@ -113,15 +143,13 @@ export interface JimengClient {
   close(): void;
 }
 
-const STEP_DOWN: readonly ImageResolution[] = ["4k", "2k", "1k"];
-
 /** The resolutions to try, from the requested one downwards. */
 export function stepDownResolutions(
   allowed: readonly ImageResolution[],
   requested: ImageResolution,
 ): ImageResolution[] {
-  const start = STEP_DOWN.indexOf(requested);
-  return STEP_DOWN.slice(start).filter((r) => allowed.includes(r));
+  const start = IMAGE_RESOLUTIONS.indexOf(requested);
+  return IMAGE_RESOLUTIONS.slice(start).filter((r) => allowed.includes(r));
 }
 
 const UPLOAD_TTL_MS = 30 * 60_000;
@@ -142,6 +170,7 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
   }, options.poller);
 
   const uploads = new Map<string, { image: UploadedImage; expires: number }>();
+  const workspaces = createWorkspaceCache({ now: deps.now });
 
   async function uploadOnce(
     session: Session,
@@ -186,12 +215,25 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     async generateImageTask(session, params, options) {
       const resolutions = stepDownResolutions(params.model.resolutions, params.resolution);
       if (resolutions.length === 0) resolutions.push(params.model.resolutions[0]);
+      if (regionInfo(session.region).international && params.workspaceId === undefined) {
+        const workspaceId = await workspaces.get(
+          session,
+          () => fetchWorkspaceId(ctx, session),
+          options.signal,
+        );
+        params = { ...params, workspaceId };
+      }
       let task: SubmittedTask | undefined;
       let resolution = resolutions[0];
       for (let i = 0; i < resolutions.length; i++) {
         resolution = resolutions[i];
-        // A step-down is a new generation: it gets its own submit_id.
-        const submitId = i === 0 && params.submitId ? params.submitId : crypto.randomUUID();
+        // A step-down is a new generation: it gets its own submit_id, derived from the
+        // given one so that a resumed job repeats exactly the submissions it made before.
+        const submitId = !params.submitId
+          ? crypto.randomUUID()
+          : i === 0
+          ? params.submitId
+          : deriveSubmitId(params.submitId, resolution);
         options.onSubmitting?.(submitId);
         try {
           task = await submitImageTask(
@@ -216,7 +258,7 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
         estimateKey: params.model.reqKey,
         typicalMs: params.model.typicalMs,
         submittedAt,
-        expectedItems: 4,
+        expectedItems: params.count,
       }, options);
       if (record.images.length === 0) {
         throw new JimengError(
@@ -235,6 +277,9 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     submitVideoTask: (session, params, submitId, signal) =>
       submitVideoTask(ctx, session, params, submitId, signal),
     fetchHqVideoUrl: (session, itemId, signal) => fetchHqVideoUrl(ctx, session, itemId, signal),
+    fetchCatalog: (session, kind, options) => fetchCatalog(ctx, session, kind, options),
+    fetchBestVideo: (session, itemId, previewUrl, signal) =>
+      fetchBestVideo(ctx, session, itemId, previewUrl, signal),
     waitForRecord,
     close: () => poller.close(),
   };

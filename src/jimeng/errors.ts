@@ -13,8 +13,16 @@ export type JimengErrorKind =
   | "insufficient_credits"
   /** Moderation refused the prompt, an input image or the result (2038, 2047, 4001, 2003). */
   | "content_blocked"
-  /** Anti-bot or rate refusal (1019 "shark not pass", 4013). */
+  /** The upstream throttles this client (HTTP 429). */
   | "rate_limited"
+  /**
+   * Risk control refused a call that did not come from the site's own page
+   * (ret 4013, 1019, -6, fail_code 4013, "shark not pass"): repeating it the
+   * same way cannot help.
+   */
+  | "risk_control"
+  /** The upstream took the model offline (ret 2061). */
+  | "model_unavailable"
   /** The upstream refuses this client version (3018): raise JIMENG_APPVR / JIMENG_DA_VERSION. */
   | "client_outdated"
   /** The upstream rejected a parameter (4002, 34010100). */
@@ -53,9 +61,27 @@ export class JimengError extends Error {
   }
 }
 
+/** Codes and messages of risk-control refusals (fact sheet 2026-10 §4). */
+const RISK_CONTROL_CODES: ReadonlySet<string> = new Set(["4013", "1019", "-6"]);
+const RISK_CONTROL_TEXT = /shark not pass|web_risk_control|疑似存在异常行为|unusual activity/i;
+
+/** Whether a `ret` or `fail_code` with its message is a risk-control refusal. */
+export function isRiskControl(code: string, message = ""): boolean {
+  return RISK_CONTROL_CODES.has(code) || RISK_CONTROL_TEXT.test(message);
+}
+
+function riskControlError(code: string, detail: string): JimengError {
+  return new JimengError(
+    "risk_control",
+    `Jimeng's risk control refused the call because it did not come from its web page${detail}`,
+    { code, retriable: false },
+  );
+}
+
 /** Maps a non-zero `ret` to an error. */
 export function errorFromRet(ret: string, errmsg: string): JimengError {
   const detail = errmsg ? `: ${errmsg} (ret ${ret})` : ` (ret ${ret})`;
+  if (isRiskControl(ret, errmsg)) return riskControlError(ret, detail);
   switch (ret) {
     case "1015":
     case "34010105":
@@ -77,19 +103,22 @@ export function errorFromRet(ret: string, errmsg: string): JimengError {
       return new JimengError("content_blocked", `Jimeng refused the content${detail}`, {
         code: ret,
       });
-    case "1019":
-    case "4013":
-      return new JimengError(
-        "rate_limited",
-        `Jimeng's risk control refused the request${detail}`,
-        { code: ret, retriable: false },
-      );
     case "3018":
       return new JimengError(
         "client_outdated",
         `Jimeng refused this client version${detail}`,
         { code: ret },
       );
+    case "1014":
+      return new JimengError(
+        "client_outdated",
+        `Jimeng refused the request's signature${detail}`,
+        { code: ret },
+      );
+    case "2061":
+      return new JimengError("model_unavailable", `Jimeng has taken the model offline${detail}`, {
+        code: ret,
+      });
     case "4002":
     case "34010100":
       return new JimengError("invalid_parameter", `Jimeng rejected a parameter${detail}`, {
@@ -106,7 +135,14 @@ export function errorFromRet(ret: string, errmsg: string): JimengError {
 }
 
 /** Maps a history record's `fail_code` (status 30) to an error. */
-export function errorFromFailCode(failCode: string, what: "image" | "video"): JimengError {
+export function errorFromFailCode(
+  failCode: string,
+  what: "image" | "video",
+  failMessage = "",
+): JimengError {
+  if (isRiskControl(failCode, failMessage)) {
+    return riskControlError(failCode, ` while generating the ${what} (fail_code ${failCode})`);
+  }
   if (failCode === "2038" || failCode === "2047" || failCode === "4001") {
     return new JimengError(
       "content_blocked",
@@ -125,5 +161,25 @@ export function errorFromFailCode(failCode: string, what: "image" | "video"): Ji
     "generation_failed",
     `Jimeng failed to generate the ${what}${failCode ? ` (fail_code ${failCode})` : ""}`,
     { code: failCode || undefined },
+  );
+}
+
+/**
+ * Names the model and what to use instead when the upstream answered that
+ * the model is offline; other errors pass through.
+ */
+export function withModelAlternatives(
+  error: unknown,
+  modelId: string,
+  alternatives: readonly string[],
+): unknown {
+  if (!(error instanceof JimengError) || error.kind !== "model_unavailable") return error;
+  const instead = alternatives.length > 0
+    ? `; use one of ${alternatives.map((id) => `'${id}'`).join(", ")} instead`
+    : "";
+  return new JimengError(
+    "model_unavailable",
+    `Jimeng no longer offers the model '${modelId}' (ret ${error.code})${instead}`,
+    { code: error.code, cause: error },
   );
 }

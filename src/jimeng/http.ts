@@ -149,7 +149,7 @@ export function commonQuery(
     aid: String(protocol.aidIntl),
     device_platform: "web",
     region: info.queryRegion,
-    da_version: protocol.daVersion,
+    da_version: protocol.intlDaVersion,
     os: "windows",
     web_component_open_flag: "1",
     web_version: protocol.webVersion,

@@ -7,7 +7,9 @@
 import type { Region } from "./regions.ts";
 
 /** Image resolution tier. */
-export type ImageResolution = "1k" | "2k" | "4k";
+export type ImageResolution = "1k" | "1.5k" | "2k" | "4k";
+/** Every image resolution tier, largest first (the step-down order). */
+export const IMAGE_RESOLUTIONS: readonly ImageResolution[] = ["4k", "2k", "1.5k", "1k"];
 /** Video resolution. */
 export type VideoResolution = "720p" | "1080p" | "4k";
 /** Supported image aspect ratios. */
@@ -94,8 +96,21 @@ const V3: Pick<ImageModel, "resolutions" | "benefitCount" | "typicalMs"> = {
   typicalMs: 10_000,
 };
 
-/** Image models, newest first. The first is the default. */
+/** Image models, newest first. */
 export const IMAGE_MODELS: readonly ImageModel[] = [
+  {
+    kind: "image",
+    id: "jimeng-image-5.0-pro",
+    aliases: ["jimeng-5.0-pro"],
+    name: "Seedream 5.0 Pro",
+    reqKey: "high_aes_general_v50p_large",
+    // 1.5k, 2k and 4k only (2026-10 sheet §2); 2k is the web app's default.
+    resolutions: ["2k", "4k", "1.5k"],
+    benefitCount: { "1.5k": 1, "2k": 1, "4k": 1 },
+    regions: ALL_REGIONS,
+    created: day("2026-08-20"),
+    typicalMs: 20_000,
+  },
   {
     kind: "image",
     id: "jimeng-image-5.0-lite",
@@ -215,6 +230,7 @@ export const IMAGE_MODELS: readonly ImageModel[] = [
 
 const FIVE_OR_TEN: DurationRule = { kind: "set", seconds: [5, 10], default: 10 };
 const FIVE_ONLY: DurationRule = { kind: "set", seconds: [5], default: 5 };
+const FOUR_TO_FIFTEEN: DurationRule = { kind: "range", min: 4, max: 15, default: 5 };
 const THREE_BENEFIT = "basic_video_operation_vgfm_v_three";
 
 /** Video models, in the seed's order. */
@@ -319,23 +335,38 @@ export const VIDEO_MODELS: readonly VideoModel[] = [
   },
   {
     kind: "video",
+    id: "jimeng-video-seedance-2.0",
+    aliases: [],
+    name: "Seedance 2.0",
+    reqKey: "dreamina_seedance_40_pro",
+    resolutions: ["720p"],
+    benefitType: { "720p": "dreamina_video_seedance_20_pro" },
+    sendResolution: true,
+    durations: FOUR_TO_FIFTEEN,
+    regions: ["cn"],
+    created: day("2026-02-10"),
+    typicalMs: 180_000,
+  },
+  {
+    kind: "video",
     id: "jimeng-video-seedance-2.0-fast",
     aliases: [],
     name: "Seedance 2.0 Fast",
-    reqKey: "dreamina_seedance_40_vision",
+    reqKey: "dreamina_seedance_40",
     resolutions: ["720p"],
-    benefitType: { "720p": "seedance_20_fast_720p_output" },
+    benefitType: { "720p": "dreamina_seedance_20_fast" },
     sendResolution: true,
-    durations: { kind: "set", seconds: [5, 10], default: 5 },
+    durations: FOUR_TO_FIFTEEN,
     regions: ["cn"],
-    created: day("2026-06-24"),
+    created: day("2026-02-10"),
     typicalMs: 90_000,
   },
   {
     kind: "video",
-    id: "jimeng-video-seedance-2.0-pro",
-    aliases: ["jimeng-video-seedance-2.0"],
-    name: "Seedance 2.0 Pro",
+    id: "jimeng-video-seedance-2.0-vip",
+    // Before the seed's v1.2.6 mapping, "-2.0-pro" named this model.
+    aliases: ["jimeng-video-seedance-2.0-pro"],
+    name: "Seedance 2.0 (VIP)",
     reqKey: "dreamina_seedance_40_pro_vision",
     resolutions: ["720p", "1080p", "4k"],
     benefitType: {
@@ -349,10 +380,40 @@ export const VIDEO_MODELS: readonly VideoModel[] = [
     created: day("2026-06-24"),
     typicalMs: 180_000,
   },
+  {
+    kind: "video",
+    id: "jimeng-video-seedance-2.0-fast-vip",
+    aliases: [],
+    name: "Seedance 2.0 Fast (VIP)",
+    reqKey: "dreamina_seedance_40_vision",
+    resolutions: ["720p"],
+    benefitType: { "720p": "seedance_20_fast_720p_output" },
+    sendResolution: true,
+    durations: { kind: "set", seconds: [5, 10], default: 5 },
+    regions: ["cn"],
+    created: day("2026-06-24"),
+    typicalMs: 90_000,
+  },
+  {
+    kind: "video",
+    id: "jimeng-video-seedance-2.5",
+    aliases: [],
+    name: "Seedance 2.5",
+    reqKey: "dreamina_seedance_45_pro",
+    resolutions: ["720p"],
+    benefitType: { "720p": "seedance_25_720p_output" },
+    sendResolution: true,
+    durations: FOUR_TO_FIFTEEN,
+    regions: ["cn"],
+    created: day("2026-08-20"),
+    typicalMs: 180_000,
+  },
 ];
 
 /** The model used when a request names none. */
-export const DEFAULT_IMAGE_MODEL: ImageModel = IMAGE_MODELS[0];
+export const DEFAULT_IMAGE_MODEL: ImageModel = IMAGE_MODELS.find((m) =>
+  m.id === "jimeng-image-5.0-lite"
+)!;
 /** The video model used when a request names none: the seed's usual one, offered everywhere. */
 export const DEFAULT_VIDEO_MODEL: VideoModel = VIDEO_MODELS.find((m) =>
   m.id === "jimeng-video-3.0"
@@ -385,6 +446,18 @@ export function listModelNames(): { name: string; model: Model }[] {
   return out;
 }
 
+/**
+ * Other models of the same kind offered in `region`, newest first, for a
+ * message about a model that cannot be used.
+ */
+export function alternativeModels(model: Model, region: Region, limit = 4): string[] {
+  const all: readonly Model[] = model.kind === "image" ? IMAGE_MODELS : VIDEO_MODELS;
+  return all.filter((m) => m !== model && m.regions.includes(region))
+    .sort((a, b) => b.created - a.created)
+    .slice(0, limit)
+    .map((m) => m.id);
+}
+
 /** `image_ratio` codes, newest reference's enum (agrees with a capture-based client). */
 export const IMAGE_RATIO_CODE: Record<ImageRatio, number> = {
   "21:9": 0,
@@ -397,7 +470,11 @@ export const IMAGE_RATIO_CODE: Record<ImageRatio, number> = {
   "9:16": 6,
 };
 
-/** Width × height per resolution tier and ratio (1k: the 1328 family seen accepted). */
+/**
+ * Width × height per resolution tier and ratio (1k: the 1328 family seen
+ * accepted). No reference documents 1.5k sizes: they are 1536² pixels at each
+ * ratio, sides multiples of 16, as the other tiers are their own pixel budget.
+ */
 export const IMAGE_DIMENSIONS: Record<ImageResolution, Record<ImageRatio, [number, number]>> = {
   "1k": {
     "21:9": [2016, 846],
@@ -408,6 +485,16 @@ export const IMAGE_DIMENSIONS: Record<ImageResolution, Record<ImageRatio, [numbe
     "3:4": [1104, 1472],
     "2:3": [1056, 1584],
     "9:16": [936, 1664],
+  },
+  "1.5k": {
+    "21:9": [2352, 1008],
+    "16:9": [2048, 1152],
+    "3:2": [1872, 1248],
+    "4:3": [1792, 1344],
+    "1:1": [1536, 1536],
+    "3:4": [1344, 1792],
+    "2:3": [1248, 1872],
+    "9:16": [1152, 2048],
   },
   "2k": {
     "21:9": [3024, 1296],

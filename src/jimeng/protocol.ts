@@ -17,8 +17,10 @@ export interface ProtocolConstants {
    * answered 3018 "permission denied" to 5.8.0 in 2026-01 and accepted 8.4.0.
    */
   intlAppVersion: string;
-  /** `da_version` query parameter and draft `version`. */
+  /** `da_version` query parameter and draft `version` on the CN site. */
   daVersion: string;
+  /** The same on Dreamina, which runs a newer web app (2026-10 sheet §8). */
+  intlDaVersion: string;
   /** `web_version` query parameter. */
   webVersion: string;
   /** `aigc_features` query parameter. */
@@ -51,6 +53,7 @@ export const DEFAULT_PROTOCOL: Readonly<ProtocolConstants> = Object.freeze({
   appVersion: "5.8.0",
   intlAppVersion: "8.4.0",
   daVersion: "3.3.20",
+  intlDaVersion: "3.3.28",
   webVersion: "7.5.0",
   aigcFeatures: "app_lip_sync",
   draftMinVersion: "3.0.2",
@@ -78,7 +81,15 @@ export const PATHS = Object.freeze({
   userCredit: "/commerce/v1/benefits/user_credit",
   creditReceive: "/commerce/v1/benefits/credit_receive",
   accountInfo: "/passport/account/info/v2",
+  imageConfig: "/mweb/v1/get_common_config",
+  videoConfig: "/mweb/v1/video_generate/get_common_config",
+  workspaces: "/mweb/v1/workspace/list",
 });
+
+/** The `da_version` (and draft `version`) a site expects. */
+export function daVersionOf(protocol: ProtocolConstants, international: boolean): string {
+  return international ? protocol.intlDaVersion : protocol.daVersion;
+}
 
 /** The `image_info` block the web app sends when polling image records. */
 export const HISTORY_IMAGE_INFO = Object.freeze({

@@ -1,14 +1,19 @@
 /**
  * Video generation requests: the `aigc_draft/generate` body in first/last
- * frame mode (fact sheet 5.3), its submission, and the high-quality file
- * lookup after success (5.6).
+ * frame mode (fact sheet 5.3), its submission, and the lookup of the best
+ * file after success (2026-10 sheet §6).
  * @module
  */
-import { JimengError } from "./errors.ts";
-import { videoUrlOf } from "./history.ts";
+import { JimengError, withModelAlternatives } from "./errors.ts";
+import { itemIdOf, videoUrlOf } from "./history.ts";
 import { callUpstream, type Session, type UpstreamContext } from "./http.ts";
-import type { VideoModel, VideoRatio, VideoResolution } from "./models.ts";
-import { PATHS, type ProtocolConstants } from "./protocol.ts";
+import {
+  alternativeModels,
+  type VideoModel,
+  type VideoRatio,
+  type VideoResolution,
+} from "./models.ts";
+import { daVersionOf, PATHS, type ProtocolConstants } from "./protocol.ts";
 import { regionInfo } from "./regions.ts";
 
 /** An uploaded frame image. */
@@ -163,7 +168,8 @@ export async function submitVideoTask(
   const aid = info.international ? protocol.aidIntl : protocol.aidCn;
   const body = buildVideoGenerateBody(
     params,
-    protocol,
+    // The draft `version` follows the site's web app, as its `da_version` does.
+    { ...protocol, daVersion: daVersionOf(protocol, info.international) },
     aid,
     submitId,
     ctx.deps.now(),
@@ -181,6 +187,12 @@ export async function submitVideoTask(
     query,
     referer: `${info.pageOrigin}/ai-tool/generate?type=video`,
     signal,
+  }).catch((error) => {
+    throw withModelAlternatives(
+      error,
+      params.model.id,
+      alternativeModels(params.model, session.region),
+    );
   });
   const historyId = data?.aigc_data?.history_record_id;
   if (historyId === undefined || historyId === null || historyId === "") {
@@ -189,9 +201,101 @@ export async function submitVideoTask(
   return String(historyId);
 }
 
+/** Which file of a finished video is kept, best first (2026-10 sheet §6). */
+export type VideoVariant = "no_watermark" | "high_bitrate" | "preview";
+
+/** The best file of a video item and which one it is. */
+export interface BestVideo {
+  url: string;
+  variant: VideoVariant;
+}
+
+function objectOf(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? value as Record<string, unknown>
+    : undefined;
+}
+
+/** Decodes a base64 `main_url`; `undefined` unless it decodes to an http(s) URL. */
+function decodeMainUrl(value: unknown): string | undefined {
+  if (typeof value !== "string" || value === "") return undefined;
+  let text: string;
+  try {
+    text = atob(value.trim());
+  } catch {
+    return undefined;
+  }
+  return /^https?:\/\/\S+$/.test(text) ? text : undefined;
+}
+
 /**
- * Asks for the download-quality file of a finished video item. Returns
- * `undefined` when the upstream has none, so callers keep the preview URL.
+ * The watermark-free file of an item: `video.video_model` is a JSON string
+ * whose `video_list.video_N.main_url` (N = 4…1, the first present) is a
+ * base64-encoded URL. Accounts not entitled to it get no such list.
+ */
+export function noWatermarkUrlOf(item: unknown): string | undefined {
+  const raw = objectOf(objectOf(item)?.video)?.video_model;
+  let model: unknown = raw;
+  if (typeof raw === "string") {
+    try {
+      model = JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+  }
+  const list = objectOf(objectOf(model)?.video_list);
+  if (!list) return undefined;
+  for (let n = 4; n >= 1; n--) {
+    const url = decodeMainUrl(objectOf(list[`video_${n}`])?.main_url);
+    if (url) return url;
+  }
+  return undefined;
+}
+
+/**
+ * Picks the best file of a `get_local_item_list` answer for an item: the
+ * watermark-free one, else the high-bitrate transcode, else the preview
+ * (exported for tests).
+ */
+export function bestVideoOf(data: unknown, itemId: string, previewUrl: string): BestVideo {
+  const payload = objectOf(data);
+  const lists = [payload?.item_list, payload?.local_item_list].filter(Array.isArray) as unknown[][];
+  const items = lists.flat();
+  const item = items.find((entry) => itemIdOf(entry) === itemId) ?? items[0];
+  const clean = noWatermarkUrlOf(item);
+  if (clean) return { url: clean, variant: "no_watermark" };
+  const origin = item === undefined ? undefined : videoUrlOf(item);
+  if (origin && origin !== previewUrl) return { url: origin, variant: "high_bitrate" };
+  return { url: previewUrl, variant: "preview" };
+}
+
+/**
+ * Asks `get_local_item_list` for the downloadable files of a finished video
+ * item and returns the best one the account is entitled to; the preview
+ * when the answer offers nothing better.
+ */
+export async function fetchBestVideo(
+  ctx: UpstreamContext,
+  session: Session,
+  itemId: string,
+  previewUrl: string,
+  signal?: AbortSignal,
+): Promise<BestVideo> {
+  const data = await callUpstream<unknown>(ctx, session, {
+    path: PATHS.localItems,
+    body: {
+      item_id_list: [itemId],
+      pack_item_opt: { scene: 1, need_data_integrity: true },
+      is_for_video_download: true,
+    },
+    signal,
+  });
+  return bestVideoOf(data, itemId, previewUrl);
+}
+
+/**
+ * The high-bitrate URL of a finished video item, `undefined` when the
+ * upstream has none (kept for callers that want only that file).
  */
 export async function fetchHqVideoUrl(
   ctx: UpstreamContext,

@@ -16,6 +16,7 @@ import { type FailoverDeps, runWithFailover } from "../accounts/failover.ts";
 import { JimengError } from "../jimeng/errors.ts";
 import type { HistoryRecord } from "../jimeng/history.ts";
 import type { PollProgress } from "../jimeng/poller.ts";
+import type { VideoVariant } from "../jimeng/videos.ts";
 import {
   findModel,
   type ImageModel,
@@ -26,8 +27,10 @@ import {
   type VideoRatio,
   type VideoResolution,
 } from "../jimeng/models.ts";
+import { splitImageCount } from "../generation/images.ts";
 import { videoSizeFor } from "../generation/sizes.ts";
-import type { Db } from "../store/db.ts";
+import { deriveSubmitId } from "../jimeng/images.ts";
+import { type Db, transaction } from "../store/db.ts";
 import {
   activeJobs,
   countJobsByStatus,
@@ -62,7 +65,7 @@ export interface VideoJobParams {
   seconds: number;
 }
 
-/** Parameters of an image job (one upstream task: up to four images). */
+/** Parameters of an image job (1–10 images: up to three upstream tasks on one account). */
 export interface ImageJobParams {
   kind: "image";
   ratio: ImageRatio;
@@ -84,6 +87,8 @@ export interface NewJob {
    */
   tokens: readonly string[] | null;
   idempotencyKey?: string | null;
+  /** Fingerprint of the request, kept with an `idempotencyKey` to tell a reuse from a retry. */
+  requestHash?: string | null;
   apiKeyId?: number | null;
   requestId?: string | null;
   /** Input images: the first and last frame of a video, or image references. */
@@ -95,6 +100,8 @@ export interface ResultItem {
   url: string;
   width?: number;
   height?: number;
+  /** Videos: which file `url` is (see {@linkcode VideoVariant}). */
+  variant?: VideoVariant;
 }
 
 /** Turns upstream results into what clients get (e.g. cached media URLs). */
@@ -125,6 +132,27 @@ export interface JobRunnerDeps extends FailoverDeps {
   finalize?: Finalizer;
   /** Submissions (uploads + submit calls) running at once. @default 16 */
   submitConcurrency?: number;
+  /**
+   * `best`: ask for each finished video's best file (watermark-free, else high
+   * bitrate); `preview`: keep the file the record names. @default "best"
+   */
+  videoQuality?: "best" | "preview";
+  /**
+   * A job's model as its accounts' catalogs describe it (a model only a
+   * catalog knows, or a built-in with the catalog's benefit types);
+   * `undefined` leaves it to the built-in table. May throw when the
+   * catalogs say the model cannot be used.
+   */
+  resolveModel?: (
+    name: string,
+    accounts: readonly Account[],
+    signal: AbortSignal,
+  ) => Promise<Model | undefined>;
+  /**
+   * Called with a job that just completed or failed, inside the transaction
+   * that records it (e.g. to queue a webhook with it); errors are logged.
+   */
+  onFinished?: (job: Job) => void;
 }
 
 /** How a job's upstream work ended, for the usage record of the request that created it. */
@@ -270,6 +298,22 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     return exists;
   }
 
+  /** Records a job's end and what follows from it, together. */
+  function finish(id: string, changes: JobPatch): boolean {
+    return transaction(db, () => {
+      if (!patch(id, changes)) return false;
+      const job = deps.onFinished ? getJob(db, id) : undefined;
+      if (job) {
+        try {
+          deps.onFinished!(job);
+        } catch (error) {
+          log.warn("Acting on a finished job failed", { job: id, error });
+        }
+      }
+      return true;
+    });
+  }
+
   function accountsFor(job: Job): Account[] {
     if (job.authSealed === null) return deps.pool.storedAccounts();
     const tokens = JSON.parse(deps.vault.open(job.authSealed)) as string[];
@@ -290,19 +334,27 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     account: Account,
     signal: AbortSignal,
     resumed: boolean,
+    task: {
+      historyId: string;
+      expectedItems: number;
+      onProgress?: (report: PollProgress) => void;
+    } = {
+      historyId: job.historyId!,
+      expectedItems: model.kind === "video" ? 1 : 4,
+    },
   ): Promise<HistoryRecord> {
     const submittedAt = job.submittedAt ?? deps.now();
     const timeout = model.kind === "video" ? deps.videoTimeoutMs : deps.imageTimeoutMs;
     let deadline = submittedAt + timeout;
     if (resumed) deadline = Math.max(deadline, deps.now() + RESUME_GRACE_MS);
-    const report = progressReporter(job);
+    const report = task.onProgress ?? progressReporter(job)(0);
     return await deps.client.waitForRecord(account.session, {
-      historyId: job.historyId!,
+      historyId: task.historyId,
       kind: model.kind,
       estimateKey: model.reqKey,
       typicalMs: model.typicalMs,
       submittedAt,
-      expectedItems: model.kind === "video" ? 1 : 4,
+      expectedItems: task.expectedItems,
     }, {
       deadline,
       signal,
@@ -310,13 +362,29 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     });
   }
 
-  /** Writes a job's progress and queue place when they change. */
-  function progressReporter(job: Job): (report: PollProgress) => void {
+  /**
+   * Writes a job's progress and queue place as its tasks report (task `i`
+   * reports through the function for `i`), when they change: the slowest
+   * task's progress is the job's, and the queue place is that of the task
+   * furthest back in Jimeng's queue.
+   */
+  function progressReporter(
+    job: Job,
+    tasks = 1,
+  ): (index: number) => (report: PollProgress) => void {
     let progress = job.progress;
     let queue = job.queue;
-    return (report) => {
-      const nextProgress = estimateProgress(report.elapsedMs, report.expectedMs);
-      const nextQueue = jobQueueOf(report, deps.now());
+    const shares = Array.from({ length: tasks }, () => 0);
+    const places: (JobQueue | null)[] = Array.from({ length: tasks }, () => null);
+    return (index) => (report) => {
+      shares[index] = estimateProgress(report.elapsedMs, report.expectedMs);
+      places[index] = jobQueueOf(report, deps.now());
+      const nextProgress = Math.max(1, Math.min(...shares));
+      const nextQueue = places.reduce<JobQueue | null>(
+        (back, place) =>
+          place !== null && (back === null || place.position > back.position) ? place : back,
+        null,
+      );
       const changes: JobPatch = {};
       if (nextProgress !== progress) changes.progress = progress = nextProgress;
       if (queueChanged(queue, nextQueue)) changes.queue = queue = nextQueue;
@@ -357,25 +425,32 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   ): Promise<HistoryRecord> {
     const job = getJob(db, id);
     if (!job) throw signal.reason ?? new Error("job deleted");
+    if (model.kind === "image") return await attemptImage(job, model, account, signal);
     if (job.historyId !== null && job.accountKey === account.key) {
       return await waitFor(job, model, account, signal, true);
     }
     patch(id, { accountKey: account.key, historyId: null, submittedAt: null });
-    if (model.kind === "video") {
-      const historyId = await withSubmitSlot(() => submitVideo(job, model, account, signal));
-      const submittedAt = deps.now();
-      patch(id, { historyId, submittedAt, status: "in_progress", progress: 1, queue: null });
-      return await waitFor(
-        { ...job, historyId, submittedAt, accountKey: account.key, progress: 1, queue: null },
-        model,
-        account,
-        signal,
-        false,
-      );
-    }
-    return await attemptImage(job, model, account, signal);
+    const historyId = await withSubmitSlot(() => submitVideo(job, model, account, signal));
+    const submittedAt = deps.now();
+    patch(id, { historyId, submittedAt, status: "in_progress", progress: 1, queue: null });
+    return await waitFor(
+      { ...job, historyId, submittedAt, accountKey: account.key, progress: 1, queue: null },
+      model,
+      account,
+      signal,
+      false,
+    );
   }
 
+  /**
+   * An image job's tasks on one account ({@linkcode splitImageCount}: `n` up
+   * to 10 → up to three tasks). Task `i` is submitted under a `submit_id`
+   * derived from the job's, so a resumed job repeats the same submissions;
+   * once every task is accepted their record ids are stored (comma-separated
+   * in `history_id`) and a resumed job only polls them. Tasks that fail while
+   * others succeed leave the job with fewer images rather than resubmitting
+   * the finished ones elsewhere.
+   */
   async function attemptImage(
     job: Job,
     model: ImageModel,
@@ -383,41 +458,84 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     signal: AbortSignal,
   ): Promise<HistoryRecord> {
     const params = job.params as unknown as ImageJobParams;
-    const references = await withSubmitSlot(() => uploadInputs(job, account, signal));
-    const report = progressReporter({ ...job, progress: 1, queue: null });
-    let submittedAt = deps.now();
-    const task = await deps.client.generateImageTask(account.session, {
-      model,
-      prompt: job.prompt,
-      negativePrompt: params.negativePrompt,
-      ratio: params.ratio,
-      resolution: params.resolution,
-      sampleStrength: params.sampleStrength,
-      referenceUris: references.map((r) => r.uri),
-      submitId: job.submitId,
-    }, {
-      deadline: deps.now() + deps.imageTimeoutMs,
-      signal,
-      onSubmitting: (submitId) => patch(job.id, { submitId }),
-      onSubmitted: (submitted) => {
-        submittedAt = deps.now();
-        patch(job.id, {
-          historyId: submitted.historyId,
-          submittedAt,
-          status: "in_progress",
-          progress: 1,
-          queue: null,
+    const counts = splitImageCount(params.n);
+    const report = progressReporter(job, counts.length);
+    const stored = job.historyId !== null && job.accountKey === account.key
+      ? job.historyId.split(",")
+      : [];
+    let runs: Promise<{ historyId: string; images: HistoryRecord["images"] }>[];
+    if (stored.length === counts.length) {
+      runs = stored.map(async (historyId, i) => {
+        const record = await waitFor(job, model, account, signal, true, {
+          historyId,
+          expectedItems: counts[i],
+          onProgress: report(i),
         });
-      },
-      onProgress: report,
-    });
+        if (record.images.length === 0) {
+          throw new JimengError(
+            "generation_failed",
+            `Jimeng finished ${historyId} without any image`,
+          );
+        }
+        return record;
+      });
+    } else {
+      patch(job.id, { accountKey: account.key, historyId: null, submittedAt: null, queue: null });
+      const references = await withSubmitSlot(() => uploadInputs(job, account, signal));
+      const accepted: string[] = [];
+      let submittedAt: number | null = null;
+      runs = counts.map((count, i) =>
+        deps.client.generateImageTask(account.session, {
+          model,
+          prompt: job.prompt,
+          negativePrompt: params.negativePrompt,
+          ratio: params.ratio,
+          resolution: params.resolution,
+          sampleStrength: params.sampleStrength,
+          referenceUris: references.map((r) => r.uri),
+          count,
+          submitId: i === 0 ? job.submitId : deriveSubmitId(job.submitId, `task ${i}`),
+        }, {
+          deadline: deps.now() + deps.imageTimeoutMs,
+          signal,
+          onSubmitted: (submitted) => {
+            accepted[i] = submitted.historyId;
+            const all = counts.every((_, k) => accepted[k] !== undefined);
+            submittedAt ??= deps.now();
+            patch(job.id, {
+              ...(all ? { historyId: accepted.join(",") } : {}),
+              submittedAt,
+              status: "in_progress",
+              progress: 1,
+            });
+          },
+          onProgress: report(i),
+        })
+      );
+    }
+    const settled = await Promise.allSettled(runs);
+    const done = settled.flatMap((outcome, i) =>
+      outcome.status === "fulfilled"
+        ? [{ historyId: outcome.value.historyId, images: outcome.value.images.slice(0, counts[i]) }]
+        : []
+    );
+    if (done.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
+    for (const outcome of settled) {
+      if (outcome.status === "rejected") {
+        log.warn("One task of an image job failed; the job keeps the others' images", {
+          job: job.id,
+          error: outcome.reason,
+        });
+      }
+    }
+    const images = done.flatMap((task) => task.images);
     return {
-      historyId: task.historyId,
+      historyId: done.map((task) => task.historyId).join(","),
       status: 50,
       failCode: "",
-      images: task.images,
+      images,
       videos: [],
-      itemCount: task.images.length,
+      itemCount: images.length,
     };
   }
 
@@ -439,18 +557,26 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     if (!video) {
       throw new JimengError("generation_failed", `Jimeng finished ${job.id} without a video`);
     }
-    let url = video.url;
-    if (video.itemId) {
+    let best: { url: string; variant: VideoVariant } = { url: video.url, variant: "preview" };
+    if (video.itemId && (deps.videoQuality ?? "best") === "best") {
       try {
-        url = (await deps.client.fetchHqVideoUrl(account.session, video.itemId, signal)) ?? url;
+        best = await deps.client.fetchBestVideo(account.session, video.itemId, video.url, signal);
       } catch (error) {
-        log.debug("No download-quality video; keeping the preview", { job: job.id, error });
+        // The video is made and paid for: a better file is a bonus, never a reason to fail.
+        if (signal.aborted) throw error;
+        log.warn("Could not get the video's better file; keeping the preview", {
+          job: job.id,
+          error,
+        });
       }
     }
     // The record does not say the video's size; it is the one asked for.
     const params = job.params as unknown as VideoJobParams;
     const [width, height] = videoSizeFor(params.ratio, params.resolution).split("x").map(Number);
-    return { items: [{ url, width, height }], coverUrl: video.coverUrl };
+    return {
+      items: [{ url: best.url, width, height, variant: best.variant }],
+      coverUrl: video.coverUrl,
+    };
   }
 
   async function drive(id: string, resumed: boolean): Promise<void> {
@@ -461,13 +587,15 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     try {
       const job = getJob(db, id);
       if (!job || TERMINAL.has(job.status)) return;
-      const model = findModel(job.model);
+      const accounts = accountsFor(job);
+      const model = (await deps.resolveModel?.(job.model, accounts, signal)) ??
+        findModel(job.model);
       if (!model || model.kind !== job.kind) {
         throw new JimengError("invalid_parameter", `The model '${job.model}' is no longer offered`);
       }
       const { value: record, account, charge } = await runWithFailover(
         deps,
-        accountsFor(job),
+        accounts,
         model.regions,
         (account) => attempt(id, model, account, signal),
         signal,
@@ -490,9 +618,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         }
       }
       const result: JobResult = { urls: handed.urls, upstreamUrls, coverUrl };
+      if (items[0]?.variant) result.variant = items[0].variant;
       if (handed.mediaIds) result.mediaIds = handed.mediaIds;
       const expiries = handed.urls.map(urlExpiry).filter((e): e is number => e !== null);
-      patch(id, {
+      finish(id, {
         status: "completed",
         progress: 100,
         queue: null,
@@ -508,7 +637,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       if (closed) return;
       if (signal.aborted) return;
       const { code, message } = deps.describeError(error);
-      if (patch(id, { status: "failed", errorCode: code, errorMessage: message, queue: null })) {
+      if (finish(id, { status: "failed", errorCode: code, errorMessage: message, queue: null })) {
         deleteJobInputs(db, id);
         log.warn(`Job ${id} failed: ${message}`, { code });
       }
@@ -556,6 +685,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         accountKey: null,
         authSealed: input.tokens === null ? null : deps.vault.seal(JSON.stringify(input.tokens)),
         idempotencyKey: input.idempotencyKey ?? null,
+        requestHash: input.idempotencyKey ? input.requestHash ?? null : null,
         apiKeyId: input.apiKeyId ?? null,
         requestId: input.requestId ?? null,
         result: null,

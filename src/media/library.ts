@@ -9,6 +9,7 @@
  */
 import { downloadToFile } from "../generation/download.ts";
 import type { Logger } from "../log.ts";
+import { makePrivateDir } from "../private_files.ts";
 import type { Db } from "../store/db.ts";
 import {
   cachedMediaBytes,
@@ -18,6 +19,7 @@ import {
   insertMedia,
   type MediaKind,
   type MediaRecord,
+  type MediaVariant,
   oldestCachedMedia,
   setMediaFile,
 } from "../store/media.ts";
@@ -78,6 +80,8 @@ export interface MediaResult {
   url: string;
   width?: number;
   height?: number;
+  /** Videos: which file `url` is. */
+  variant?: MediaVariant;
 }
 
 /** What {@linkcode MediaLibrary.saveResults} records. */
@@ -231,7 +235,7 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
     downloading.add(record.id);
     try {
       const fetched = await slot(async () => {
-        await Deno.mkdir(dir, { recursive: true });
+        await makePrivateDir(dir);
         return await downloadToFile(record.upstreamUrl, part, {
           maxBytes,
           timeoutMs: options.timeoutMs?.[record.kind] ?? DEFAULT_TIMEOUT[record.kind],
@@ -338,6 +342,7 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
             requestId: input.requestId,
             upstreamUrl: result.url,
             createdAt,
+            variant: result.variant ?? null,
           })),
         );
       } catch (error) {

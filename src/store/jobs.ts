@@ -16,6 +16,8 @@ export interface JobResult {
   coverUrl?: string;
   /** Media library ids, when recorded. */
   mediaIds?: string[];
+  /** Videos: which file was kept (`no_watermark`, `high_bitrate` or `preview`). */
+  variant?: "no_watermark" | "high_bitrate" | "preview";
 }
 
 /** Where a running job waits in the upstream queue. */
@@ -46,6 +48,8 @@ export interface Job {
   /** The caller's sessionids, sealed; only for callers without an API key. */
   authSealed: string | null;
   idempotencyKey: string | null;
+  /** Fingerprint of the request behind `idempotencyKey` (`null` for jobs made before it existed). */
+  requestHash: string | null;
   apiKeyId: number | null;
   requestId: string | null;
   result: JobResult | null;
@@ -77,6 +81,7 @@ function toJob(row: Row): Job {
     accountKey: row.account_key as string | null,
     authSealed: row.auth_sealed as string | null,
     idempotencyKey: row.idempotency_key as string | null,
+    requestHash: (row.request_hash as string | null | undefined) ?? null,
     apiKeyId: row.api_key_id as number | null,
     requestId: row.request_id as string | null,
     result: row.result === null ? null : JSON.parse(row.result as string),
@@ -99,8 +104,8 @@ export function insertJob(db: Db, job: Job, inputs: readonly Uint8Array[] = []):
       `INSERT INTO jobs (id, kind, owner, model, prompt, params, status, progress, submit_id,
          history_id, account_key, auth_sealed, idempotency_key, api_key_id, request_id, result,
          error_code, error_message, created_at, updated_at, submitted_at, completed_at, expires_at,
-         queue)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         request_hash, queue)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       job.id,
       job.kind,
@@ -125,6 +130,7 @@ export function insertJob(db: Db, job: Job, inputs: readonly Uint8Array[] = []):
       job.submittedAt,
       job.completedAt,
       job.expiresAt,
+      job.requestHash,
       job.queue === null ? null : JSON.stringify(job.queue),
     );
     const insert = statement(

@@ -31,13 +31,20 @@ export interface MediaRecord {
   contentType: string | null;
   /** Unix ms. */
   createdAt: number;
+  /** Videos: which file this is; `null` for images and older rows. */
+  variant: MediaVariant | null;
 }
 
-/** What a new row needs. */
-export type NewMedia = Omit<MediaRecord, "fileName" | "bytes" | "contentType">;
+/** Which file of a video a row holds. */
+export type MediaVariant = "no_watermark" | "high_bitrate" | "preview";
+
+/** What a new row needs (`variant` may be left out). */
+export type NewMedia =
+  & Omit<MediaRecord, "fileName" | "bytes" | "contentType" | "variant">
+  & { variant?: MediaVariant | null };
 
 const COLUMNS = `id, kind, model, prompt, width, height, account_key, account_label, api_key_id,
-  request_id, upstream_url, file_name, bytes, content_type, created_at`;
+  request_id, upstream_url, file_name, bytes, content_type, created_at, variant`;
 
 function toMedia(row: Record<string, unknown>): MediaRecord {
   return {
@@ -56,6 +63,7 @@ function toMedia(row: Record<string, unknown>): MediaRecord {
     bytes: row.bytes as number | null,
     contentType: row.content_type as string | null,
     createdAt: row.created_at as number,
+    variant: (row.variant ?? null) as MediaVariant | null,
   };
 }
 
@@ -64,8 +72,8 @@ export function insertMedia(db: Db, items: readonly NewMedia[]): MediaRecord[] {
   const insert = statement(
     db,
     `INSERT INTO media (id, kind, model, prompt, width, height, account_key, account_label,
-       api_key_id, request_id, upstream_url, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       api_key_id, request_id, upstream_url, created_at, variant)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      RETURNING ${COLUMNS}`,
   );
   return transaction(db, () =>
@@ -84,6 +92,7 @@ export function insertMedia(db: Db, items: readonly NewMedia[]): MediaRecord[] {
           item.requestId,
           item.upstreamUrl,
           item.createdAt,
+          item.variant ?? null,
         ) as Record<string, unknown>,
       )
     ));

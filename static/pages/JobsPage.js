@@ -9,6 +9,7 @@ import { PageHeader } from "../components/PageHeader.js";
 import { ProgressBar } from "../components/ProgressBar.js";
 import { Segmented } from "../components/Segmented.js";
 import { Spinner } from "../components/Spinner.js";
+import { VariantLabel } from "../components/VariantLabel.js";
 
 /** @typedef {import("../api.js").Job} Job */
 
@@ -124,7 +125,7 @@ export function JobsPage({ notify }) {
                                           class="link">${t("jobs.result", { n: i + 1 })}</a>
                                       `
                                     )
-                                  }</div>`
+                                  } <${VariantLabel} variant=${job.variant} /></div>`
                                   : null}</td>
                     <td data-label=${t("jobs.status")}>
                       <${Badge} tone=${TONES[job.status] ?? "grey"}>${t(

@@ -10,6 +10,7 @@ import { PageHeader } from "../components/PageHeader.js";
 import { Pagination } from "../components/Pagination.js";
 import { Segmented } from "../components/Segmented.js";
 import { Spinner } from "../components/Spinner.js";
+import { VariantLabel } from "../components/VariantLabel.js";
 
 /** @typedef {import("../api.js").Media} Media */
 
@@ -54,6 +55,14 @@ function PreviewDialog({ item, onClose, onDelete }) {
           <dd><code class="mono">${item.model}</code></dd>
           <dt>${t("media.size")}</dt>
           <dd>${item.width && item.height ? `${item.width} × ${item.height}` : "—"}</dd>
+          ${item.variant
+            ? html`
+              <dt>${t("variant.title")}</dt>
+              <dd>
+                <${VariantLabel} variant=${item.variant} />
+              </dd>
+            `
+            : null}
           <dt>${t("media.created")}</dt>
           <dd>${formatDateTime(item.createdAt)}</dd>
         </dl>
@@ -172,6 +181,9 @@ export function MediaPage({ notify }) {
                           <span class="media-kind">${item.kind === "video" ? t("media.video") : t(
                             "media.image",
                           )}</span>
+                          ${item.variant
+                            ? html`<span class="media-variant"><${VariantLabel} variant=${item.variant} /></span>`
+                            : null}
                         </div>
               <div class="media-info">
                 <p class="media-prompt">${item.prompt || "—"}</p>

@@ -239,7 +239,7 @@ Deno.test("an account out of credits claims its daily credits and succeeds", asy
   }
 });
 
-Deno.test("upstream 5xx, timeouts and anti-bot refusals map to 502, 504 and 429", async () => {
+Deno.test("upstream 5xx, timeouts and risk-control refusals map to 502, 504 and 403", async () => {
   const stack = await startStack({ env: { JIMENG_TIMEOUT_MS: "300" } });
   try {
     const client = stack.openai();
@@ -263,12 +263,17 @@ Deno.test("upstream 5xx, timeouts and anti-bot refusals map to 502, 504 and 429"
     });
     stack.fake.knobs.faults = { rate: 0, kinds: [] };
     stack.fake.knobs.antiBotRate = 1;
+    const before = stack.fake.stats.antiBotRejections;
     await assert.rejects(client.images.generate({ prompt: "x" }), (error: APIError) => {
-      assert.equal(error.status, 429);
-      assert.equal(error.code, "upstream_rate_limited");
+      assert.equal(error.status, 403);
+      assert.equal(error.type, "permission_error");
+      assert.equal(error.code, "upstream_risk_control");
       assert.match(error.message, /1019/);
+      assert.match(error.message, /JIMENG_BROWSER_TRANSPORT/);
       return true;
     });
+    // A risk-control refusal is never repeated the same way.
+    assert.equal(stack.fake.stats.antiBotRejections - before, 1);
   } finally {
     await stack.close();
   }
@@ -324,6 +329,27 @@ Deno.test("a body over MAX_BODY_MB is a 413", async () => {
       filePath: "data:image/png;base64," + "A".repeat(2 * 1048576),
     });
     assertError(await post(`${stack.url}/v1/images/generations`, big), 413, "request_too_large");
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("a model Jimeng took offline (ret 2061) is a 404 naming the alternatives", async () => {
+  const stack = await startStack();
+  try {
+    stack.fake.knobs.offlineModels = ["high_aes_general_v40"];
+    await assert.rejects(
+      stack.openai().images.generate({ prompt: "x", model: "jimeng-image-4.0" }),
+      (error: APIError) => {
+        assert.equal(error.status, 404);
+        assert.equal(error.code, "model_not_found");
+        assert.equal(error.param, "model");
+        assert.match(error.message, /'jimeng-image-4\.0'.*2061/);
+        assert.match(error.message, /instead/);
+        assert.match(error.message, /'jimeng-image-5\.0-pro'/);
+        return true;
+      },
+    );
   } finally {
     await stack.close();
   }

@@ -84,6 +84,41 @@ Deno.test("size, quality and the seed's ratio/resolution map to upstream sizes",
   }
 });
 
+Deno.test("Seedream 5.0 Pro takes 1.5k: size 1536x1536 and friends map to it", async () => {
+  const stack = await startStack();
+  try {
+    const client = stack.openai();
+    await client.images.generate({
+      prompt: "square",
+      model: "jimeng-image-5.0-pro",
+      size: "1536x1536",
+    });
+    await client.images.generate({
+      prompt: "wide",
+      model: "jimeng-image-5.0-pro",
+      size: "2048x1152",
+    });
+    // 1.5k asked of a model without it steps down to the next tier it has.
+    await client.images.generate({
+      prompt: "lite",
+      model: "jimeng-image-5.0-lite",
+      size: "1536x1536",
+    });
+    const records = stack.fake.records().sort((a, b) => a.submittedAt - b.submittedAt);
+    assert.deepEqual(
+      records.map((r) => [r.model, r.resolutionType, r.width, r.height]),
+      [
+        ["high_aes_general_v50p_large", "1.5k", 1536, 1536],
+        ["high_aes_general_v50p_large", "1.5k", 2048, 1152],
+        ["high_aes_general_v50", "1k", 1328, 1328],
+      ],
+    );
+    assert.deepEqual(stack.fake.stats.violations, []);
+  } finally {
+    await stack.close();
+  }
+});
+
 Deno.test("images.edit uploads the file through ImageX and generates in blend mode", async () => {
   const stack = await startStack();
   try {

@@ -198,6 +198,45 @@ Deno.test("durations follow each model's rule; defaults and prompt keywords as t
   }
 });
 
+Deno.test("Seedance ids follow the seed's v1.2.6 mapping; 2.5 takes 4–15 s", async () => {
+  const stack = await videoStack();
+  try {
+    const client = stack.openai();
+    const cases: [string, string, number][] = [
+      ["jimeng-video-seedance-2.0", "dreamina_seedance_40_pro", 4],
+      ["jimeng-video-seedance-2.0-fast", "dreamina_seedance_40", 15],
+      ["jimeng-video-seedance-2.0-vip", "dreamina_seedance_40_pro_vision", 10],
+      ["jimeng-video-seedance-2.0-pro", "dreamina_seedance_40_pro_vision", 5],
+      ["jimeng-video-seedance-2.0-fast-vip", "dreamina_seedance_40_vision", 5],
+      ["jimeng-video-seedance-2.0-mini", "dreamina_seedance_40_mini", 5],
+      ["jimeng-video-seedance-2.5", "dreamina_seedance_45_pro", 12],
+    ];
+    for (const [, key] of cases) stack.server.deps.client.poller.learn(key, 300);
+    const ids = [];
+    for (const [model, , seconds] of cases) {
+      const answer = await post(stack, "/v1/videos", { model, prompt: model, seconds });
+      assert.equal(answer.status, 200, JSON.stringify(answer.json));
+      ids.push(answer.json.id);
+    }
+    for (const id of ids) assert.equal((await pollUntilDone(client, id)).status, "completed");
+    const byPrompt = new Map(stack.fake.records().map((r) => [r.prompt, r]));
+    for (const [model, key, seconds] of cases) {
+      assert.equal(byPrompt.get(model)?.model, key, model);
+      assert.equal(byPrompt.get(model)?.durationMs, seconds * 1000, model);
+    }
+    const tooLong = await post(stack, "/v1/videos", {
+      model: "jimeng-video-seedance-2.5",
+      prompt: "x",
+      seconds: 16,
+    });
+    assert.equal(tooLong.status, 400);
+    assert.match(tooLong.json.error.message, /4 to 15/);
+    assert.deepEqual(stack.fake.stats.violations, []);
+  } finally {
+    await stack.close();
+  }
+});
+
 Deno.test("moderation, no credits and an expired session end the job failed with a precise code", async () => {
   const stack = await videoStack();
   stack.fake.addSession("broke-session-000000000000000000", { credits: 0, dailyGift: 0 });

@@ -42,7 +42,7 @@ export function handleUserCredit(state: FakeState, session: SessionState, body: 
       purchase_credits: [],
       vip_credits: [],
     },
-  });
+  }, session.region !== "cn");
 }
 
 /**
@@ -75,5 +75,5 @@ export function handleCreditReceive(
     is_first_receive: first,
     has_popup: first,
     receive_inter_days: 1,
-  });
+  }, session.region !== "cn");
 }

@@ -63,7 +63,7 @@ function ranged(req: Request, bytes: Uint8Array, headers: Record<string, string>
   };
 }
 
-const CDN_PATH = /^\/cdn\/(image|video)\/(\d+)\/(\d+\.png|preview\.mp4|hq\.mp4)$/;
+const CDN_PATH = /^\/cdn\/(image|video)\/(\d+)\/(\d+\.png|(?:preview|hq|nowm|nowm_small)\.mp4)$/;
 
 /** `GET|HEAD /cdn/...`. */
 export function handleCdn(state: FakeState, req: Request, url: URL): Reply {
@@ -91,7 +91,7 @@ export function handleCdn(state: FakeState, req: Request, url: URL): Reply {
     return ranged(req, fakePngBytes(historyId, index), { ...headers, "content-type": "image/png" });
   }
   if (record.kind !== "video") return plain(404, "Not Found");
-  const variant: VideoVariant = file === "hq.mp4" ? "hq" : "preview";
+  const variant = file.slice(0, -".mp4".length) as VideoVariant;
   return ranged(req, fakeVideoBytes(historyId, variant), {
     ...headers,
     "content-type": "video/mp4",

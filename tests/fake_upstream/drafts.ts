@@ -8,12 +8,14 @@
 import {
   aidOf,
   benefitResolution,
-  IMAGE_MODELS,
+  type FakeCatalogModel,
   IMAGE_RATIO_CODES,
   IMAGE_SIZES,
+  imageModelOf,
+  IMAGES_PER_RECORD,
   type ImageTier,
-  VIDEO_MODELS,
   VIDEO_RATIOS,
+  videoModelOf,
 } from "./models.ts";
 import type { SessionState } from "./state.ts";
 
@@ -28,6 +30,10 @@ export interface ImageGenerate {
   width: number;
   height: number;
   inputUris: string[];
+  /** Images to make: `abilities.gen_option.gen_count`, else 4 (2026-10 sheet §1). */
+  count: number;
+  /** Whether the count came from `gen_option`. */
+  countGiven: boolean;
 }
 
 /** A valid video request. */
@@ -100,12 +106,36 @@ export function submitIdOf(body: unknown): string | undefined {
   return typeof id === "string" && id !== "" ? id : undefined;
 }
 
+const GEN_OPTION_KEYS = new Set(["gen_count", "generate_all", "type", "id"]);
+
+/**
+ * `abilities.gen_option` (2026-10 sheet §1): `{gen_count: 1–4, generate_all: false}`.
+ * Without it the task makes four images, as the real one does; a count put
+ * anywhere else is not looked at (the real one ignores it too).
+ */
+function imageCount(abilities: Json): number {
+  if (abilities.gen_option === undefined) return IMAGES_PER_RECORD;
+  const option = object(abilities.gen_option, "abilities.gen_option");
+  for (const key of Object.keys(option)) {
+    if (!GEN_OPTION_KEYS.has(key)) fail(`abilities.gen_option has an unknown field ${key}`);
+  }
+  const count = option.gen_count;
+  if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > IMAGES_PER_RECORD) {
+    fail(`gen_option.gen_count must be an integer from 1 to 4, got ${JSON.stringify(count)}`);
+  }
+  if (option.generate_all !== false) {
+    fail(`gen_option.generate_all must be false, got ${JSON.stringify(option.generate_all)}`);
+  }
+  return count as number;
+}
+
 function parseImage(
   session: SessionState,
   root: string,
   component: Json,
+  extra: readonly FakeCatalogModel[],
 ): Omit<ImageGenerate, "submitId"> {
-  const model = IMAGE_MODELS.get(root) ?? fail(`unknown image model ${root}`);
+  const model = imageModelOf(root, extra) ?? fail(`unknown image model ${root}`);
   if (!model.regions.includes(session.region)) fail(`${root} is not served on ${session.region}`);
   const generateType = component.generate_type;
   if (generateType !== "generate" && generateType !== "blend") {
@@ -171,6 +201,8 @@ function parseImage(
     width: width as number,
     height: height as number,
     inputUris,
+    count: imageCount(abilities),
+    countGiven: abilities.gen_option !== undefined,
   };
 }
 
@@ -179,8 +211,9 @@ function parseVideo(
   root: string,
   extend: Json,
   component: Json,
+  extra: readonly FakeCatalogModel[],
 ): Omit<VideoGenerate, "submitId"> {
-  const model = VIDEO_MODELS.get(root) ?? fail(`unknown video model ${root}`);
+  const model = videoModelOf(root, extra) ?? fail(`unknown video model ${root}`);
   if (!model.regions.includes(session.region)) fail(`${root} is not served on ${session.region}`);
   const commerce = object(extend.m_video_commerce_info, "extend.m_video_commerce_info");
   const benefit = commerce.benefit_type;
@@ -240,8 +273,39 @@ function parseVideo(
   };
 }
 
-/** Validates a generate body for `session`. */
-export function parseGenerate(session: SessionState, body: unknown): GenerateParse {
+/**
+ * What Dreamina's web app sends with an image and the CN one does not
+ * (2026-10 sheet §8): the account's `extend.workspace_id` as `workspace/list`
+ * issued it, `metrics_extra` without `sceneOptions`, and in a text-to-image
+ * `core_param` `intelligent_ratio: false` and `generate_type: 0`.
+ */
+function checkDreaminaImage(session: SessionState, top: Json, extend: Json, component: Json): void {
+  if (extend.workspace_id === undefined) fail("extend.workspace_id missing (Dreamina)");
+  if (extend.workspace_id !== session.workspaceId) {
+    fail(`extend.workspace_id ${JSON.stringify(extend.workspace_id)} is not this account's`);
+  }
+  if (top.metrics_extra !== undefined) {
+    const metrics = object(jsonString(top.metrics_extra, "metrics_extra"), "metrics_extra");
+    if (metrics.sceneOptions !== undefined) fail("metrics_extra carries sceneOptions (Dreamina)");
+  }
+  if (component.generate_type !== "generate") return;
+  const core = object(
+    object(object(component.abilities, "abilities").generate, "generate")
+      .core_param,
+    "core_param",
+  );
+  if (core.intelligent_ratio !== false) {
+    fail("core_param.intelligent_ratio must be false (Dreamina)");
+  }
+  if (core.generate_type !== 0) fail("core_param.generate_type must be 0 (Dreamina)");
+}
+
+/** Validates a generate body for `session`; `extra` are models only the catalog knob adds. */
+export function parseGenerate(
+  session: SessionState,
+  body: unknown,
+  extra: readonly FakeCatalogModel[] = [],
+): GenerateParse {
   try {
     const top = object(body, "body");
     const submitId = text(top.submit_id, "submit_id");
@@ -256,10 +320,14 @@ export function parseGenerate(session: SessionState, body: unknown): GeneratePar
     if (draft.type !== "draft") fail(`draft_content.type must be "draft"`);
     const component = object(list(draft.component_list, "component_list")[0], "component_list[0]");
     if (component.type === "image_base_component") {
-      return { request: { submitId, ...parseImage(session, root, component) } };
+      const image = parseImage(session, root, component, extra);
+      if (session.region !== "cn") checkDreaminaImage(session, top, extend, component);
+      return { request: { submitId, ...image } };
     }
     if (component.type === "video_base_component") {
-      return { request: { submitId, ...parseVideo(session, root, extend, component) } };
+      return {
+        request: { submitId, ...parseVideo(session, root, extend, component, extra) },
+      };
     }
     return { error: `component_list[0].type ${JSON.stringify(component.type)} is unknown` };
   } catch (error) {

@@ -150,6 +150,28 @@ Deno.test("passport reports a live session, then user_id 0 once expired; mweb sa
   });
 });
 
+Deno.test("passport answers 404 on Dreamina, as the real hosts do; credits work there", async () => {
+  await withFake({}, async (fake, clock) => {
+    fake.addSession("us1", { region: "us" });
+    const passport = await callWeb(fake.url, {
+      path: "/passport/account/info/v2",
+      sessionId: "us1",
+      now: clock.t,
+      region: "us",
+      query: { account_sdk_source: "web" },
+    });
+    assert.equal(passport.status, 404);
+    const credits = await callWeb(fake.url, {
+      path: "/commerce/v1/benefits/user_credit",
+      sessionId: "us1",
+      body: {},
+      now: clock.t,
+      region: "us",
+    });
+    assert.equal(credits.json.ret, "0");
+  });
+});
+
 Deno.test("a session called on the wrong regional cluster gets 1015 and a violation", async () => {
   await withFake({}, async (fake, clock) => {
     fake.addSession("us1", { region: "us" });
@@ -456,7 +478,14 @@ Deno.test("minAppVersion refuses older Appvr with 3018; anti-bot answers 1019", 
     const config = await callWeb(fake.url, {
       path: "/mweb/v1/get_common_config",
       sessionId: "s1",
-      body: {},
+      body: { is_client_filter: false, need_beta_model: true },
+      query: {
+        web_version: "7.5.0",
+        da_version: "3.3.20",
+        aigc_features: "app_lip_sync",
+        needCache: "true",
+        needRefresh: "false",
+      },
       now: clock.t,
       appVersion: "8.4.0",
     });

@@ -156,6 +156,7 @@ Deno.test("video with a committed first frame completes; MP4 honours Range; HQ v
       body: {
         item_id_list: [item.item_id],
         pack_item_opt: { scene: 1, need_data_integrity: true },
+        is_for_video_download: true,
       },
     });
     const hq = (local.json.data as { item_list: { video: { download_url: string } }[] })

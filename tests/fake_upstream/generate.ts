@@ -5,7 +5,7 @@
  */
 import { parseGenerate, submitIdOf } from "./drafts.ts";
 import { progressOf, recordJson } from "./history.ts";
-import { IMAGE_COST, IMAGES_PER_RECORD, videoCost } from "./models.ts";
+import { imageCost, videoCost } from "./models.ts";
 import { mwebOk, rejectViolation, type Reply, retError } from "./reply.ts";
 import { bump, type FakeState, type RecordState, type SessionState } from "./state.ts";
 
@@ -42,13 +42,19 @@ function isBanned(state: FakeState, prompt: string): boolean {
 export function handleGenerate(state: FakeState, session: SessionState, body: unknown): Reply {
   const submitId = submitIdOf(body);
   if (submitId) bump(state.stats.submits, submitId);
-  const parsed = parseGenerate(session, body);
+  const parsed = parseGenerate(session, body, state.knobs.catalog.extraModels);
   if (parsed.error !== undefined) return rejectViolation(state, PATH, parsed.error);
   const { request } = parsed;
   const existing = session.submits.get(request.submitId);
   if (existing) return aigcData(state, existing);
+  const offline = [...state.knobs.offlineModels, ...state.knobs.catalog.unavailable];
+  if (offline.includes(request.model)) {
+    return retError(state, "2061", "模型已不可用");
+  }
 
-  const cost = request.kind === "image" ? IMAGE_COST[request.tier] : videoCost(request.durationMs);
+  const cost = request.kind === "image"
+    ? imageCost(request.tier, request.count)
+    : videoCost(request.durationMs);
   const highTier = request.kind === "image" && request.tier !== "1k";
   if ((session.freeTier && highTier) || session.credits < cost) {
     return retError(state, "1006", "积分不足", NO_CREDITS);
@@ -58,7 +64,7 @@ export function handleGenerate(state: FakeState, session: SessionState, body: un
   const now = state.options.now();
   const seq = ++state.seq;
   const historyId = String(7_897_100_000_000 + seq);
-  const itemCount = request.kind === "image" ? IMAGES_PER_RECORD : 1;
+  const itemCount = request.kind === "image" ? request.count : 1;
   const latencyMs = jittered(
     state,
     request.kind === "image" ? state.knobs.imageLatencyMs : state.knobs.videoLatencyMs,
@@ -85,6 +91,7 @@ export function handleGenerate(state: FakeState, session: SessionState, body: un
     visibleAt: now + Math.max(0, state.knobs.historyLagMs),
     credits: cost,
     itemCount,
+    genCount: request.kind === "image" && request.countGiven ? request.count : null,
     width: request.kind === "image" ? request.width : 0,
     height: request.kind === "image" ? request.height : 0,
     resolutionType: request.kind === "image" ? request.tier : undefined,

@@ -2,13 +2,13 @@
  * History records: how a record progresses with time (queued: 20 with
  * `queue_info` and `forecast_queue_cost`; running: 20 → 42 → 45 at shares of
  * its run time that vary by record; then 50, or 30 with fail_code "2038"),
- * its JSON as `get_history_by_ids` returns it
- * (fact sheet 4.1–4.4), and the `get_local_item_list` HQ lookup (5.6).
+ * its JSON as `get_history_by_ids` returns it (fact sheet 4.1–4.4), and the
+ * `get_local_item_list` lookup of the downloadable files (2026-10 sheet §6).
  * Progress is computed from the clock on each read, so no timers exist.
  * @module
  */
 import { cdnUrl } from "./cdn.ts";
-import { mwebOk, rejectViolation, type Reply } from "./reply.ts";
+import { mwebOk, rejectViolation, type Reply, retError } from "./reply.ts";
 import type { FakeKnobs, FakeRecord, FakeState, RecordState, SessionState } from "./state.ts";
 
 /** A queued record's place (fact sheet 2026-10 §7). */
@@ -91,6 +91,7 @@ export function snapshotRecord(state: FakeState, record: RecordState): FakeRecor
     firstDeliveredAt: record.firstDeliveredAt,
     credits: record.credits,
     itemCount: record.itemCount,
+    genCount: record.genCount,
     width: record.width,
     height: record.height,
     resolutionType: record.resolutionType,
@@ -117,7 +118,11 @@ function videoSize(resolution: string, ratio: string): { width: number; height: 
   };
 }
 
-function videoItem(state: FakeState, record: RecordState, variant: "preview" | "hq"): unknown {
+function videoItem(
+  state: FakeState,
+  record: RecordState,
+  variant: "preview" | "hq",
+): { common_attr: Record<string, unknown>; video: Record<string, unknown>; item_id: string } {
   const id = record.itemIds[0];
   const videoUrl = cdnUrl(state, `/cdn/video/${record.historyId}/${variant}.mp4`, record.finishAt);
   const coverUrl = cdnUrl(state, `/cdn/image/${record.historyId}/0.png`, record.finishAt);
@@ -241,11 +246,57 @@ export function handleHistory(state: FakeState, session: SessionState, body: unk
   return mwebOk(state, data);
 }
 
-/** `POST /mweb/v1/get_local_item_list`: items by id, videos with their HQ URL. */
+/**
+ * `video.video_model` of a downloadable item (F3L, 2026-10 sheet §6): a JSON
+ * string whose `video_list.video_N.main_url` are base64-encoded URLs of the
+ * watermark-free files, a smaller one first.
+ */
+function videoModel(state: FakeState, record: RecordState): string {
+  const entry = (n: number, variant: "nowm" | "nowm_small", definition: string) => {
+    const url = cdnUrl(state, `/cdn/video/${record.historyId}/${variant}.mp4`, record.finishAt);
+    return {
+      definition,
+      vtype: "mp4",
+      main_url: btoa(url),
+      backup_url_1: btoa(url),
+      url_expire: Math.floor(record.finishAt / 1000) + 86_400,
+      vid: `v0${record.historyId}${n}`,
+    };
+  };
+  return JSON.stringify({
+    video_id: `v0${record.historyId}`,
+    video_duration: (record.durationMs ?? 0) / 1000,
+    video_list: {
+      video_1: entry(1, "nowm_small", "540p"),
+      video_2: entry(2, "nowm", record.videoResolution ?? "720p"),
+    },
+  });
+}
+
+/**
+ * `POST /mweb/v1/get_local_item_list`: items by id; a video with its
+ * high-bitrate URL and, for an entitled account, its watermark-free files.
+ */
 export function handleLocalItems(state: FakeState, session: SessionState, body: unknown): Reply {
   const where = "/mweb/v1/get_local_item_list";
   const ids = stringList((body as Record<string, unknown> | null)?.item_id_list);
   if (!ids) return rejectViolation(state, where, "item_id_list must be a non-empty string array");
+  const { pack_item_opt: pack, is_for_video_download: forDownload } = body as Record<
+    string,
+    unknown
+  >;
+  const option = pack as Record<string, unknown> | null | undefined;
+  if (option?.scene !== 1 || option?.need_data_integrity !== true) {
+    return rejectViolation(
+      state,
+      where,
+      'pack_item_opt must be {"scene":1,"need_data_integrity":true}',
+    );
+  }
+  if (forDownload !== true) {
+    return rejectViolation(state, where, "is_for_video_download must be true");
+  }
+  if (state.knobs.localItemsFail) return retError(state, "1", "system busy, please retry");
   const now = state.options.now();
   const items: unknown[] = [];
   for (const id of ids) {
@@ -253,9 +304,13 @@ export function handleLocalItems(state: FakeState, session: SessionState, body: 
     if (!entry || entry.record.sessionId !== session.id) continue;
     const { record, index } = entry;
     if (!progressOf(record, state.knobs, now).items) continue;
-    items.push(
-      record.kind === "video" ? videoItem(state, record, "hq") : itemsOf(state, record)[index],
-    );
+    if (record.kind !== "video") {
+      items.push(itemsOf(state, record)[index]);
+      continue;
+    }
+    const item = videoItem(state, record, "hq");
+    if (session.watermarkFree) item.video.video_model = videoModel(state, record);
+    items.push(item);
   }
   return mwebOk(state, { item_list: items });
 }

@@ -16,6 +16,7 @@ import { type FakeSessionOptions, startFakeUpstream } from "./server.ts";
 /** Demo accounts: one per situation a client must handle. */
 const DEMO_SESSIONS: Record<string, FakeSessionOptions> = {
   "demo-cn": { credits: 1_000_000 },
+  "demo-vip": { credits: 1_000_000, watermarkFree: true },
   "demo-free": { credits: 20, freeTier: true },
   "demo-broke": { credits: 0, dailyGift: 66 },
   "demo-expired": { expired: true },

@@ -95,13 +95,19 @@ export function fakePngBytes(historyId: string, index: number): Uint8Array {
   return bytes;
 }
 
-/** Which rendition of a video: the polled preview or the `get_local_item_list` HQ file. */
-export type VideoVariant = "preview" | "hq";
+/**
+ * Which rendition of a video: the polled preview, the high-bitrate file
+ * `get_local_item_list` names, or its watermark-free files (the full one and
+ * a smaller one listed first), for entitled accounts (2026-10 sheet §6).
+ */
+export type VideoVariant = "preview" | "hq" | "nowm" | "nowm_small";
 
-/** Total sizes of the two renditions. */
+/** Total sizes of the renditions. */
 export const VIDEO_SIZES: Readonly<Record<VideoVariant, number>> = {
   preview: 200_000,
   hq: 320_000,
+  nowm: 300_000,
+  nowm_small: 120_000,
 };
 
 const videoCache = new Map<string, Uint8Array>();

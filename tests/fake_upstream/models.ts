@@ -9,7 +9,7 @@
 export type Region = "cn" | "us" | "hk" | "jp" | "sg";
 
 /** Image resolution tier (`large_image_info.resolution_type`). */
-export type ImageTier = "1k" | "2k" | "4k";
+export type ImageTier = "1k" | "1.5k" | "2k" | "4k";
 
 /** App id of the CN site (Jimeng). */
 export const AID_CN = 513695;
@@ -62,6 +62,8 @@ function imageModel(
  */
 export const IMAGE_MODELS: ReadonlyMap<string, FakeImageModel> = new Map(
   [
+    // 2026-10 sheet §2: 1.5k, 2k and 4k; CN and Dreamina.
+    imageModel("high_aes_general_v50p_large", "Seedream 5.0 Pro", ["1.5k", "2k", "4k"], ALL),
     imageModel("high_aes_general_v50", "Seedream 5.0 Lite", V4, NOT_US),
     imageModel("high_aes_general_v43", "Seedream 4.7", V4, CN),
     imageModel("high_aes_general_v42", "Seedream 4.6", V4, NOT_US),
@@ -97,6 +99,17 @@ export const IMAGE_SIZES: Readonly<Record<ImageTier, ReadonlySet<string>>> = {
     "1104x1472",
     "1056x1584",
     "936x1664",
+  ]),
+  // No reference lists 1.5k sizes; 1536² pixels per ratio, as the project assumes too.
+  "1.5k": sizeTable([
+    "2352x1008",
+    "2048x1152",
+    "1872x1248",
+    "1792x1344",
+    "1536x1536",
+    "1344x1792",
+    "1248x1872",
+    "1152x2048",
   ]),
   "2k": sizeTable([
     "3024x1296",
@@ -190,6 +203,10 @@ export const VIDEO_MODELS: ReadonlyMap<string, FakeVideoModel> = new Map(
       "seedance_20_pro_1080p_output",
       "seedance_20_pro_4k_output",
     ], CN),
+    // 2026-10 sheet §2 (benefit name weak).
+    videoModel("dreamina_seedance_45_pro", "Seedance 2.5", ["720p"], FOUR_TO_FIFTEEN, [
+      "seedance_25_720p_output",
+    ], CN),
     videoModel("dreamina_seedance_40_pro", "Seedance 2.0 (IPT)", ["720p"], FOUR_TO_FIFTEEN, [
       "dreamina_video_seedance_20_pro",
     ], CN),
@@ -244,37 +261,144 @@ export function benefitResolution(benefit: string): string | undefined {
   return match[1] === "1080" ? "1080p" : match[1];
 }
 
-/** Credits per image generation task (one task yields 4 images). */
-export const IMAGE_COST: Readonly<Record<ImageTier, number>> = { "1k": 1, "2k": 2, "4k": 4 };
+/** Credits of a four-image task per tier. */
+export const IMAGE_COST: Readonly<Record<ImageTier, number>> = {
+  "1k": 1,
+  "1.5k": 2,
+  "2k": 2,
+  "4k": 4,
+};
+
+/**
+ * Credits of an image task of `count` images: the four-image price scaled
+ * to the count, rounded up (2k: 1 credit for 1–2 images, 2 for 3–4; 4k: one
+ * per image; 1k: 1 for any count). No public client documents how the real
+ * one prices a count below four; this keeps four images at the observed
+ * price (fact sheet 3.8) and makes fewer cost less where the tier allows.
+ */
+export function imageCost(tier: ImageTier, count: number): number {
+  return Math.ceil((IMAGE_COST[tier] * count) / IMAGES_PER_RECORD);
+}
 
 /** Credits a video costs: 2 per second (5 s = 10, 10 s = 20). */
 export function videoCost(durationMs: number): number {
   return 2 * Math.round(durationMs / 1000);
 }
 
-/** The dynamic model config (`get_common_config`) as an object tree with `model_req_key`s. */
-export function imageConfig(region: Region): unknown {
-  const models = [...IMAGE_MODELS.values()].filter((model) => model.regions.includes(region));
+/** A model only the catalog knows (`knobs.catalog.extraModels`); generate accepts it too. */
+export type FakeCatalogModel =
+  | (FakeImageModel & { kind: "image" })
+  | (FakeVideoModel & { kind: "video" });
+
+/** The image model of a request key: the table's, or one the catalog knob adds. */
+export function imageModelOf(
+  key: string,
+  extra: readonly FakeCatalogModel[] = [],
+): FakeImageModel | undefined {
+  return IMAGE_MODELS.get(key) ??
+    extra.find((m): m is FakeImageModel & { kind: "image" } => m.kind === "image" && m.key === key);
+}
+
+/** The video model of a request key: the table's, or one the catalog knob adds. */
+export function videoModelOf(
+  key: string,
+  extra: readonly FakeCatalogModel[] = [],
+): FakeVideoModel | undefined {
+  return VIDEO_MODELS.get(key) ??
+    extra.find((m): m is FakeVideoModel & { kind: "video" } => m.kind === "video" && m.key === key);
+}
+
+/** What the catalog lists besides the tables. */
+export interface CatalogKnobs {
+  extraModels: readonly FakeCatalogModel[];
+  /** Request keys listed with `model_status` 1. */
+  unavailable: readonly string[];
+}
+
+function enumOption(key: string, values: readonly string[], fallback: string) {
   return {
-    model_list: models.map((model) => ({
-      model_req_key: model.key,
-      model_name: model.name,
-      resolution_list: [...model.tiers],
-      default_resolution: model.tiers.includes("2k") ? "2k" : model.tiers[0],
+    key,
+    value_type: "enum",
+    enum_val: { string_value: [...values], default_string_value: fallback },
+  };
+}
+
+function priceConfigs(pairs: readonly [string, string][]) {
+  return {
+    resolution_price_configs: pairs.map(([resolution, benefit]) => ({
+      resolution,
+      price: { benefit_type: benefit, amount: 1, currency: "credit" },
     })),
   };
 }
 
-/** The video model config (`video_generate/get_common_config`). */
-export function videoConfig(region: Region): unknown {
-  const models = [...VIDEO_MODELS.values()].filter((model) => model.regions.includes(region));
+/**
+ * `get_common_config` (2026-10 sheet §3): `model_list[]` items with
+ * `model_req_key`, `model_name`, `model_status`, `options[]` (the resolution
+ * enum), `commercial_config.resolution_price_configs[]`, the count options —
+ * amid other configuration, as the real answer is.
+ */
+export function imageConfig(region: Region, knobs: CatalogKnobs): unknown {
+  const extra = knobs.extraModels.filter((m) => m.kind === "image") as FakeImageModel[];
+  const models = [...IMAGE_MODELS.values(), ...extra].filter((m) => m.regions.includes(region));
+  const stem = (key: string) => key.replace(/^high_aes_general_/, "").replace(/[^a-z0-9]+/g, "_");
   return {
     model_list: models.map((model) => ({
       model_req_key: model.key,
       model_name: model.name,
-      resolution_list: [...model.resolutions],
-      duration_list: model.durationsMs.map((ms) => ms / 1000),
-      commerce_info_list: model.benefits.map((benefit) => ({ benefit_type: benefit })),
+      model_status: knobs.unavailable.includes(model.key) ? 1 : 0,
+      model_tip: "",
+      options: [
+        enumOption(
+          "resolution",
+          model.tiers,
+          model.tiers.includes("2k") ? "2k" : model.tiers[0],
+        ),
+        enumOption("ratio", RATIOS, "1:1"),
+      ],
+      commercial_config: priceConfigs(
+        model.tiers.map((tier) => [tier, `image_basic_${stem(model.key)}_${tier}`]),
+      ),
+      generate_count_options: [1, 2, 3, 4],
+      default_generate_count: 4,
+      input_image_limit: 10,
+    })),
+    default_model_req_key: "high_aes_general_v50",
+    feature_config: { prompt_max_length: 1200, show_beta_tag: true },
+  };
+}
+
+/** The benefit a catalog names for one resolution: the one tied to it, else the first untied. */
+function benefitFor(model: FakeVideoModel, resolution: string): string {
+  return model.benefits.find((b) => benefitResolution(b) === resolution) ??
+    model.benefits.find((b) => benefitResolution(b) === undefined) ?? model.benefits[0];
+}
+
+/** `video_generate/get_common_config`: as the image one, plus `edit_config` with the durations. */
+export function videoConfig(region: Region, knobs: CatalogKnobs): unknown {
+  const extra = knobs.extraModels.filter((m) => m.kind === "video") as FakeVideoModel[];
+  const models = [...VIDEO_MODELS.values(), ...extra].filter((m) => m.regions.includes(region));
+  return {
+    scene: "generate_video",
+    model_list: models.map((model) => ({
+      model_req_key: model.key,
+      model_name: model.name,
+      model_status: knobs.unavailable.includes(model.key) ? 1 : 0,
+      options: [
+        enumOption("resolution", model.resolutions, model.resolutions[0]),
+        {
+          key: "edit_config",
+          value_type: "object",
+          edit_config_val: {
+            edit_min_video_duration: Math.min(...model.durationsMs) / 1000,
+            edit_max_video_duration: Math.max(...model.durationsMs) / 1000,
+            support_first_last_frame: true,
+          },
+        },
+      ],
+      commercial_config: priceConfigs(
+        model.resolutions.map((resolution) => [resolution, benefitFor(model, resolution)]),
+      ),
     })),
   };
 }

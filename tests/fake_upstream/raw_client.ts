@@ -185,6 +185,14 @@ export interface ImageBodyInput {
   /** Uploaded URIs: makes it a blend (ZZN form: prompt + "##"). */
   references?: string[];
   aid?: number;
+  /** `abilities.gen_option` as sent (omitted when undefined). */
+  genOption?: unknown;
+  /** Fields added to `core_param`. */
+  coreExtra?: Record<string, unknown>;
+  /** Fields added to `extend`. */
+  extend?: Record<string, unknown>;
+  /** `metrics_extra` object (stringified); defaults to a minimal one. */
+  metrics?: Record<string, unknown>;
 }
 
 const SIZES = { "1k": 1328, "2k": 2048, "4k": 4096 } as const;
@@ -222,7 +230,13 @@ export function imageGenerateBody(input: ImageBodyInput): Record<string, unknown
         strength: 0.5,
       }],
     }
-    : { core_param: { ...core, seed: 2_512_345_678, negative_prompt: "" } };
+    : { core_param: { ...core, seed: 2_512_345_678, negative_prompt: "", ...input.coreExtra } };
+  const abilities: Record<string, unknown> = {
+    type: "",
+    id: crypto.randomUUID(),
+    [blend ? "blend" : "generate"]: ability,
+  };
+  if (input.genOption !== undefined) abilities.gen_option = input.genOption;
   const draft = {
     type: "draft",
     id: crypto.randomUUID(),
@@ -233,14 +247,16 @@ export function imageGenerateBody(input: ImageBodyInput): Record<string, unknown
       id: crypto.randomUUID(),
       generate_type: blend ? "blend" : "generate",
       aigc_mode: "workbench",
-      abilities: { type: "", id: crypto.randomUUID(), [blend ? "blend" : "generate"]: ability },
+      abilities,
     }],
   };
   const submitId = input.submitId ?? crypto.randomUUID();
   return {
-    extend: { root_model: model },
+    extend: { root_model: model, ...input.extend },
     submit_id: submitId,
-    metrics_extra: JSON.stringify({ promptSource: "custom", generateId: submitId }),
+    metrics_extra: JSON.stringify(
+      input.metrics ?? { promptSource: "custom", generateId: submitId },
+    ),
     draft_content: JSON.stringify(draft),
     http_common_info: { aid: input.aid ?? AID_CN },
   };

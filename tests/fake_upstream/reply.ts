@@ -55,8 +55,11 @@ export function retError(
   return jsonReply({ ret, errmsg, systime: systime(state), logid: logId(state), data });
 }
 
-/** The /commerce envelope: `data` plus the same payload stringified in `response`. */
-export function commerceOk(state: FakeState, data: unknown): Reply {
+/**
+ * The /commerce envelope: the payload stringified in `response`, and on CN
+ * also as the object `data`; Dreamina sends only the string (2026-10 sheet §8).
+ */
+export function commerceOk(state: FakeState, data: unknown, onlyString = false): Reply {
   const response = JSON.stringify(data);
   return jsonReply({
     ret: "0",
@@ -65,7 +68,7 @@ export function commerceOk(state: FakeState, data: unknown): Reply {
     log_id: logId(state),
     response,
     sign: createHash("sha256").update(state.cdnSecret).update(response).digest("base64"),
-    data,
+    ...(onlyString ? {} : { data }),
   });
 }
 

@@ -1,7 +1,7 @@
 /**
  * The web API routes (/mweb, /commerce, /passport): path → family and
- * handler. The small handlers (model config, upload token, algo_proxy) live
- * here; the larger ones in their own modules.
+ * handler. The small handlers (model catalog, upload token, algo_proxy,
+ * workspaces) live here; the larger ones in their own modules.
  * @module
  */
 import { handleAccountInfo, handleCreditReceive, handleUserCredit } from "./account.ts";
@@ -16,7 +16,7 @@ import type { Family } from "./validate.ts";
 /** One web route. */
 export interface WebRoute {
   family: Family;
-  handle: (state: FakeState, session: SessionState, body: unknown) => Reply;
+  handle: (state: FakeState, session: SessionState, body: unknown, url: URL) => Reply;
 }
 
 function handleUploadToken(state: FakeState, session: SessionState, body: unknown): Reply {
@@ -49,8 +49,71 @@ function handleAlgoProxy(state: FakeState, session: SessionState, body: unknown)
   });
 }
 
-function config(build: (session: SessionState) => unknown): WebRoute["handle"] {
-  return (state, session) => mwebOk(state, build(session));
+/** `workspace/list` (2026-10 sheet §8): the account's one workspace. */
+function handleWorkspaces(state: FakeState, session: SessionState, body: unknown): Reply {
+  if (body !== undefined && (body === null || typeof body !== "object" || Array.isArray(body))) {
+    return rejectViolation(state, "/mweb/v1/workspace/list", "body must be a JSON object");
+  }
+  return mwebOk(state, {
+    workspaces: [{ workspace_id: session.workspaceId, name: "My workspace", is_default: true }],
+  });
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** What is wrong with the version query every catalog call carries, if anything. */
+function versionQueryProblem(url: URL): string | undefined {
+  for (const name of ["web_version", "da_version"]) {
+    if (!url.searchParams.get(name)) return `query parameter ${name} missing`;
+  }
+  if (url.searchParams.get("aigc_features") !== "app_lip_sync") {
+    return "query parameter aigc_features=app_lip_sync missing";
+  }
+  return undefined;
+}
+
+/**
+ * `get_common_config` (2026-10 sheet §3): the usual query plus the versions,
+ * `needCache` and `needRefresh`; body `{"is_client_filter":false,"need_beta_model":true}`.
+ */
+function handleImageConfig(state: FakeState, session: SessionState, body: unknown, url: URL) {
+  const where = "/mweb/v1/get_common_config";
+  const problem = versionQueryProblem(url) ??
+    (["needCache", "needRefresh"].find((name) =>
+        !["true", "false"].includes(url.searchParams.get(name) ?? "")
+      )
+      ? "query parameters needCache and needRefresh must be true or false"
+      : undefined) ??
+    (sameJson(body, { is_client_filter: false, need_beta_model: true })
+      ? undefined
+      : 'body must be {"is_client_filter":false,"need_beta_model":true}');
+  if (problem) return rejectViolation(state, where, problem);
+  if (state.knobs.catalog.fail) return retError(state, "1", "system busy, please retry");
+  return mwebOk(state, imageConfig(session.region, state.knobs.catalog));
+}
+
+/**
+ * `video_generate/get_common_config`: the versions in the query; body
+ * `{"scene":"generate_video","params":{"needCache":…,"needRefresh":…}}` (booleans).
+ */
+function handleVideoConfig(state: FakeState, session: SessionState, body: unknown, url: URL) {
+  const where = "/mweb/v1/video_generate/get_common_config";
+  const params = (body as Record<string, unknown> | null)?.params as
+    | Record<string, unknown>
+    | undefined;
+  const shaped = body !== null && typeof body === "object" &&
+    sameJson(Object.keys(body as object).sort(), ["params", "scene"]) &&
+    (body as Record<string, unknown>).scene === "generate_video" &&
+    params !== null && typeof params === "object" &&
+    sameJson(Object.keys(params).sort(), ["needCache", "needRefresh"]) &&
+    typeof params.needCache === "boolean" && typeof params.needRefresh === "boolean";
+  const problem = versionQueryProblem(url) ??
+    (shaped
+      ? undefined
+      : 'body must be {"scene":"generate_video","params":{"needCache":bool,"needRefresh":bool}}');
+  if (problem) return rejectViolation(state, where, problem);
+  if (state.knobs.catalog.fail) return retError(state, "1", "system busy, please retry");
+  return mwebOk(state, videoConfig(session.region, state.knobs.catalog));
 }
 
 /** Every emulated web path. */
@@ -63,12 +126,7 @@ export const WEB_ROUTES: ReadonlyMap<string, WebRoute> = new Map<string, WebRout
   ["/mweb/v1/get_local_item_list", { family: "mweb", handle: handleLocalItems }],
   ["/mweb/v1/get_upload_token", { family: "mweb", handle: handleUploadToken }],
   ["/mweb/v1/algo_proxy", { family: "mweb", handle: handleAlgoProxy }],
-  ["/mweb/v1/get_common_config", {
-    family: "mweb",
-    handle: config((session) => imageConfig(session.region)),
-  }],
-  ["/mweb/v1/video_generate/get_common_config", {
-    family: "mweb",
-    handle: config((session) => videoConfig(session.region)),
-  }],
+  ["/mweb/v1/workspace/list", { family: "mweb", handle: handleWorkspaces }],
+  ["/mweb/v1/get_common_config", { family: "mweb", handle: handleImageConfig }],
+  ["/mweb/v1/video_generate/get_common_config", { family: "mweb", handle: handleVideoConfig }],
 ]);

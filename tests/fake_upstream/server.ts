@@ -26,6 +26,7 @@ import {
   viewSession,
 } from "./state.ts";
 import { checkWebRequest } from "./validate.ts";
+import { AID_INTL } from "./models.ts";
 
 export type {
   FakeKnobs,
@@ -90,8 +91,11 @@ function defaultKnobs(options: FakeUpstreamOptions): FakeKnobs {
     historyLagMs: 0,
     itemsBeforeFinal: false,
     antiBotRate: 0,
+    offlineModels: [],
+    catalog: { extraModels: [], unavailable: [], fail: false },
     faults: { rate: 0, kinds: [] },
     cdnFailRate: 0,
+    localItemsFail: false,
     seed: options.seed ?? 1,
   };
 }
@@ -123,6 +127,10 @@ function parseJsonBody(bytes: Uint8Array): { body?: unknown; error?: string } {
 function handleWeb(state: FakeState, req: Request, url: URL, bytes: Uint8Array): Reply {
   const route = WEB_ROUTES.get(url.pathname);
   if (!route) return notFound(url.pathname);
+  // Dreamina's hosts have no passport account call: the real ones answer 404 to it.
+  if (route.family === "passport" && url.searchParams.get("aid") === String(AID_INTL)) {
+    return notFound(url.pathname);
+  }
   const check = checkWebRequest(state, req, url, route.family);
   if (check.reply) return check.reply;
   if (route.family === "mweb" && state.knobs.antiBotRate > 0) {
@@ -133,7 +141,7 @@ function handleWeb(state: FakeState, req: Request, url: URL, bytes: Uint8Array):
   }
   const { body, error } = parseJsonBody(bytes);
   if (error) return rejectViolation(state, url.pathname, error);
-  return route.handle(state, check.session, body);
+  return route.handle(state, check.session, body, url);
 }
 
 function dispatch(state: FakeState, req: Request, url: URL, bytes: Uint8Array): Reply {

@@ -4,7 +4,7 @@
  * few lookups; the HTTP handlers own the behaviour.
  * @module
  */
-import type { ImageTier, Region } from "./models.ts";
+import type { FakeCatalogModel, ImageTier, Region } from "./models.ts";
 import { mulberry32 } from "../helpers/prng.ts";
 
 /** Failure modes `knobs.faults` can inject. */
@@ -36,10 +36,20 @@ export interface FakeKnobs {
   itemsBeforeFinal: boolean;
   /** Fraction of /mweb calls answered ret "1019" "shark not pass". @default 0 */
   antiBotRate: number;
+  /** Request keys taken offline: a submit for one answers ret "2061" "模型已不可用". @default [] */
+  offlineModels: string[];
+  /**
+   * The model catalog (`get_common_config`, 2026-10 sheet §3): models only it
+   * knows (generate accepts them too), request keys it marks unavailable
+   * (`model_status` 1; a submit answers 2061), and whether its calls fail.
+   */
+  catalog: { extraModels: FakeCatalogModel[]; unavailable: string[]; fail: boolean };
   /** Injected transport faults; `pathPattern` is tested against the stats key and the path. */
   faults: { rate: number; kinds: FaultKind[]; pathPattern?: RegExp; afterProcessing?: boolean };
   /** Fraction of CDN downloads answered 404/500. @default 0 */
   cdnFailRate: number;
+  /** `get_local_item_list` answers a business error (ret "1"), as a flaky upstream would. @default false */
+  localItemsFail: boolean;
   /**
    * Seed of the PRNGs behind faults, anti-bot and CDN failures, and (a stream
    * of its own) record timings; changing it reseeds. @default 1
@@ -97,6 +107,8 @@ export interface FakeRecord {
   firstDeliveredAt?: number;
   credits: number;
   itemCount: number;
+  /** Image: the `gen_option.gen_count` sent, `null` when the request had none. */
+  genCount: number | null;
   /** Image: requested size; video: 0. */
   width: number;
   height: number;
@@ -134,6 +146,11 @@ export interface FakeSessionOptions {
   region?: Region;
   /** credit_receive amount once per Asia/Shanghai day. @default 66 */
   dailyGift?: number;
+  /**
+   * Entitled to watermark-free videos: `get_local_item_list` then lists them
+   * in `video.video_model` (2026-10 sheet §6). @default false
+   */
+  watermarkFree?: boolean;
 }
 
 /** A committed upload. */
@@ -154,6 +171,7 @@ export interface SessionState {
   expired: boolean;
   freeTier: boolean;
   dailyGift: number;
+  watermarkFree: boolean;
   userId: number;
   nickname: string;
   /** Asia/Shanghai day number of the last credit_receive that paid out. */
@@ -161,6 +179,8 @@ export interface SessionState {
   committed: Map<string, CommittedImage>;
   /** submit_id → record, for idempotent resubmission. */
   submits: Map<string, RecordState>;
+  /** What `workspace/list` answers (a number, as in the captures). */
+  workspaceId: number;
 }
 
 /** What `FakeUpstream.session()` returns. */
@@ -177,6 +197,8 @@ export interface FakeSessionView {
   committedUris: string[];
   /** History ids of this session's records. */
   historyIds: string[];
+  /** The workspace `workspace/list` names. */
+  workspaceId: number;
 }
 
 /** STS keys issued by get_upload_token. */
@@ -284,10 +306,12 @@ export function createSession(
     expired: options.expired ?? false,
     freeTier: options.freeTier ?? false,
     dailyGift: options.dailyGift ?? 66,
+    watermarkFree: options.watermarkFree ?? false,
     userId,
     nickname: `fake-user-${id.slice(0, 6)}`,
     committed: new Map(),
     submits: new Map(),
+    workspaceId: 249_000_000_000 + (userId % 1_000_000_000),
   };
 }
 
@@ -304,6 +328,7 @@ export function viewSession(session: SessionState): FakeSessionView {
     lastReceiveDay: session.lastReceiveDay,
     committedUris: [...session.committed.keys()],
     historyIds: [...session.submits.values()].map((record) => record.historyId),
+    workspaceId: session.workspaceId,
   };
 }
 

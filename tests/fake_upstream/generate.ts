@@ -99,6 +99,7 @@ export function handleGenerate(state: FakeState, session: SessionState, body: un
     videoResolution: request.kind === "video" ? request.resolution : undefined,
     aspectRatio: request.kind === "video" ? request.aspectRatio : undefined,
     inputUris: request.inputUris,
+    materials: request.kind === "video" ? request.materials : undefined,
     latencyMs,
     queueLength: queueMs > 0 ? Math.max(1, Math.round(state.knobs.queueLength)) : 0,
     statusAt: { running, finalizing },

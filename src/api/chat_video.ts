@@ -14,7 +14,7 @@ import { ApiError, fromStoredError } from "./errors.ts";
 import type { Fields } from "./fields.ts";
 import { loadReferences } from "./image_request.ts";
 import { eventStream } from "./sse.ts";
-import { MAX_VIDEO_FRAMES, parseVideoParams } from "./video_request.ts";
+import { checkVideoFrames, parseVideoParams } from "./video_request.ts";
 import { toVideoObject } from "./videos.ts";
 
 /** A chat request for a video. */
@@ -46,7 +46,8 @@ export async function videoCompletion(
   const { fields, model, input, shape } = request;
   const signal = c.req.raw.signal;
   const params = parseVideoParams(fields, model, input.prompt);
-  const references = await loadReferences(deps, input.images.slice(0, MAX_VIDEO_FRAMES), signal);
+  checkVideoFrames(input.images);
+  const references = await loadReferences(deps, input.images, signal);
   const auth = c.get("auth");
   const usage = c.get("usage");
   Object.assign(usage, { model: model.id, kind: "video", n: 1 });

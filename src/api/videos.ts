@@ -20,7 +20,7 @@ import { IMAGE_DIMENSIONS } from "../jimeng/models.ts";
 import { loadReferences, MAX_REFERENCES, resolveModel } from "./image_request.ts";
 import { serveCachedMedia } from "./media.ts";
 import {
-  MAX_VIDEO_FRAMES,
+  checkVideoFrames,
   parseImageJobParams,
   parseVideoParams,
   type ReferenceSource,
@@ -101,13 +101,11 @@ async function createJob(
     const existing = deps.jobs.findByIdempotencyKey(auth.owner, idempotencyKey);
     if (existing) return existing;
   }
-  const limit = model.kind === "video" ? MAX_VIDEO_FRAMES : MAX_REFERENCES;
-  if (sources.length > limit) {
+  if (model.kind === "video") checkVideoFrames(sources);
+  else if (sources.length > MAX_REFERENCES) {
     throw badRequest(
-      sources[limit].param,
-      model.kind === "video"
-        ? `A video takes at most ${MAX_VIDEO_FRAMES} images (first and last frame); got ${sources.length}`
-        : `At most ${MAX_REFERENCES} reference images are accepted; got ${sources.length}`,
+      sources[MAX_REFERENCES].param,
+      `At most ${MAX_REFERENCES} reference images are accepted; got ${sources.length}`,
       "too_many_images",
     );
   }

@@ -6,8 +6,13 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { listMedia } from "../../src/store/media.ts";
+import { encodePng } from "../fake_upstream/media.ts";
 import { mulberry32 } from "../helpers/prng.ts";
 import { GOOD_SESSION, startStack } from "../helpers/stack.ts";
+
+/** A small valid PNG. */
+const PNG = encodePng({ width: 32, height: 32, color: [10, 200, 10] });
 
 /** A random token of `length` characters from `alphabet`. */
 function token(random: () => number, alphabet: string, length: number): string {
@@ -58,6 +63,79 @@ Deno.test("10,000 requests with made-up methods, paths, models and tokens leave 
     assert.ok(text.length < 100_000, `/metrics is ${text.length} bytes`);
     assert.ok(text.includes('method="other"'), "unknown methods are counted as other");
     assert.ok(!/m-[0-9a-f]{10}/.test(text), "no made-up model name is a label");
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("Range positions beyond any integer are clamped (206) or unsatisfiable (416)", async () => {
+  const stack = await startStack({ env: { LOG_LEVEL: "warn" } });
+  try {
+    await stack.openai().images.generate({ model: "jimeng-image-4.5", prompt: "a fox", n: 1 });
+    await stack.server.deps.media.idle();
+    const [row] = listMedia(stack.server.db, { limit: 1 }).items;
+    const url = `${stack.url}/media/${row.id}.png`;
+    const size = row.bytes!;
+    const huge = "99999999999999999999";
+
+    const clamped = await fetch(url, { headers: { range: `bytes=0-${huge}` } });
+    assert.equal(clamped.status, 206);
+    assert.equal(clamped.headers.get("content-range"), `bytes 0-${size - 1}/${size}`);
+    assert.equal((await clamped.arrayBuffer()).byteLength, size);
+
+    const beyond = await fetch(url, { headers: { range: `bytes=${huge}-` } });
+    assert.equal(beyond.status, 416);
+    assert.equal(beyond.headers.get("content-range"), `bytes */${size}`);
+    await beyond.body?.cancel();
+  } finally {
+    await stack.close();
+  }
+});
+
+/** A chat request with the given content parts, answered by `model`. */
+function chatWith(stackUrl: string, model: string, content: unknown[]): Promise<Response> {
+  return fetch(`${stackUrl}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${GOOD_SESSION}` },
+    body: JSON.stringify({ model, messages: [{ role: "user", content }] }),
+  });
+}
+
+Deno.test("chat image parts without a URL and a third video frame are 400s, not dropped", async () => {
+  const stack = await startStack({ env: { LOG_LEVEL: "warn" } });
+  try {
+    const text = { type: "text", text: "a cat" };
+    const png = `data:image/png;base64,${btoa(String.fromCharCode(...PNG))}`;
+    const cases: [string, unknown[], string][] = [
+      ["jimeng-image-4.0", [text, { type: "image_url", image_url: {} }], "image_url.url"],
+      ["jimeng-image-4.0", [text, { type: "image_url", image_url: { url: 5 } }], "image_url.url"],
+      ["jimeng-image-4.0", [text, { type: "image_url" }], "image_url"],
+      ["jimeng-image-4.0", [text, { type: "image_url", image_url: "" }], "image_url"],
+      ["jimeng-image-4.0", [text, { type: "input_image", image_url: null }], "image_url"],
+      ["jimeng-image-4.0", [text, { type: "image" }], "image_url"],
+      ["jimeng-video-3.0", [text, { type: "image_url", image_url: {} }], "image_url.url"],
+    ];
+    for (const [model, content, field] of cases) {
+      const response = await chatWith(stack.url, model, content);
+      assert.equal(response.status, 400, JSON.stringify(content));
+      const body = await response.json();
+      assert.equal(body.error.param, `messages[0].content[1].${field}`);
+      assert.equal(body.error.code, "invalid_image");
+    }
+    const frame = { type: "image_url", image_url: { url: png } };
+    const three = await chatWith(stack.url, "jimeng-video-3.0", [text, frame, frame, frame]);
+    assert.equal(three.status, 400);
+    const body = await three.json();
+    assert.equal(body.error.code, "too_many_images");
+    assert.equal(body.error.param, "messages[0].content[3]");
+    assert.match(body.error.message, /at most 2 images/);
+    assert.equal(stack.fake.stats.uploads, 0, "nothing was uploaded");
+    assert.deepEqual(stack.server.deps.jobs.counts(), {
+      queued: 0,
+      in_progress: 0,
+      completed: 0,
+      failed: 0,
+    });
   } finally {
     await stack.close();
   }

@@ -68,41 +68,79 @@ function decodeDataUrl(url: string, maxBytes: number): Uint8Array {
   }
 }
 
-async function readLocalFile(path: string, options: ReferenceOptions): Promise<Uint8Array> {
+/**
+ * The path a local reference names. `file:` URLs must be local
+ * (`file:///path` or `file://localhost/path`) and well-formed; anything else
+ * is the client's mistake, a 400.
+ */
+function localPath(text: string): string {
+  if (!/^file:/i.test(text)) return text;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InvalidReferenceError("The file URL is not a valid URL");
+  }
+  if (url.host !== "" && url.host !== "localhost") {
+    throw new InvalidReferenceError("A file URL must name a local path (file:///…), not a host");
+  }
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    throw new InvalidReferenceError("The file URL has a malformed percent-encoding");
+  }
+}
+
+/** Whether `path` is `root` or below it (both absolute and normalised). */
+function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/**
+ * Reads a file inside LOCAL_FILES_DIR. Containment is decided on the
+ * normalised path before the file system is asked anything, and a path
+ * outside the directory gets the same answer as a missing file: the answer
+ * must not tell which files exist elsewhere on the machine.
+ */
+async function readLocalFile(text: string, options: ReferenceOptions): Promise<Uint8Array> {
   if (!options.localFilesDir) {
     throw new InvalidReferenceError(
       "Local file paths are not accepted: send a URL or a data URL, or have the operator set LOCAL_FILES_DIR",
     );
   }
+  const path = localPath(text);
   let root: string;
-  let real: string;
   try {
     root = await Deno.realPath(options.localFilesDir);
   } catch {
     throw new InvalidReferenceError("LOCAL_FILES_DIR does not exist on the server");
   }
-  const candidate = resolve(
-    root,
-    path.startsWith("file://") ? decodeURIComponent(new URL(path).pathname) : path,
-  );
+  const notFound = () =>
+    new InvalidReferenceError("The local file was not found in LOCAL_FILES_DIR");
+  const candidate = resolve(root, path);
+  if (path.includes("\0") || !isInside(root, candidate)) throw notFound();
+  let real: string;
   try {
     // realPath follows symlinks, so a link pointing outside the directory is caught below.
     real = await Deno.realPath(candidate);
   } catch {
-    throw new InvalidReferenceError("The local file does not exist");
+    throw notFound();
   }
-  if (real !== root && !real.startsWith(root + sep)) {
-    throw new InvalidReferenceError("The local file is outside LOCAL_FILES_DIR");
+  if (!isInside(root, real)) throw notFound();
+  try {
+    const stat = await Deno.stat(real);
+    if (!stat.isFile) throw new InvalidReferenceError("The local path is not a file");
+    if (stat.size > options.maxBytes) {
+      throw new InvalidReferenceError(
+        `The local file is larger than ${Math.floor(options.maxBytes / 1048576)} MiB`,
+        413,
+      );
+    }
+    return await Deno.readFile(real);
+  } catch (error) {
+    if (error instanceof InvalidReferenceError) throw error;
+    throw new InvalidReferenceError("The local file could not be read");
   }
-  const stat = await Deno.stat(real);
-  if (!stat.isFile) throw new InvalidReferenceError("The local path is not a file");
-  if (stat.size > options.maxBytes) {
-    throw new InvalidReferenceError(
-      `The local file is larger than ${Math.floor(options.maxBytes / 1048576)} MiB`,
-      413,
-    );
-  }
-  return await Deno.readFile(real);
 }
 
 /**
@@ -155,7 +193,7 @@ export async function loadReference(
       throw error;
     }
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !/^file:\/\//i.test(text)) {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !/^file:/i.test(text)) {
     throw new InvalidReferenceError(
       "Only http, https and data URLs are accepted for reference images",
     );

@@ -8,8 +8,25 @@
 import assert from "node:assert/strict";
 import { listMedia } from "../../src/store/media.ts";
 import { encodePng } from "../fake_upstream/media.ts";
+import type { ResolvedAddress } from "../../src/net/safe_fetch.ts";
+import { outcomeOf, problemWith } from "../helpers/api_error.ts";
+import { startCanary } from "../helpers/canary.ts";
 import { mulberry32 } from "../helpers/prng.ts";
-import { GOOD_SESSION, startStack } from "../helpers/stack.ts";
+import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
+import { KNOWN_URLISH, REFERENCE_CARRIERS, urlishReference } from "./hostile_cases.ts";
+
+/** Every name resolves to a private address: nothing may be fetched, no DNS leaves the machine. */
+const privateResolver = (): Promise<ResolvedAddress[]> =>
+  Promise.resolve([{ address: "10.11.12.13", family: 4 }]);
+
+/** POSTs JSON with the good sessionid. */
+function post(stack: Stack, path: string, body: unknown): Promise<Response> {
+  return fetch(`${stack.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${GOOD_SESSION}` },
+    body: JSON.stringify(body),
+  });
+}
 
 /** A small valid PNG. */
 const PNG = encodePng({ width: 32, height: 32, color: [10, 200, 10] });
@@ -138,5 +155,83 @@ Deno.test("chat image parts without a URL and a third video frame are 400s, not 
     });
   } finally {
     await stack.close();
+  }
+});
+
+Deno.test("URL-ish strings through every reference field of every route answer 4xx, never 500", async () => {
+  const canary = startCanary();
+  const localDir = await Deno.makeTempDir({ prefix: "jimeng-local-empty-" });
+  const stack = await startStack({
+    env: { LOG_LEVEL: "warn", LOCAL_FILES_DIR: localDir },
+    overrides: { resolver: privateResolver },
+  });
+  try {
+    const random = mulberry32(16_10);
+    const cases: [string, string][] = [];
+    // Every known case through every field, then random ones through random fields.
+    for (const reference of KNOWN_URLISH) {
+      for (const carrier of REFERENCE_CARRIERS) cases.push([reference, carrier.label]);
+    }
+    for (let i = 0; i < 1500; i++) {
+      const carrier = REFERENCE_CARRIERS[Math.floor(random() * REFERENCE_CARRIERS.length)];
+      cases.push([urlishReference(random, canary.port), carrier.label]);
+    }
+    const byLabel = new Map(REFERENCE_CARRIERS.map((carrier) => [carrier.label, carrier]));
+    const failures: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < cases.length) {
+        const [reference, label] = cases[next++];
+        const carrier = byLabel.get(label)!;
+        const outcome = await outcomeOf(await post(stack, carrier.path, carrier.body(reference)));
+        const problem = problemWith(outcome);
+        if (problem && failures.length < 20) {
+          failures.push(`${label} ${JSON.stringify(reference)}: ${problem}: ${outcome.text}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    assert.deepEqual(failures, []);
+    assert.equal(canary.connections(), 0, "no reference URL was fetched");
+    assert.equal(stack.fake.stats.uploads, 0, "no image was uploaded");
+    assert.equal(stack.fake.records().length, 0, "nothing was generated");
+  } finally {
+    await stack.close();
+    canary.close();
+    await Deno.remove(localDir, { recursive: true });
+  }
+});
+
+Deno.test("a file outside LOCAL_FILES_DIR and a missing one get the same answer", async () => {
+  const root = await Deno.makeTempDir({ prefix: "jimeng-oracle-" });
+  const inside = `${root}/allowed`;
+  await Deno.mkdir(inside);
+  await Deno.writeFile(`${root}/exists.png`, PNG);
+  await Deno.symlink(`${root}/exists.png`, `${inside}/link.png`);
+  const stack = await startStack({ env: { LOG_LEVEL: "warn", LOCAL_FILES_DIR: inside } });
+  try {
+    const answers = new Map<string, string>();
+    for (
+      const path of [
+        `${root}/exists.png`,
+        "../exists.png",
+        "link.png",
+        `file://${root}/exists.png`,
+        "/etc/passwd",
+        `${root}/missing.png`,
+        "../missing.png",
+        "missing.png",
+        `file://${inside}/missing.png`,
+      ]
+    ) {
+      const response = await post(stack, "/v1/images/generations", { prompt: "x", filePath: path });
+      assert.equal(response.status, 400, path);
+      answers.set(path, JSON.stringify(await response.json()));
+    }
+    assert.equal(new Set(answers.values()).size, 1, [...answers].join("\n"));
+    assert.match([...answers.values()][0], /not found in LOCAL_FILES_DIR/);
+  } finally {
+    await stack.close();
+    await Deno.remove(root, { recursive: true });
   }
 });

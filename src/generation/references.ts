@@ -6,7 +6,7 @@
  */
 import { resolve, sep } from "node:path";
 import { FetchRefusedError, fetchUntrusted, type Resolver } from "../net/safe_fetch.ts";
-import { probeImage } from "../media/content_type.ts";
+import { checkImageFile, ImageCheckError } from "../media/image_check.ts";
 import { type ReferenceImage, referenceImage } from "./images.ts";
 
 /** Settings for reading references. */
@@ -29,7 +29,11 @@ export class InvalidReferenceError extends Error {
   }
 }
 
-function checkImage(bytes: Uint8Array, what: string, maxBytes: number): ReferenceImage {
+async function checkImage(
+  bytes: Uint8Array,
+  what: string,
+  maxBytes: number,
+): Promise<ReferenceImage> {
   if (bytes.length === 0) throw new InvalidReferenceError(`${what} is empty`);
   if (bytes.length > maxBytes) {
     throw new InvalidReferenceError(
@@ -37,8 +41,13 @@ function checkImage(bytes: Uint8Array, what: string, maxBytes: number): Referenc
       413,
     );
   }
-  if (!probeImage(bytes)) {
-    throw new InvalidReferenceError(`${what} is not a readable PNG, JPEG, WebP or GIF image`);
+  try {
+    await checkImageFile(bytes);
+  } catch (error) {
+    if (error instanceof ImageCheckError) {
+      throw new InvalidReferenceError(`${what} ${error.message}`);
+    }
+    throw error;
   }
   return referenceImage(bytes);
 }
@@ -161,7 +170,7 @@ export async function loadReference(
         413,
       );
     }
-    return checkImage(
+    return await checkImage(
       new Uint8Array(await source.arrayBuffer()),
       `The uploaded file "${source.name}"`,
       options.maxBytes,
@@ -174,7 +183,11 @@ export async function loadReference(
   }
   const text = source.trim();
   if (/^data:/i.test(text)) {
-    return checkImage(decodeDataUrl(text, options.maxBytes), "The data URL", options.maxBytes);
+    return await checkImage(
+      decodeDataUrl(text, options.maxBytes),
+      "The data URL image",
+      options.maxBytes,
+    );
   }
   if (/^https?:\/\//i.test(text)) {
     try {
@@ -185,7 +198,7 @@ export async function loadReference(
         resolver: options.resolver,
         signal: options.signal,
       });
-      return checkImage(bytes, "The image at the URL", options.maxBytes);
+      return await checkImage(bytes, "The image at the URL", options.maxBytes);
     } catch (error) {
       if (error instanceof FetchRefusedError) {
         throw new InvalidReferenceError(error.message, error.status);
@@ -198,5 +211,5 @@ export async function loadReference(
       "Only http, https and data URLs are accepted for reference images",
     );
   }
-  return checkImage(await readLocalFile(text, options), "The local file", options.maxBytes);
+  return await checkImage(await readLocalFile(text, options), "The local file", options.maxBytes);
 }

@@ -10,6 +10,15 @@ import { listMedia } from "../../src/store/media.ts";
 import { encodePng } from "../fake_upstream/media.ts";
 import type { ResolvedAddress } from "../../src/net/safe_fetch.ts";
 import { outcomeOf, problemWith } from "../helpers/api_error.ts";
+import {
+  buildGif,
+  buildJpeg,
+  buildPng,
+  concat,
+  PNG_SIGNATURE,
+  pngChunk,
+  pngHeader,
+} from "../helpers/image_files.ts";
 import { startCanary } from "../helpers/canary.ts";
 import { mulberry32 } from "../helpers/prng.ts";
 import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
@@ -233,5 +242,79 @@ Deno.test("a file outside LOCAL_FILES_DIR and a missing one get the same answer"
   } finally {
     await stack.close();
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+/** `bytes` as a data URL. */
+function dataUrl(type: string, bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return `data:${type};base64,${btoa(binary)}`;
+}
+
+Deno.test("crafted images are refused before upload, naming the limit or the flaw", async () => {
+  const stack = await startStack({ env: { LOG_LEVEL: "warn" } });
+  try {
+    const huge = concat(
+      PNG_SIGNATURE,
+      pngHeader({ width: 20000, height: 20000 }),
+      pngChunk("IEND"),
+    );
+    const bomb = buildPng({ width: 1000, height: 1000, pixels: new Uint8Array(192 * 1048576) });
+    const polyglot = concat(buildGif(16, 16), "<script>alert(document.domain)</script>");
+    const jpeg = buildJpeg(64, 64);
+    const cut = jpeg.subarray(0, jpeg.length - 2);
+
+    const answers: [Response, RegExp, string][] = [
+      [
+        await post(stack, "/v1/images/generations", {
+          prompt: "x",
+          filePath: dataUrl("image/png", huge),
+        }),
+        /20000×20000 px; Jimeng takes at most 8192 px a side and 36 megapixels/,
+        "filePath",
+      ],
+      [
+        await chatWith(stack.url, "jimeng-image-4.0", [
+          { type: "text", text: "x" },
+          { type: "image_url", image_url: { url: dataUrl("image/gif", polyglot) } },
+        ]),
+        /after the end of the image/,
+        "messages[0].content[1]",
+      ],
+      [
+        await post(stack, "/v1/videos", {
+          model: "jimeng-video-3.0",
+          prompt: "x",
+          input_reference: dataUrl("image/jpeg", cut),
+        }),
+        /truncated or corrupt/,
+        "input_reference",
+      ],
+    ];
+    const form = new FormData();
+    form.append("prompt", "x");
+    form.append("image", new File([bomb], "bomb.png", { type: "image/png" }));
+    answers.push([
+      await fetch(`${stack.url}/v1/images/edits`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${GOOD_SESSION}` },
+        body: form,
+      }),
+      /zlib bomb/,
+      "image",
+    ]);
+    for (const [response, message, param] of answers) {
+      assert.equal(response.status, 400);
+      const body = await response.json();
+      assert.equal(body.error.code, "invalid_image");
+      assert.equal(body.error.param, param);
+      assert.match(body.error.message, message);
+    }
+    assert.equal(stack.fake.stats.uploads, 0, "nothing reached the upstream");
+  } finally {
+    await stack.close();
   }
 });

@@ -10,6 +10,7 @@ import { requireAuth } from "./api/auth.ts";
 import { chatRoutes } from "./api/chat.ts";
 import type { ApiDeps, ApiEnv } from "./api/deps.ts";
 import { ApiError, toApiError } from "./api/errors.ts";
+import { parseLargeJson } from "./api/fields.ts";
 import { imageRoutes } from "./api/images.ts";
 import { mediaRoutes } from "./api/media.ts";
 import { measureRequests, metricsRoutes } from "./api/metrics.ts";
@@ -94,6 +95,8 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   v1.route("/", modelRoutes());
   v1.use(recordUsage(deps));
   v1.use(requireAuth(deps));
+  // After authentication: only callers who may use the API get their large bodies parsed.
+  if (deps.jsonParser) v1.use(parseLargeJson(deps.jsonParser));
   v1.route("/", imageRoutes(deps));
   v1.route("/", chatRoutes(deps));
   v1.route("/", videoRoutes(deps));

@@ -15,6 +15,7 @@ import { createSecretBox, loadSecretKey, type SecretBox } from "./accounts/secre
 import { createKeyGuard, type KeyGuard } from "./api/api_keys.ts";
 import type { ApiDeps, ApiEnv } from "./api/deps.ts";
 import { toApiError } from "./api/errors.ts";
+import { createJsonParser } from "./api/json_worker.ts";
 import { createApp } from "./app.ts";
 import { type AdminAuth, consoleCaller, createAdminAuth } from "./dashboard/auth.ts";
 import { configRoutes } from "./dashboard/config_routes.ts";
@@ -276,6 +277,7 @@ export async function startServer(
     },
   });
 
+  const jsonParser = createJsonParser({ maxImageBytes: config.maxImageMb * 1048576 });
   const deps: ApiDeps = {
     config,
     client,
@@ -296,6 +298,7 @@ export async function startServer(
     media,
     metrics,
     logs,
+    jsonParser,
   };
   const app = createApp(deps, {
     db,
@@ -317,6 +320,7 @@ export async function startServer(
   jobs.resume();
 
   async function release(): Promise<void> {
+    jsonParser.close();
     await scheduler.close();
     client.close();
     credits.close();

@@ -52,28 +52,45 @@ async function checkImage(
   return referenceImage(bytes);
 }
 
+/** Why a data URL could not be decoded. */
+export type DataUrlProblem = "no_data" | "not_base64" | "too_large" | "invalid_base64";
+
+/**
+ * A data URL decoded before the request reached its route (large JSON bodies
+ * are parsed off the event loop): the bytes, or what was wrong with it.
+ */
+export class DecodedDataUrl {
+  constructor(readonly bytes: Uint8Array | null, readonly problem: DataUrlProblem | null) {}
+}
+
+function dataUrlError(problem: DataUrlProblem, maxBytes: number): InvalidReferenceError {
+  switch (problem) {
+    case "no_data":
+      return new InvalidReferenceError("The data URL has no data");
+    case "not_base64":
+      return new InvalidReferenceError("Only base64 data URLs are accepted");
+    case "too_large":
+      return new InvalidReferenceError(
+        `The data URL image is larger than ${Math.floor(maxBytes / 1048576)} MiB`,
+        413,
+      );
+    case "invalid_base64":
+      return new InvalidReferenceError("The data URL is not valid base64");
+  }
+}
+
+/** Decodes a (small) base64 data URL natively; large ones come as {@linkcode DecodedDataUrl}. */
 function decodeDataUrl(url: string, maxBytes: number): Uint8Array {
   const comma = url.indexOf(",");
-  if (comma === -1) throw new InvalidReferenceError("The data URL has no data");
-  const header = url.slice(5, comma);
-  if (!/;base64$/i.test(header)) {
-    throw new InvalidReferenceError("Only base64 data URLs are accepted");
-  }
-  const data = url.slice(comma + 1).replace(/\s+/g, "");
-  if (data.length * 0.75 > maxBytes + 3) {
-    throw new InvalidReferenceError(
-      `The data URL image is larger than ${Math.floor(maxBytes / 1048576)} MiB`,
-      413,
-    );
-  }
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(data)) {
-    throw new InvalidReferenceError("The data URL is not valid base64");
-  }
+  if (comma === -1) throw dataUrlError("no_data", maxBytes);
+  if (!/;base64$/i.test(url.slice(5, comma))) throw dataUrlError("not_base64", maxBytes);
+  let data = url.slice(comma + 1);
+  if (data.length * 0.75 > maxBytes + 3) throw dataUrlError("too_large", maxBytes);
+  if (/[-_]/.test(data)) data = data.replaceAll("-", "+").replaceAll("_", "/");
   try {
-    const binary = atob(data.replaceAll("-", "+").replaceAll("_", "/"));
-    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+    return Uint8Array.fromBase64(data);
   } catch {
-    throw new InvalidReferenceError("The data URL is not valid base64");
+    throw dataUrlError("invalid_base64", maxBytes);
   }
 }
 
@@ -175,6 +192,10 @@ export async function loadReference(
       `The uploaded file "${source.name}"`,
       options.maxBytes,
     );
+  }
+  if (source instanceof DecodedDataUrl) {
+    if (source.problem !== null) throw dataUrlError(source.problem, options.maxBytes);
+    return await checkImage(source.bytes!, "The data URL image", options.maxBytes);
   }
   if (typeof source !== "string" || source.trim() === "") {
     throw new InvalidReferenceError(

@@ -46,7 +46,7 @@ function trailing(extra: number): ImageCheckError {
 
 const truncated = (where: string) => refuse(`is truncated or corrupt (${where})`);
 
-/** Gives the event loop a turn after `sliceMs` of work. */
+/** Gives the event loop a turn once `sliceMs` of work have passed since the last. */
 function createPacer(sliceMs = 4): () => Promise<void> {
   let since = performance.now();
   return async () => {
@@ -59,11 +59,10 @@ function createPacer(sliceMs = 4): () => Promise<void> {
 /**
  * Inflates a zlib stream, counting its output without keeping it; fails as
  * soon as the output exceeds `expected` bytes, or if it ends short of it.
+ * The input goes in small slices (one can inflate to at most ~1000 times its
+ * size) with turns for the event loop between them.
  */
-async function inflateExactly(
-  parts: readonly Uint8Array[],
-  expected: number,
-): Promise<void> {
+async function inflateExactly(parts: readonly Uint8Array[], expected: number): Promise<void> {
   const stream = new DecompressionStream("deflate");
   const writer = stream.writable.getWriter();
   const reader = stream.readable.getReader();
@@ -89,7 +88,6 @@ async function inflateExactly(
     }
   })();
   const pace = createPacer();
-  // Small slices: one slice can inflate to at most ~1000 times its size.
   const SLICE = 16_384;
   try {
     for (const part of parts) {
@@ -219,20 +217,35 @@ const JPEG_FRAMES = new Set([
   0xcf,
 ]);
 
-/** Skips entropy-coded data after a scan header; returns the offset of the next marker. */
-function skipScan(bytes: Uint8Array, start: number): number {
+/**
+ * Skips entropy-coded data after a scan header; returns the offset of the
+ * next marker. Megabytes of scan data are searched in windows, pausing for
+ * the event loop between them.
+ */
+async function skipScan(bytes: Uint8Array, start: number): Promise<number> {
+  const WINDOW = 262_144;
+  const pace = createPacer();
   let offset = start;
   for (;;) {
-    offset = bytes.indexOf(0xff, offset);
+    let found = -1;
+    while (found === -1 && offset < bytes.length) {
+      found = bytes.subarray(offset, offset + WINDOW).indexOf(0xff);
+      if (found === -1) offset += WINDOW;
+      else found += offset;
+      await pace();
+    }
+    offset = found;
     if (offset === -1 || offset + 1 >= bytes.length) throw truncated("a scan has no end");
     const next = bytes[offset + 1];
-    // FF00 is an escaped FF, FFD0–FFD7 restart markers, FFFF fill: all part of the scan.
-    if (next === 0x00 || (next >= 0xd0 && next <= 0xd7) || next === 0xff) offset += 2;
+    // FF00 is an escaped FF and FFD0–FFD7 restart markers: part of the scan. An FF before
+    // another FF is fill; the marker starts at the last one.
+    if (next === 0x00 || (next >= 0xd0 && next <= 0xd7)) offset += 2;
+    else if (next === 0xff) offset += 1;
     else return offset;
   }
 }
 
-function checkJpeg(bytes: Uint8Array, view: DataView): ImageProbe {
+async function checkJpeg(bytes: Uint8Array, view: DataView): Promise<ImageProbe> {
   let offset = 2;
   let size: { width: number; height: number } | undefined;
   let scans = 0;
@@ -264,7 +277,7 @@ function checkJpeg(bytes: Uint8Array, view: DataView): ImageProbe {
     if (marker === 0xda) {
       if (!size) throw truncated("a scan before the frame header");
       scans++;
-      offset = skipScan(bytes, offset);
+      offset = await skipScan(bytes, offset);
     }
   }
   if (!size || scans === 0) throw truncated("no image data");
@@ -415,7 +428,7 @@ export async function checkImageFile(bytes: Uint8Array): Promise<ImageProbe> {
   const type = sniffMediaType(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (type === MEDIA_TYPES.png) return await checkPng(bytes, view);
-  if (type === MEDIA_TYPES.jpg) return checkJpeg(bytes, view);
+  if (type === MEDIA_TYPES.jpg) return await checkJpeg(bytes, view);
   if (type === MEDIA_TYPES.gif) return checkGif(bytes, view);
   if (type === MEDIA_TYPES.webp) return checkWebp(bytes, view);
   throw refuse("is not a PNG, JPEG, WebP or GIF image");

@@ -27,6 +27,7 @@ Deno.test("checkImageFile() accepts whole PNG, JPEG, GIF and WebP files and repo
     [buildPng({ width: 9, height: 3, colorType: 3, depth: 1, before: [palette] }), "png", 9, 3],
     [buildPng({ width: 8192, height: 4394, colorType: 0, depth: 1 }), "png", 8192, 4394],
     [buildJpeg(640, 480), "jpg", 640, 480],
+    [concat(buildJpeg(64, 48).subarray(0, -2), [0xff, 0xff, 0xff, 0xd9]), "jpg", 64, 48],
     [buildGif(3, 2), "gif", 3, 2],
     [buildWebp(300, 200), "webp", 300, 200],
   ];

@@ -11,6 +11,7 @@ import { chatRoutes } from "./api/chat.ts";
 import type { ApiDeps, ApiEnv } from "./api/deps.ts";
 import { ApiError, toApiError } from "./api/errors.ts";
 import { parseLargeJson } from "./api/fields.ts";
+import { guardHosts } from "./api/host_guard.ts";
 import { imageRoutes } from "./api/images.ts";
 import { mediaRoutes } from "./api/media.ts";
 import { measureRequests, metricsRoutes } from "./api/metrics.ts";
@@ -71,6 +72,11 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   });
 
   app.use(measureRequests(deps));
+  app.use(guardHosts({
+    allowedHosts: deps.config.allowedHosts,
+    publicBaseUrl: deps.config.publicBaseUrl,
+    trustProxy: deps.config.trustProxy,
+  }));
 
   const limit = bodyLimit({
     maxSize: maxBytes,

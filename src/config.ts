@@ -68,6 +68,8 @@ export interface Config {
   sessionTtlHours: number;
   /** Whether X-Forwarded-For names the client (only behind a reverse proxy you run). */
   trustProxy: boolean;
+  /** Host names served besides IP addresses, localhost and PUBLIC_BASE_URL's host (`*` = any). */
+  allowedHosts: string[];
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -248,6 +250,11 @@ const KEYS = {
     "false",
     "Take the client address from X-Forwarded-For (only behind your own reverse proxy)",
   ),
+  allowedHosts: setting(
+    "ALLOWED_HOSTS",
+    "(IP addresses, localhost, PUBLIC_BASE_URL's host)",
+    "Comma list of further `Host` names served (`name`, `name:port`, `.suffix`, `*` = any); other names get 400 (DNS-rebinding protection)",
+  ),
 } as const;
 
 /** Every setting with its default and meaning, in documentation order. */
@@ -427,6 +434,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     adminPassword: read<string | null>(KEYS.adminPassword, minLength(8, "the password"), null),
     sessionTtlHours: read(KEYS.sessionTtlHours, int(1, 8760), 24),
     trustProxy: read(KEYS.trustProxy, bool, false),
+    allowedHosts: read(KEYS.allowedHosts, list, []),
     upstreamTimeoutMs: read(KEYS.upstreamTimeoutMs, int(100, 600_000), 30_000),
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),

@@ -24,8 +24,9 @@ export class InvalidReferenceError extends Error {
   override name = "InvalidReferenceError";
   /** The request field the reference came from, set by the caller. */
   param = "image";
-  constructor(message: string, readonly status: 400 | 413 | 504 = 400) {
-    super(message);
+  /** `cause`: what went wrong underneath (a network error), never shown to the client. */
+  constructor(message: string, readonly status: 400 | 413 | 504 = 400, options?: ErrorOptions) {
+    super(message, options);
   }
 }
 
@@ -222,7 +223,7 @@ export async function loadReference(
       return await checkImage(bytes, "The image at the URL", options.maxBytes);
     } catch (error) {
       if (error instanceof FetchRefusedError) {
-        throw new InvalidReferenceError(error.message, error.status);
+        throw new InvalidReferenceError(error.message, error.status, { cause: error.cause });
       }
       throw error;
     }

@@ -33,8 +33,9 @@ export type AddressClass =
 /** Why a fetch was refused or failed; `reason` is safe to show to the client. */
 export class FetchRefusedError extends Error {
   override name = "FetchRefusedError";
-  constructor(message: string, readonly status: 400 | 413 | 504 = 400) {
-    super(message);
+  /** `cause`: the network error behind a failed download, for the operator's log only. */
+  constructor(message: string, readonly status: 400 | 413 | 504 = 400, options?: ErrorOptions) {
+    super(message, options);
   }
 }
 
@@ -380,6 +381,8 @@ export async function fetchUntrusted(
     }
     // The cause ("connection refused", "socket hang up", a TLS alert…) stays here: told to the
     // client, it would make this server a port scanner.
-    throw new FetchRefusedError("Could not download the image from the URL");
+    throw new FetchRefusedError("Could not download the image from the URL", 400, {
+      cause: error,
+    });
   }
 }

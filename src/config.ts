@@ -70,6 +70,12 @@ export interface Config {
   trustProxy: boolean;
   /** Host names served besides IP addresses, localhost and PUBLIC_BASE_URL's host (`*` = any). */
   allowedHosts: string[];
+  /** Seconds a client has to send a request head (and an idle connection stays open); 0 = none. */
+  headerTimeoutS: number;
+  /** Seconds a request body may go without a byte; 0 = none. */
+  bodyTimeoutS: number;
+  /** Open connections per client address; 0 = no limit. */
+  maxConnectionsPerIp: number;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -250,6 +256,21 @@ const KEYS = {
     "false",
     "Take the client address from X-Forwarded-For (only behind your own reverse proxy)",
   ),
+  headerTimeoutS: setting(
+    "HEADER_TIMEOUT_S",
+    "15",
+    "Seconds a client has to send a request's head (also how long an idle kept-alive connection stays open); 0 = no limit",
+  ),
+  bodyTimeoutS: setting(
+    "BODY_TIMEOUT_S",
+    "60",
+    "Seconds a request body may stall without a byte arriving; 0 = no limit",
+  ),
+  maxConnectionsPerIp: setting(
+    "MAX_CONNECTIONS_PER_IP",
+    "200",
+    "Open connections per client address (behind a reverse proxy: the proxy's); more get 429; 0 = no limit",
+  ),
   allowedHosts: setting(
     "ALLOWED_HOSTS",
     "(IP addresses, localhost, PUBLIC_BASE_URL's host)",
@@ -290,6 +311,15 @@ const url: Parser<string> = (raw, name) => {
 };
 
 const text: Parser<string> = (raw) => raw;
+
+/** A duration in seconds, fractions allowed; 0 turns the limit off. */
+const seconds = (max: number): Parser<number> => (raw, name) => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > max) {
+    throw new RangeError(`Invalid ${name} "${raw}": expected seconds from 0 (off) to ${max}`);
+  }
+  return value;
+};
 
 const bool: Parser<boolean> = (raw, name) => {
   const value = raw.toLowerCase();
@@ -435,6 +465,9 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     sessionTtlHours: read(KEYS.sessionTtlHours, int(1, 8760), 24),
     trustProxy: read(KEYS.trustProxy, bool, false),
     allowedHosts: read(KEYS.allowedHosts, list, []),
+    headerTimeoutS: read(KEYS.headerTimeoutS, seconds(3600), 15),
+    bodyTimeoutS: read(KEYS.bodyTimeoutS, seconds(86_400), 60),
+    maxConnectionsPerIp: read(KEYS.maxConnectionsPerIp, int(0, 1_000_000), 200),
     upstreamTimeoutMs: read(KEYS.upstreamTimeoutMs, int(100, 600_000), 30_000),
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),

@@ -30,9 +30,7 @@ const ANY_HOST_PATHS = new Set(["/ping"]);
 
 /** The host (and port) the client addressed. */
 export function requestHost(c: Context, trustProxy: boolean): string {
-  const forwarded = trustProxy
-    ? c.req.header("x-forwarded-host")?.split(",")[0].trim()
-    : undefined;
+  const forwarded = trustProxy ? c.req.header("x-forwarded-host")?.split(",")[0].trim() : undefined;
   return (forwarded || c.req.header("host") || new URL(c.req.url).host).toLowerCase();
 }
 

@@ -7,8 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { ADMIN, ADMIN_ENV } from "../helpers/admin.ts";
-import { exchange, getRequest, postRequest } from "../helpers/raw_http.ts";
-import { startStack } from "../helpers/stack.ts";
+import {
+  exchange,
+  getRequest,
+  parseResponse,
+  postRequest,
+  readUntilClosed,
+  writeAll,
+} from "../helpers/raw_http.ts";
+import { GOOD_SESSION, startStack } from "../helpers/stack.ts";
 
 Deno.test("only IP addresses, localhost names, PUBLIC_BASE_URL's host and ALLOWED_HOSTS are served", async () => {
   const stack = await startStack({
@@ -141,6 +148,92 @@ Deno.test("with PUBLIC_BASE_URL, console calls must come from that origin (or lo
       assert.equal(answer.status, 403, `${hostHeader} ${origin}`);
       assert.equal(JSON.parse(answer.body).error.code, "cross_origin");
     }
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("300 connections sending half a request line are all closed with 408", async () => {
+  const stack = await startStack({
+    env: { LOG_LEVEL: "warn", HEADER_TIMEOUT_S: "1", MAX_CONNECTIONS_PER_IP: "1000" },
+  });
+  try {
+    const port = stack.server.port;
+    const conns = await Promise.all(
+      Array.from({ length: 300 }, () => Deno.connect({ hostname: "127.0.0.1", port })),
+    );
+    await Promise.all(conns.map((conn) => writeAll(conn, "GET /v1/mod")));
+    const answers = await Promise.all(conns.map((conn) => readUntilClosed(conn, 30_000)));
+    assert.ok(answers.every((text) => text !== null), "every connection was closed");
+    assert.deepEqual(new Set(answers.map((text) => parseResponse(text!).status)), new Set([408]));
+    const ping = await fetch(`${stack.url}/ping`);
+    assert.equal(await ping.text(), "pong");
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("a stalled request body gets 408 and nothing reaches the upstream", async () => {
+  const stack = await startStack({ env: { LOG_LEVEL: "warn", BODY_TIMEOUT_S: "1" } });
+  try {
+    const port = stack.server.port;
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await writeAll(
+      conn,
+      `POST /v1/images/generations HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+        `Authorization: Bearer ${GOOD_SESSION}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: 5000\r\n\r\n{"prompt": "a cat", "filePath": "`,
+    );
+    const text = await readUntilClosed(conn, 30_000);
+    assert.ok(text !== null, "closed");
+    const answer = parseResponse(text);
+    assert.equal(answer.status, 408);
+    assert.equal(JSON.parse(answer.body).error.code, "request_timeout");
+    assert.equal(stack.fake.records().length, 0);
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("the 201st connection from one address gets 429", async () => {
+  const stack = await startStack({ env: { LOG_LEVEL: "warn", HEADER_TIMEOUT_S: "60" } });
+  try {
+    const port = stack.server.port;
+    const held = await Promise.all(
+      Array.from({ length: 200 }, () => Deno.connect({ hostname: "127.0.0.1", port })),
+    );
+    // A kept-alive request on each proves the guard accepted it (and counts it).
+    const ping = `GET /ping HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`;
+    await Promise.all(held.map((conn) => writeAll(conn, ping)));
+    await Promise.all(held.map((conn) => conn.read(new Uint8Array(1024))));
+    const answer = await exchange(port, getRequest("/v1/models", `127.0.0.1:${port}`));
+    assert.equal(answer.status, 429);
+    assert.equal(JSON.parse(answer.body).error.code, "too_many_connections");
+    for (const conn of held) conn.close();
+  } finally {
+    await stack.close();
+  }
+});
+
+Deno.test("generations and streams that outlast the limits are not cut", async () => {
+  const stack = await startStack({
+    env: { LOG_LEVEL: "warn", HEADER_TIMEOUT_S: "0.3", BODY_TIMEOUT_S: "0.3" },
+    fake: { imageLatencyMs: 1200 },
+  });
+  try {
+    const image = await stack.openai().images.generate({
+      model: "jimeng-image-4.5",
+      prompt: "a fox",
+    });
+    assert.equal(image.data?.length, 1);
+    const stream = await stack.openai().chat.completions.create({
+      model: "jimeng-image-4.5",
+      stream: true,
+      messages: [{ role: "user", content: "a fox" }],
+    });
+    let content = "";
+    for await (const chunk of stream) content += chunk.choices[0]?.delta?.content ?? "";
+    assert.match(content, /!\[image_1\]/);
   } finally {
     await stack.close();
   }

@@ -50,17 +50,25 @@ export function parseLargeJson(parser: JsonParser) {
 }
 
 /**
- * Reads a request body into one buffer: of the declared length when there
- * is one (no second copy of tens of MiB), else chunks joined at the end.
+ * Reads a request body into one buffer that grows (by doubling, up to the
+ * declared length) as bytes arrive: never a second whole copy of tens of MiB,
+ * and nothing reserved for bytes a client only announced.
  */
 async function readBodyBuffer(request: Request, declared: number | null): Promise<ArrayBuffer> {
   if (declared === null || !Number.isSafeInteger(declared) || !request.body) {
     return await request.arrayBuffer();
   }
-  const buffer = new Uint8Array(declared);
+  let buffer = new Uint8Array(Math.min(declared, 1_048_576));
   let offset = 0;
   for await (const chunk of request.body) {
     if (offset + chunk.length > declared) throw new RangeError("The body is longer than declared");
+    if (offset + chunk.length > buffer.length) {
+      const grown = new Uint8Array(
+        Math.min(declared, Math.max(buffer.length * 2, offset + chunk.length)),
+      );
+      grown.set(buffer.subarray(0, offset));
+      buffer = grown;
+    }
     buffer.set(chunk, offset);
     offset += chunk.length;
   }

@@ -52,8 +52,12 @@ export interface ConnectionGuard {
   connections(): number;
   /** Stops accepting new connections. */
   stopAccepting(): void;
-  /** Closes every connection still open. */
-  close(): Promise<void>;
+  /**
+   * Closes every connection: at once those that never reached the server,
+   * the others once the server's answers went through (it closes its ends when
+   * it shuts down), at most after `graceMs`.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 const MAX_HEAD_BYTES = 65_536;
@@ -195,6 +199,8 @@ interface Relay {
   requestEntered(completed: Promise<void>): void;
   /** Relays until either side is done. */
   run(): Promise<void>;
+  /** Closes now if nothing was passed to the server; else lets the server's answer through. */
+  drain(): void;
   close(): void;
 }
 
@@ -484,15 +490,28 @@ function createRelay(client: Deno.TcpConn, context: RelayContext): Relay {
       });
     },
     run,
+    drain() {
+      if (!upstream) close();
+    },
     close,
   };
   return relay;
 }
 
-/** Answers 429 without reading the request, then lets the client read it before closing. */
+/**
+ * Answers 429 to a connection over the limit: after its first request head
+ * (an answer before the request confuses clients), within 2 s, then closes.
+ */
 async function turnAway(client: Deno.TcpConn, limit: number): Promise<void> {
   const timer = setTimeout(() => closeQuietly(client), 2000);
   try {
+    let head: Uint8Array = new Uint8Array(0);
+    const buffer = new Uint8Array(4096);
+    while (headEnd(head) === -1 && head.length < MAX_HEAD_BYTES) {
+      const read = await client.read(buffer);
+      if (read === null) return;
+      head = concat(head, buffer.subarray(0, read));
+    }
     await writeAll(
       client,
       errorResponse(
@@ -503,9 +522,8 @@ async function turnAway(client: Deno.TcpConn, limit: number): Promise<void> {
       ),
     );
     await client.closeWrite();
-    // Draining what the client sent keeps closing from resetting the connection under the answer.
-    const sink = new Uint8Array(4096);
-    while ((await client.read(sink)) !== null) { /* discard */ }
+    // Draining what the client still sends keeps closing from resetting the answer away.
+    while ((await client.read(buffer)) !== null) { /* discard */ }
   } catch {
     // The client went away.
   } finally {
@@ -519,7 +537,7 @@ export function startConnectionGuard(options: ConnectionGuardOptions): Connectio
   const listener = Deno.listen({ hostname: options.hostname, port: options.port });
   const byIp = new Map<string, number>();
   const byUpstream = new Map<string, Relay>();
-  const open = new Set<Relay>();
+  const open = new Map<Relay, Promise<void>>();
   let accepting = true;
 
   const context: RelayContext = {
@@ -541,9 +559,10 @@ export function startConnectionGuard(options: ConnectionGuardOptions): Connectio
     byIp.set(ip, count + 1);
     client.setNoDelay(true);
     const relay = createRelay(client, context);
-    open.add(relay);
+    const running = relay.run();
+    open.set(relay, running);
     try {
-      await relay.run();
+      await running;
     } finally {
       open.delete(relay);
       const left = (byIp.get(ip) ?? 1) - 1;
@@ -583,10 +602,17 @@ export function startConnectionGuard(options: ConnectionGuardOptions): Connectio
         // Already closed.
       }
     },
-    async close() {
+    async close(graceMs = 2000) {
       guard.stopAccepting();
       await accepting$;
-      for (const relay of open) relay.close();
+      for (const relay of open.keys()) relay.drain();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(open.values()),
+        new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+      ]);
+      clearTimeout(timer);
+      for (const relay of open.keys()) relay.close();
     },
   };
   return guard;

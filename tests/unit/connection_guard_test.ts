@@ -199,6 +199,7 @@ Deno.test("the guard caps connections per address with a 429", async () => {
     }
     assert.equal(guard.connections(), 3);
     const extra = await connect(port);
+    await writeAll(extra, "GET /four HTTP/1.1\r\nHost: x\r\n\r\n");
     const text = await readUntilClosed(extra, 10_000);
     assert.ok(text !== null);
     const answer = parseResponse(text);

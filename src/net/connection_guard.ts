@@ -169,13 +169,54 @@ function judgeHead(head: Uint8Array): HeadVerdict {
   };
 }
 
-/** The end of a request head in `bytes` (after its empty line), or -1. */
-function headEnd(bytes: Uint8Array): number {
-  for (let at = bytes.indexOf(LF); at !== -1; at = bytes.indexOf(LF, at + 1)) {
+/** The end of a request head in `bytes` (after its empty line), or -1; searching from `from`. */
+function headEnd(bytes: Uint8Array, from = 0): number {
+  for (let at = bytes.indexOf(LF, from); at !== -1; at = bytes.indexOf(LF, at + 1)) {
     if (bytes[at + 1] === LF) return at + 2;
     if (bytes[at + 1] === CR && bytes[at + 2] === LF) return at + 3;
   }
   return -1;
+}
+
+/** A request head being received. */
+interface HeadBuffer {
+  readonly length: number;
+  /** Appends `bytes`; returns the end of the head within the buffer, or -1. */
+  append(bytes: Uint8Array): number;
+  /** Takes everything out: the first `end` bytes, and the bytes after them. */
+  take(end: number): { head: Uint8Array; rest: Uint8Array };
+}
+
+/**
+ * Creates a head buffer: bytes are appended in place (a head trickled byte
+ * by byte must not cost a copy of the whole head per byte), and only the new
+ * bytes are searched for the head's end.
+ */
+function createHeadBuffer(): HeadBuffer {
+  let bytes = new Uint8Array(1024);
+  let length = 0;
+  return {
+    get length() {
+      return length;
+    },
+    append(more) {
+      const from = Math.max(0, length - 2);
+      if (length + more.length > bytes.length) {
+        const grown = new Uint8Array(Math.max(bytes.length * 2, length + more.length));
+        grown.set(bytes.subarray(0, length));
+        bytes = grown;
+      }
+      bytes.set(more, length);
+      length += more.length;
+      return headEnd(bytes.subarray(0, length), from);
+    },
+    take(end) {
+      const taken = { head: bytes.slice(0, end), rest: bytes.slice(end, length) };
+      bytes = new Uint8Array(1024);
+      length = 0;
+      return taken;
+    },
+  };
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -210,7 +251,7 @@ function createRelay(client: Deno.TcpConn, context: RelayContext): Relay {
   let unregister = () => {};
   let pumping: Promise<void> = Promise.resolve();
   let framing: Framing = { kind: "head" };
-  let head: Uint8Array = new Uint8Array(0);
+  const head = createHeadBuffer();
   let pendingLine: Uint8Array = new Uint8Array(0);
   let inHandler = 0;
   let writingToClient = false;
@@ -357,8 +398,7 @@ function createRelay(client: Deno.TcpConn, context: RelayContext): Relay {
             // A kept-alive connection's next request counts from its first byte.
             if (heads > 0) headSince = performance.now();
           }
-          head = concat(head, rest);
-          const end = headEnd(head);
+          const end = head.append(rest);
           if (end === -1) {
             if (head.length <= MAX_HEAD_BYTES) return { forward };
             return {
@@ -371,9 +411,9 @@ function createRelay(client: Deno.TcpConn, context: RelayContext): Relay {
               ),
             };
           }
-          const complete = head.subarray(0, end);
-          rest = head.subarray(end);
-          head = new Uint8Array(0);
+          const taken = head.take(end);
+          const complete = taken.head;
+          rest = taken.rest;
           headSince = undefined;
           const verdict = judgeHead(complete);
           if (!verdict.ok) return { forward, refuse: verdict.response };
@@ -505,12 +545,12 @@ function createRelay(client: Deno.TcpConn, context: RelayContext): Relay {
 async function turnAway(client: Deno.TcpConn, limit: number): Promise<void> {
   const timer = setTimeout(() => closeQuietly(client), 2000);
   try {
-    let head: Uint8Array = new Uint8Array(0);
+    const head = createHeadBuffer();
     const buffer = new Uint8Array(4096);
-    while (headEnd(head) === -1 && head.length < MAX_HEAD_BYTES) {
+    for (let end = -1; end === -1 && head.length < MAX_HEAD_BYTES;) {
       const read = await client.read(buffer);
       if (read === null) return;
-      head = concat(head, buffer.subarray(0, read));
+      end = head.append(buffer.subarray(0, read));
     }
     await writeAll(
       client,

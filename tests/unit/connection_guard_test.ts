@@ -78,6 +78,28 @@ Deno.test("the guard relays requests and tells the server each client's address"
   });
 });
 
+Deno.test("the guard frames requests split at every byte", async () => {
+  await withGuard({ headerTimeoutMs: 10_000, bodyTimeoutMs: 10_000 }, async (_guard, port) => {
+    const conn = await connect(port);
+    const request = new TextEncoder().encode(
+      "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+        "3\r\nabc\r\n0\r\n\r\n" +
+        "POST /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\nde",
+    );
+    for (let i = 0; i < request.length; i++) {
+      await writeAll(conn, request.subarray(i, i + 1));
+      // Give the guard a separate read for (nearly) every byte.
+      if (i % 8 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    const text = await readUntilClosed(conn, 10_000);
+    assert.ok(text !== null);
+    const bodies = text.split(/(?=HTTP\/1\.1 )/).map((part) =>
+      JSON.parse(parseResponse(part).body)
+    );
+    assert.deepEqual(bodies.map((b) => b.body), ["abc", "de"]);
+  });
+});
+
 Deno.test("the guard answers 408 to a request head that does not complete in time", async () => {
   await withGuard({ headerTimeoutMs: 300 }, async (guard, port) => {
     const conn = await connect(port);

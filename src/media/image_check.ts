@@ -92,7 +92,7 @@ async function inflateExactly(parts: readonly Uint8Array[], expected: number): P
   try {
     for (const part of parts) {
       for (let offset = 0; offset < part.length && !failure; offset += SLICE) {
-        await writer.write(part.slice(offset, offset + SLICE));
+        await writer.write(part.subarray(offset, offset + SLICE) as Uint8Array<ArrayBuffer>);
         await pace();
       }
     }

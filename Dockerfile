@@ -26,4 +26,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
 
 # The server itself as the main process (not under `deno task`), so `docker stop`'s SIGTERM reaches
 # it and it drains; the same permissions as `deno task start`.
-CMD ["run", "--frozen", "--cached-only", "--allow-net", "--allow-read", "--allow-write", "--allow-env", "main.ts"]
+CMD ["run", "--frozen", "--cached-only", "--allow-net", "--allow-read", "--allow-write", "--allow-env", "--allow-sys", "main.ts"]

@@ -16,9 +16,15 @@ export const TARGETS = [
   "x86_64-pc-windows-msvc",
 ] as const;
 
+/**
+ * Variables the runtime itself reads for HTTPS downloads: Node's extra CA
+ * certificates (corporate proxies) and whether to use the system's store.
+ */
+export const RUNTIME_ENV = ["NODE_EXTRA_CA_CERTS", "NODE_USE_SYSTEM_CA"] as const;
+
 /** The `deno compile` arguments for one build. */
 export function compileArgs(options: { target?: string; output: string }): string[] {
-  const env = listSettings().map((setting) => setting.env).join(",");
+  const env = [...listSettings().map((setting) => setting.env), ...RUNTIME_ENV].join(",");
   const args = [
     "compile",
     "--frozen",
@@ -30,6 +36,9 @@ export function compileArgs(options: { target?: string; output: string }): strin
     "--allow-read",
     "--allow-write",
     `--allow-env=${env}`,
+    // Reading the CA certificates (NODE_EXTRA_CA_CERTS) is "sys" access to Deno, which has no
+    // narrower grant for it.
+    "--allow-sys",
   ];
   if (options.target) args.push("--target", options.target);
   args.push("--output", options.output, "main.ts");

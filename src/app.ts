@@ -10,6 +10,8 @@ import { requireAuth } from "./api/auth.ts";
 import { chatRoutes } from "./api/chat.ts";
 import type { ApiDeps, ApiEnv } from "./api/deps.ts";
 import { ApiError, toApiError } from "./api/errors.ts";
+import { parseLargeJson } from "./api/fields.ts";
+import { guardHosts } from "./api/host_guard.ts";
 import { imageRoutes } from "./api/images.ts";
 import { mediaRoutes } from "./api/media.ts";
 import { measureRequests, metricsRoutes } from "./api/metrics.ts";
@@ -71,6 +73,11 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   });
 
   app.use(measureRequests(deps));
+  app.use(guardHosts({
+    allowedHosts: deps.config.allowedHosts,
+    publicBaseUrl: deps.config.publicBaseUrl,
+    trustProxy: deps.config.trustProxy,
+  }));
 
   const limit = bodyLimit({
     maxSize: maxBytes,
@@ -95,6 +102,8 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   v1.route("/", modelRoutes(deps));
   v1.use(recordUsage(deps));
   v1.use(requireAuth(deps));
+  // After authentication: only callers who may use the API get their large bodies parsed.
+  if (deps.jsonParser) v1.use(parseLargeJson(deps.jsonParser));
   v1.route("/", imageRoutes(deps));
   v1.route("/", chatRoutes(deps));
   v1.route("/", videoRoutes(deps));

@@ -80,6 +80,14 @@ export interface Config {
   trustProxy: boolean;
   /** Peers whose X-Forwarded-For is read (with `trustProxy`); the client is the right-most other entry. */
   trustedProxies: readonly Cidr[];
+  /** Host names served besides IP addresses, localhost and PUBLIC_BASE_URL's host (`*` = any). */
+  allowedHosts: string[];
+  /** Seconds a client has to send a request head (and an idle connection stays open); 0 = none. */
+  headerTimeoutS: number;
+  /** Seconds a request body may go without a byte; 0 = none. */
+  bodyTimeoutS: number;
+  /** Open connections per client address; 0 = no limit. */
+  maxConnectionsPerIp: number;
 }
 
 /** Turns a raw value into a typed one; throws `TypeError`/`RangeError` naming `name`. */
@@ -310,6 +318,26 @@ const KEYS = {
     DEFAULT_TRUSTED_PROXIES,
     "With TRUST_PROXY: comma list of proxy addresses or CIDR ranges whose X-Forwarded-For is read; the client is the right-most entry that is not one of them",
   ),
+  headerTimeoutS: setting(
+    "HEADER_TIMEOUT_S",
+    "15",
+    "Seconds a client has to send a request's head (also how long an idle kept-alive connection stays open); 0 = no limit",
+  ),
+  bodyTimeoutS: setting(
+    "BODY_TIMEOUT_S",
+    "60",
+    "Seconds a request body may stall without a byte arriving; 0 = no limit",
+  ),
+  maxConnectionsPerIp: setting(
+    "MAX_CONNECTIONS_PER_IP",
+    "200",
+    "Open connections per client address (behind a reverse proxy: the proxy's); more get 429; 0 = no limit",
+  ),
+  allowedHosts: setting(
+    "ALLOWED_HOSTS",
+    "(IP addresses, localhost, PUBLIC_BASE_URL's host)",
+    "Comma list of further `Host` names served (`name`, `name:port`, `.suffix`, `*` = any); other names get 400 (DNS-rebinding protection)",
+  ),
 } as const;
 
 /** Every setting with its default and meaning, in documentation order. */
@@ -345,6 +373,15 @@ const url: Parser<string> = (raw, name) => {
 };
 
 const text: Parser<string> = (raw) => raw;
+
+/** A duration in seconds, fractions allowed; 0 turns the limit off. */
+const seconds = (max: number): Parser<number> => (raw, name) => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > max) {
+    throw new RangeError(`Invalid ${name} "${raw}": expected seconds from 0 (off) to ${max}`);
+  }
+  return value;
+};
 
 const bool: Parser<boolean> = (raw, name) => {
   const value = raw.toLowerCase();
@@ -585,6 +622,10 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     sessionTtlHours: read(KEYS.sessionTtlHours, int(1, 8760), 24),
     trustProxy: read(KEYS.trustProxy, bool, false),
     trustedProxies: read(KEYS.trustedProxies, cidrs, parseCidrList(DEFAULT_TRUSTED_PROXIES)),
+    allowedHosts: read(KEYS.allowedHosts, list, []),
+    headerTimeoutS: read(KEYS.headerTimeoutS, seconds(3600), 15),
+    bodyTimeoutS: read(KEYS.bodyTimeoutS, seconds(86_400), 60),
+    maxConnectionsPerIp: read(KEYS.maxConnectionsPerIp, int(0, 1_000_000), 200),
     upstreamTimeoutMs: read(KEYS.upstreamTimeoutMs, int(100, 600_000), 30_000),
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),

@@ -16,6 +16,7 @@ import { createSecretBox, loadSecretKey, type SecretBox } from "./accounts/secre
 import { createKeyGuard, type KeyGuard } from "./api/api_keys.ts";
 import type { ApiDeps, ApiEnv } from "./api/deps.ts";
 import { toApiError } from "./api/errors.ts";
+import { createJsonParser } from "./api/json_worker.ts";
 import { createApp } from "./app.ts";
 import { type AdminAuth, consoleCaller, createAdminAuth } from "./dashboard/auth.ts";
 import { configRoutes } from "./dashboard/config_routes.ts";
@@ -36,6 +37,7 @@ import { createMediaLibrary } from "./media/library.ts";
 import { createServerMetrics } from "./metrics/server_metrics.ts";
 import { clientAddressOf } from "./net/client_address.ts";
 import { ensurePrivateDir, ensurePrivateFile } from "./private_files.ts";
+import { type ConnectionGuard, startConnectionGuard } from "./net/connection_guard.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
@@ -153,6 +155,49 @@ function jobVault(box: SecretBox): SecretVault {
     seal: (plain) => btoa(String.fromCharCode(...box.seal(plain, context))),
     open: (sealed) => box.open(Uint8Array.from(atob(sealed), (ch) => ch.charCodeAt(0)), context),
   };
+}
+
+/**
+ * Serves the application. With any of the slow-client limits on (the
+ * default), `Deno.serve` listens on a loopback port of its own behind the
+ * connection guard, which holds the public address and tells each request
+ * its client's address; otherwise `Deno.serve` takes the public address.
+ */
+async function serve(
+  config: Config,
+  app: Hono<ApiEnv>,
+  log: Logger,
+): Promise<{ server: Deno.HttpServer<Deno.NetAddr>; guard?: ConnectionGuard }> {
+  const limits = {
+    headerTimeoutMs: config.headerTimeoutS * 1000,
+    bodyTimeoutMs: config.bodyTimeoutS * 1000,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+  };
+  if (!limits.headerTimeoutMs && !limits.bodyTimeoutMs && !limits.maxConnectionsPerIp) {
+    const server = Deno.serve(
+      { port: config.port, hostname: config.host, onListen() {} },
+      app.fetch,
+    );
+    return { server };
+  }
+  let guard: ConnectionGuard | undefined;
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (request, info) => {
+    const client = guard?.track(info.remoteAddr, info.completed);
+    return app.fetch(request, { remoteAddr: client ?? info.remoteAddr, completed: info.completed });
+  });
+  try {
+    guard = startConnectionGuard({
+      hostname: config.host,
+      port: config.port,
+      target: server.addr,
+      ...limits,
+      onError: (error) => log.warn("Relaying a connection failed", { error }),
+    });
+  } catch (error) {
+    await server.shutdown();
+    throw error;
+  }
+  return { server, guard };
 }
 
 /** Starts the server. */
@@ -394,6 +439,9 @@ export async function startServer(
         `X-Forwarded-For from ${peer} ignored: it is not in TRUSTED_PROXIES, so every client behind it counts as ${peer}`,
       ),
   });
+  const jsonParser = createJsonParser({
+    maxDataUrlBytes: Math.max(config.maxImageMb, config.maxVideoMb, config.maxAudioMb) * 1048576,
+  });
   const deps: ApiDeps = {
     config,
     settings,
@@ -417,6 +465,7 @@ export async function startServer(
     metrics,
     logs,
     catalogs,
+    jsonParser,
   };
   const app = createApp(deps, {
     db,
@@ -442,6 +491,7 @@ export async function startServer(
 
   async function release(): Promise<void> {
     await webhooks.close();
+    jsonParser.close();
     await scheduler.close();
     client.close();
     learned.flush();
@@ -454,18 +504,15 @@ export async function startServer(
   }
 
   let server: Deno.HttpServer<Deno.NetAddr>;
+  let guard: ConnectionGuard | undefined;
   try {
-    server = Deno.serve({
-      port: config.port,
-      hostname: config.host,
-      onListen: () => {},
-    }, app.fetch);
+    ({ server, guard } = await serve(config, app, log));
   } catch (error) {
     jobs.close();
     await release();
     throw error;
   }
-  const port = server.addr.port;
+  const port = guard?.addr.port ?? server.addr.port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   log.info(`Listening on ${url}`, { port });
@@ -494,7 +541,9 @@ export async function startServer(
       // Jobs stay queued in the store; their waiters get a "restarting" answer now.
       jobs.close();
       try {
+        guard?.stopAccepting();
         await server.shutdown();
+        await guard?.close();
       } finally {
         clearTimeout(timer);
         await release();

@@ -24,7 +24,7 @@ import type { Fields } from "./fields.ts";
 import { takesOmniReferences } from "../jimeng/omni.ts";
 import { resolveVideoInputs, videoJobParams } from "./omni_request.ts";
 import { eventStream } from "./sse.ts";
-import { chooseSeconds, chooseVideoShape, MAX_VIDEO_FRAMES } from "./video_request.ts";
+import { checkVideoFrames, chooseSeconds, chooseVideoShape } from "./video_request.ts";
 import { toVideoObject, toVideoQueue } from "./videos.ts";
 
 /** A chat request for a video. */
@@ -59,8 +59,9 @@ export async function videoCompletion(
   const omniCapable = takesOmniReferences(model);
   if (!omniCapable) chooseSeconds(fields, model, input.prompt);
   const av = input.media.find((source) => source.declared?.kind !== "image");
-  // Without video or audio, a model that takes only frames keeps the first two images.
-  const sources = omniCapable || av ? input.media : input.media.slice(0, MAX_VIDEO_FRAMES);
+  // Without video or audio, a model that takes only frames takes one or two images, as /v1/videos.
+  if (!omniCapable && !av) checkVideoFrames(input.media);
+  const sources = input.media;
   const resolved = await resolveVideoInputs(deps, {
     model,
     prompt: input.prompt,

@@ -19,6 +19,7 @@ import type { Resolver } from "../net/safe_fetch.ts";
 import type { RuntimeSettings } from "../runtime_settings.ts";
 import type { RequestRecord } from "../store/requests.ts";
 import type { KeyGuard } from "./api_keys.ts";
+import type { JsonParser, ParsedJson } from "./json_worker.ts";
 import type { Usage } from "./usage.ts";
 
 /** Dependencies of the API routes. */
@@ -60,6 +61,8 @@ export interface ApiDeps {
   metrics: ServerMetrics;
   /** The stored log: flush it, or subscribe to new records (the console's live tail). */
   logs: LogRecorder;
+  /** Parses large JSON bodies off the event loop; without it they are parsed inline. */
+  jsonParser?: JsonParser;
 }
 
 /** Who is calling and which accounts serve them. */
@@ -82,5 +85,7 @@ export type ApiEnv = {
     auth: AuthInfo;
     requestId: string;
     usage: Usage;
+    /** A large body parsed before its route (`parseLargeJson`). */
+    parsedJson?: ParsedJson;
   };
 };

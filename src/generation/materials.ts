@@ -16,6 +16,7 @@ import {
 } from "../media/sniff.ts";
 import {
   decodeDataUrl,
+  DecodedDataUrl,
   InvalidReferenceError,
   readLocalFile,
   type ReferenceOptions,
@@ -55,6 +56,16 @@ async function readSource(
       bytes: new Uint8Array(await value.arrayBuffer()),
       declared: source.declared,
       what: `The uploaded file "${value.name}" (${param})`,
+    };
+  }
+  if (value instanceof DecodedDataUrl) {
+    // A large JSON body's data URL, decoded off the event loop (src/api/json_worker.ts).
+    const kind = kindOfContentType(value.mediaType || undefined);
+    return {
+      bytes: value.checkedBytes(options.maxBytes),
+      declared: source.declared ??
+        (kind ? { kind, by: `its data URL type ${value.mediaType}` } : undefined),
+      what: `The data URL in ${param}`,
     };
   }
   if (typeof value !== "string" || value.trim() === "") {
@@ -114,7 +125,9 @@ export async function loadMaterial(
     if (bytes.length === 0) throw new InvalidReferenceError(`${what} is empty`);
     const sniffed = sniffMaterial(bytes);
     if ("refused" in sniffed) {
-      throw new InvalidReferenceError(`${what} ${sniffed.refused}`, 400, "invalid_reference");
+      throw new InvalidReferenceError(`${what} ${sniffed.refused}`, 400, {
+        code: "invalid_reference",
+      });
     }
     if (declared && declared.kind !== sniffed.kind) {
       throw new InvalidReferenceError(
@@ -122,7 +135,7 @@ export async function loadMaterial(
           describeMaterial(sniffed)
         }`,
         400,
-        "invalid_reference",
+        { code: "invalid_reference" },
       );
     }
     return { param: source.param, bytes, material: sniffed };

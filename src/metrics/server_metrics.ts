@@ -6,6 +6,7 @@
  */
 import type { Account } from "../accounts/pool.ts";
 import type { UpstreamCallInfo } from "../jimeng/http.ts";
+import { findModel } from "../jimeng/models.ts";
 import type { MediaKind } from "../store/media.ts";
 import { createRegistry, type Registry } from "./registry.ts";
 
@@ -56,6 +57,27 @@ const UPSTREAM_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** Bearer accounts remembered for the account gauges. */
 const MAX_NOTED_ACCOUNTS = 1000;
+
+/** Methods counted by name; any other token a client sends is `other`. */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+/** Distinct values one client-influenced label may take before the rest become `other`. */
+const MAX_LABEL_VALUES = 100;
+
+/**
+ * A label value a client can influence, from a bounded set: `accept` says
+ * whether a value is legitimate at all, and at most `max` distinct values are
+ * ever kept (every series lives as long as the process).
+ */
+function boundedLabel(accept: (value: string) => boolean, max = MAX_LABEL_VALUES) {
+  const seen = new Set<string>();
+  return (value: string): string => {
+    if (seen.has(value)) return value;
+    if (!accept(value) || seen.size >= max) return "other";
+    seen.add(value);
+    return value;
+  };
+}
 
 /** Creates the metrics. */
 export function createServerMetrics(sources: MetricsSources): ServerMetrics {
@@ -135,6 +157,11 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
 
   let inFlight = 0;
   const noted = new Map<string, Account>();
+  const methodLabel = boundedLabel((method) => METHODS.has(method));
+  // Route patterns come from the application's own routes; the bound is a second line.
+  const routeLabel = boundedLabel((route) => route.startsWith("/") || route === "unmatched");
+  const modelLabel = boundedLabel((model) => findModel(model)?.id === model);
+  const statusLabel = boundedLabel((status) => /^[1-5]\d\d$/.test(status));
 
   registry.collect(() => {
     inFlightRequests.set({}, inFlight);
@@ -148,11 +175,18 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
     const now = (sources.now ?? Date.now)();
     let credits = 0;
     for (const account of accounts.values()) {
-      accountInFlight.set({ account: account.label }, account.inFlight);
-      if (account.credits) {
-        accountCredits.set({ account: account.label }, account.credits.total);
-        credits += account.credits.total;
+      // A Bearer value is a client's word: it gets its own series only while it is busy or
+      // once the upstream confirmed it (a balance was read) and it is alive; the states
+      // count them all.
+      const confirmed = account.source === "stored" || account.inFlight > 0 ||
+        (account.credits !== null && !account.expired);
+      if (confirmed) {
+        accountInFlight.set({ account: account.label }, account.inFlight);
+        if (account.credits) {
+          accountCredits.set({ account: account.label }, account.credits.total);
+        }
       }
+      if (account.credits) credits += account.credits.total;
       if (account.disabled) states.disabled++;
       else if (account.expired) states.expired++;
       else if (account.coolingUntil > now) states.cooling++;
@@ -176,8 +210,14 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
     },
     requestFinished({ route, method, model, status, seconds }) {
       inFlight--;
-      requests.inc({ route, method, model: model ?? "", status: String(status) });
-      latency.observe({ route }, seconds);
+      const routeValue = routeLabel(route);
+      requests.inc({
+        route: routeValue,
+        method: methodLabel(method),
+        model: model === null ? "" : modelLabel(model),
+        status: statusLabel(String(status)),
+      });
+      latency.observe({ route: routeValue }, seconds);
     },
     upstreamCall(call) {
       upstreamCalls.inc({ path: call.path });

@@ -111,6 +111,15 @@ Deno.test("bad input gets a 400 naming the field, never a 500", async () => {
         JSON.stringify({ messages: [{ role: "user", content: [{ type: "image_url" }] }] }),
       ),
       400,
+      "invalid_image",
+      "messages[0].content[0].image_url",
+    );
+    assertError(
+      await post(
+        chat,
+        JSON.stringify({ messages: [{ role: "user", content: [{ type: "input_text" }] }] }),
+      ),
+      400,
       "empty_prompt",
     );
     assertError(

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { listSettings } from "../../src/config.ts";
-import { compileArgs, TARGETS } from "../../scripts/compile.ts";
+import { compileArgs, RUNTIME_ENV, TARGETS } from "../../scripts/compile.ts";
 
-Deno.test("compileArgs() grants network, files and exactly the settings' variables", () => {
+Deno.test("compileArgs() grants network, files, sys and exactly the settings' variables", () => {
   const args = compileArgs({ output: "dist/x" });
   assert.equal(args[0], "compile");
   assert.ok(args.includes("--frozen"));
@@ -10,7 +10,11 @@ Deno.test("compileArgs() grants network, files and exactly the settings' variabl
   assert.ok(args.includes("--allow-net"));
   assert.ok(!args.some((a) => /^(-A|--allow-all|--allow-run|--allow-ffi)/.test(a)));
   const env = args.find((a) => a.startsWith("--allow-env="))!.slice("--allow-env=".length);
-  assert.deepEqual(env.split(",").sort(), listSettings().map((s) => s.env).sort());
+  assert.deepEqual(
+    env.split(",").sort(),
+    [...listSettings().map((s) => s.env), ...RUNTIME_ENV].sort(),
+  );
+  assert.ok(args.includes("--allow-sys"), "the CA certificates need sys access");
   assert.deepEqual(args.slice(-3), ["--output", "dist/x", "main.ts"]);
 });
 

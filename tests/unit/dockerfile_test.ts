@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { relative } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { START_PERMISSIONS } from "../helpers/server_process.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
@@ -52,5 +53,10 @@ Deno.test("the image runs the server directly with the permissions of deno task 
   assert.equal(args[0], "run");
   assert.equal(args.at(-1), "main.ts");
   assert.deepEqual(permissions(args), permissions(start));
+  assert.deepEqual(
+    permissions(START_PERMISSIONS),
+    permissions(start),
+    "the tests' server processes",
+  );
   assert.ok(args.includes("--frozen"));
 });

@@ -23,8 +23,9 @@ import { jobAdminRoutes } from "./dashboard/jobs_routes.ts";
 import { logRoutes } from "./dashboard/logs_routes.ts";
 import { mediaAdminRoutes } from "./dashboard/media_routes.ts";
 import { statsRoutes } from "./dashboard/stats_routes.ts";
-import type { Config } from "./config.ts";
+import { type Config, RUNTIME_SETTINGS } from "./config.ts";
 import { createJimengClient } from "./jimeng/client.ts";
+import { createEgress } from "./jimeng/egress.ts";
 import { JimengError } from "./jimeng/errors.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -32,6 +33,7 @@ import { createJobRunner, type SecretVault } from "./jobs/runner.ts";
 import { createLogRecorder } from "./logs/recorder.ts";
 import { createMediaLibrary } from "./media/library.ts";
 import { createServerMetrics } from "./metrics/server_metrics.ts";
+import { createProxyClients, type ProxyClientsOptions } from "./net/proxy_clients.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
@@ -50,6 +52,8 @@ export interface ServerOverrides {
   setTimer?: (fn: () => void, ms: number) => () => void;
   /** Shortest time between two balance reads of one account. @default 2000 */
   creditRefreshMs?: number;
+  /** Options of the proxies' HTTP clients (e.g. a test CA). */
+  proxyClients?: ProxyClientsOptions;
 }
 
 /** A running server. */
@@ -150,6 +154,15 @@ export async function startServer(
     throw error;
   }
   const settings = createRuntimeSettings({ db, config, box, log, now });
+  // Read on every request, so that a JIMENG_PROXY changed in the console applies at once.
+  const egress = createEgress({
+    clients: createProxyClients(overrides.proxyClients),
+    defaultProxy: () => settings.get(RUNTIME_SETTINGS.proxy),
+  });
+  const defaultProxy = settings.get(RUNTIME_SETTINGS.proxy);
+  if (defaultProxy) {
+    log.info(`JIMENG_PROXY: accounts without their own proxy go through ${defaultProxy.label}`);
+  }
   const logs = createLogRecorder({
     db,
     keep: config.logKeep,
@@ -182,6 +195,7 @@ export async function startServer(
     now,
   });
   const client = createJimengClient({
+    egress,
     hosts: config.upstream,
     protocol: config.protocol,
     timeoutMs: config.upstreamTimeoutMs,
@@ -297,6 +311,7 @@ export async function startServer(
         accountLabel: account.label,
         apiKeyId: job.apiKeyId,
         results,
+        fetch: client.fetchFor(account.session),
       });
       return {
         urls: saved.map((item) => item.url),
@@ -337,6 +352,7 @@ export async function startServer(
     now,
     trustProxy: config.trustProxy,
     onAccountsAdded: (added) => scheduler.adopt(added),
+    proxyOf: (session) => client.proxyOf(session),
     routes: [
       statsRoutes({ db, accounts: manager, now, timeZone: config.claimTimeZone }),
       logRoutes({ db, logs, keepAliveMs: overrides.keepAliveMs }),
@@ -352,6 +368,7 @@ export async function startServer(
     client.close();
     credits.close();
     await media.close();
+    egress.close();
     removeLogSink();
     logs.close();
     closeStore(db, log);

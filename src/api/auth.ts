@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { hasTokenProxy, ProxyUrlError, splitProxyToken } from "../net/proxy.ts";
 import { maskSecret } from "../redact.ts";
 import { looksLikeApiKey } from "./api_keys.ts";
 import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
@@ -86,13 +87,47 @@ export function identifyCaller(
       "This server accepts only API keys it issued (sessionid authentication is off); ask the operator for a key",
     );
   }
+  // The owner and the label are the sessionids': a proxy is how, not who.
+  const bare = bareSessionTokens(tokens, deps.config.allowTokenProxy);
   return {
     accounts: deps.pool.bearerAccounts(tokens),
-    label: tokens.map(maskSecret).join(","),
+    label: bare.map(maskSecret).join(","),
     apiKeyId: null,
-    owner: sessionOwner(tokens),
+    owner: sessionOwner(bare),
     tokens,
   };
+}
+
+/**
+ * The sessionids of Bearer tokens without their proxies. A proxy in a token
+ * (`socks5://host:port@sessionid`) is refused unless `ALLOW_TOKEN_PROXY`:
+ * it would let any client make this server connect to any address.
+ *
+ * @throws {ApiError} 400 `token_proxy_not_allowed` or `invalid_proxy`
+ */
+export function bareSessionTokens(tokens: readonly string[], allowProxy: boolean): string[] {
+  return tokens.map((token) => {
+    if (!hasTokenProxy(token)) return token;
+    if (!allowProxy) {
+      throw new ApiError(
+        400,
+        "A proxy in the Bearer token (proxy@sessionid) is refused: it would let any client make this server connect anywhere. Ask the operator to set the account's proxy in the console, or to allow it with ALLOW_TOKEN_PROXY=true",
+        "invalid_request_error",
+        "token_proxy_not_allowed",
+      );
+    }
+    try {
+      return splitProxyToken(token).token;
+    } catch (error) {
+      if (!(error instanceof ProxyUrlError)) throw error;
+      throw new ApiError(
+        400,
+        `The proxy in the Bearer token is not usable: ${error.message}`,
+        "invalid_request_error",
+        "invalid_proxy",
+      );
+    }
+  });
 }
 
 /** Middleware that resolves the caller into {@linkcode AuthInfo}. */

@@ -6,11 +6,10 @@
  */
 import { type Context, Hono } from "hono";
 import { maskSecret, registerSecret } from "../redact.ts";
-import { createSession } from "../jimeng/http.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { ApiError, badRequest, toApiError } from "./errors.ts";
 import { optionalString, readJson } from "./fields.ts";
-import { requireAuth } from "./auth.ts";
+import { bareSessionTokens, requireAuth } from "./auth.ts";
 
 /** Refuses API keys: these routes act on the sessionids of the Bearer header. */
 function sessionIdsOnly(c: Context<ApiEnv>): void {
@@ -33,7 +32,10 @@ export function tokenRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const token = optionalString(fields, "token", { max: 512 })?.trim();
     if (!token) throw badRequest("token", "'token' is required", "missing_required_parameter");
     registerSecret(token);
-    const live = await deps.client.isSessionAlive(createSession(token), c.req.raw.signal);
+    bareSessionTokens([token], deps.config.allowTokenProxy);
+    // Through the pool: a stored account is checked through its own proxy.
+    const [account] = deps.pool.bearerAccounts([token]);
+    const live = await deps.client.isSessionAlive(account.session, c.req.raw.signal);
     return c.json({ live });
   });
 

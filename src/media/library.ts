@@ -94,6 +94,8 @@ export interface SaveResultsInput {
   accountLabel: string | null;
   apiKeyId: number | null;
   results: readonly MediaResult[];
+  /** The `fetch` of the account that made them (through its proxy); default: the library's. */
+  fetch?: typeof fetch;
 }
 
 /** One recorded result. */
@@ -225,7 +227,10 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
   }
 
   /** Downloads one row's result; the cached file name, or `null` on failure. */
-  async function download(record: MediaRecord): Promise<string | null> {
+  async function download(
+    record: MediaRecord,
+    fetch?: typeof globalThis.fetch,
+  ): Promise<string | null> {
     const part = pathOf(`${record.id}.part`);
     const maxBytes = Math.min(
       options.maxFileBytes?.[record.kind] ?? DEFAULT_MAX_FILE[record.kind],
@@ -239,7 +244,7 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
           maxBytes,
           timeoutMs: options.timeoutMs?.[record.kind] ?? DEFAULT_TIMEOUT[record.kind],
           signal: closing.signal,
-          fetch: options.fetch,
+          fetch: fetch ?? options.fetch,
         });
       });
       const type = sniffMediaType(fetched.head) ?? mediaTypeOfHeader(fetched.contentType);
@@ -361,7 +366,7 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
       if (!options.cache || closing.signal.aborted) {
         return records.map((record) => toSaved(record, null));
       }
-      const downloads = records.map((record) => track(download(record)));
+      const downloads = records.map((record) => track(download(record, input.fetch)));
       const wait = saveOptions.wait ?? options.urlMode === "local";
       if (!wait) return records.map((record) => toSaved(record, null));
       // Filled as downloads finish, so a timeout still uses the ones that did.

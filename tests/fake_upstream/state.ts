@@ -159,6 +159,8 @@ export interface SessionState {
   submits: Map<string, RecordState>;
   /** What `workspace/list` answers (a number, as in the captures). */
   workspaceId: number;
+  /** The `_tea_web_id` cookies the session's calls carried. */
+  webIds: Set<string>;
 }
 
 /** What `FakeUpstream.session()` returns. */
@@ -177,6 +179,8 @@ export interface FakeSessionView {
   historyIds: string[];
   /** The workspace `workspace/list` names. */
   workspaceId: number;
+  /** The `_tea_web_id` cookies its calls carried. */
+  webIds: string[];
 }
 
 /** STS keys issued by get_upload_token. */
@@ -285,6 +289,7 @@ export function createSession(
     committed: new Map(),
     submits: new Map(),
     workspaceId: 249_000_000_000 + (userId % 1_000_000_000),
+    webIds: new Set(),
   };
 }
 
@@ -302,6 +307,7 @@ export function viewSession(session: SessionState): FakeSessionView {
     committedUris: [...session.committed.keys()],
     historyIds: [...session.submits.values()].map((record) => record.historyId),
     workspaceId: session.workspaceId,
+    webIds: [...session.webIds],
   };
 }
 

@@ -14,6 +14,7 @@ import * as logIds from "./0070_logs_ids.ts";
 import * as requestHourGroups from "./0080_request_hour_groups.ts";
 import * as settings from "./0100_settings.ts";
 import * as mediaVariant from "./0130_media_variant.ts";
+import * as accountProxyCookies from "./0180_account_proxy_cookies.ts";
 
 /** The migration list. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 80, name: "hourly rollup per dimension", up: requestHourGroups.up },
   { version: 100, name: "settings changed at run time", up: settings.up },
   { version: 130, name: "which file of a video a media row holds", up: mediaVariant.up },
+  { version: 180, name: "account proxies and imported cookies", up: accountProxyCookies.up },
 ];

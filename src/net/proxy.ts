@@ -104,7 +104,7 @@ export function parseProxyUrl(raw: string): ProxySpec {
       password === null ? "" : `:${encodeURIComponent(password)}`
     }@`;
   const normalized = `${scheme}://${credentials}${host}:${port}`;
-  registerSecret(normalized);
+  if (username !== null) registerSecret(normalized);
   return {
     scheme: scheme as ProxyScheme,
     host,
@@ -124,20 +124,20 @@ export function hasTokenProxy(token: string): boolean {
 
 /** A token split into its proxy (if any) and the `[region-]sessionid` after the last `@`. */
 export interface ProxiedToken {
-  proxy: ProxySpec | null;
+  proxy: AccountProxy | null;
   token: string;
 }
 
 /**
  * Splits `proxy@[region-]sessionid` at the last `@` (a proxy's password may
- * hold `@` too). A token without `@` has no proxy.
+ * hold `@` too); the proxy may be `direct`. A token without `@` has no proxy.
  *
  * @throws {ProxyUrlError} when the proxy part is not a usable proxy
  */
 export function splitProxyToken(raw: string): ProxiedToken {
   const at = raw.lastIndexOf("@");
   if (at === -1) return { proxy: null, token: raw };
-  return { proxy: parseProxyUrl(raw.slice(0, at)), token: raw.slice(at + 1) };
+  return { proxy: parseAccountProxy(raw.slice(0, at)), token: raw.slice(at + 1) };
 }
 
 /**

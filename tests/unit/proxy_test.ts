@@ -70,7 +70,8 @@ Deno.test("parseProxyUrl() refuses what no proxy is, without echoing the credent
 Deno.test("splitProxyToken() splits at the last @ and parseAccountProxy() knows direct", () => {
   const split = splitProxyToken("http://user:pa@ss@127.0.0.1:8080@hk-0123456789abcdef");
   assert.equal(split.token, "hk-0123456789abcdef");
-  assert.equal(split.proxy?.password, "pa@ss");
+  assert.equal((split.proxy as { password: string }).password, "pa@ss");
+  assert.deepEqual(splitProxyToken("direct@0123456789abcdef").proxy, "direct");
   assert.deepEqual(splitProxyToken("0123456789abcdef"), { proxy: null, token: "0123456789abcdef" });
   assert.throws(() => splitProxyToken("ftp://x:1@0123456789abcdef"), ProxyUrlError);
   assert.equal(parseAccountProxy(" Direct "), "direct");

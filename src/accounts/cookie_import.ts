@@ -177,14 +177,17 @@ function sameSiteOf(value: unknown): SiteCookie["sameSite"] {
   return undefined;
 }
 
-/** One cookie object of a JSON export, or `undefined` when it is not one. */
-function jsonCookie(item: unknown): SiteCookie | undefined {
+/**
+ * One cookie object of a JSON export; `null` for a cookie no browser could
+ * send (skipped), `undefined` when the entry is not a cookie at all.
+ */
+function jsonCookie(item: unknown): SiteCookie | null | undefined {
   if (item === null || typeof item !== "object") return undefined;
   const entry = item as Record<string, unknown>;
   const name = entry.name;
   const value = entry.value ?? "";
   if (typeof name !== "string" || typeof value !== "string") return undefined;
-  if (!COOKIE_NAME.test(name) || !isCookieText(value)) return undefined;
+  if (!COOKIE_NAME.test(name) || !isCookieText(value)) return null;
   const rawExpiry = entry.expirationDate ?? entry.expires ?? entry.expiry;
   const expiry = Number(rawExpiry);
   const cookie: SiteCookie = {
@@ -225,7 +228,7 @@ export function cookiesFromJson(value: unknown): CookiePaste | undefined {
       ],
     };
   }
-  return collect("json", cookies as SiteCookie[]);
+  return collect("json", cookies.filter((c) => c !== null) as SiteCookie[]);
 }
 
 /** The cookies of a Netscape `cookies.txt`, or `undefined` when `text` is not one. */

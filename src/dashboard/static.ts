@@ -44,6 +44,7 @@ import topBarJs from "../../static/components/TopBar.js" with { type: "text" };
 import variantLabelJs from "../../static/components/VariantLabel.js" with { type: "text" };
 import accountsPageJs from "../../static/pages/AccountsPage.js" with { type: "text" };
 import addAccountsDialogJs from "../../static/pages/AddAccountsDialog.js" with { type: "text" };
+import editAccountDialogJs from "../../static/pages/EditAccountDialog.js" with { type: "text" };
 import keyDialogsJs from "../../static/pages/KeyDialogs.js" with { type: "text" };
 import jobsPageJs from "../../static/pages/JobsPage.js" with { type: "text" };
 import keysPageJs from "../../static/pages/KeysPage.js" with { type: "text" };
@@ -89,6 +90,7 @@ const APP_FILES: Record<string, string> = {
   "components/VariantLabel.js": variantLabelJs,
   "pages/AccountsPage.js": accountsPageJs,
   "pages/AddAccountsDialog.js": addAccountsDialogJs,
+  "pages/EditAccountDialog.js": editAccountDialogJs,
   "pages/KeyDialogs.js": keyDialogsJs,
   "pages/JobsPage.js": jobsPageJs,
   "pages/KeysPage.js": keysPageJs,

@@ -19,6 +19,7 @@ import { videoRoutes } from "./api/videos.ts";
 import { recordUsage } from "./api/usage.ts";
 import { type AdminDeps, adminRoutes } from "./dashboard/admin.ts";
 import { consoleRoutes } from "./dashboard/static.ts";
+import { mcpRoutes } from "./mcp/routes.ts";
 
 /**
  * Creates the application; with `admin`, the console's API is mounted at
@@ -98,6 +99,10 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   v1.route("/", chatRoutes(deps));
   v1.route("/", videoRoutes(deps));
   app.route("/v1", v1);
+
+  // MCP tools call the /v1 routes above in-process, with the caller's credentials.
+  app.use("/mcp", limit);
+  app.route("/", mcpRoutes(deps, (request) => app.fetch(request)));
 
   const token = new Hono<ApiEnv>();
   token.use(limit);

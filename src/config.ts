@@ -9,6 +9,8 @@ import type { LogLevel } from "./log.ts";
 import { DEFAULT_PROTOCOL, type ProtocolConstants } from "./jimeng/protocol.ts";
 import type { UpstreamHosts } from "./jimeng/regions.ts";
 import { parseProxyUrl, type ProxySpec } from "./net/proxy.ts";
+import type { Cidr } from "./net/cidr.ts";
+import { DEFAULT_TRUSTED_PROXIES, parseCidrList } from "./net/client_address.ts";
 
 /** The resolved configuration. */
 export interface Config {
@@ -75,6 +77,8 @@ export interface Config {
   sessionTtlHours: number;
   /** Whether X-Forwarded-For names the client (only behind a reverse proxy you run). */
   trustProxy: boolean;
+  /** Peers whose X-Forwarded-For is read (with `trustProxy`); the client is the right-most other entry. */
+  trustedProxies: readonly Cidr[];
 }
 
 /** Turns a raw value into a typed one; throws `TypeError`/`RangeError` naming `name`. */
@@ -233,7 +237,7 @@ const KEYS = {
   metricsToken: setting(
     "METRICS_TOKEN",
     "(unset)",
-    "If set, `GET /metrics` needs `Authorization: Bearer <token>` or `?token=<token>`",
+    "If set, `GET /metrics` needs `Authorization: Bearer <token>` or `?token=<token>` and adds per-account series; unset, it is open and serves aggregates only",
     { secret: true },
   ),
   sessions: setting(
@@ -251,7 +255,7 @@ const KEYS = {
   allowSessionIdAuth: setting(
     "ALLOW_SESSIONID_AUTH",
     "true",
-    "Accept a Bearer value that is not an issued key as sessionids (the seed's behaviour); false = 401",
+    "Accept a Bearer value that is not an issued key as sessionids (the seed's behaviour); false = 401, the /token routes too",
   ),
   allowTokenProxy: setting(
     "ALLOW_TOKEN_PROXY",
@@ -288,7 +292,12 @@ const KEYS = {
   trustProxy: setting(
     "TRUST_PROXY",
     "false",
-    "Take the client address from X-Forwarded-For (only behind your own reverse proxy)",
+    "Take the client address from X-Forwarded-For, sent by a proxy in TRUSTED_PROXIES (only behind your own reverse proxy)",
+  ),
+  trustedProxies: setting(
+    "TRUSTED_PROXIES",
+    DEFAULT_TRUSTED_PROXIES,
+    "With TRUST_PROXY: comma list of proxy addresses or CIDR ranges whose X-Forwarded-For is read; the client is the right-most entry that is not one of them",
   ),
 } as const;
 
@@ -372,6 +381,14 @@ const tokens: Parser<string[]> = (
   raw,
 ) => [...new Set(raw.split(",").map((item) => item.trim()).filter(Boolean))];
 
+const cidrs: Parser<Cidr[]> = (raw, name) => {
+  try {
+    return parseCidrList(raw);
+  } catch (error) {
+    throw new RangeError(`Invalid ${name}: ${(error as Error).message}`);
+  }
+};
+
 const timeZone: Parser<string> = (raw, name) => {
   try {
     return new Intl.DateTimeFormat("en-US", { timeZone: raw }).resolvedOptions().timeZone;
@@ -407,6 +424,37 @@ const proxyUrl: Parser<ProxySpec> = (raw, name) => {
   }
 };
 
+/** One or more http(s) URLs, comma-separated, kept whole (path and query). */
+const urlList: Parser<string[]> = (raw, name) => {
+  const urls = [...new Set(raw.split(",").map((item) => item.trim()).filter(Boolean))];
+  if (urls.length > 10) throw new RangeError(`Invalid ${name}: at most 10 URLs`);
+  return urls.map((item) => {
+    const parsed = httpUrl(item, name);
+    if (parsed.hash) throw new TypeError(`Invalid ${name} "${item}": a URL without a fragment`);
+    return parsed.href;
+  });
+};
+
+/**
+ * A Standard Webhooks secret: `whsec_` + base64 of 24 to 64 bytes. The
+ * message never repeats the value.
+ */
+const webhookSecret: Parser<string> = (raw, name) => {
+  const base64 = raw.startsWith("whsec_") ? raw.slice("whsec_".length) : "";
+  let bytes = 0;
+  try {
+    if (/^[A-Za-z0-9+/]+={0,2}$/.test(base64)) bytes = atob(base64).length;
+  } catch {
+    bytes = 0;
+  }
+  if (bytes < 24 || bytes > 64) {
+    throw new TypeError(
+      `Invalid ${name}: expected whsec_ followed by the base64 of 24 to 64 random bytes (e.g. whsec_$(openssl rand -base64 32))`,
+    );
+  }
+  return raw;
+};
+
 const RUNTIME = new Map<string, RuntimeSetting<unknown>>();
 
 function runtimeSetting<T>(
@@ -439,6 +487,28 @@ export const RUNTIME_SETTINGS = {
     proxyUrl,
     null,
     { secret: true },
+  ),
+  webhookUrls: runtimeSetting(
+    "WEBHOOK_URL",
+    "(unset)",
+    "Where webhook events go (`video.completed`, `video.failed`, `jimeng.account.*`): one or more http(s) URLs, comma-separated",
+    urlList,
+    [] as string[],
+  ),
+  webhookSecret: runtimeSetting(
+    "WEBHOOK_SECRET",
+    "(unset)",
+    "Signs webhooks as OpenAI does (Standard Webhooks): `whsec_` + base64 of 24–64 random bytes; unset = unsigned",
+    webhookSecret,
+    null as string | null,
+    { secret: true },
+  ),
+  webhookLowCredits: runtimeSetting(
+    "WEBHOOK_LOW_CREDITS",
+    "10",
+    "An operator account whose credits fall below this sends `jimeng.account.low_credits`; 0 = never",
+    int(0, 1_000_000_000),
+    10,
   ),
 } as const;
 
@@ -519,6 +589,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     adminPassword: read<string | null>(KEYS.adminPassword, minLength(8, "the password"), null),
     sessionTtlHours: read(KEYS.sessionTtlHours, int(1, 8760), 24),
     trustProxy: read(KEYS.trustProxy, bool, false),
+    trustedProxies: read(KEYS.trustedProxies, cidrs, parseCidrList(DEFAULT_TRUSTED_PROXIES)),
     upstreamTimeoutMs: read(KEYS.upstreamTimeoutMs, int(100, 600_000), 30_000),
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),

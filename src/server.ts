@@ -34,11 +34,22 @@ import { createLogRecorder } from "./logs/recorder.ts";
 import { createMediaLibrary } from "./media/library.ts";
 import { createServerMetrics } from "./metrics/server_metrics.ts";
 import { createProxyClients, type ProxyClientsOptions } from "./net/proxy_clients.ts";
+import { clientAddressOf } from "./net/client_address.ts";
+import { ensurePrivateDir, ensurePrivateFile } from "./private_files.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { completeRequestCredits, insertRequest } from "./store/requests.ts";
 import { createRuntimeSettings, type RuntimeSettings } from "./runtime_settings.ts";
+import { registerSecret } from "./redact.ts";
+import { getApiKey } from "./store/api_keys.ts";
+import { createAccountAlerts } from "./webhooks/account_alerts.ts";
+import {
+  createWebhookOutbox,
+  type WebhookOutbox,
+  type WebhookOutboxDeps,
+} from "./webhooks/outbox.ts";
+import { webhookRoutes } from "./dashboard/webhooks_routes.ts";
 
 /** Test and benchmark hooks; production uses none. */
 export interface ServerOverrides {
@@ -54,6 +65,13 @@ export interface ServerOverrides {
   creditRefreshMs?: number;
   /** Options of the proxies' HTTP clients (e.g. a test CA). */
   proxyClients?: ProxyClientsOptions;
+  /** Webhook delivery: timeout, backoff, timers, fetch. */
+  webhooks?: Partial<
+    Pick<
+      WebhookOutboxDeps,
+      "timeoutMs" | "backoffMs" | "retryForMs" | "setTimer" | "fetch" | "random"
+    >
+  >;
 }
 
 /** A running server. */
@@ -74,6 +92,8 @@ export interface RunningServer {
   adminAuth: AdminAuth;
   /** The settings the console can change at run time. */
   settings: RuntimeSettings;
+  /** The webhook outbox. */
+  webhooks: WebhookOutbox;
   /** Stops accepting, waits for in-flight requests up to `graceMs`, releases everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -88,7 +108,9 @@ export function openStore(config: Config, log: Logger): { db: Db; degraded: bool
   const path = `${config.dataDir}/jimeng.db`;
   let db: Db;
   try {
-    Deno.mkdirSync(config.dataDir, { recursive: true });
+    // Created private before SQLite opens it: SQLite gives -wal and -shm the database's mode.
+    ensurePrivateDir(config.dataDir, log);
+    ensurePrivateFile(path, log, [`${path}-wal`, `${path}-shm`]);
     db = openDatabase(path);
   } catch (error) {
     log.error(
@@ -142,6 +164,14 @@ export async function startServer(
   const log = overrides.logger ?? createLogger({ level: config.logLevel });
   const now = overrides.upstream?.now ?? Date.now;
   const { db, degraded } = openStore(config, log);
+  // Media cached by an older version may sit in a directory others can read.
+  if (!degraded) {
+    try {
+      ensurePrivateDir(`${config.dataDir}/media`, log);
+    } catch (error) {
+      log.warn("The media directory could not be prepared; caching will report it", { error });
+    }
+  }
   let box: SecretBox;
   try {
     box = createSecretBox(loadSecretKey({
@@ -170,6 +200,26 @@ export async function startServer(
   });
   const removeLogSink = log.addSink(logs.sink);
   const ledger = createCreditLedger({ now });
+  const webhooks = createWebhookOutbox({
+    db,
+    log,
+    now,
+    urls: () => settings.get(RUNTIME_SETTINGS.webhookUrls),
+    secret: () => {
+      const secret = settings.get(RUNTIME_SETTINGS.webhookSecret);
+      if (secret !== null) registerSecret(secret);
+      return secret;
+    },
+    keyUrl: (id) => {
+      const key = getApiKey(db, id);
+      return key && key.revokedAt === null ? key.webhookUrl : null;
+    },
+    ...overrides.webhooks,
+  });
+  const alerts = createAccountAlerts({
+    emit: webhooks.emit,
+    threshold: () => settings.get(RUNTIME_SETTINGS.webhookLowCredits),
+  });
   // The pool and the refresher report changes to the manager, created after them (it needs
   // both); their callbacks only run once requests or the scheduler use the accounts.
   const pool = createAccountPool({ now, onChange: (account) => manager.persist(account) });
@@ -236,8 +286,10 @@ export async function startServer(
     log,
     now,
     timeZone: config.claimTimeZone,
+    onSaved: (account) => alerts.observe(account),
   });
   const loaded = manager.load();
+  alerts.seed(manager.list());
   if (config.sessions.length > 0) {
     const results = manager.add(config.sessions);
     for (const result of results) {
@@ -300,6 +352,13 @@ export async function startServer(
     },
     ledger,
     afterAttempt: (account) => credits.refreshSoon(account),
+    onFinished: (job) => {
+      webhooks.emit(
+        job.status === "completed" ? "video.completed" : "video.failed",
+        { id: job.id },
+        { apiKeyId: job.apiKeyId },
+      );
+    },
     onClaimed: (account, claim) => manager.claimed(account, claim),
     finalize: async (job, account, results) => {
       const saved = await media.saveResults({
@@ -320,6 +379,14 @@ export async function startServer(
     },
   });
 
+  const clientAddress = clientAddressOf({
+    trustProxy: config.trustProxy,
+    trustedProxies: config.trustedProxies,
+    onUntrustedForwarder: (peer) =>
+      log.warn(
+        `X-Forwarded-For from ${peer} ignored: it is not in TRUSTED_PROXIES, so every client behind it counts as ${peer}`,
+      ),
+  });
   const deps: ApiDeps = {
     config,
     settings,
@@ -338,6 +405,7 @@ export async function startServer(
     keys,
     onClaimed: (account, claim) => manager.claimed(account, claim),
     consoleUser: (c) => consoleCaller(c, adminAuth, config.trustProxy)?.username,
+    clientAddress,
     media,
     metrics,
     logs,
@@ -351,6 +419,7 @@ export async function startServer(
     log,
     now,
     trustProxy: config.trustProxy,
+    clientAddress,
     onAccountsAdded: (added) => scheduler.adopt(added),
     proxyOf: (session) => client.proxyOf(session),
     routes: [
@@ -359,11 +428,14 @@ export async function startServer(
       mediaAdminRoutes({ db, media }),
       jobAdminRoutes(jobs),
       configRoutes({ config, settings, degraded }),
+      webhookRoutes({ outbox: webhooks, settings }),
     ],
   });
   jobs.resume();
+  webhooks.wake();
 
   async function release(): Promise<void> {
+    await webhooks.close();
     await scheduler.close();
     client.close();
     credits.close();
@@ -409,6 +481,7 @@ export async function startServer(
     keys,
     adminAuth,
     settings,
+    webhooks,
     async close(graceMs = 10_000) {
       const timer = setTimeout(() => client.close(), graceMs);
       // Jobs stay queued in the store; their waiters get a "restarting" answer now.

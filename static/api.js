@@ -16,7 +16,7 @@
  *   proxy: { source: "account" | "default" | "direct", label: string | null } | null }} Account
  * @typedef {{ id: string, name: string, prefix: string, quotaPerDay: number | null,
  *   ratePerMinute: number | null, usedToday: number, requestsToday: number, createdAt: number,
- *   revokedAt: number | null, lastUsedAt: number | null }} ApiKey
+ *   revokedAt: number | null, lastUsedAt: number | null, webhookUrl?: string | null }} ApiKey
  * @typedef {{ requestsToday: number, requestsTotal: number, successRate: number,
  *   creditsSpentToday: number, creditsSpentTotal: number, creditsRemaining: number }} Totals
  * @typedef {{ t: number, requests: number, errors: number, credits: number }} Bucket
@@ -35,6 +35,14 @@
  * @typedef {{ env: string, value: string, default: string, description: string }} Setting
  * @typedef {{ id: string, kind: "image" | "video", name?: string, resolutions?: string[],
  *   default_resolution?: string }} Model
+ * @typedef {{ id: number, eventId: string, eventType: string, url: string,
+ *   apiKeyId: number | null, status: "pending" | "delivered" | "failed", attempts: number,
+ *   nextAttemptAt: number | null, lastAttemptAt: number | null, lastStatus: number | null,
+ *   lastError: string | null, deliveredAt: number | null, createdAt: number }} Delivery
+ * @typedef {"environment" | "console" | "default"} SettingSource
+ * @typedef {{ urls: string[], urlSource: SettingSource, signed: boolean,
+ *   secretSource: SettingSource, lowCredits: number, lowCreditsSource: SettingSource }}
+ *   WebhookSettings
  */
 
 /** An error answered by the server (or the network), with the server's message. */
@@ -170,7 +178,7 @@ export const listAccounts = async () => {
  * @param {string} text pasted sessionids, comma or newline separated, or browser cookies
  * @param {string} [proxy] the proxy of every account added
  * @returns {Promise<{ added: Account[], duplicates: number,
- *   invalid: { label: string, reason: string }[] }>}
+ *   invalid: { line: number, label: string, code: string, reason: string }[] }>}
  */
 export const addAccounts = async (text, proxy) => {
   const answer = await request("POST", "/api/admin/accounts", {
@@ -212,7 +220,8 @@ export const listKeys = async () => {
 };
 
 /**
- * @param {{ name: string, quotaPerDay?: number | null, ratePerMinute?: number | null }} body
+ * @param {{ name: string, quotaPerDay?: number | null, ratePerMinute?: number | null,
+ *   webhookUrl?: string | null }} body
  * @returns {Promise<{ key: ApiKey, secret: string }>}
  */
 export const createKey = async (body) => {
@@ -220,7 +229,11 @@ export const createKey = async (body) => {
   return { key, secret };
 };
 
-/** @param {string} id @param {{ name?: string, quotaPerDay?: number | null, ratePerMinute?: number | null }} body */
+/**
+ * @param {string} id
+ * @param {{ name?: string, quotaPerDay?: number | null, ratePerMinute?: number | null,
+ *   webhookUrl?: string | null }} body
+ */
 export const updateKey = (id, body) =>
   request("PATCH", `/api/admin/keys/${encodeURIComponent(id)}`, { body });
 
@@ -286,6 +299,28 @@ export const getConfig = async () => {
     })),
   };
 };
+
+/**
+ * Changes a runtime setting; `null` returns it to its default.
+ * @param {string} env @param {string | null} value
+ */
+export const putSetting = (env, value) =>
+  request("PUT", `/api/admin/settings/${encodeURIComponent(env)}`, { body: { value } });
+
+// Webhooks
+
+/**
+ * @returns {Promise<{ settings: WebhookSettings, counts: Record<string, number>,
+ *   deliveries: Delivery[] }>}
+ */
+export const getWebhooks = () => request("GET", "/api/admin/webhooks");
+
+/** @returns {Promise<{ eventId: string, deliveries: number }>} */
+export const sendTestWebhook = () => request("POST", "/api/admin/webhooks/test");
+
+/** @param {number} id @returns {Promise<Delivery>} */
+export const retryWebhook = (id) =>
+  request("POST", `/api/admin/webhooks/deliveries/${encodeURIComponent(String(id))}/retry`);
 
 // The OpenAI surface, with the console's session instead of an API key
 

@@ -22,14 +22,23 @@ export interface CookieAccount {
   userId?: string;
   /** Every cookie of the account's site, with its domain filled in. */
   cookies: SiteCookie[];
+  /** The pasted line it came from (a `Cookie:` header per line); absent for a whole file. */
+  line?: number;
 }
 
 /** What a paste held. */
 export interface CookiePaste {
   format: "header" | "json" | "netscape";
   accounts: CookieAccount[];
-  /** What could not become an account, one sentence each (no cookie values). */
-  problems: string[];
+  /** What could not become an account (no cookie values), and the line, when known. */
+  problems: CookieProblem[];
+}
+
+/** Why (part of) a paste is no account. */
+export interface CookieProblem {
+  /** The pasted line it is about (a `Cookie:` header per line); absent for a whole file. */
+  line?: number;
+  reason: string;
 }
 
 type Site = "jimeng" | "dreamina";
@@ -130,13 +139,13 @@ function collect(format: CookiePaste["format"], cookies: SiteCookie[]): CookiePa
   }
   const paste: CookiePaste = { format, accounts: [], problems: [] };
   if (bySite.size === 0) {
-    paste.problems.push(
-      "None of the cookies belongs to jimeng.jianying.com or dreamina.capcut.com",
-    );
+    paste.problems.push({
+      reason: "None of the cookies belongs to jimeng.jianying.com or dreamina.capcut.com",
+    });
   }
   for (const [site, group] of bySite) {
     const result = toAccount(site, group);
-    if (typeof result === "string") paste.problems.push(result);
+    if (typeof result === "string") paste.problems.push({ reason: result });
     else paste.accounts.push(result);
   }
   return paste;
@@ -223,9 +232,10 @@ export function cookiesFromJson(value: unknown): CookiePaste | undefined {
     return {
       format: "json",
       accounts: [],
-      problems: [
-        "The cookie export holds an entry that is not a cookie (each needs a 'name' and a 'value' string)",
-      ],
+      problems: [{
+        reason:
+          "The cookie export holds an entry that is not a cookie (each needs a 'name' and a 'value' string)",
+      }],
     };
   }
   return collect("json", cookies.filter((c) => c !== null) as SiteCookie[]);
@@ -281,13 +291,15 @@ export function parseCookiePaste(text: string): CookiePaste | undefined {
       return {
         format: "json",
         accounts: [],
-        problems: ["The cookie export is not valid JSON: copy it again, whole"],
+        problems: [{ reason: "The cookie export is not valid JSON: copy it again, whole" }],
       };
     }
     return cookiesFromJson(value) ?? {
       format: "json",
       accounts: [],
-      problems: ["The JSON is not a cookie export (an array of {name, value, domain} objects)"],
+      problems: [{
+        reason: "The JSON is not a cookie export (an array of {name, value, domain} objects)",
+      }],
     };
   }
   if (trimmed.includes("\t") || /^#\s*(netscape )?http cookie file/i.test(trimmed)) {
@@ -304,12 +316,15 @@ export function parseCookiePaste(text: string): CookiePaste | undefined {
   const paste: CookiePaste = { format: "header", accounts: [], problems: [] };
   headers.forEach((cookies, i) => {
     if (!cookies) {
-      paste.problems.push(`Line ${i + 1} is not a Cookie header (name=value pairs joined by ';')`);
+      paste.problems.push({
+        line: i + 1,
+        reason: "is not a Cookie header (name=value pairs joined by ';')",
+      });
       return;
     }
     const part = collect("header", cookies);
-    paste.accounts.push(...part.accounts);
-    paste.problems.push(...part.problems.map((p) => lines.length > 1 ? `Line ${i + 1}: ${p}` : p));
+    paste.accounts.push(...part.accounts.map((account) => ({ ...account, line: i + 1 })));
+    paste.problems.push(...part.problems.map((p) => ({ ...p, line: i + 1 })));
   });
   return paste;
 }

@@ -10,7 +10,7 @@ import type { JimengClient } from "../jimeng/client.ts";
 import { JimengError } from "../jimeng/errors.ts";
 import type { SessionOptions, SiteCookie } from "../jimeng/http.ts";
 import { type Logger } from "../log.ts";
-import { parseSessionToken } from "../jimeng/regions.ts";
+import { parseSessionToken, regionInfo } from "../jimeng/regions.ts";
 import {
   type AccountProxy,
   accountProxyText,
@@ -37,6 +37,7 @@ import type { CreditRefresher } from "./credits.ts";
 import type { CreditLedger } from "./ledger.ts";
 import { type Account, accountLabel, type AccountPool, newAccount, tokenKey } from "./pool.ts";
 import type { SecretBox } from "./secrets.ts";
+import { sessionTokenProblem, type TokenProblem } from "./token_rule.ts";
 
 /** How an account looks to the operator. */
 export type AccountHealth = "ok" | "expired" | "proxy_error" | "cooling" | "disabled" | "unknown";
@@ -62,7 +63,12 @@ export interface AccountInput {
 /** The result of adding one pasted token. */
 export type AddResult =
   | { status: "added" | "existing"; account: Account }
-  | { status: "invalid"; label: string; reason: string };
+  | {
+    status: "invalid";
+    label: string;
+    reason: string;
+    code: TokenProblem["code"] | "invalid_proxy";
+  };
 
 /** What the manager needs. */
 export interface AccountManagerDeps {
@@ -76,6 +82,8 @@ export interface AccountManagerDeps {
   now: () => number;
   /** IANA zone of the claim day. */
   timeZone: string;
+  /** Called with a stored account after its state was written (e.g. to alert on a change). */
+  onSaved?: (account: Account) => void;
 }
 
 /** The manager. */
@@ -110,26 +118,31 @@ export interface AccountManager {
   claimed(account: Account, claim: CreditClaim): void;
 }
 
-/** Splits pasted text (commas, semicolons, whitespace, `sessionid=` cookies) into tokens. */
-export function splitTokens(text: string): string[] {
-  return [
-    ...new Set(
-      text.split(/[\s,;]+/)
-        .map((t) => t.trim().replace(/^sessionid=/i, ""))
-        .filter((t) => t.length > 0),
-    ),
-  ];
+/** One entry of pasted text and the line (1-based) it is on. */
+export interface PastedToken {
+  token: string;
+  line: number;
 }
 
-/** Why a token cannot be an account, or `null` when it can. */
-export function tokenProblem(token: string): string | null {
-  if (token.length < 8) return "too short to be a sessionid";
-  if (token.length > 512) return "longer than 512 characters";
-  if (!/^[\x21-\x7e]+$/.test(token)) return "contains characters a cookie cannot hold";
-  if (token.startsWith("sk-")) return "this is an API key, not a Jimeng sessionid";
-  // Sessionids are hex; be lenient with other cookie-safe word characters, nothing else.
-  if (!/^[A-Za-z0-9_-]+$/.test(token)) return "is not a sessionid (letters, digits, - and _ only)";
-  return null;
+/**
+ * Splits pasted text into tokens: one per line, or several on a line
+ * separated by commas or semicolons; a `sessionid=` cookie prefix is dropped.
+ * Spaces inside an entry are kept (the rule refuses them, naming the line):
+ * splitting at them would turn one bad line into several wrong accounts.
+ * Repeated tokens are kept once, at their first line.
+ */
+export function splitPasted(text: string): PastedToken[] {
+  const seen = new Set<string>();
+  const entries: PastedToken[] = [];
+  text.split(/\r\n|\r|\n/).forEach((content, index) => {
+    for (const part of content.split(/[,;]/)) {
+      const token = part.trim().replace(/^sessionid=/i, "");
+      if (token === "" || seen.has(token)) continue;
+      seen.add(token);
+      entries.push({ token, line: index + 1 });
+    }
+  });
+  return entries;
 }
 
 /** The operator's view of an account's state. */
@@ -218,6 +231,11 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
     } catch (error) {
       log.warn("Could not save the account's state", { account: account.label, error });
     }
+    try {
+      deps.onSaved?.(account);
+    } catch (error) {
+      log.warn("Acting on an account's change failed", { account: account.label, error });
+    }
   }
 
   function claimed(account: Account, claim: CreditClaim): void {
@@ -286,13 +304,14 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
               status: "invalid",
               label: maskSecret(input.token),
               reason: error.message,
+              code: "invalid_proxy",
             });
             continue;
           }
         }
-        const problem = tokenProblem(token);
+        const problem = sessionTokenProblem(token);
         if (problem) {
-          results.push({ status: "invalid", label: maskSecret(token), reason: problem });
+          results.push({ status: "invalid", label: maskSecret(token), ...problem });
           continue;
         }
         const entry: AccountInput = { ...input, token, proxy };
@@ -359,20 +378,24 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
     },
     async check(account, signal) {
       account.lastCheckAt = deps.now();
+      const expired = () => {
+        account.expired = true;
+        account.lastCheckError = "The session has expired";
+        log.warn("Account session has expired", { account: account.label });
+      };
       try {
-        const alive = await deps.client.isSessionAlive(account.session, signal);
-        if (!alive) {
-          account.expired = true;
-          account.lastCheckError = "The session has expired";
-          log.warn("Account session has expired", { account: account.label });
-          return;
+        // Dreamina has no liveness call of its own: the credit read below is the check.
+        if (!regionInfo(account.session.region).international) {
+          if (!(await deps.client.isSessionAlive(account.session, signal))) return expired();
+          account.expired = false;
         }
+        const credits = await deps.credits.refreshNow(account, signal);
         account.expired = false;
         account.proxyError = null;
-        const credits = await deps.credits.refreshNow(account, signal);
         if (credits.total > 0) account.coolingUntil = 0;
         account.lastCheckError = null;
       } catch (error) {
+        if (error instanceof JimengError && error.kind === "session_expired") return expired();
         account.lastCheckError = redact((error as Error).message ?? String(error));
         if (error instanceof JimengError && error.kind === "proxy_error") {
           account.proxyError = { message: account.lastCheckError, at: deps.now() };

@@ -69,8 +69,10 @@ export function newAccount(
   options: SessionOptions = {},
 ): Account {
   const session = createSession(token, options);
-  registerSecret(token);
-  registerSecret(session.sessionId);
+  // The operator's accounts stay masked however many other tokens requests bring.
+  const lasting = source === "stored";
+  registerSecret(token, { lasting });
+  registerSecret(session.sessionId, { lasting });
   return {
     key: tokenKey(token),
     id,

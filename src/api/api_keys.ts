@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Buffer } from "node:buffer";
 import { startOfDay } from "../days.ts";
+import { looksLikeOwnKey } from "../accounts/token_rule.ts";
 import { registerSecret } from "../redact.ts";
 import type { Db } from "../store/db.ts";
 import { type ApiKeyRow, apiKeyUsage, findApiKeyByHash, touchApiKey } from "../store/api_keys.ts";
@@ -37,13 +38,17 @@ export function maskApiKey(secret: string): string {
 /** Generates a key. */
 export function generateApiKey(): GeneratedKey {
   const secret = KEY_PREFIX + Buffer.from(randomBytes(32)).toString("base64url");
-  registerSecret(secret);
+  registerSecret(secret, { lasting: true });
   return { secret, hash: hashApiKey(secret), prefix: maskApiKey(secret) };
 }
 
-/** Whether a Bearer token claims to be an issued key. */
+/**
+ * Whether a Bearer token claims to be an issued key: `sk-` in any case, so
+ * that a key with a mangled prefix is refused as a key, never taken for a
+ * sessionid and sent upstream.
+ */
 export function looksLikeApiKey(token: string): boolean {
-  return token.startsWith(KEY_PREFIX);
+  return looksLikeOwnKey(token);
 }
 
 /** What the guard needs. */
@@ -72,7 +77,7 @@ export interface KeyGuard {
   usageToday(id: number): { requests: number; credits: number };
   /** Start of today in the quota zone. */
   todayStart(): number;
-  /** Drops the in-memory state of a key (after a change or revocation). */
+  /** Drops the in-memory state of a key (after its revocation; a change keeps its rate window). */
   forget(id: number): void;
 }
 

@@ -3,14 +3,18 @@
  * this server issued (served by the operator's stored accounts, under its
  * rate limit and quota). Any other Bearer value is, as in the seed, one or
  * more Jimeng sessionids separated by commas, served by those accounts only,
- * unless `ALLOW_SESSIONID_AUTH=false`.
+ * unless `ALLOW_SESSIONID_AUTH=false`. Sessionids must pass the same rule as
+ * the console's "Add accounts" (`src/accounts/token_rule.ts`) before any is
+ * used upstream.
  * @module
  */
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { sessionTokenProblem } from "../accounts/token_rule.ts";
 import { hasTokenProxy, ProxyUrlError, splitProxyToken } from "../net/proxy.ts";
 import { maskSecret } from "../redact.ts";
+import type { ApiKeyRow } from "../store/api_keys.ts";
 import { looksLikeApiKey } from "./api_keys.ts";
 import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
 import { ApiError } from "./errors.ts";
@@ -36,6 +40,85 @@ function invalidKey(message: string): ApiError {
   return new ApiError(401, message, "authentication_error", "invalid_api_key");
 }
 
+/** The answer to a sessionid (or a sessionid route) while `ALLOW_SESSIONID_AUTH=false`. */
+export function sessionIdAuthOff(): ApiError {
+  return invalidKey(
+    "This server accepts only API keys it issued (sessionid authentication is off); ask the operator for a key",
+  );
+}
+
+/** A caller's credentials, checked but not yet admitted. */
+export type Credentials =
+  | { kind: "key"; tokens: string[]; key: ApiKeyRow }
+  | { kind: "sessionids"; tokens: string[] };
+
+/**
+ * Checks an `Authorization` header as `/v1` does, without admitting the
+ * request (no rate limit or quota is taken): the MCP endpoint uses it to
+ * answer 401 before a session exists.
+ *
+ * @throws {ApiError} 401 for missing, malformed, unknown or refused credentials
+ */
+export function checkCredentials(deps: ApiDeps, header: string | undefined): Credentials {
+  const tokens = parseBearer(header);
+  if (tokens.length === 0) {
+    throw new ApiError(
+      401,
+      deps.config.allowSessionIdAuth
+        ? "Missing credentials: send 'Authorization: Bearer <API key>' or 'Bearer <Jimeng sessionid>' (several separated by commas)"
+        : "Missing credentials: send 'Authorization: Bearer <API key>' with a key issued by this server",
+      "authentication_error",
+      "missing_api_key",
+    );
+  }
+  if (
+    tokens.length > MAX_TOKENS || tokens.some((t) => t.length > 512 || !/^[\x21-\x7e]+$/.test(t))
+  ) {
+    throw invalidKey("The Authorization header is malformed");
+  }
+  if (tokens.some(looksLikeApiKey)) {
+    if (tokens.length > 1 || !deps.keys) {
+      throw invalidKey("Incorrect API key provided: send exactly one key this server issued");
+    }
+    return { kind: "key", tokens, key: deps.keys.authenticate(tokens[0]) };
+  }
+  if (!deps.config.allowSessionIdAuth) throw sessionIdAuthOff();
+  bareSessionTokens(tokens, deps.config.allowTokenProxy).forEach((token, i) => {
+    const problem = sessionTokenProblem(token);
+    if (problem) {
+      const which = tokens.length > 1 ? `sessionid ${i + 1} of ${tokens.length}` : "sessionid";
+      throw invalidKey(
+        `Incorrect API key provided: the ${which} (${maskSecret(token)}) ${problem.reason}`,
+      );
+    }
+  });
+  return { kind: "sessionids", tokens };
+}
+
+/** Who checked credentials are and which accounts serve them. */
+export function authInfoOf(deps: ApiDeps, credentials: Credentials): AuthInfo {
+  if (credentials.kind === "key") {
+    const { key } = credentials;
+    return {
+      accounts: deps.pool.storedAccounts(),
+      label: key.prefix,
+      apiKeyId: key.id,
+      owner: `key:${key.id}`,
+      tokens: null,
+    };
+  }
+  const { tokens } = credentials;
+  // The owner and the label are the sessionids': a proxy is how, not who.
+  const bare = bareSessionTokens(tokens, true);
+  return {
+    accounts: deps.pool.bearerAccounts(tokens),
+    label: bare.map(maskSecret).join(","),
+    apiKeyId: null,
+    owner: sessionOwner(bare),
+    tokens,
+  };
+}
+
 /**
  * Who the caller is: an issued key, the caller's own sessionids, or the
  * console's signed-in user; `undefined` when the request carries no
@@ -48,10 +131,10 @@ export function identifyCaller(
   c: Context<ApiEnv>,
   options: { admit: boolean },
 ): AuthInfo | undefined {
-  const tokens = parseBearer(c.req.header("authorization"));
-  const sessionIds = deps.config.allowSessionIdAuth;
-  const consoleUser = tokens.length === 0 ? deps.consoleUser?.(c) : undefined;
-  if (consoleUser !== undefined) {
+  const header = c.req.header("authorization");
+  if (parseBearer(header).length === 0) {
+    const consoleUser = deps.consoleUser?.(c);
+    if (consoleUser === undefined) return undefined;
     return {
       accounts: deps.pool.storedAccounts(),
       label: `console:${consoleUser}`,
@@ -60,42 +143,13 @@ export function identifyCaller(
       tokens: null,
     };
   }
-  if (tokens.length === 0) return undefined;
-  if (
-    tokens.length > MAX_TOKENS || tokens.some((t) => t.length > 512 || !/^[\x21-\x7e]+$/.test(t))
-  ) {
-    throw invalidKey("The Authorization header is malformed");
-  }
-  if (tokens.some(looksLikeApiKey)) {
-    if (tokens.length > 1 || !deps.keys) {
-      throw invalidKey("Incorrect API key provided: send exactly one key this server issued");
-    }
-    const key = deps.keys.authenticate(tokens[0]);
+  const credentials = checkCredentials(deps, header);
+  if (credentials.kind === "key") {
     const usage = c.get("usage") as ApiEnv["Variables"]["usage"] | undefined;
-    if (usage) usage.apiKeyId = key.id;
-    if (options.admit) deps.keys.admit(key);
-    return {
-      accounts: deps.pool.storedAccounts(),
-      label: key.prefix,
-      apiKeyId: key.id,
-      owner: `key:${key.id}`,
-      tokens: null,
-    };
+    if (usage) usage.apiKeyId = credentials.key.id;
+    if (options.admit) deps.keys!.admit(credentials.key);
   }
-  if (!sessionIds) {
-    throw invalidKey(
-      "This server accepts only API keys it issued (sessionid authentication is off); ask the operator for a key",
-    );
-  }
-  // The owner and the label are the sessionids': a proxy is how, not who.
-  const bare = bareSessionTokens(tokens, deps.config.allowTokenProxy);
-  return {
-    accounts: deps.pool.bearerAccounts(tokens),
-    label: bare.map(maskSecret).join(","),
-    apiKeyId: null,
-    owner: sessionOwner(bare),
-    tokens,
-  };
+  return authInfoOf(deps, credentials);
 }
 
 /**
@@ -133,18 +187,12 @@ export function bareSessionTokens(tokens: readonly string[], allowProxy: boolean
 /** Middleware that resolves the caller into {@linkcode AuthInfo}. */
 export function requireAuth(deps: ApiDeps) {
   return createMiddleware<ApiEnv>(async function authenticate(c, next) {
-    const auth = identifyCaller(deps, c, { admit: true });
-    if (!auth) {
-      throw new ApiError(
-        401,
-        deps.config.allowSessionIdAuth
-          ? "Missing credentials: send 'Authorization: Bearer <API key>' or 'Bearer <Jimeng sessionid>' (several separated by commas)"
-          : "Missing credentials: send 'Authorization: Bearer <API key>' with a key issued by this server",
-        "authentication_error",
-        "missing_api_key",
-      );
-    }
-    c.set("auth", auth);
+    // Without credentials, checkCredentials() throws the 401 that says what to send.
+    c.set(
+      "auth",
+      identifyCaller(deps, c, { admit: true }) ??
+        authInfoOf(deps, checkCredentials(deps, undefined)),
+    );
     await next();
   });
 }

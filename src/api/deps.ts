@@ -49,6 +49,8 @@ export interface ApiDeps {
    * cookie and CSRF token check out; such requests are served by the stored accounts.
    */
   consoleUser?: (c: Context) => string | undefined;
+  /** The client's address, for per-address limits. @default the connection's peer */
+  clientAddress?: (c: Context) => string;
   /** Called after a daily claim the failover made (persistence). */
   onClaimed?: (account: Account, claim: CreditClaim) => void;
   /** Records and caches generated media. */

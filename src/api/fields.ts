@@ -3,6 +3,7 @@
  * naming the field for anything malformed.
  * @module
  */
+import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import { ApiError, badRequest } from "./errors.ts";
 
@@ -235,4 +236,37 @@ export function listOf(fields: Fields, name: string): unknown[] {
   const value = fields.values[name];
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
+}
+
+/** JSON with object keys sorted at every level, so equal bodies give equal text. */
+function canonical(value: unknown, files: File[]): unknown {
+  if (value instanceof File) {
+    files.push(value);
+    return { file: files.length - 1, name: value.name, type: value.type, size: value.size };
+  }
+  if (Array.isArray(value)) return value.map((item) => canonical(item, files));
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      out[key] = canonical((value as Record<string, unknown>)[key], files);
+    }
+    return out;
+  }
+  return value;
+}
+
+/**
+ * A SHA-256 (hex) of a request's meaning: its fields whatever their order or
+ * encoding (JSON or multipart, spacing, boundary), and the bytes of its
+ * files. Two requests with the same fingerprint ask for the same thing.
+ */
+export async function fingerprintFields(fields: Fields, scope: string): Promise<string> {
+  const files: File[] = [];
+  // The encoding is left out: the same fields as JSON or as a form are the same request.
+  const shape = JSON.stringify([scope, canonical(fields.values, files)]);
+  const hash = createHash("sha256").update(shape);
+  for (const file of files) {
+    hash.update(createHash("sha256").update(new Uint8Array(await file.arrayBuffer())).digest());
+  }
+  return hash.digest("hex");
 }

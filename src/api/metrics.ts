@@ -1,6 +1,8 @@
 /**
  * `GET /metrics` in the Prometheus text format, guarded by `METRICS_TOKEN`
- * when set (`Authorization: Bearer <token>` or `?token=<token>`).
+ * when set (`Authorization: Bearer <token>` or `?token=<token>`). Without a
+ * token it is open to anyone who reaches the server, so it then serves only
+ * aggregate series: nothing per account (masked labels, balances).
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -35,7 +37,7 @@ export function metricsRoutes(deps: ApiDeps): Hono<ApiEnv> {
         );
       }
     }
-    return c.body(deps.metrics.render(), 200, {
+    return c.body(deps.metrics.render({ perAccount: expected !== null }), 200, {
       "Content-Type": EXPOSITION_CONTENT_TYPE,
       "Cache-Control": "no-store",
     });

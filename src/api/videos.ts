@@ -16,7 +16,14 @@ import type { ImageJobParams, VideoJobParams } from "../jobs/runner.ts";
 import type { Job } from "../store/jobs.ts";
 import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
 import { ApiError, badRequest, fromStoredError } from "./errors.ts";
-import { type Fields, optionalChoice, optionalString, readBody, requiredPrompt } from "./fields.ts";
+import {
+  type Fields,
+  fingerprintFields,
+  optionalChoice,
+  optionalString,
+  readBody,
+  requiredPrompt,
+} from "./fields.ts";
 import { IMAGE_DIMENSIONS } from "../jimeng/models.ts";
 import { loadReferences, MAX_REFERENCES } from "./image_request.ts";
 import { resolveModelFor } from "./model_resolution.ts";
@@ -96,12 +103,14 @@ async function createJob(
 ): Promise<Job> {
   const auth: AuthInfo = c.get("auth");
   const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
+  let requestHash: string | null = null;
   if (idempotencyKey !== null) {
     if (idempotencyKey.length > 255) {
       throw badRequest(null, "The Idempotency-Key header is longer than 255 characters");
     }
+    requestHash = await fingerprintFields(fields, c.req.routePath);
     const existing = deps.jobs.findByIdempotencyKey(auth.owner, idempotencyKey);
-    if (existing) return existing;
+    if (existing) return sameRequest(existing, requestHash);
   }
   const limit = model.kind === "video" ? MAX_VIDEO_FRAMES : MAX_REFERENCES;
   if (sources.length > limit) {
@@ -127,11 +136,31 @@ async function createJob(
     tokens: auth.tokens,
     apiKeyId: auth.apiKeyId,
     idempotencyKey,
+    requestHash,
     requestId: c.get("requestId"),
     inputs: references.map((r) => r.bytes),
   });
+  // Two requests with one key raced and the other one's job was stored first.
+  if (job.requestId !== c.get("requestId") && requestHash !== null) {
+    return sameRequest(job, requestHash);
+  }
   usage.job = deps.jobs.outcome(job.id);
   return job;
+}
+
+/**
+ * The job an `Idempotency-Key` names, when the retry asks for the same thing;
+ * a 409 when the key was used for another request (as Stripe-style APIs do).
+ */
+function sameRequest(job: Job, requestHash: string): Job {
+  // Jobs stored before fingerprints were kept have none: they are taken as the same request.
+  if (job.requestHash === null || job.requestHash === requestHash) return job;
+  throw new ApiError(
+    409,
+    "This Idempotency-Key was already used for a different request: send the same request to get its job, or use a new key",
+    "invalid_request_error",
+    "idempotency_key_reused",
+  );
 }
 
 function notFound(id: string): ApiError {

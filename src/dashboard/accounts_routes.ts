@@ -5,7 +5,7 @@
  * | Method | Path                           | Body                                   | Answer |
  * |--------|--------------------------------|----------------------------------------|--------|
  * | GET    | /api/admin/accounts            | –                                      | `{data: Account[]}` |
- * | POST   | /api/admin/accounts            | `{sessionids: string \| string[]}` (one or many, pasted: commas, spaces, new lines; or cookies copied from the browser, see below), `cookies?` (a `Cookie:` header, a cookie export as JSON text or value, or a Netscape cookies.txt), `proxy?` (for every account of this request) | `{added: Account[], existing: Account[], invalid: [{label, reason}]}` (201 when any was added) |
+ * | POST   | /api/admin/accounts            | `{sessionids: string \| string[]}` (one or many, pasted: new lines, commas or semicolons; array items count as lines; or cookies copied from the browser, see below), `cookies?` (a `Cookie:` header, a cookie export as JSON text or value, or a Netscape cookies.txt), `proxy?` (for every account of this request) | `{added: Account[], existing: Account[], invalid: [{line, label, code, reason}]}` (201 when any was added) |
  * | PATCH  | /api/admin/accounts/:id        | `{disabled?: boolean, proxy?: string \| null}` (at least one; `null` or "" removes the proxy, `direct` keeps the account off JIMENG_PROXY) | `Account` |
  * | DELETE | /api/admin/accounts/:id        | –                                      | `{id, deleted: true}` |
  * | POST   | /api/admin/accounts/:id/check  | –                                      | `Account` (liveness and credits read now) |
@@ -30,7 +30,7 @@ import {
   accountHealth,
   type AccountInput,
   type AccountManager,
-  splitTokens,
+  splitPasted,
 } from "../accounts/manager.ts";
 import type { Account } from "../accounts/pool.ts";
 import { ApiError, badRequest, toApiError } from "../api/errors.ts";
@@ -135,18 +135,31 @@ function cookiesField(fields: Fields): CookiePaste | undefined {
 }
 
 /** Accounts of a cookie paste, and its problems as refusals. */
-function fromPaste(paste: CookiePaste): { inputs: AccountInput[]; refused: Refusal[] } {
+function fromPaste(
+  paste: CookiePaste,
+): { inputs: { input: AccountInput; line: number }[]; refused: Refusal[] } {
   return {
     inputs: paste.accounts.map((account) => ({
-      token: account.token,
-      cookies: { webId: account.webId, userId: account.userId, cookies: account.cookies },
+      input: {
+        token: account.token,
+        cookies: { webId: account.webId, userId: account.userId, cookies: account.cookies },
+      },
+      line: account.line ?? 1,
     })),
-    refused: paste.problems.map((reason) => ({ label: `cookies (${paste.format})`, reason })),
+    refused: paste.problems.map((problem) => ({
+      line: problem.line ?? 1,
+      label: `cookies (${paste.format})`,
+      code: "cookies",
+      reason: problem.reason,
+    })),
   };
 }
 
+/** A pasted line that added no account. */
 interface Refusal {
+  line: number;
   label: string;
+  code: string;
   reason: string;
 }
 
@@ -190,7 +203,8 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AdminEnv> {
       );
     }
     const proxy = proxyField(fields);
-    const inputs: AccountInput[] = [];
+    // Each input with the pasted line it came from, for the refusals.
+    const inputs: { input: AccountInput; line: number }[] = [];
     const refused: Refusal[] = [];
     const text = parts.join("\n");
     const pasted = parseCookiePaste(text);
@@ -200,7 +214,9 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AdminEnv> {
       inputs.push(...found.inputs);
       refused.push(...found.refused);
     }
-    if (!pasted) inputs.push(...splitTokens(text).map((token) => ({ token })));
+    if (!pasted) {
+      inputs.push(...splitPasted(text).map(({ token, line }) => ({ input: { token }, line })));
+    }
     if (inputs.length === 0 && refused.length === 0) {
       throw badRequest(
         "sessionids",
@@ -212,19 +228,22 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AdminEnv> {
       throw badRequest("sessionids", `At most ${MAX_ADD} sessionids can be added at once`);
     }
     const results = deps.accounts.add(
-      inputs.map((input) => (proxy ? { ...input, proxy } : input)),
+      inputs.map(({ input }) => (proxy ? { ...input, proxy } : input)),
     );
+    // One result per input, in order: the line each refusal came from.
     const invalid = [
       ...refused,
-      ...results.flatMap((r) =>
-        r.status === "invalid" ? [{ label: r.label, reason: r.reason }] : []
+      ...results.flatMap((r, i) =>
+        r.status === "invalid"
+          ? [{ line: inputs[i].line, label: r.label, code: r.code as string, reason: r.reason }]
+          : []
       ),
     ];
     if (results.every((r) => r.status === "invalid")) {
-      const reasons = invalid.map((r) => `${r.label}: ${r.reason}`);
+      const reasons = invalid.map((r) => `line ${r.line} (${r.label}) ${r.reason}`);
       throw badRequest(
         pasted || fields.values.cookies === undefined ? "sessionids" : "cookies",
-        `None of the sessionids can be added (${reasons.slice(0, 5).join("; ")})`,
+        `None of the sessionids can be added: ${reasons.slice(0, 5).join("; ")}`,
       );
     }
     const added = results.flatMap((r) => (r.status === "added" ? [r.account] : []));

@@ -6,7 +6,7 @@
  * `accounts_routes.ts` and `keys_routes.ts`.
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { AccountManager } from "../accounts/manager.ts";
 import type { Account } from "../accounts/pool.ts";
 import type { KeyGuard } from "../api/api_keys.ts";
@@ -29,6 +29,8 @@ export interface AdminDeps {
   now: () => number;
   /** Whether X-Forwarded-For/-Host describe the client (behind your own proxy). */
   trustProxy: boolean;
+  /** The client's address (see `src/net/client_address.ts`). */
+  clientAddress: (c: Context) => string;
   /** Called with accounts added through the API (first claim and check in the background). */
   onAccountsAdded?: (accounts: Account[]) => void;
   /** The proxy an account's traffic takes (its own or the default); `null` = directly. */
@@ -48,7 +50,7 @@ export function adminRoutes(deps: AdminDeps): Hono<AdminEnv> {
     c.header("Cache-Control", "no-store");
   });
 
-  const sessions = { auth: deps.auth, now: deps.now, trustProxy: deps.trustProxy };
+  const sessions = { auth: deps.auth, now: deps.now, clientAddress: deps.clientAddress };
   const open = new Hono<AdminEnv>();
   // Scoped to the public paths: elsewhere a missing session must answer 401 first.
   open.use("/setup", requireSameOrigin(deps.trustProxy));

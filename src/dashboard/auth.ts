@@ -1,22 +1,30 @@
 /**
  * Console authentication: the one-time setup (a random token printed to the
  * log at first start, or ADMIN_USER/ADMIN_PASSWORD), scrypt passwords, login
- * throttling per IP and per user name, sessions in SQLite (the cookie value
- * is stored only hashed) and the guard of every admin route: a live session,
- * and for state-changing calls a same-origin request carrying the session's
- * CSRF token.
+ * throttling, sessions in SQLite (the cookie value is stored only hashed; the
+ * CSRF token is derived from it) and the guard of every admin route: a live
+ * session, and for state-changing calls a same-origin request carrying the
+ * session's CSRF token.
+ *
+ * The login throttle counts an attempt before its password is checked, so
+ * parallel attempts see each other. Limits apply per client address and per
+ * address and name, so that failures from one address never lock the
+ * administrator out at another; across addresses a user's failures only slow
+ * the checks down. Names that are no administrator's are never stored.
  * @module
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../api/errors.ts";
 import type { Logger } from "../log.ts";
+import { clientNetwork } from "../net/cidr.ts";
 import { registerSecret } from "../redact.ts";
 import {
   type AdminSessionWithUser,
+  type AdminUser,
   clearLoginFailures,
   countAdminUsers,
   deleteAdminSession,
@@ -29,21 +37,44 @@ import {
   insertFirstAdminUser,
   insertLoginFailure,
   loginFailuresSince,
+  type LoginScope,
   pruneLoginFailures,
   touchAdminSession,
   updateAdminPassword,
 } from "../store/admin.ts";
 import type { Db } from "../store/db.ts";
-import { dummyHash, hashPassword, passwordProblem, verifyPassword } from "./passwords.ts";
+import {
+  createPasswordGate,
+  dummyHash,
+  hashPassword,
+  type PasswordGate,
+  passwordProblem,
+  verifyPassword,
+} from "./passwords.ts";
 
 /** Name of the session cookie. */
 export const SESSION_COOKIE = "jimeng_admin";
 /** Header that must carry the session's CSRF token on state-changing calls. */
 export const CSRF_HEADER = "X-CSRF-Token";
-/** Failed logins allowed per IP and per user name within {@linkcode THROTTLE_WINDOW_MS}. */
+/**
+ * Failed logins allowed from one address for one user name (and wrong
+ * current passwords per administrator) within {@linkcode THROTTLE_WINDOW_MS}.
+ */
 export const MAX_LOGIN_FAILURES = 5;
+/** Failed logins allowed from one address for any names within the window. */
+export const MAX_ADDRESS_FAILURES = 20;
+/** Failures of one administrator (from any address) after which each check is slowed down. */
+export const USER_SLOWDOWN_AFTER = 10;
+/** Longest slow-down of one login attempt. */
+export const MAX_SLOWDOWN_MS = 5000;
 /** Window of the login throttle. */
 export const THROTTLE_WINDOW_MS = 15 * 60_000;
+
+/** The wait before a user's next password check, after `failures` recent failures. */
+export function slowdownMs(failures: number): number {
+  if (failures < USER_SLOWDOWN_AFTER) return 0;
+  return Math.min(MAX_SLOWDOWN_MS, 250 * 2 ** Math.min(failures - USER_SLOWDOWN_AFTER, 5));
+}
 
 /** A session just created; `cookie` is the only copy of its secret. */
 export interface NewLogin {
@@ -60,6 +91,15 @@ export interface AdminAuthDeps {
   now: () => number;
   /** Session lifetime. */
   ttlMs: number;
+  /** Bounds concurrent password checks. @default a gate of {@linkcode MAX_CONCURRENT_CHECKS} */
+  gate?: PasswordGate;
+  /** Waits (the per-user slow-down). @default setTimeout */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A live session as the guards see it, with its CSRF token. */
+export interface ConsoleSession extends AdminSessionWithUser {
+  csrfToken: string;
 }
 
 /** The service. */
@@ -73,17 +113,21 @@ export interface AdminAuth {
   /** Creates the first administrator from configuration; false when one existed. */
   bootstrap(username: string, password: string): Promise<boolean>;
   /**
-   * Checks a password (throttled per IP and per user name) and starts a
-   * session; `previous` (a cookie the browser still had) is ended.
+   * Checks a password (throttled per address, per address and name, slowed
+   * down per user) and starts a session; `previous` (a cookie the browser
+   * still had) is ended. `ip` is the client's address.
    */
   login(
     input: { username: string; password: string; ip: string; previous?: string },
   ): Promise<NewLogin>;
   /** The live session of a cookie value. */
-  session(cookie: string): AdminSessionWithUser | undefined;
+  session(cookie: string): ConsoleSession | undefined;
   /** Ends every session of the user (this one included). */
   logout(session: AdminSessionWithUser): void;
-  /** Changes the password and ends the user's other sessions. */
+  /**
+   * Changes the password (wrong current passwords are throttled per
+   * administrator) and ends the user's other sessions.
+   */
   changePassword(session: AdminSessionWithUser, current: string, next: string): Promise<void>;
 }
 
@@ -102,6 +146,37 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(x, y) && a.length === b.length;
 }
 
+/**
+ * The CSRF token of a session: a keyed hash of its cookie, so that nothing
+ * stored (the session row holds the cookie's SHA-256) gives it away.
+ */
+export function csrfTokenOf(cookie: string): string {
+  return createHmac("sha256", cookie).update("jimeng-api csrf").digest("base64url");
+}
+
+function tooManyAttempts(retryAt: number, now: number, what: string): ApiError {
+  const seconds = Math.max(1, Math.ceil((retryAt - now) / 1000));
+  return new ApiError(
+    429,
+    `Too many ${what}; try again in ${Math.ceil(seconds / 60)} min`,
+    "requests",
+    "too_many_login_attempts",
+    null,
+    { "Retry-After": String(seconds) },
+  );
+}
+
+function checksBusy(): ApiError {
+  return new ApiError(
+    429,
+    "Too many password checks are running at once; try again in a few seconds",
+    "requests",
+    "login_busy",
+    null,
+    { "Retry-After": "2" },
+  );
+}
+
 function badPassword(message: string, param: string): ApiError {
   return new ApiError(400, message, "invalid_request_error", "weak_password", param);
 }
@@ -116,6 +191,11 @@ export function usernameProblem(username: string): string | null {
 /** Creates the service. */
 export function createAdminAuth(deps: AdminAuthDeps): AdminAuth {
   const { db, log, now } = deps;
+  const gate = deps.gate ?? createPasswordGate();
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  // Names that are no administrator's are counted under a keyed hash, never stored as typed
+  // (they may be a password typed into the wrong field). The key lives as long as the process.
+  const nameKey = randomBytes(32);
   let setupTokenHash: string | null = null;
   let lastTouch = new Map<string, number>();
 
@@ -124,29 +204,35 @@ export function createAdminAuth(deps: AdminAuthDeps): AdminAuth {
     deleteExpiredAdminSessions(db, at);
     const cookie = randomToken();
     registerSecret(cookie);
-    const csrfToken = randomToken();
     const expiresAt = at + deps.ttlMs;
     insertAdminSession(db, {
       idHash: sha256(cookie),
       userId,
-      csrfToken,
       createdAt: at,
       expiresAt,
       lastSeenAt: at,
     });
-    return { cookie, csrfToken, username, expiresAt };
+    return { cookie, csrfToken: csrfTokenOf(cookie), username, expiresAt };
   }
 
-  function throttled(ip: string, username: string): number | null {
+  /** When the first limit reached among `limits` frees up, or `null` when none is reached. */
+  function throttled(limits: readonly [LoginScope, string, number][]): number | null {
     const since = now() - THROTTLE_WINDOW_MS;
     let retryAt: number | null = null;
-    for (const [scope, subject] of [["ip", ip], ["user", username.toLowerCase()]] as const) {
+    for (const [scope, subject, max] of limits) {
       const { count, oldest } = loginFailuresSince(db, scope, subject, since);
-      if (count >= MAX_LOGIN_FAILURES && oldest !== null) {
+      if (count >= max && oldest !== null) {
         retryAt = Math.max(retryAt ?? 0, oldest + THROTTLE_WINDOW_MS);
       }
     }
     return retryAt;
+  }
+
+  function nameSubject(username: string, userId: number | undefined): string {
+    if (userId !== undefined) return `id:${userId}`;
+    return `name:${
+      createHmac("sha256", nameKey).update(username.toLowerCase()).digest("base64url").slice(0, 22)
+    }`;
   }
 
   return {
@@ -196,7 +282,7 @@ export function createAdminAuth(deps: AdminAuthDeps): AdminAuth {
       return startSession(user.id, user.username);
     },
     async bootstrap(username, password) {
-      registerSecret(password);
+      registerSecret(password, { lasting: true });
       if (countAdminUsers(db) > 0) {
         log.info("ADMIN_USER is ignored: the console already has an administrator");
         return false;
@@ -214,26 +300,48 @@ export function createAdminAuth(deps: AdminAuthDeps): AdminAuth {
     },
     async login({ username, password, ip, previous }) {
       pruneLoginFailures(db, now() - THROTTLE_WINDOW_MS);
-      const retryAt = throttled(ip, username);
-      if (retryAt !== null) {
-        const seconds = Math.max(1, Math.ceil((retryAt - now()) / 1000));
-        throw new ApiError(
-          429,
-          `Too many failed logins; try again in ${Math.ceil(seconds / 60)} min`,
-          "requests",
-          "too_many_login_attempts",
-          null,
-          { "Retry-After": String(seconds) },
-        );
+      const network = clientNetwork(ip);
+      const subjectsOf = (user: AdminUser | undefined) => {
+        const subjects: { scope: LoginScope; subject: string }[] = [
+          { scope: "ip", subject: network },
+          { scope: "ip_user", subject: `${network} ${nameSubject(username, user?.id)}` },
+        ];
+        if (user) subjects.push({ scope: "user", subject: `id:${user.id}` });
+        return subjects;
+      };
+      const refusal = (subjects: { subject: string }[]) => {
+        const retryAt = throttled([
+          ["ip", subjects[0].subject, MAX_ADDRESS_FAILURES],
+          ["ip_user", subjects[1].subject, MAX_LOGIN_FAILURES],
+        ]);
+        return retryAt === null ? undefined : tooManyAttempts(retryAt, now(), "failed logins");
+      };
+      const found = findAdminUser(db, username);
+      const early = refusal(subjectsOf(found));
+      if (early) throw early;
+      // Unknown names cost a check of the same price as known ones.
+      const dummy = await dummyHash();
+      if (found) {
+        // Across addresses only a slow-down: an attacker elsewhere cannot lock the admin out.
+        const since = now() - THROTTLE_WINDOW_MS;
+        const failures = loginFailuresSince(db, "user", `id:${found.id}`, since).count;
+        const delay = slowdownMs(failures);
+        if (delay > 0) await sleep(delay);
       }
+      // From here to the insert nothing awaits: the check and the count are one step, so
+      // parallel attempts cannot all pass the check before any of them is counted.
       const user = findAdminUser(db, username);
-      const ok = await verifyPassword(password, user?.passwordHash ?? await dummyHash());
+      const subjects = subjectsOf(user);
+      const late = refusal(subjects);
+      if (late) throw late;
+      const hash = user?.passwordHash ?? dummy;
+      const check = gate.tryRun(() => verifyPassword(password, hash));
+      if (check === undefined) throw checksBusy();
+      // Counted as a failure until the password proves right.
+      insertLoginFailure(db, subjects, now());
+      const ok = await check;
       if (!user || !ok) {
-        insertLoginFailure(db, [
-          { scope: "ip", subject: ip },
-          { scope: "user", subject: username.toLowerCase() },
-        ], now());
-        log.warn("Console login failed", { username, ip });
+        log.warn("Console login failed", user ? { username: user.username, ip } : { ip });
         throw new ApiError(
           401,
           "Wrong user name or password",
@@ -241,8 +349,7 @@ export function createAdminAuth(deps: AdminAuthDeps): AdminAuth {
           "invalid_credentials",
         );
       }
-      clearLoginFailures(db, "ip", ip);
-      clearLoginFailures(db, "user", username.toLowerCase());
+      for (const { scope, subject } of subjects) clearLoginFailures(db, scope, subject);
       if (previous) deleteAdminSession(db, sha256(previous));
       log.info("Console login", { username: user.username, ip });
       return startSession(user.id, user.username);
@@ -251,12 +358,13 @@ export function createAdminAuth(deps: AdminAuthDeps): AdminAuth {
       const idHash = sha256(cookie);
       const at = now();
       const session = findAdminSession(db, idHash, at);
-      if (session && at - (lastTouch.get(idHash) ?? session.lastSeenAt) >= 60_000) {
+      if (!session) return undefined;
+      if (at - (lastTouch.get(idHash) ?? session.lastSeenAt) >= 60_000) {
         if (lastTouch.size > 1000) lastTouch = new Map();
         lastTouch.set(idHash, at);
         touchAdminSession(db, idHash, at);
       }
-      return session;
+      return { ...session, csrfToken: csrfTokenOf(cookie) };
     },
     logout(session) {
       const ended = deleteAdminSessionsOfUser(db, session.userId);
@@ -264,15 +372,22 @@ export function createAdminAuth(deps: AdminAuthDeps): AdminAuth {
     },
     async changePassword(session, current, next) {
       const user = getAdminUser(db, session.userId);
-      if (!user || !(await verifyPassword(current, user.passwordHash))) {
-        throw new ApiError(
-          403,
-          "The current password is wrong",
-          "permission_error",
-          "invalid_credentials",
-          "current_password",
-        );
+      if (!user) throw wrongCurrentPassword();
+      const subject = `id:${user.id}`;
+      pruneLoginFailures(db, now() - THROTTLE_WINDOW_MS);
+      // A stolen session must not be a way to guess the password: the same count-first throttle.
+      const retryAt = throttled([["password", subject, MAX_LOGIN_FAILURES]]);
+      if (retryAt !== null) throw tooManyAttempts(retryAt, now(), "wrong current passwords");
+      const check = gate.tryRun(() => verifyPassword(current, user.passwordHash));
+      if (check === undefined) throw checksBusy();
+      insertLoginFailure(db, [{ scope: "password", subject }], now());
+      if (!(await check)) {
+        log.warn("Console password change refused: wrong current password", {
+          username: user.username,
+        });
+        throw wrongCurrentPassword();
       }
+      clearLoginFailures(db, "password", subject);
       const problem = passwordProblem(next);
       if (problem) throw badPassword(problem, "new_password");
       updateAdminPassword(db, user.id, await hashPassword(next), now());
@@ -282,20 +397,20 @@ export function createAdminAuth(deps: AdminAuthDeps): AdminAuth {
   };
 }
 
+function wrongCurrentPassword(): ApiError {
+  return new ApiError(
+    403,
+    "The current password is wrong",
+    "permission_error",
+    "invalid_credentials",
+    "current_password",
+  );
+}
+
 /** Whether the request came over HTTPS (directly or as a proxy says). */
 export function isHttps(c: Context): boolean {
   if (new URL(c.req.url).protocol === "https:") return true;
   return c.req.header("x-forwarded-proto")?.split(",")[0].trim().toLowerCase() === "https";
-}
-
-/** The client's address: the connection's, or X-Forwarded-For's first when trusted. */
-export function clientIp(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",")[0].trim();
-    if (forwarded) return forwarded;
-  }
-  const info = c.env as { remoteAddr?: { hostname?: string } } | undefined;
-  return info?.remoteAddr?.hostname ?? "unknown";
 }
 
 /**
@@ -352,7 +467,7 @@ function crossOrigin(): ApiError {
 /** Hono environment of the admin routes. */
 export type AdminEnv = {
   Variables: {
-    admin: AdminSessionWithUser;
+    admin: ConsoleSession;
     requestId: string;
   };
 };
@@ -408,7 +523,7 @@ export function consoleCaller(
   c: Context,
   auth: AdminAuth,
   trustProxy: boolean,
-): AdminSessionWithUser | undefined {
+): ConsoleSession | undefined {
   const cookie = getCookie(c, SESSION_COOKIE);
   const session = cookie ? auth.session(cookie) : undefined;
   if (!session) return undefined;

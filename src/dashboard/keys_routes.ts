@@ -5,19 +5,21 @@
  * | Method | Path                | Body                                              | Answer |
  * |--------|---------------------|---------------------------------------------------|--------|
  * | GET    | /api/admin/keys     | –                                                 | `{data: Key[]}` (newest first) |
- * | POST   | /api/admin/keys     | `{name, quotaPerDay?, ratePerMinute?}`            | 201 `Key & {key: "sk-…"}` (the secret, shown once) |
- * | PATCH  | /api/admin/keys/:id | `{name?, quotaPerDay?, ratePerMinute?}` (`null` = unlimited) | `Key` |
+ * | POST   | /api/admin/keys     | `{name, quotaPerDay?, ratePerMinute?, webhookUrl?}` | 201 `Key & {key: "sk-…"}` (the secret, shown once) |
+ * | PATCH  | /api/admin/keys/:id | `{name?, quotaPerDay?, ratePerMinute?, webhookUrl?}` (`null` = unlimited / none) | `Key` |
  * | DELETE | /api/admin/keys/:id | –                                                 | `Key` with `revokedAt` set (revoked keys stay listed) |
  *
  * `Key` = `{id, name, prefix, quotaPerDay, ratePerMinute, usedToday, requestsToday, createdAt,
- * revokedAt, lastUsedAt}`: quota in credits per day, rate in requests per minute, `usedToday` in
- * credits; times are Unix ms or `null`.
+ * revokedAt, lastUsedAt, webhookUrl}`: quota in credits per day, rate in requests per minute,
+ * `usedToday` in credits; times are Unix ms or `null`; `webhookUrl` also receives the webhook
+ * events of the key's jobs.
  * @module
  */
 import { Hono } from "hono";
 import { generateApiKey, type KeyGuard } from "../api/api_keys.ts";
 import { ApiError, badRequest } from "../api/errors.ts";
 import { type Fields, optionalString, readJson } from "../api/fields.ts";
+import { RUNTIME_SETTINGS } from "../config.ts";
 import type { Logger } from "../log.ts";
 import {
   type ApiKeyChanges,
@@ -53,6 +55,7 @@ export interface KeyJson {
   createdAt: number;
   revokedAt: number | null;
   lastUsedAt: number | null;
+  webhookUrl: string | null;
 }
 
 /** Shapes a key for the console. */
@@ -68,7 +71,26 @@ export function toKeyJson(key: ApiKeyRow, usage: KeyUsage | undefined): KeyJson 
     createdAt: key.createdAt,
     revokedAt: key.revokedAt,
     lastUsedAt: key.lastUsedAt,
+    webhookUrl: key.webhookUrl,
   };
+}
+
+/** The `webhookUrl` field: one http(s) URL, `null` for none; `undefined` when absent. */
+function webhookUrl(fields: Fields): string | null | undefined {
+  if (!("webhookUrl" in fields.values)) return undefined;
+  const value = fields.values.webhookUrl;
+  if (value === null || (typeof value === "string" && value.trim() === "")) return null;
+  if (typeof value !== "string" || value.length > 2000) {
+    throw badRequest("webhookUrl", "'webhookUrl' must be an http(s) URL, or null for none");
+  }
+  let urls: string[];
+  try {
+    urls = RUNTIME_SETTINGS.webhookUrls.parse(value.trim(), "webhookUrl");
+  } catch (error) {
+    throw badRequest("webhookUrl", (error as Error).message);
+  }
+  if (urls.length !== 1) throw badRequest("webhookUrl", "'webhookUrl' must be one URL");
+  return urls[0];
 }
 
 /** An integer field that may be `null` (unlimited); `undefined` when absent. */
@@ -123,6 +145,7 @@ export function keyRoutes(deps: KeyRouteDeps): Hono<AdminEnv> {
     const name = keyName(fields, true)!;
     const quotaPerDay = nullableInteger(fields, "quotaPerDay", MAX_QUOTA) ?? null;
     const ratePerMinute = nullableInteger(fields, "ratePerMinute", MAX_RATE) ?? null;
+    const webhook = webhookUrl(fields) ?? null;
     const generated = generateApiKey();
     const key = insertApiKey(deps.db, {
       name,
@@ -131,6 +154,7 @@ export function keyRoutes(deps: KeyRouteDeps): Hono<AdminEnv> {
       quotaPerDay,
       ratePerMinute,
       createdAt: deps.now(),
+      webhookUrl: webhook,
     });
     deps.log.info("API key created", { id: key.id, name, prefix: key.prefix });
     return c.json({ ...toKeyJson(key, undefined), key: generated.secret }, 201);
@@ -143,9 +167,10 @@ export function keyRoutes(deps: KeyRouteDeps): Hono<AdminEnv> {
       name: keyName(fields, false),
       quotaPerDay: nullableInteger(fields, "quotaPerDay", MAX_QUOTA),
       ratePerMinute: nullableInteger(fields, "ratePerMinute", MAX_RATE),
+      webhookUrl: webhookUrl(fields),
     };
     const key = updateApiKey(deps.db, id, changes)!;
-    deps.keys.forget(id);
+    // The rate window stays: a rename (or a new limit) must not hand out a fresh minute.
     return c.json(shaped(key));
   });
 

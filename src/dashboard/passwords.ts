@@ -63,3 +63,51 @@ export function passwordProblem(password: string): string | null {
   }
   return null;
 }
+
+/**
+ * Bounds the password checks running at once: each scrypt call holds 16 MiB
+ * and a CPU core for tens of milliseconds, so a flood of logins would
+ * otherwise take the memory and the cores from everything else.
+ */
+export interface PasswordGate {
+  /**
+   * Runs `work` in a free slot, after the checks already waiting; `undefined`
+   * at once (nothing started) when every slot is busy and the queue is full.
+   */
+  tryRun<T>(work: () => Promise<T>): Promise<T> | undefined;
+}
+
+/** Password checks that run at once. */
+export const MAX_CONCURRENT_CHECKS = 2;
+/** Password checks that may wait for a slot; beyond them a login is told to retry. */
+export const MAX_WAITING_CHECKS = 16;
+
+/** Creates a gate of `concurrency` slots and `maxWaiting` places in line. */
+export function createPasswordGate(
+  concurrency = MAX_CONCURRENT_CHECKS,
+  maxWaiting = MAX_WAITING_CHECKS,
+): PasswordGate {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  async function run<T>(work: () => Promise<T>, queued: boolean): Promise<T> {
+    if (queued) await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      // A finished check hands its slot to the next one in line.
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  }
+  return {
+    tryRun(work) {
+      if (active < concurrency) {
+        active++;
+        return run(work, false);
+      }
+      if (waiting.length >= maxWaiting) return undefined;
+      return run(work, true);
+    },
+  };
+}

@@ -5,16 +5,16 @@
  * |--------|-----------------------|----------------------------------------|------------------------------------------|
  * | GET    | /api/admin/setup      | –                                      | `{needed}` (public)                      |
  * | POST   | /api/admin/setup      | `{token, username, password}`          | `{user:{username}, csrfToken}` + cookie (public; 403 without the token, 409 once set up) |
- * | POST   | /api/admin/login      | `{username, password}`                 | `{user:{username}, csrfToken}` + cookie (public; 401 wrong, 429 + Retry-After when throttled) |
+ * | POST   | /api/admin/login      | `{username, password}`                 | `{user:{username}, csrfToken}` + cookie (public; 401 wrong, 429 + Retry-After when throttled or busy) |
  * | GET    | /api/admin/session    | –                                      | `{user:{username}, csrfToken, expiresAt}` |
  * | POST   | /api/admin/logout     | –                                      | `{ok: true}`; ends all of the user's sessions |
- * | POST   | /api/admin/password   | `{current_password, new_password}`     | `{ok: true}`; ends the user's other sessions |
+ * | POST   | /api/admin/password   | `{current_password, new_password}`     | `{ok: true}`; ends the user's other sessions (403 wrong, 429 after 5 wrong in 15 min) |
  *
  * Public POSTs still need the same origin; the others need the session
  * cookie, and POSTs the `X-CSRF-Token` header too (see `auth.ts`).
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { badRequest } from "../api/errors.ts";
 import { type Fields, optionalString, readJson } from "../api/fields.ts";
@@ -22,7 +22,6 @@ import {
   type AdminAuth,
   type AdminEnv,
   clearSessionCookie,
-  clientIp,
   type NewLogin,
   SESSION_COOKIE,
   setSessionCookie,
@@ -33,7 +32,8 @@ import { MAX_PASSWORD_LENGTH } from "./passwords.ts";
 export interface SessionRouteDeps {
   auth: AdminAuth;
   now: () => number;
-  trustProxy: boolean;
+  /** The client's address (see `src/net/client_address.ts`). */
+  clientAddress: (c: Context) => string;
 }
 
 function required(fields: Fields, name: string, max: number): string {
@@ -71,7 +71,7 @@ export function publicSessionRoutes(deps: SessionRouteDeps): Hono<AdminEnv> {
     const login = await deps.auth.login({
       username: required(fields, "username", 64).trim(),
       password: required(fields, "password", MAX_PASSWORD_LENGTH),
-      ip: clientIp(c, deps.trustProxy),
+      ip: deps.clientAddress(c),
       previous: getCookie(c, SESSION_COOKIE),
     });
     setSessionCookie(c, login, deps.now());

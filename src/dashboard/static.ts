@@ -55,6 +55,7 @@ import overviewPageJs from "../../static/pages/OverviewPage.js" with { type: "te
 import playgroundPageJs from "../../static/pages/PlaygroundPage.js" with { type: "text" };
 import settingsPageJs from "../../static/pages/SettingsPage.js" with { type: "text" };
 import setupPageJs from "../../static/pages/SetupPage.js" with { type: "text" };
+import webhooksCardJs from "../../static/pages/WebhooksCard.js" with { type: "text" };
 
 const JS = "text/javascript; charset=utf-8";
 
@@ -101,6 +102,7 @@ const APP_FILES: Record<string, string> = {
   "pages/PlaygroundPage.js": playgroundPageJs,
   "pages/SettingsPage.js": settingsPageJs,
   "pages/SetupPage.js": setupPageJs,
+  "pages/WebhooksCard.js": webhooksCardJs,
 };
 
 /** The vendored browser modules, by the unversioned URL `index.html`'s import map names. */

@@ -4,6 +4,7 @@
  * @module
  */
 import { JimengError } from "../jimeng/errors.ts";
+import { PRIVATE_FILE_MODE } from "../private_files.ts";
 
 /** Options of {@linkcode downloadResult} and {@linkcode downloadToFile}. */
 export interface DownloadOptions {
@@ -105,7 +106,12 @@ export async function downloadToFile(
     return await withResultBody(url, options, async (response) => {
       let file: Deno.FsFile;
       try {
-        file = await Deno.open(path, { write: true, create: true, truncate: true });
+        file = await Deno.open(path, {
+          write: true,
+          create: true,
+          truncate: true,
+          mode: PRIVATE_FILE_MODE,
+        });
       } catch (error) {
         await response.body.cancel();
         throw error;

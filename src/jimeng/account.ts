@@ -114,14 +114,25 @@ export async function receiveDailyCredits(
 }
 
 /**
- * Whether the session is logged in: a non-zero `user_id` at `data.user_id`
- * (fallback: top-level `user_id`).
+ * Whether the session is logged in. Jimeng (CN): a non-zero `user_id` at
+ * `data.user_id` of the passport call (fallback: top-level `user_id`).
+ * Dreamina has no such passport call (it answers 404 there): a credit read
+ * that works is the proof, "login expired" the refutation.
  */
 export async function isSessionAlive(
   ctx: UpstreamContext,
   session: Session,
   signal?: AbortSignal,
 ): Promise<boolean> {
+  if (regionInfo(session.region).international) {
+    try {
+      await getCredits(ctx, session, signal);
+      return true;
+    } catch (error) {
+      if (error instanceof JimengError && error.kind === "session_expired") return false;
+      throw error;
+    }
+  }
   let body: unknown;
   try {
     body = await callUpstream(ctx, session, {

@@ -29,7 +29,7 @@ import {
 import { splitImageCount } from "../generation/images.ts";
 import { videoSizeFor } from "../generation/sizes.ts";
 import { deriveSubmitId } from "../jimeng/images.ts";
-import type { Db } from "../store/db.ts";
+import { type Db, transaction } from "../store/db.ts";
 import {
   activeJobs,
   countJobsByStatus,
@@ -85,6 +85,8 @@ export interface NewJob {
    */
   tokens: readonly string[] | null;
   idempotencyKey?: string | null;
+  /** Fingerprint of the request, kept with an `idempotencyKey` to tell a reuse from a retry. */
+  requestHash?: string | null;
   apiKeyId?: number | null;
   requestId?: string | null;
   /** Input images: the first and last frame of a video, or image references. */
@@ -144,6 +146,11 @@ export interface JobRunnerDeps extends FailoverDeps {
     accounts: readonly Account[],
     signal: AbortSignal,
   ) => Promise<Model | undefined>;
+  /**
+   * Called with a job that just completed or failed, inside the transaction
+   * that records it (e.g. to queue a webhook with it); errors are logged.
+   */
+  onFinished?: (job: Job) => void;
 }
 
 /** How a job's upstream work ended, for the usage record of the request that created it. */
@@ -266,6 +273,22 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const exists = updateJob(db, id, { ...changes, updatedAt: deps.now() });
     if (exists) notify(id);
     return exists;
+  }
+
+  /** Records a job's end and what follows from it, together. */
+  function finish(id: string, changes: JobPatch): boolean {
+    return transaction(db, () => {
+      if (!patch(id, changes)) return false;
+      const job = deps.onFinished ? getJob(db, id) : undefined;
+      if (job) {
+        try {
+          deps.onFinished!(job);
+        } catch (error) {
+          log.warn("Acting on a finished job failed", { job: id, error });
+        }
+      }
+      return true;
+    });
   }
 
   function accountsFor(job: Job): Account[] {
@@ -553,7 +576,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       if (items[0]?.variant) result.variant = items[0].variant;
       if (handed.mediaIds) result.mediaIds = handed.mediaIds;
       const expiries = handed.urls.map(urlExpiry).filter((e): e is number => e !== null);
-      patch(id, {
+      finish(id, {
         status: "completed",
         progress: 100,
         result,
@@ -568,7 +591,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       if (closed) return;
       if (signal.aborted) return;
       const { code, message } = deps.describeError(error);
-      if (patch(id, { status: "failed", errorCode: code, errorMessage: message })) {
+      if (finish(id, { status: "failed", errorCode: code, errorMessage: message })) {
         deleteJobInputs(db, id);
         log.warn(`Job ${id} failed: ${message}`, { code });
       }
@@ -616,6 +639,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         accountKey: null,
         authSealed: input.tokens === null ? null : deps.vault.seal(JSON.stringify(input.tokens)),
         idempotencyKey: input.idempotencyKey ?? null,
+        requestHash: input.idempotencyKey ? input.requestHash ?? null : null,
         apiKeyId: input.apiKeyId ?? null,
         requestId: input.requestId ?? null,
         result: null,

@@ -9,6 +9,7 @@
  */
 import { downloadToFile } from "../generation/download.ts";
 import type { Logger } from "../log.ts";
+import { makePrivateDir } from "../private_files.ts";
 import type { Db } from "../store/db.ts";
 import {
   cachedMediaBytes,
@@ -239,7 +240,7 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
     downloading.add(record.id);
     try {
       const fetched = await slot(async () => {
-        await Deno.mkdir(dir, { recursive: true });
+        await makePrivateDir(dir);
         return await downloadToFile(record.upstreamUrl, part, {
           maxBytes,
           timeoutMs: options.timeoutMs?.[record.kind] ?? DEFAULT_TIMEOUT[record.kind],

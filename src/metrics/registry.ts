@@ -37,8 +37,8 @@ export interface Registry {
   ): Histogram;
   /** Runs `collect` before every render (to set gauges from live state). */
   collect(collect: () => void): void;
-  /** The exposition text. */
-  render(): string;
+  /** The exposition text; families named in `omit` are left out. */
+  render(options?: { omit?: ReadonlySet<string> }): string;
 }
 
 /** The content type of {@linkcode Registry.render}'s text. */
@@ -191,10 +191,11 @@ export function createRegistry(): Registry {
     collect(collect) {
       collectors.push(collect);
     },
-    render() {
+    render(options = {}) {
       for (const collect of collectors) collect();
       const out: string[] = [];
       for (const family of families.values()) {
+        if (options.omit?.has(family.name)) continue;
         out.push(`# HELP ${family.name} ${escapeHelp(family.help)}`);
         out.push(`# TYPE ${family.name} ${family.type}`);
         out.push(...family.lines());

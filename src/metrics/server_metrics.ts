@@ -43,7 +43,11 @@ export interface ServerMetrics {
   noteAccounts(accounts: readonly Account[]): void;
   mediaDownload(kind: MediaKind, outcome: "ok" | "error", bytes: number): void;
   mediaEvicted(files: number): void;
-  render(): string;
+  /**
+   * The exposition text. Without `perAccount`, only aggregate series: no
+   * series per account, whose labels and balances are other clients' business.
+   */
+  render(options?: { perAccount?: boolean }): string;
 }
 
 /** Latency buckets in seconds: fast routes up to multi-minute generations. */
@@ -106,6 +110,11 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
     "Known accounts by state",
     ["state"],
   );
+  const creditsRemaining = registry.gauge(
+    "jimeng_credits_remaining",
+    "Credits remaining on all known accounts together (last known balances)",
+  );
+  const perAccountFamilies = new Set(["jimeng_account_in_flight", "jimeng_account_credits"]);
   const mediaBytes = registry.gauge("jimeng_media_cache_bytes", "Bytes in the media cache");
   const mediaDownloads = registry.counter(
     "jimeng_media_downloads_total",
@@ -137,15 +146,20 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
     accountStates.reset();
     const states = { ok: 0, cooling: 0, expired: 0, disabled: 0 };
     const now = (sources.now ?? Date.now)();
+    let credits = 0;
     for (const account of accounts.values()) {
       accountInFlight.set({ account: account.label }, account.inFlight);
-      if (account.credits) accountCredits.set({ account: account.label }, account.credits.total);
+      if (account.credits) {
+        accountCredits.set({ account: account.label }, account.credits.total);
+        credits += account.credits.total;
+      }
       if (account.disabled) states.disabled++;
       else if (account.expired) states.expired++;
       else if (account.coolingUntil > now) states.cooling++;
       else states.ok++;
     }
     for (const [state, count] of Object.entries(states)) accountStates.set({ state }, count);
+    creditsRemaining.set({}, credits);
     if (sources.mediaCacheBytes) mediaBytes.set({}, sources.mediaCacheBytes());
     if (jobs && sources.jobsByState) {
       jobs.reset();
@@ -185,6 +199,7 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
     mediaEvicted(files) {
       if (files > 0) mediaEvictions.inc({}, files);
     },
-    render: () => registry.render(),
+    render: (options = {}) =>
+      registry.render(options.perAccount ? {} : { omit: perAccountFamilies }),
   };
 }

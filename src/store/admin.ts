@@ -1,7 +1,8 @@
 /**
  * Console administrators (`admin_users`), their sessions (`admin_sessions`,
- * keyed by the SHA-256 of the cookie value) and login failures
- * (`login_failures`) for throttling.
+ * keyed by the SHA-256 of the cookie value; the CSRF token is derived from
+ * the cookie, so no secret is stored) and login failures (`login_failures`)
+ * for throttling.
  * @module
  */
 import { type Db, statement, transaction } from "./db.ts";
@@ -20,7 +21,6 @@ export interface AdminUser {
 export interface AdminSession {
   idHash: string;
   userId: number;
-  csrfToken: string;
   createdAt: number;
   expiresAt: number;
   lastSeenAt: number;
@@ -99,12 +99,11 @@ export function updateAdminPassword(db: Db, id: number, passwordHash: string, at
 export function insertAdminSession(db: Db, session: AdminSession): void {
   statement(
     db,
-    `INSERT INTO admin_sessions (id_hash, user_id, csrf_token, created_at, expires_at, last_seen_at)
-     VALUES (?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO admin_sessions (id_hash, user_id, created_at, expires_at, last_seen_at)
+     VALUES (?, ?, ?, ?, ?)`,
   ).run(
     session.idHash,
     session.userId,
-    session.csrfToken,
     session.createdAt,
     session.expiresAt,
     session.lastSeenAt,
@@ -119,7 +118,7 @@ export function findAdminSession(
 ): AdminSessionWithUser | undefined {
   const row = statement(
     db,
-    `SELECT s.id_hash, s.user_id, s.csrf_token, s.created_at, s.expires_at, s.last_seen_at,
+    `SELECT s.id_hash, s.user_id, s.created_at, s.expires_at, s.last_seen_at,
        u.username
      FROM admin_sessions s JOIN admin_users u ON u.id = s.user_id
      WHERE s.id_hash = ? AND s.expires_at > ?`,
@@ -128,7 +127,6 @@ export function findAdminSession(
   return {
     idHash: row.id_hash as string,
     userId: row.user_id as number,
-    csrfToken: row.csrf_token as string,
     createdAt: row.created_at as number,
     expiresAt: row.expires_at as number,
     lastSeenAt: row.last_seen_at as number,
@@ -166,8 +164,13 @@ export function deleteExpiredAdminSessions(db: Db, now: number): number {
   );
 }
 
-/** What a login failure is counted against. */
-export type LoginScope = "ip" | "user";
+/**
+ * What a failed login is counted against: the client's address (`ip`), the
+ * address and the name tried (`ip_user`), an existing administrator from any
+ * address (`user`), or an administrator's wrong current passwords when
+ * changing it (`password`).
+ */
+export type LoginScope = "ip" | "ip_user" | "user" | "password";
 
 /** Records a failed login against each subject. */
 export function insertLoginFailure(

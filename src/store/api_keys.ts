@@ -19,6 +19,8 @@ export interface ApiKeyRow {
   createdAt: number;
   revokedAt: number | null;
   lastUsedAt: number | null;
+  /** Also receives the webhook events of this key's jobs; `null` = none. */
+  webhookUrl: string | null;
 }
 
 /** What a new key needs. */
@@ -29,13 +31,15 @@ export interface NewApiKey {
   quotaPerDay: number | null;
   ratePerMinute: number | null;
   createdAt: number;
+  webhookUrl?: string | null;
 }
 
-/** Editable fields; absent = unchanged, `null` = unlimited. */
+/** Editable fields; absent = unchanged, `null` = unlimited (or no webhook). */
 export interface ApiKeyChanges {
   name?: string;
   quotaPerDay?: number | null;
   ratePerMinute?: number | null;
+  webhookUrl?: string | null;
 }
 
 /** A key's usage since a time. */
@@ -45,7 +49,7 @@ export interface KeyUsage {
 }
 
 const COLUMNS =
-  "id, name, prefix, secret_hash, quota_per_day, rate_per_minute, created_at, revoked_at, last_used_at";
+  "id, name, prefix, secret_hash, quota_per_day, rate_per_minute, created_at, revoked_at, last_used_at, webhook_url";
 
 function toApiKeyRow(row: Record<string, unknown>): ApiKeyRow {
   return {
@@ -58,6 +62,7 @@ function toApiKeyRow(row: Record<string, unknown>): ApiKeyRow {
     createdAt: row.created_at as number,
     revokedAt: row.revoked_at as number | null,
     lastUsedAt: row.last_used_at as number | null,
+    webhookUrl: row.webhook_url as string | null,
   };
 }
 
@@ -65,8 +70,9 @@ function toApiKeyRow(row: Record<string, unknown>): ApiKeyRow {
 export function insertApiKey(db: Db, key: NewApiKey): ApiKeyRow {
   const row = statement(
     db,
-    `INSERT INTO api_keys (name, prefix, secret_hash, quota_per_day, rate_per_minute, created_at)
-     VALUES (?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+    `INSERT INTO api_keys
+       (name, prefix, secret_hash, quota_per_day, rate_per_minute, created_at, webhook_url)
+     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
   ).get(
     key.name,
     key.prefix,
@@ -74,6 +80,7 @@ export function insertApiKey(db: Db, key: NewApiKey): ApiKeyRow {
     key.quotaPerDay,
     key.ratePerMinute,
     key.createdAt,
+    key.webhookUrl ?? null,
   ) as Record<string, unknown>;
   return toApiKeyRow(row);
 }
@@ -105,7 +112,8 @@ export function updateApiKey(db: Db, id: number, changes: ApiKeyChanges): ApiKey
     `UPDATE api_keys SET
        name = CASE WHEN ? THEN ? ELSE name END,
        quota_per_day = CASE WHEN ? THEN ? ELSE quota_per_day END,
-       rate_per_minute = CASE WHEN ? THEN ? ELSE rate_per_minute END
+       rate_per_minute = CASE WHEN ? THEN ? ELSE rate_per_minute END,
+       webhook_url = CASE WHEN ? THEN ? ELSE webhook_url END
      WHERE id = ? RETURNING ${COLUMNS}`,
   ).get(
     changes.name !== undefined ? 1 : 0,
@@ -114,6 +122,8 @@ export function updateApiKey(db: Db, id: number, changes: ApiKeyChanges): ApiKey
     changes.quotaPerDay ?? null,
     changes.ratePerMinute !== undefined ? 1 : 0,
     changes.ratePerMinute ?? null,
+    changes.webhookUrl !== undefined ? 1 : 0,
+    changes.webhookUrl ?? null,
     id,
   ) as Record<string, unknown> | undefined;
   return row ? toApiKeyRow(row) : undefined;

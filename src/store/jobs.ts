@@ -38,6 +38,8 @@ export interface Job {
   /** The caller's sessionids, sealed; only for callers without an API key. */
   authSealed: string | null;
   idempotencyKey: string | null;
+  /** Fingerprint of the request behind `idempotencyKey` (`null` for jobs made before it existed). */
+  requestHash: string | null;
   apiKeyId: number | null;
   requestId: string | null;
   result: JobResult | null;
@@ -67,6 +69,7 @@ function toJob(row: Row): Job {
     accountKey: row.account_key as string | null,
     authSealed: row.auth_sealed as string | null,
     idempotencyKey: row.idempotency_key as string | null,
+    requestHash: (row.request_hash as string | null | undefined) ?? null,
     apiKeyId: row.api_key_id as number | null,
     requestId: row.request_id as string | null,
     result: row.result === null ? null : JSON.parse(row.result as string),
@@ -87,8 +90,9 @@ export function insertJob(db: Db, job: Job, inputs: readonly Uint8Array[] = []):
       db,
       `INSERT INTO jobs (id, kind, owner, model, prompt, params, status, progress, submit_id,
          history_id, account_key, auth_sealed, idempotency_key, api_key_id, request_id, result,
-         error_code, error_message, created_at, updated_at, submitted_at, completed_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         error_code, error_message, created_at, updated_at, submitted_at, completed_at, expires_at,
+         request_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       job.id,
       job.kind,
@@ -113,6 +117,7 @@ export function insertJob(db: Db, job: Job, inputs: readonly Uint8Array[] = []):
       job.submittedAt,
       job.completedAt,
       job.expiresAt,
+      job.requestHash,
     );
     const insert = statement(
       db,

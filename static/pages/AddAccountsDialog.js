@@ -5,7 +5,14 @@ import { Dialog } from "../components/Dialog.js";
 import { Field } from "../components/Field.js";
 import { Icon } from "../components/Icon.js";
 
-/** @typedef {{ label: string, reason: string }} Refusal */
+/** @typedef {{ line: number, label: string, code: string, reason: string }} Refusal */
+
+/** Why a line was refused, in the console's language (the server's text for a new code). @param {Refusal} refusal */
+function reasonOf(refusal) {
+  const key = `accounts.reason.${refusal.code}`;
+  const text = t(key);
+  return text === key ? refusal.reason : text;
+}
 
 /**
  * Whether pasted text is cookies copied from the browser (a Cookie header, a
@@ -32,7 +39,10 @@ export function AddAccountsDialog({ onClose, onAdded, notify }) {
   const [proxyError, setProxyError] = useState(/** @type {string | null} */ (null));
   const [refused, setRefused] = useState(/** @type {Refusal[] | null} */ (null));
   const cookies = looksLikeCookies(text);
-  const count = cookies ? 1 : text.split(/[\s,;]+/).filter(Boolean).length;
+  // Split as the server does: lines, commas and semicolons (a line with spaces stays one entry).
+  const count = cookies
+    ? 1
+    : new Set(text.split(/[\r\n,;]+/).map((s) => s.trim()).filter(Boolean)).size;
   const submit = async () => {
     if (!count) return setError(t("accounts.addEmpty"));
     setBusy(true);
@@ -67,7 +77,12 @@ export function AddAccountsDialog({ onClose, onAdded, notify }) {
             : t("accounts.refused", { n: refused.length })}</div>
         <ul class="refused-list">
           ${refused.map((r, i) =>
-            html`<li key=${i}><code class="mono">${r.label}</code><span>${r.reason}</span></li>`
+            html`
+              <li
+                key=${i}><strong class="refused-line">${t("accounts.refusedLine", {
+                  n: r.line,
+                })}</strong><code class="mono">${r.label}</code><span>${reasonOf(r)}</span></li>
+            `
           )}
         </ul>
         <//>

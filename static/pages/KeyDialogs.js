@@ -16,13 +16,14 @@ function parseLimit(text) {
 }
 
 /**
- * Create or edit: name, daily quota, rate limit.
+ * Create or edit: name, daily quota, rate limit, webhook URL.
  * @param {{ existing: ApiKey | null, onClose: () => void, onSaved: (result: { secret?: string }) => void }} props
  */
 export function KeyDialog({ existing, onClose, onSaved }) {
   const [name, setName] = useState(existing?.name ?? "");
   const [quota, setQuota] = useState(existing?.quotaPerDay ? String(existing.quotaPerDay) : "");
   const [rate, setRate] = useState(existing?.ratePerMinute ? String(existing.ratePerMinute) : "");
+  const [webhook, setWebhook] = useState(existing?.webhookUrl ?? "");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(/** @type {string | null} */ (null));
   const quotaValue = parseLimit(quota);
@@ -40,13 +41,15 @@ export function KeyDialog({ existing, onClose, onSaved }) {
           name: name.trim(),
           quotaPerDay: quotaValue,
           ratePerMinute: rateValue,
+          webhookUrl: webhook.trim() || null,
         });
         onSaved({});
       } else {
-        /** @type {{ name: string, quotaPerDay?: number, ratePerMinute?: number }} */
+        /** @type {{ name: string, quotaPerDay?: number, ratePerMinute?: number, webhookUrl?: string }} */
         const body = { name: name.trim() };
         if (quotaValue !== null) body.quotaPerDay = quotaValue;
         if (rateValue !== null) body.ratePerMinute = rateValue;
+        if (webhook.trim()) body.webhookUrl = webhook.trim();
         onSaved({ secret: (await createKey(body)).secret });
       }
     } catch (failure) {
@@ -82,8 +85,13 @@ export function KeyDialog({ existing, onClose, onSaved }) {
                   onInput=${(/** @type {any} */ e) => setRate(e.currentTarget.value)} />
                 <//>
                 </div>
-                </form>
-                <//>
+                <${Field} id="key-webhook" label=${t("keys.webhook")} hint=${t("keys.webhookHint")}>
+                  <input id="key-webhook" class="input mono" type="url" value=${webhook}
+                    placeholder="https://…" spellcheck="false"
+                    onInput=${(/** @type {any} */ e) => setWebhook(e.currentTarget.value)} />
+                  <//>
+                  </form>
+                  <//>
   `;
 }
 

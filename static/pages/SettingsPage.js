@@ -5,6 +5,7 @@ import { EmptyState } from "../components/EmptyState.js";
 import { Field } from "../components/Field.js";
 import { PageHeader } from "../components/PageHeader.js";
 import { Spinner } from "../components/Spinner.js";
+import { WebhooksCard } from "./WebhooksCard.js";
 
 const MIN_PASSWORD = 8;
 
@@ -81,17 +82,20 @@ export function SettingsPage({ notify }) {
   const [settings, setSettings] = useState(
     /** @type {import("../api.js").Setting[] | null} */ (null),
   );
-  useEffect(() => {
+  const loadConfig = () =>
     getConfig().then((config) => setSettings(config.settings)).catch((error) => {
       notify("error", error.message);
       setSettings([]);
     });
+  useEffect(() => {
+    loadConfig();
   }, []);
   return html`
     <${PageHeader} title=${t("settings.title")} subtitle=${t("settings.subtitle")} />
     <div class="settings-layout">
       <${PasswordForm} notify=${notify} />
-      <div class="card card-flush">
+      <${WebhooksCard} notify=${notify} onSettingsChanged=${loadConfig} />
+      <div class="card card-flush settings-wide">
             <div class="card-header card-header-padded">
               <h2>${t("settings.config")}</h2>
               <p class="muted small">${t("settings.configHint")}</p>

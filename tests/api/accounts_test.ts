@@ -124,17 +124,23 @@ Deno.test("the admin API adds pasted sessionids, masks them, disables, checks, c
     const added = await admin.json<{
       added: AccountJson[];
       existing: AccountJson[];
-      invalid: { label: string; reason: string }[];
+      invalid: { line: number; label: string; code: string; reason: string }[];
     }>("POST", "/accounts", {
-      sessionids: `${a}, sessionid=${b}\n us-${intl}\nshort; sk-abcdefghijklmnop ${a}`,
+      sessionids:
+        `${a}, sessionid=${b}\n us-${intl}\nshort; SK-abcdefghijklmnop; ${a}\n${a} ${b}\nus-us-${b}`,
     }, 201);
     assert.deepEqual(added.added.map((x) => x.label), [label(a), label(b), label(`us-${intl}`)]);
     assert.deepEqual(added.added.map((x) => x.region), ["cn", "cn", "us"]);
     assert.deepEqual(added.existing, []);
-    assert.deepEqual(added.invalid.map((x) => x.reason), [
-      "too short to be a sessionid",
-      "this is an API key, not a Jimeng sessionid",
+    // Each refusal names its line and why; a line with a space is one (refused) entry.
+    assert.deepEqual(added.invalid.map((x) => [x.line, x.code]), [
+      [3, "too_short"],
+      [3, "api_key"],
+      [4, "spaces"],
+      [5, "double_prefix"],
     ]);
+    assert.equal(added.invalid[1].reason, "this is an API key, not a Jimeng sessionid");
+    assert.ok(!JSON.stringify(added.invalid).includes(b), "refused lines are masked");
     const again = await admin.json<{ added: AccountJson[]; existing: AccountJson[] }>(
       "POST",
       "/accounts",

@@ -137,11 +137,11 @@ Deno.test("wrong passwords are 401 and the sixth try within 15 min is a 429 with
     const retryAfter = Number(throttled.headers.get("retry-after"));
     assert.ok(retryAfter > 800 && retryAfter <= 900, `Retry-After ${retryAfter}`);
     assert.equal((await throttled.json()).error.code, "too_many_login_attempts");
+    // Other names from the same address have their own count (up to the per-address limit).
     const unknown = await adminFetch(stack, "POST", "/login", {
       body: { username: "nobody", password: "whatever it is" },
     });
-    // Per IP too: the same client is throttled for any user name.
-    assert.equal(unknown.status, 429);
+    assert.equal(unknown.status, 401);
     await unknown.body?.cancel();
     assert.ok(!stack.logs.some((l) => l.includes("wrong password")));
   } finally {

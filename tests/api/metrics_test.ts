@@ -55,10 +55,11 @@ Deno.test("GET /metrics counts a generation end to end", async () => {
     assert.equal(after.value("jimeng_http_requests_in_flight"), 1, "this scrape");
     const credits = stack.fake.session(GOOD_SESSION).credits;
     assert.ok(credits < 100, "the generation cost credits");
-    assert.equal(
-      after.value("jimeng_account_credits", { account: maskSecret(GOOD_SESSION) }),
-      credits,
-    );
+    // Open metrics (no METRICS_TOKEN) serve aggregates only: nothing per account.
+    assert.equal(after.value("jimeng_credits_remaining"), credits);
+    assert.ok(!after.types.has("jimeng_account_credits"), "no per-account balances");
+    assert.ok(!after.types.has("jimeng_account_in_flight"), "no per-account series");
+    assert.ok(!text.includes(maskSecret(GOOD_SESSION)), "no masked account label");
     assert.equal(after.value("jimeng_accounts", { state: "expired" }), 1);
     assert.equal(after.value("jimeng_media_downloads_total", { kind: "image", outcome: "ok" }), 1);
     assert.ok(after.value("jimeng_media_cache_bytes")! > 0);
@@ -86,8 +87,17 @@ Deno.test("GET /metrics needs METRICS_TOKEN when it is set", async () => {
       assert.equal(body.error.code, "invalid_metrics_token");
       assert.ok(!JSON.stringify(body).includes(token));
     }
+    await stack.openai().images.generate({ prompt: "a fox" });
+    await stack.server.deps.credits.idle();
     const byHeader = await scrape(stack, { headers: { authorization: `Bearer ${token}` } });
     assert.ok(byHeader.types.has("jimeng_http_requests_total"));
+    // The token holder sees each account (masked) and its balance.
+    const credits = stack.fake.session(GOOD_SESSION).credits;
+    assert.equal(
+      byHeader.value("jimeng_account_credits", { account: maskSecret(GOOD_SESSION) }),
+      credits,
+    );
+    assert.equal(byHeader.value("jimeng_credits_remaining"), credits);
     const byQuery = await scrape(stack, {}, `?token=${token}`);
     assert.equal(
       byQuery.value("jimeng_http_requests_total", { route: "/metrics", status: "401" }),

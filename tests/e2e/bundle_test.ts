@@ -7,6 +7,9 @@
  */
 import assert from "node:assert/strict";
 import OpenAI from "openai";
+import { Client } from "@modelcontextprotocol/sdk/client";
+// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { compileArgs } from "../../scripts/compile.ts";
 import { startFakeUpstream } from "../fake_upstream/server.ts";
 import { openBrowser, screenshot } from "../helpers/browser.ts";
@@ -73,6 +76,24 @@ Deno.test("the bundle runs from an empty folder with the binary's permissions", 
       });
       const image = await client.images.generate({ prompt: "from the bundle" });
       assert.ok(image.data?.[0].url?.startsWith(fake.url));
+
+      // The MCP SDK, imported on the first /mcp request, is in the bundle too.
+      const mcp = new Client({ name: "bundle-test", version: "1" });
+      await mcp.connect(
+        new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+          requestInit: { headers: { Authorization: `Bearer ${GOOD_SESSION}` } },
+        }),
+      );
+      try {
+        const made = await mcp.callTool({
+          name: "generate_image",
+          arguments: { prompt: "from the bundle, over MCP" },
+        }) as { content: { type: string }[]; isError?: boolean };
+        assert.equal(made.isError, undefined);
+        assert.equal(made.content.filter((c) => c.type === "image").length, 1);
+      } finally {
+        await mcp.close();
+      }
       const entries = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
       assert.deepEqual(entries, ["data", "jimeng-api.js"], "nothing else was needed or written");
     } finally {

@@ -86,16 +86,23 @@ Deno.test("console accounts: paste several, see them masked, check, claim, disab
       `sessionid=${BROKE}`,
       `us-${EXPIRED}`,
       "https://jimeng.jianying.com/",
+      `${RICH} ${BROKE}`,
+      "SK-0000aaaa1111bbbb2222cccc3333dddd",
       "",
     ].join("\n");
     await dialog.getByLabel("Session IDs").fill(pasted);
-    await dialog.getByRole("button", { name: "Add 4" }).click();
-    // Three went in; the line that is no sessionid is named (masked) with the reason.
+    // Lines, commas and semicolons separate entries; a line with a space is one entry.
+    await dialog.getByRole("button", { name: "Add 6" }).click();
+    // Three went in; each refused line is named by its number, masked, with the reason.
     await page.getByText("3 added, 0 already known").waitFor();
     const refusal = dialog.getByRole("alert");
-    assert.equal(await refusal.innerText(), "1 line was refused:");
+    assert.equal(await refusal.innerText(), "3 lines were refused:");
     assert.deepEqual(await dialog.locator(".refused-list li").allInnerTexts(), [
-      "http…com/\nis not a sessionid (letters, digits, - and _ only)",
+      "Line 4\nhttp…com/\nis not a sessionid (letters, digits, - and _ only)",
+      `Line 5\n${
+        masked(`${RICH} ${BROKE}`)
+      }\ncontains spaces (put one sessionid per line, or separate them with commas)`,
+      "Line 6\nSK-0…dddd\nthis is an API key, not a Jimeng sessionid",
     ]);
     await assertNotOnPage(page, [RICH, BROKE, EXPIRED], "after adding");
     await shot("flow-accounts-add-refused");

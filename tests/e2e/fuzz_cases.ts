@@ -311,6 +311,14 @@ export function generateCase(random: Random, options: FuzzOptions): FuzzCase {
         `Bearer ${Array.from({ length: 60 }, (_, i) => `tok${i}`).join(",")}`,
         `Bearer ${"x".repeat(600)}`,
         "Bearer tok\u00e9n",
+        // Shapes no sessionid has (one rule with the console's Add accounts).
+        "Bearer us-",
+        `Bearer us-us-${auth}`,
+        `Bearer HK-jp-${auth}`,
+        "Bearer x",
+        `Bearer ${auth},y`,
+        `Bearer SK-${"x".repeat(43)}`,
+        `Bearer us-sk-${"x".repeat(43)}`,
       ]);
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (authorization !== "") headers.authorization = authorization;
@@ -447,6 +455,11 @@ export function generateAdminCase(random: Random, options: AdminFuzzOptions): Fu
           { sessionids: [] },
           { sessionids: "" },
           { sessionids: ",,, \n ;" },
+          {
+            sessionids: `us-\nus-us-${"a".repeat(32)}\nx\nSK-${"x".repeat(43)}\n${
+              "a".repeat(16)
+            } b`,
+          },
           { sessionids: Array(600).fill("x").map((_, i) => `tok${i}abcdefgh`) },
           {},
         ]),

@@ -16,6 +16,8 @@ const EXPIRED = "deadbeefdeadbeefdeadbeefdeadbeef";
 const CHECKED = "0badc0de0badc0de0badc0de0badc0de";
 const ADDED = "feedface1234feedface1234feedface";
 const ADMIN_PASSWORD = "a very secret console pass";
+/** A password typed into the user name field by mistake. */
+const TYPED_AS_NAME = "my-other-Passw0rd!";
 const SECRET_KEY = "an encryption key only the operator knows";
 
 Deno.test("no secret leaves the process: not in its output, its database or any answer", async () => {
@@ -26,6 +28,7 @@ Deno.test("no secret leaves the process: not in its output, its database or any 
   const dataDir = await Deno.makeTempDir({ prefix: "jimeng-secrets-" });
   const answers: string[] = [];
   let keySecret = "";
+  let csrf = "";
   let server: ServerProcess | undefined;
   try {
     server = await spawnServer({
@@ -54,7 +57,14 @@ Deno.test("no secret leaves the process: not in its output, its database or any 
         body: body === undefined ? undefined : JSON.stringify(body),
       });
 
-    // The console: log in, add an account, create a key, read every page's data.
+    // The console: a slip of the fingers, then log in, add an account, create a key, read every
+    // page's data.
+    const slip = await call("/api/admin/login", {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: url },
+      body: JSON.stringify({ username: TYPED_AS_NAME, password: ADMIN_PASSWORD }),
+    });
+    assert.equal(slip.status, 401);
     const login = await fetch(`${url}/api/admin/login`, {
       method: "POST",
       headers: { "content-type": "application/json", origin: url },
@@ -62,6 +72,7 @@ Deno.test("no secret leaves the process: not in its output, its database or any 
     });
     const cookie = login.headers.get("set-cookie")!.split(";")[0];
     const { csrfToken } = await login.json();
+    csrf = csrfToken;
     const admin = (method: string, path: string, body?: unknown) =>
       call(`/api/admin${path}`, {
         method,
@@ -157,6 +168,7 @@ Deno.test("no secret leaves the process: not in its output, its database or any 
       keySecret,
       keySecretBody: keySecret.slice(3),
       metricsToken: "metrics-token-secret-123",
+      TYPED_AS_NAME,
     };
     for (const [name, secret] of Object.entries(secrets)) {
       assert.ok(!output.includes(secret), `${name} is in the server's output`);
@@ -164,6 +176,12 @@ Deno.test("no secret leaves the process: not in its output, its database or any 
       const leak = answers.find((text) => text.includes(secret));
       assert.equal(leak, undefined, `${name} is in an answer: ${leak?.slice(0, 300)}`);
     }
+    // The console's CSRF token is in its own answers (login, session) only: never stored or logged.
+    assert.ok(!output.includes(csrf), "the CSRF token is in the server's output");
+    assert.ok(
+      !files.some((text) => text.includes(csrf)),
+      "the CSRF token is in the database files",
+    );
     assert.ok(answers.length > 30, "the session made many calls");
     assert.ok(output.includes("POST /v1/images/generations 200"), "the output was captured");
   } finally {

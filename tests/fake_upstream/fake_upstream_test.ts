@@ -150,6 +150,28 @@ Deno.test("passport reports a live session, then user_id 0 once expired; mweb sa
   });
 });
 
+Deno.test("passport answers 404 on Dreamina, as the real hosts do; credits work there", async () => {
+  await withFake({}, async (fake, clock) => {
+    fake.addSession("us1", { region: "us" });
+    const passport = await callWeb(fake.url, {
+      path: "/passport/account/info/v2",
+      sessionId: "us1",
+      now: clock.t,
+      region: "us",
+      query: { account_sdk_source: "web" },
+    });
+    assert.equal(passport.status, 404);
+    const credits = await callWeb(fake.url, {
+      path: "/commerce/v1/benefits/user_credit",
+      sessionId: "us1",
+      body: {},
+      now: clock.t,
+      region: "us",
+    });
+    assert.equal(credits.json.ret, "0");
+  });
+});
+
 Deno.test("a session called on the wrong regional cluster gets 1015 and a violation", async () => {
   await withFake({}, async (fake, clock) => {
     fake.addSession("us1", { region: "us" });

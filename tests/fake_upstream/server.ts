@@ -26,6 +26,7 @@ import {
   viewSession,
 } from "./state.ts";
 import { checkWebRequest } from "./validate.ts";
+import { AID_INTL } from "./models.ts";
 
 export type {
   FakeKnobs,
@@ -121,6 +122,10 @@ function parseJsonBody(bytes: Uint8Array): { body?: unknown; error?: string } {
 function handleWeb(state: FakeState, req: Request, url: URL, bytes: Uint8Array): Reply {
   const route = WEB_ROUTES.get(url.pathname);
   if (!route) return notFound(url.pathname);
+  // Dreamina's hosts have no passport account call: the real ones answer 404 to it.
+  if (route.family === "passport" && url.searchParams.get("aid") === String(AID_INTL)) {
+    return notFound(url.pathname);
+  }
   const check = checkWebRequest(state, req, url, route.family);
   if (check.reply) return check.reply;
   if (route.family === "mweb" && state.knobs.antiBotRate > 0) {

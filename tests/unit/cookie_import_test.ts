@@ -60,7 +60,7 @@ Deno.test("parseCookiePaste() takes Dreamina's region from store-country-code, e
   const unknown = parseCookiePaste(`sessionid=${SID}; store-country-code=de; store-idc=eu-ttp2`)!;
   assert.deepEqual(unknown.accounts, []);
   assert.match(
-    unknown.problems[0],
+    unknown.problems[0].reason,
     /do not tell the Dreamina region .*us-, hk-, jp- or sg- prefix/,
   );
   assert.equal(dreaminaRegion(undefined, undefined), undefined);
@@ -134,23 +134,26 @@ Deno.test("parseCookiePaste() reads a Netscape cookies.txt, #HttpOnly_ lines inc
 Deno.test("parseCookiePaste() explains what cannot become an account", () => {
   const noSession = parseCookiePaste(`_tea_web_id=${WEB_ID}; uid_tt=${UID}`)!;
   assert.deepEqual(noSession.accounts, []);
-  assert.match(noSession.problems[0], /hold no sessionid: log in on the site first/);
+  assert.match(noSession.problems[0].reason, /hold no sessionid: log in on the site first/);
   const brokenJson = parseCookiePaste(`[{"name": "sessionid", "value": "${SID}"`)!;
-  assert.match(brokenJson.problems[0], /not valid JSON/);
+  assert.match(brokenJson.problems[0].reason, /not valid JSON/);
   const notCookies = parseCookiePaste(`[1, 2, 3]`)!;
-  assert.match(notCookies.problems[0], /not a cookie/);
+  assert.match(notCookies.problems[0].reason, /not a cookie/);
   const foreign = parseCookiePaste(JSON.stringify([{ name: "a", value: "b", domain: "x.org" }]))!;
-  assert.match(foreign.problems[0], /None of the cookies belongs/);
+  assert.match(foreign.problems[0].reason, /None of the cookies belongs/);
   const badLine = parseCookiePaste(`sessionid=${SID}; uid_tt=${UID}\nthis is not a cookie line`)!;
   assert.equal(badLine.accounts.length, 1);
-  assert.match(badLine.problems[0], /^Line 2 is not a Cookie header/);
+  assert.deepEqual(badLine.problems, [{
+    line: 2,
+    reason: "is not a Cookie header (name=value pairs joined by ';')",
+  }]);
   // A bad webId is not taken (the derived one stays).
   const odd = parseCookiePaste(`sessionid=${SID}; _tea_web_id=abc; uid_tt=zz`)!;
   assert.equal(odd.accounts[0].webId, undefined);
   assert.equal(odd.accounts[0].userId, undefined);
   // Problems never carry cookie values.
   for (const paste of [noSession, foreign, badLine]) {
-    assert.ok(!paste.problems.join(" ").includes(SID));
-    assert.ok(!paste.problems.join(" ").includes(UID));
+    assert.ok(!JSON.stringify(paste.problems).includes(SID));
+    assert.ok(!JSON.stringify(paste.problems).includes(UID));
   }
 });

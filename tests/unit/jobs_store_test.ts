@@ -37,6 +37,7 @@ function job(id: string, overrides: Partial<Job> = {}): Job {
     accountKey: null,
     authSealed: null,
     idempotencyKey: null,
+    requestHash: null,
     apiKeyId: null,
     requestId: null,
     result: null,

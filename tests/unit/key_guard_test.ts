@@ -28,6 +28,16 @@ Deno.test("createRateLimiter() allows N per sliding minute and says when the nex
   assert.deepEqual(limiter.take(1, 2), { ok: true });
 });
 
+Deno.test("createRateLimiter() with maxKeys drops the key seen least recently", () => {
+  const limiter = createRateLimiter<string>(() => 0, 2);
+  assert.deepEqual(limiter.take("a", 1), { ok: true });
+  assert.deepEqual(limiter.take("b", 1), { ok: true });
+  assert.equal(limiter.take("a", 1).ok, false, "a is used again: it stays");
+  assert.deepEqual(limiter.take("c", 1), { ok: true });
+  assert.equal(limiter.take("a", 1).ok, false);
+  assert.deepEqual(limiter.take("b", 1), { ok: true }, "b was dropped to make room for c");
+});
+
 Deno.test("generateApiKey() makes 256-bit sk- keys stored only as their SHA-256", () => {
   const a = generateApiKey();
   const b = generateApiKey();
@@ -38,6 +48,7 @@ Deno.test("generateApiKey() makes 256-bit sk- keys stored only as their SHA-256"
   assert.equal(a.prefix, `${a.secret.slice(0, 7)}…${a.secret.slice(-4)}`);
   assert.ok(looksLikeApiKey(a.secret));
   assert.ok(!looksLikeApiKey("0f1e2d3c4b5a69788796a5b4c3d2e1f0"));
+  assert.ok(looksLikeApiKey(`SK-${a.secret.slice(3)}`), "any case: never taken for a sessionid");
 });
 
 Deno.test("createKeyGuard() refuses unknown and revoked keys, limits rate and daily quota", () => {

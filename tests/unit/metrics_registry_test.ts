@@ -69,10 +69,15 @@ Deno.test("createServerMetrics() labels account gauges with the masked token onl
   metrics.noteAccounts([bearer, stored]);
   metrics.upstreamCall({ path: "/mweb/v1/aigc_draft/generate", ok: true, ms: 120 });
   metrics.upstreamCall({ path: "/mweb/v1/aigc_draft/generate", ok: false, code: "1015", ms: 80 });
-  const text = metrics.render();
+  const text = metrics.render({ perAccount: true });
   assert.ok(!text.includes(token));
   const scrape = parseExposition(text);
   assert.equal(scrape.value("jimeng_account_credits", { account: stored.label }), 15);
+  assert.equal(scrape.value("jimeng_credits_remaining"), 15);
+  // By default only aggregates: no account label at all.
+  const open = metrics.render();
+  assert.ok(!open.includes(stored.label) && !open.includes(bearer.label), open);
+  assert.equal(parseExposition(open).value("jimeng_credits_remaining"), 15);
   assert.equal(scrape.value("jimeng_account_credits", { account: bearer.label }), undefined);
   assert.equal(scrape.value("jimeng_account_in_flight", { account: bearer.label }), 1);
   assert.equal(scrape.value("jimeng_accounts", { state: "ok" }), 1);

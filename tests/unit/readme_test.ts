@@ -10,11 +10,20 @@ Deno.test("README documents every setting with its default, and nothing else", a
   assert.ok(start > 0 && end > start, "the README has a settings table");
   const rows = text.slice(start, end).split("\n").filter((line) => /^\| `[A-Z_]+` +\|/.test(line));
   const documented = new Map(rows.map((row) => {
-    const cells = row.split("|").map((cell) => cell.trim());
-    return [cells[1].replaceAll("`", ""), cells[2].replaceAll("`", "")];
+    const cells = row.split(/(?<!\\)\|/).map((cell) => cell.trim());
+    return [cells[1].replaceAll("`", ""), {
+      fallback: cells[2].replaceAll("`", ""),
+      meaning: cells[3],
+    }];
   }));
   for (const setting of listSettings()) {
-    assert.equal(documented.get(setting.env), setting.default, `README row for ${setting.env}`);
+    const row = documented.get(setting.env);
+    assert.equal(row?.fallback, setting.default, `README row for ${setting.env}`);
+    // `deno task readme` writes the table from src/config.ts.
+    assert.ok(
+      row.meaning.replaceAll("\\|", "|").startsWith(setting.description),
+      `README meaning of ${setting.env} is config.ts's; run deno task readme`,
+    );
   }
   assert.deepEqual([...documented.keys()].sort(), listSettings().map((s) => s.env).sort());
 });

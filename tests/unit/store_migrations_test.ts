@@ -274,3 +274,27 @@ Deno.test("the console's rollup reads use the primary key of request_hour_groups
     db.close();
   }
 });
+
+Deno.test("migrate() to version 110 keeps sessions without their CSRF token and drops typed names", () => {
+  const db = openDatabase(":memory:");
+  try {
+    migrate(db, MIGRATIONS.filter((m) => m.version < 110));
+    db.exec(`
+      INSERT INTO admin_users (id, username, password_hash, created_at, password_changed_at)
+        VALUES (1, 'root', 'x', 0, 0);
+      INSERT INTO admin_sessions (id_hash, user_id, csrf_token, created_at, expires_at, last_seen_at)
+        VALUES ('h', 1, 'clear-csrf-token', 0, 9e15, 0);
+      INSERT INTO login_failures (scope, subject, at) VALUES
+        ('ip', '1.2.3.4', 1), ('user', 'a password typed as a name', 1);
+    `);
+    assert.deepEqual(migrate(db, MIGRATIONS.filter((m) => m.version <= 110)), [110]);
+    assert.ok(!columns(db, "admin_sessions").includes("csrf_token"));
+    assert.equal(db.prepare("SELECT count(*) AS n FROM admin_sessions").get()!.n, 1);
+    assert.deepEqual(
+      db.prepare("SELECT scope, subject FROM login_failures").all().map((r) => ({ ...r })),
+      [{ scope: "ip", subject: "1.2.3.4" }],
+    );
+  } finally {
+    db.close();
+  }
+});

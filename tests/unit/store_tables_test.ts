@@ -187,7 +187,6 @@ Deno.test("admin rows: one first user, sessions expire and end per user, failure
       insertAdminSession(db, {
         idHash: id,
         userId: user.id,
-        csrfToken: `csrf-${id}`,
         createdAt: 0,
         expiresAt: id === "s3" ? 50 : 1000,
         lastSeenAt: 0,
@@ -201,12 +200,12 @@ Deno.test("admin rows: one first user, sessions expire and end per user, failure
 
     insertLoginFailure(db, [{ scope: "ip", subject: "1.2.3.4" }, {
       scope: "user",
-      subject: "root",
+      subject: `id:${user.id}`,
     }], 100);
     insertLoginFailure(db, [{ scope: "ip", subject: "1.2.3.4" }], 200);
     assert.deepEqual(loginFailuresSince(db, "ip", "1.2.3.4", 0), { count: 2, oldest: 100 });
     assert.deepEqual(loginFailuresSince(db, "ip", "1.2.3.4", 150), { count: 1, oldest: 200 });
-    assert.deepEqual(loginFailuresSince(db, "user", "root", 0), { count: 1, oldest: 100 });
+    assert.deepEqual(loginFailuresSince(db, "user", `id:${user.id}`, 0), { count: 1, oldest: 100 });
     clearLoginFailures(db, "ip", "1.2.3.4");
     assert.deepEqual(loginFailuresSince(db, "ip", "1.2.3.4", 0), { count: 0, oldest: null });
   } finally {

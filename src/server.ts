@@ -407,6 +407,11 @@ export async function startServer(
     consoleUser: (c) => consoleCaller(c, adminAuth, config.trustProxy)?.username,
     clientAddress,
     media,
+    resultFetch: (requestId) => (input, init) => {
+      const key = media.accountOf(requestId, String(input));
+      const account = key === null ? undefined : pool.find(key);
+      return client.fetchFor(account?.session ?? {})(input, init);
+    },
     metrics,
     logs,
     catalogs,

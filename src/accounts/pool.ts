@@ -116,6 +116,8 @@ export interface AccountPool {
   bearerAccounts(tokens: readonly string[]): Account[];
   /** The operator's accounts. */
   storedAccounts(): Account[];
+  /** A stored or remembered Bearer account by key. */
+  find(key: string): Account | undefined;
   /** Adds or replaces an operator account. */
   putStored(account: Account): void;
   removeStored(key: string): void;
@@ -186,6 +188,12 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
       });
     },
     storedAccounts: () => [...stored.values()],
+    find(key) {
+      const found = stored.get(key);
+      if (found) return found;
+      for (const account of bearer.values()) if (account.key === key) return account;
+      return undefined;
+    },
     putStored(account) {
       stored.set(account.key, account);
       bearer.delete(account.key);

@@ -17,6 +17,7 @@ import {
   deleteMedia,
   getMedia,
   insertMedia,
+  listMedia,
   type MediaKind,
   type MediaRecord,
   type MediaVariant,
@@ -132,6 +133,8 @@ export interface MediaLibrary {
    * Never fails because of a download.
    */
   saveResults(input: SaveResultsInput, options?: SaveOptions): Promise<SavedMedia[]>;
+  /** The account that made a result of a request (by its upstream URL), if recorded. */
+  accountOf(requestId: string, upstreamUrl: string): string | null;
   /** A row by public id (`undefined` for unknown or malformed ids). */
   get(id: string): MediaRecord | undefined;
   /** The cached file of a row, or `null`. */
@@ -384,6 +387,10 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
         saveOptions.signal?.removeEventListener("abort", onAbort);
       }
       return records.map((record, i) => toSaved(record, files[i]));
+    },
+    accountOf(requestId, upstreamUrl) {
+      const rows = listMedia(db, { requestId, limit: 100 }).items;
+      return rows.find((row) => row.upstreamUrl === upstreamUrl)?.accountKey ?? null;
     },
     get: (id) => (MEDIA_ID.test(id) ? getMedia(db, id) : undefined),
     filePath: (record) => (record.fileName ? pathOf(record.fileName) : null),

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { Client } from "@modelcontextprotocol/sdk/client";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { APIError, toFile } from "openai";
 import type OpenAI from "openai";
 import type { AccountJson } from "../../src/dashboard/accounts_routes.ts";
@@ -311,6 +313,40 @@ Deno.test("a proxy in a Bearer token is refused with 400 unless ALLOW_TOKEN_PROX
     assert.deepEqual(phase.relayed[0], phase.fake);
   } finally {
     await allowing.close();
+    await proxy.close();
+  }
+});
+
+Deno.test("MCP's embedded images are downloaded through the proxy of the account that made them", async () => {
+  const proxy = startSocksProxy({ auth: PROXY_AUTH });
+  const stack = await startStack({
+    overrides,
+    env: { ...QUIET, JIMENG_SESSIONS: `${proxy.url}@${VIA_SOCKS}` },
+  });
+  try {
+    stack.fake.addSession(VIA_SOCKS);
+    const take = recorder(stack, [proxy]);
+    const transport = new StreamableHTTPClientTransport(new URL(`${stack.url}/mcp`), {
+      requestInit: { headers: { Authorization: `Bearer ${VIA_SOCKS}` } },
+    });
+    const client = new Client({ name: "proxy-test", version: "1.0.0" });
+    await client.connect(transport);
+    try {
+      const answer = await client.callTool({
+        name: "generate_image",
+        arguments: { prompt: "a mill by a river", n: 1 },
+      }) as { content: { type: string }[]; isError?: boolean };
+      assert.equal(answer.isError, undefined, JSON.stringify(answer));
+      assert.equal(answer.content.filter((c) => c.type === "image").length, 1);
+    } finally {
+      await client.close();
+    }
+    const phase = await take();
+    // The generation, the media cache and MCP's own download of the image: all through SOCKS5.
+    assert.ok((phase.fake.find(([key]) => key === "cdn")?.[1] ?? 0) >= 2, JSON.stringify(phase));
+    assert.deepEqual(phase.relayed[0], phase.fake);
+  } finally {
+    await stack.close();
     await proxy.close();
   }
 });

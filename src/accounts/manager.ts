@@ -317,7 +317,10 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
         const entry: AccountInput = { ...input, token, proxy };
         const known = pool.storedAccounts().find((a) => a.key === tokenKey(token));
         if (known) {
-          if (proxy !== null) setProxy(known, proxy);
+          const current = known.session.proxy ?? null;
+          const same = current !== null && proxy !== null &&
+            accountProxyText(current) === accountProxyText(proxy);
+          if (proxy !== null && !same) setProxy(known, proxy);
           if (input.cookies) setCookies(known, input.cookies);
           results.push({ status: "existing", account: known });
           continue;

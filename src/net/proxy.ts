@@ -95,7 +95,7 @@ export function parseProxyUrl(raw: string): ProxySpec {
   if (password !== null && username === null) {
     throw new ProxyUrlError("The proxy URL has a password but no user name");
   }
-  if (username !== null) registerSecret(username);
+  // The password, not the user name: masking a common word ("admin") everywhere helps no one.
   if (password !== null) registerSecret(password);
   const server = `${scheme}://${host}:${port}`;
   const credentials = username === null

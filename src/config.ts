@@ -38,6 +38,10 @@ export interface Config {
   fetchAllowlist: string[];
   /** Largest reference image fetched from a URL or data URL. */
   maxImageMb: number;
+  /** Largest reference video of an omni-reference video. */
+  maxVideoMb: number;
+  /** Largest reference audio of an omni-reference video. */
+  maxAudioMb: number;
   /** Timeout of one reference-image fetch. */
   fetchTimeoutMs: number;
   /** Whether generated media are saved under `DATA_DIR/media`. */
@@ -136,6 +140,16 @@ const KEYS = {
     "Comma list of `host` or `host:port` that reference-image URLs may reach even if private",
   ),
   maxImageMb: setting("MAX_IMAGE_MB", "20", "Largest reference image, in MiB"),
+  maxVideoMb: setting(
+    "MAX_VIDEO_MB",
+    "50",
+    "Largest reference video of an omni-reference video, in MiB (uploaded files also need MAX_BODY_MB)",
+  ),
+  maxAudioMb: setting(
+    "MAX_AUDIO_MB",
+    "15",
+    "Largest reference audio of an omni-reference video, in MiB",
+  ),
   fetchTimeoutMs: setting("FETCH_TIMEOUT_MS", "20000", "Timeout of one reference-image download"),
   upstreamTimeoutMs: setting("JIMENG_TIMEOUT_MS", "30000", "Timeout of one upstream call"),
   imageTimeoutS: setting("IMAGE_TIMEOUT_S", "300", "Timeout of a whole image generation"),
@@ -145,6 +159,11 @@ const KEYS = {
     "JIMENG_IMAGEX_URL",
     "https://imagex.bytedanceapi.com",
     "ImageX upload API (CN); its scheme is also used for the upload host it hands out",
+  ),
+  cnVod: setting(
+    "JIMENG_VOD_URL",
+    "https://vod.bytedanceapi.com",
+    "VOD upload API (CN) for the videos and audio of omni-reference videos",
   ),
   usBase: setting(
     "DREAMINA_US_BASE_URL",
@@ -577,6 +596,8 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     localFilesDir: read<string | null>(KEYS.localFilesDir, text, null),
     fetchAllowlist: read(KEYS.fetchAllowlist, list, []),
     maxImageMb: read(KEYS.maxImageMb, int(1, 200), 20),
+    maxVideoMb: read(KEYS.maxVideoMb, int(1, 1024), 50),
+    maxAudioMb: read(KEYS.maxAudioMb, int(1, 1024), 15),
     fetchTimeoutMs: read(KEYS.fetchTimeoutMs, int(100, 600_000), 20_000),
     sessions: read(KEYS.sessions, tokens, []),
     secretKey: read<string | null>(KEYS.secretKey, minLength(16, "the key"), null),
@@ -606,6 +627,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
         base: read(KEYS.cnBase, url, "https://jimeng.jianying.com"),
         commerce: read(KEYS.cnBase, url, "https://jimeng.jianying.com"),
         imagex: read(KEYS.cnImagex, url, "https://imagex.bytedanceapi.com"),
+        vod: read(KEYS.cnVod, url, "https://vod.bytedanceapi.com"),
       },
       us: {
         base: read(KEYS.usBase, url, "https://dreamina-api.us.capcut.com"),

@@ -29,6 +29,7 @@ import { createEgress } from "./jimeng/egress.ts";
 import { JimengError } from "./jimeng/errors.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createReferenceFiles } from "./jobs/reference_files.ts";
 import { createJobRunner, type SecretVault } from "./jobs/runner.ts";
 import { createLogRecorder } from "./logs/recorder.ts";
 import { createMediaLibrary } from "./media/library.ts";
@@ -324,9 +325,16 @@ export async function startServer(
     checkIntervalMs: config.accountCheckIntervalMin * 60_000,
   });
 
+  // Omni references are files under DATA_DIR; without a usable one, a temporary directory
+  // serves (such jobs do not survive a restart anyway).
+  const referenceDir = degraded
+    ? Deno.makeTempDirSync({ prefix: "jimeng-references-" })
+    : `${config.dataDir}/references`;
+  const referenceFiles = createReferenceFiles(referenceDir);
   const jobs = createJobRunner({
     db,
     client,
+    referenceFiles,
     pool,
     log,
     now,
@@ -449,6 +457,7 @@ export async function startServer(
     removeLogSink();
     logs.close();
     closeStore(db, log);
+    if (degraded) await Deno.remove(referenceDir, { recursive: true }).catch(() => {});
   }
 
   let server: Deno.HttpServer<Deno.NetAddr>;

@@ -31,10 +31,15 @@
  * @typedef {{ id: string, object: "video", model: string, status: string, progress: number,
  *   created_at: number, completed_at: number | null, finished_at: number | null, prompt: string, seconds?: string,
  *   size?: string, error: { code?: string, message: string } | null, urls?: string[],
- *   variant?: "no_watermark" | "high_bitrate" | "preview" | null }} Job
+ *   variant?: "no_watermark" | "high_bitrate" | "preview" | null,
+ *   references?: JobReference[] }} Job
+ * @typedef {{ placeholder: string, kind_placeholder: string, kind: "image" | "video" | "audio",
+ *   format: string, bytes: number, seconds?: number, width?: number, height?: number }} JobReference
  * @typedef {{ env: string, value: string, default: string, description: string }} Setting
  * @typedef {{ id: string, kind: "image" | "video", name?: string, resolutions?: string[],
- *   default_resolution?: string }} Model
+ *   default_resolution?: string, omni_references?: boolean,
+ *   durations?: { kind: "set", seconds: number[], default: number }
+ *     | { kind: "range", min: number, max: number, default: number } }} Model
  * @typedef {{ id: number, eventId: string, eventType: string, url: string,
  *   apiKeyId: number | null, status: "pending" | "delivered" | "failed", attempts: number,
  *   nextAttemptAt: number | null, lastAttemptAt: number | null, lastStatus: number | null,
@@ -81,6 +86,7 @@ export function clearSession() {
  * @param {string} method
  * @param {string} path
  * @param {{ body?: unknown, query?: Record<string, unknown>, redirectOn401?: boolean }} [options]
+ *   a `FormData` body is sent as multipart, anything else as JSON
  */
 async function request(method, path, { body, query, redirectOn401 = true } = {}) {
   let url = path;
@@ -94,7 +100,8 @@ async function request(method, path, { body, query, redirectOn401 = true } = {})
   }
   /** @type {Record<string, string>} */
   const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   let response;
   try {
@@ -102,7 +109,7 @@ async function request(method, path, { body, query, redirectOn401 = true } = {})
       method,
       headers,
       credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : form ? body : JSON.stringify(body),
     });
   } catch (error) {
     throw new ApiRequestError(`The server cannot be reached (${error.message})`, { status: 0 });
@@ -333,3 +340,13 @@ export const listModels = () => request("GET", "/v1/models");
  * @returns {Promise<{ created: number, data: { url?: string, revised_prompt?: string }[] }>}
  */
 export const generateImages = (body) => request("POST", "/v1/images/generations", { body });
+
+/**
+ * Starts a video job (`POST /v1/videos`, multipart so reference files need no base64).
+ * @param {FormData} form
+ * @returns {Promise<Job>}
+ */
+export const createVideo = (form) => request("POST", "/v1/videos", { body: form });
+
+/** @param {string} id @returns {Promise<Job>} */
+export const getVideo = (id) => request("GET", `/v1/videos/${encodeURIComponent(id)}`);

@@ -3,6 +3,7 @@
  * the shapes of completions and chunks, and ending streams.
  * @module
  */
+import type { MaterialSource } from "../generation/materials.ts";
 import type { ApiDeps } from "./deps.ts";
 import { ApiError, badRequest, toApiError } from "./errors.ts";
 import type { Fields } from "./fields.ts";
@@ -15,6 +16,35 @@ export interface ChatInput {
   prompt: string;
   /** Image parts of the user messages, in order. */
   images: { param: string; value: unknown }[];
+  /**
+   * Image, audio (`input_audio`) and video (`video_url`) parts of the user
+   * messages, in order, each declaring its kind: a video model's materials.
+   */
+  media: MaterialSource[];
+}
+
+/** An `input_audio` or `video_url` part as a material source; `undefined` for other parts. */
+function mediaPart(part: Record<string, unknown>, param: string): MaterialSource | undefined {
+  if (part.type === "input_audio") {
+    const audio = part.input_audio as { data?: unknown; format?: unknown } | undefined;
+    if (!audio || typeof audio.data !== "string" || audio.data === "") {
+      throw badRequest(param, `'${param}.input_audio.data' must be base64 audio`, "invalid_type");
+    }
+    const format = typeof audio.format === "string" && /^[a-z0-9]{1,10}$/i.test(audio.format)
+      ? audio.format.toLowerCase()
+      : "wav";
+    return {
+      param,
+      value: `data:audio/${format};base64,${audio.data}`,
+      declared: { kind: "audio", by: "an input_audio part" },
+    };
+  }
+  if (part.type === "video_url" || part.type === "input_video") {
+    const ref = part.video_url;
+    const url = ref !== null && typeof ref === "object" ? (ref as { url?: unknown }).url : ref;
+    return { param, value: url, declared: { kind: "video", by: `a ${part.type} part` } };
+  }
+  return undefined;
 }
 
 function imagePartUrl(part: Record<string, unknown>): unknown {
@@ -36,6 +66,7 @@ export function readMessages(fields: Fields): ChatInput {
   }
   if (messages.length > 500) throw badRequest("messages", "'messages' has more than 500 entries");
   const images: ChatInput["images"] = [];
+  const media: MaterialSource[] = [];
   let lastText = "";
   messages.forEach((message, index) => {
     const param = `messages[${index}]`;
@@ -64,10 +95,18 @@ export function readMessages(fields: Fields): ChatInput {
           texts.push(entry.text);
           return;
         }
+        const partParam = `${param}.content[${p}]`;
         const url = imagePartUrl(entry);
         if (url !== undefined && role === "user") {
-          images.push({ param: `${param}.content[${p}]`, value: url });
+          images.push({ param: partParam, value: url });
+          media.push({
+            param: partParam,
+            value: url,
+            declared: { kind: "image", by: "an image part" },
+          });
         }
+        const other = role === "user" ? mediaPart(entry, partParam) : undefined;
+        if (other) media.push(other);
       });
     } else if (content !== null && content !== undefined) {
       throw badRequest(
@@ -88,7 +127,7 @@ export function readMessages(fields: Fields): ChatInput {
   if (lastText.length > 8000) {
     throw badRequest("messages", "The prompt is longer than 8000 characters");
   }
-  return { prompt: lastText, images };
+  return { prompt: lastText, images, media };
 }
 
 /** A rough token count for `usage` (OpenAI clients and billing proxies expect one). */

@@ -1,7 +1,9 @@
 /**
  * Chat completions with a video model: the last message's text is the
  * prompt, the first and second `image_url` parts are the first and last
- * frame. The video is a durable job; a streamed answer reports its progress
+ * frame — unless a video or audio part (`input_audio`, `video_url`), an `@`
+ * placeholder or more than two images make it an omni-reference video
+ * (`omni_request.ts`). The video is a durable job; a streamed answer reports its progress
  * in words while it waits and ends with the link.
  * @module
  */
@@ -12,9 +14,10 @@ import { type ChatInput, type CompletionShape, settleWith, streamError } from ".
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { ApiError, fromStoredError } from "./errors.ts";
 import type { Fields } from "./fields.ts";
-import { loadReferences } from "./image_request.ts";
+import { takesOmniReferences } from "../jimeng/omni.ts";
+import { resolveVideoInputs, videoJobParams } from "./omni_request.ts";
 import { eventStream } from "./sse.ts";
-import { MAX_VIDEO_FRAMES, parseVideoParams } from "./video_request.ts";
+import { chooseSeconds, chooseVideoShape, MAX_VIDEO_FRAMES } from "./video_request.ts";
 import { toVideoObject } from "./videos.ts";
 
 /** A chat request for a video. */
@@ -45,8 +48,20 @@ export async function videoCompletion(
 ): Promise<Response> {
   const { fields, model, input, shape } = request;
   const signal = c.req.raw.signal;
-  const params = parseVideoParams(fields, model, input.prompt);
-  const references = await loadReferences(deps, input.images.slice(0, MAX_VIDEO_FRAMES), signal);
+  chooseVideoShape(fields, model, input.prompt);
+  const omniCapable = takesOmniReferences(model);
+  if (!omniCapable) chooseSeconds(fields, model, input.prompt);
+  const av = input.media.find((source) => source.declared?.kind !== "image");
+  // Without video or audio, a model that takes only frames keeps the first two images.
+  const sources = omniCapable || av ? input.media : input.media.slice(0, MAX_VIDEO_FRAMES);
+  const resolved = await resolveVideoInputs(deps, {
+    model,
+    prompt: input.prompt,
+    promptParam: "messages",
+    sources: { sources, explicit: av !== undefined, explicitParam: av?.param },
+    signal,
+  });
+  const params = videoJobParams(fields, model, input.prompt, resolved);
   const auth = c.get("auth");
   const usage = c.get("usage");
   Object.assign(usage, { model: model.id, kind: "video", n: 1 });
@@ -58,7 +73,8 @@ export async function videoCompletion(
     tokens: auth.tokens,
     apiKeyId: auth.apiKeyId,
     requestId: c.get("requestId"),
-    inputs: references.map((r) => r.bytes),
+    inputs: resolved.mode === "frames" ? resolved.images : [],
+    references: resolved.mode === "omni" ? resolved.files : undefined,
   });
   usage.job = deps.jobs.outcome(created.id);
 

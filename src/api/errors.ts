@@ -123,7 +123,7 @@ export function toApiError(error: unknown): ApiError {
       error.status,
       error.message,
       "invalid_request_error",
-      error.status === 413 ? "image_too_large" : "invalid_image",
+      error.code ?? (error.status === 413 ? "image_too_large" : "invalid_image"),
       error.param,
     );
   }
@@ -183,6 +183,7 @@ const STORED: Record<string, [ContentfulStatusCode, string]> = {
   upstream_bad_response: [502, "upstream_error"],
   invalid_image: [400, "invalid_request_error"],
   image_too_large: [413, "invalid_request_error"],
+  invalid_reference: [400, "invalid_request_error"],
 };
 
 /** Rebuilds the error of a failed job from its stored code and message. */

@@ -9,6 +9,7 @@
 import { type Context, Hono } from "hono";
 import type { ListedModel, ModelSource } from "../accounts/catalogs.ts";
 import { listModelNames, type Model } from "../jimeng/models.ts";
+import { takesOmniReferences } from "../jimeng/omni.ts";
 import { identifyCaller } from "./auth.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { badRequest } from "./errors.ts";
@@ -35,6 +36,8 @@ export function toModelObject(name: string, model: Model, source: ModelSource = 
     resolutions: model.resolutions,
     default_resolution: model.resolutions[0],
     durations: model.durations,
+    /** Whether it takes omni references (images, videos, audio with `@` placeholders). */
+    omni_references: takesOmniReferences(model),
   };
 }
 

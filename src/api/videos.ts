@@ -12,7 +12,8 @@ import { downloadResult, toBase64 } from "../generation/download.ts";
 import { videoSizeFor } from "../generation/sizes.ts";
 import { DEFAULT_VIDEO_MODEL, type Model } from "../jimeng/models.ts";
 import { JimengError } from "../jimeng/errors.ts";
-import type { ImageJobParams, VideoJobParams } from "../jobs/runner.ts";
+import type { ImageJobParams, NewJob, VideoJobParams } from "../jobs/runner.ts";
+import { takesOmniReferences } from "../jimeng/omni.ts";
 import type { Job } from "../store/jobs.ts";
 import type { ApiDeps, ApiEnv, AuthInfo } from "./deps.ts";
 import { ApiError, badRequest, fromStoredError } from "./errors.ts";
@@ -28,11 +29,11 @@ import { IMAGE_DIMENSIONS } from "../jimeng/models.ts";
 import { loadReferences, MAX_REFERENCES } from "./image_request.ts";
 import { resolveModelFor } from "./model_resolution.ts";
 import { serveCachedMedia } from "./media.ts";
+import { resolveVideoInputs, videoJobParams, videoRequestSources } from "./omni_request.ts";
 import {
-  MAX_VIDEO_FRAMES,
+  chooseSeconds,
+  chooseVideoShape,
   parseImageJobParams,
-  parseVideoParams,
-  type ReferenceSource,
   videoReferenceSources,
 } from "./video_request.ts";
 
@@ -52,6 +53,40 @@ export interface VideoObject {
   remixed_from_video_id: null;
   error: { code: string; message: string } | null;
   urls?: string[];
+  /** An omni-reference video's materials, in the order the prompt numbers them (an extension). */
+  references?: VideoReference[];
+}
+
+/** One material of an omni-reference video, as the API shows it. */
+export interface VideoReference {
+  /** `@1 … @N`. */
+  placeholder: string;
+  /** `@image1`, `@video1`, `@audio1`: the number within its kind. */
+  kind_placeholder: string;
+  kind: "image" | "video" | "audio";
+  format: string;
+  bytes: number;
+  seconds?: number;
+  width?: number;
+  height?: number;
+}
+
+function toVideoReferences(params: VideoJobParams): VideoReference[] | undefined {
+  if (!params.omni) return undefined;
+  const seen = { image: 0, video: 0, audio: 0 };
+  return params.omni.references.map((ref, i) => {
+    const reference: VideoReference = {
+      placeholder: `@${i + 1}`,
+      kind_placeholder: `@${ref.kind}${++seen[ref.kind]}`,
+      kind: ref.kind,
+      format: ref.format,
+      bytes: ref.size,
+    };
+    if (ref.durationMs !== undefined) reference.seconds = ref.durationMs / 1000;
+    if (ref.width !== undefined) reference.width = ref.width;
+    if (ref.height !== undefined) reference.height = ref.height;
+    return reference;
+  });
 }
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
@@ -86,6 +121,10 @@ export function toVideoObject(job: Job): VideoObject {
       : null,
   };
   if (job.status === "completed" && job.result) object.urls = job.result.urls;
+  const references = job.kind === "video"
+    ? toVideoReferences(job.params as unknown as VideoJobParams)
+    : undefined;
+  if (references) object.references = references;
   return object;
 }
 
@@ -99,7 +138,6 @@ async function createJob(
   fields: Fields,
   model: Model,
   prompt: string,
-  sources: ReferenceSource[],
 ): Promise<Job> {
   const auth: AuthInfo = c.get("auth");
   const idempotencyKey = c.req.header("idempotency-key")?.trim() || null;
@@ -112,20 +150,35 @@ async function createJob(
     const existing = deps.jobs.findByIdempotencyKey(auth.owner, idempotencyKey);
     if (existing) return sameRequest(existing, requestHash);
   }
-  const limit = model.kind === "video" ? MAX_VIDEO_FRAMES : MAX_REFERENCES;
-  if (sources.length > limit) {
-    throw badRequest(
-      sources[limit].param,
-      model.kind === "video"
-        ? `A video takes at most ${MAX_VIDEO_FRAMES} images (first and last frame); got ${sources.length}`
-        : `At most ${MAX_REFERENCES} reference images are accepted; got ${sources.length}`,
-      "too_many_images",
-    );
+  let params: VideoJobParams | ImageJobParams;
+  let inputs: Uint8Array[];
+  let references: NewJob["references"];
+  if (model.kind === "video") {
+    // What needs no download is checked first.
+    chooseVideoShape(fields, model, prompt);
+    if (!takesOmniReferences(model)) chooseSeconds(fields, model, prompt);
+    const resolved = await resolveVideoInputs(deps, {
+      model,
+      prompt,
+      promptParam: "prompt",
+      sources: videoRequestSources(fields),
+      signal: c.req.raw.signal,
+    });
+    params = videoJobParams(fields, model, prompt, resolved);
+    inputs = resolved.mode === "frames" ? resolved.images : [];
+    references = resolved.mode === "omni" ? resolved.files : undefined;
+  } else {
+    const sources = videoReferenceSources(fields);
+    if (sources.length > MAX_REFERENCES) {
+      throw badRequest(
+        sources[MAX_REFERENCES].param,
+        `At most ${MAX_REFERENCES} reference images are accepted; got ${sources.length}`,
+        "too_many_images",
+      );
+    }
+    params = parseImageJobParams(fields, prompt, model);
+    inputs = (await loadReferences(deps, sources, c.req.raw.signal)).map((r) => r.bytes);
   }
-  const params = model.kind === "video"
-    ? parseVideoParams(fields, model, prompt)
-    : parseImageJobParams(fields, prompt, model);
-  const references = await loadReferences(deps, sources, c.req.raw.signal);
   const usage = c.get("usage");
   Object.assign(usage, { model: model.id, kind: model.kind, n: 1 });
   const job = deps.jobs.create({
@@ -138,7 +191,8 @@ async function createJob(
     idempotencyKey,
     requestHash,
     requestId: c.get("requestId"),
-    inputs: references.map((r) => r.bytes),
+    inputs,
+    references,
   });
   // Two requests with one key raced and the other one's job was stored first.
   if (job.requestId !== c.get("requestId") && requestHash !== null) {
@@ -250,7 +304,7 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
       DEFAULT_VIDEO_MODEL,
       c.req.raw.signal,
     );
-    const job = await createJob(c, deps, fields, model, prompt, videoReferenceSources(fields));
+    const job = await createJob(c, deps, fields, model, prompt);
     return c.json(toVideoObject(job));
   });
 
@@ -338,7 +392,7 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
     }
     const format = optionalChoice(fields, "response_format", ["url", "b64_json"] as const) ??
       "url";
-    const created = await createJob(c, deps, fields, model, prompt, videoReferenceSources(fields));
+    const created = await createJob(c, deps, fields, model, prompt);
     // A client that goes away does not stop the job: it stays listed under /v1/videos.
     const job = await deps.jobs.wait(created.id, c.req.raw.signal);
     if (!job) throw notFound(created.id);

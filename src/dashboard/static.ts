@@ -33,15 +33,18 @@ import dialogJs from "../../static/components/Dialog.js" with { type: "text" };
 import emptyStateJs from "../../static/components/EmptyState.js" with { type: "text" };
 import fieldJs from "../../static/components/Field.js" with { type: "text" };
 import iconJs from "../../static/components/Icon.js" with { type: "text" };
+import jobReferencesJs from "../../static/components/JobReferences.js" with { type: "text" };
 import paginationJs from "../../static/components/Pagination.js" with { type: "text" };
 import pageHeaderJs from "../../static/components/PageHeader.js" with { type: "text" };
 import progressBarJs from "../../static/components/ProgressBar.js" with { type: "text" };
+import referencePickerJs from "../../static/components/ReferencePicker.js" with { type: "text" };
 import segmentedJs from "../../static/components/Segmented.js" with { type: "text" };
 import spinnerJs from "../../static/components/Spinner.js" with { type: "text" };
 import statCardJs from "../../static/components/StatCard.js" with { type: "text" };
 import toastsJs from "../../static/components/Toasts.js" with { type: "text" };
 import topBarJs from "../../static/components/TopBar.js" with { type: "text" };
 import variantLabelJs from "../../static/components/VariantLabel.js" with { type: "text" };
+import videoPlaygroundJs from "../../static/components/VideoPlayground.js" with { type: "text" };
 import accountsPageJs from "../../static/pages/AccountsPage.js" with { type: "text" };
 import addAccountsDialogJs from "../../static/pages/AddAccountsDialog.js" with { type: "text" };
 import editAccountDialogJs from "../../static/pages/EditAccountDialog.js" with { type: "text" };
@@ -80,15 +83,18 @@ const APP_FILES: Record<string, string> = {
   "components/EmptyState.js": emptyStateJs,
   "components/Field.js": fieldJs,
   "components/Icon.js": iconJs,
+  "components/JobReferences.js": jobReferencesJs,
   "components/Pagination.js": paginationJs,
   "components/PageHeader.js": pageHeaderJs,
   "components/ProgressBar.js": progressBarJs,
+  "components/ReferencePicker.js": referencePickerJs,
   "components/Segmented.js": segmentedJs,
   "components/Spinner.js": spinnerJs,
   "components/StatCard.js": statCardJs,
   "components/Toasts.js": toastsJs,
   "components/TopBar.js": topBarJs,
   "components/VariantLabel.js": variantLabelJs,
+  "components/VideoPlayground.js": videoPlaygroundJs,
   "pages/AccountsPage.js": accountsPageJs,
   "pages/AddAccountsDialog.js": addAccountsDialogJs,
   "pages/EditAccountDialog.js": editAccountDialogJs,

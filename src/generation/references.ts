@@ -24,8 +24,17 @@ export class InvalidReferenceError extends Error {
   override name = "InvalidReferenceError";
   /** The request field the reference came from, set by the caller. */
   param = "image";
-  constructor(message: string, readonly status: 400 | 413 | 504 = 400) {
+  /** The error code, when not the image default (`invalid_image` / `image_too_large`). */
+  code: string | undefined;
+  constructor(message: string, readonly status: 400 | 413 | 504 = 400, code?: string) {
     super(message);
+    this.code = code;
+  }
+
+  /** Sets {@linkcode InvalidReferenceError.param} and returns the error. */
+  withParam(param: string): this {
+    this.param = param;
+    return this;
   }
 }
 
@@ -43,7 +52,8 @@ function checkImage(bytes: Uint8Array, what: string, maxBytes: number): Referenc
   return referenceImage(bytes);
 }
 
-function decodeDataUrl(url: string, maxBytes: number): Uint8Array {
+/** The bytes of a base64 data URL, refused beyond `maxBytes`. */
+export function decodeDataUrl(url: string, maxBytes: number): Uint8Array {
   const comma = url.indexOf(",");
   if (comma === -1) throw new InvalidReferenceError("The data URL has no data");
   const header = url.slice(5, comma);
@@ -53,7 +63,7 @@ function decodeDataUrl(url: string, maxBytes: number): Uint8Array {
   const data = url.slice(comma + 1).replace(/\s+/g, "");
   if (data.length * 0.75 > maxBytes + 3) {
     throw new InvalidReferenceError(
-      `The data URL image is larger than ${Math.floor(maxBytes / 1048576)} MiB`,
+      `The data URL is larger than ${Math.floor(maxBytes / 1048576)} MiB`,
       413,
     );
   }
@@ -68,7 +78,8 @@ function decodeDataUrl(url: string, maxBytes: number): Uint8Array {
   }
 }
 
-async function readLocalFile(path: string, options: ReferenceOptions): Promise<Uint8Array> {
+/** A file inside LOCAL_FILES_DIR (symlinks resolved first), refused anywhere else. */
+export async function readLocalFile(path: string, options: ReferenceOptions): Promise<Uint8Array> {
   if (!options.localFilesDir) {
     throw new InvalidReferenceError(
       "Local file paths are not accepted: send a URL or a data URL, or have the operator set LOCAL_FILES_DIR",

@@ -30,6 +30,7 @@ import {
 } from "./images.ts";
 import { IMAGE_RESOLUTIONS, type ImageResolution } from "./models.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
+import { type OmniTaskParams, submitOmniTask } from "./omni.ts";
 import { type UploadedImage, uploadImage } from "./upload.ts";
 import {
   type BestVideo,
@@ -43,6 +44,7 @@ import { type CatalogEntry, fetchCatalog, type FetchCatalogOptions } from "./cat
 import { regionInfo } from "./regions.ts";
 import type { Egress } from "./egress.ts";
 import type { ProxySpec } from "../net/proxy.ts";
+import { type UploadedMedia, uploadMedia } from "./vod_upload.ts";
 
 /** Options of {@linkcode createJimengClient}. */
 export interface JimengClientOptions extends UpstreamSettings {
@@ -115,6 +117,18 @@ export interface JimengClient {
   submitVideoTask(
     session: Session,
     params: VideoTaskParams,
+    submitId: string,
+    signal?: AbortSignal,
+  ): Promise<string>;
+  /** Uploads a video or audio file through VOD (omni references); returns its Vid. */
+  uploadMedia(session: Session, bytes: Uint8Array, signal?: AbortSignal): Promise<UploadedMedia>;
+  /**
+   * Submits one omni-reference video task under `submitId` (idempotent
+   * upstream) and returns its record id.
+   */
+  submitOmniTask(
+    session: Session,
+    params: OmniTaskParams,
     submitId: string,
     signal?: AbortSignal,
   ): Promise<string>;
@@ -291,6 +305,9 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     },
     submitVideoTask: (session, params, submitId, signal) =>
       submitVideoTask(ctx, session, params, submitId, signal),
+    uploadMedia: (session, bytes, signal) => uploadMedia(ctx, session, bytes, signal),
+    submitOmniTask: (session, params, submitId, signal) =>
+      submitOmniTask(ctx, session, params, submitId, signal),
     fetchHqVideoUrl: (session, itemId, signal) => fetchHqVideoUrl(ctx, session, itemId, signal),
     fetchCatalog: (session, kind, options) => fetchCatalog(ctx, session, kind, options),
     fetchBestVideo: (session, itemId, previewUrl, signal) =>

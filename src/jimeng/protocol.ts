@@ -45,6 +45,12 @@ export interface ProtocolConstants {
   /** CN ImageX service id; Dreamina takes `space_name` from the upload token. */
   imagexServiceIdCn: string;
   imagexServiceIdIntl: string;
+  /** VOD API version of ApplyUploadInner / CommitUploadInner. */
+  vodVersion: string;
+  /** VOD space when `get_upload_token` names none. */
+  vodSpaceName: string;
+  /** Draft and `video_gen_inputs` `min_version` of an omni-reference video. */
+  omniMinVersion: string;
 }
 
 /** Defaults, from the newest reference (2026-06-24) where references disagree. */
@@ -69,6 +75,9 @@ export const DEFAULT_PROTOCOL: Readonly<ProtocolConstants> = Object.freeze({
   imagexVersion: "2018-08-01",
   imagexServiceIdCn: "tb4s082cfz",
   imagexServiceIdIntl: "wopfjsm1ax",
+  vodVersion: "2020-11-19",
+  vodSpaceName: "dreamina",
+  omniMinVersion: "3.3.9",
 });
 
 /** Upstream paths. */

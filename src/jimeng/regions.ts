@@ -16,6 +16,11 @@ export interface RegionHosts {
   commerce: string;
   /** ImageX OpenAPI. */
   imagex: string;
+  /**
+   * VOD OpenAPI (video and audio uploads of omni-reference videos). Only the
+   * CN site has one: Dreamina's accounts are refused by the CN VOD host.
+   */
+  vod?: string;
 }
 
 /** Hosts for CN, US and the HK/JP/SG group (which share one cluster). */

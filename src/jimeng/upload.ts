@@ -19,7 +19,8 @@ export interface UploadedImage {
   format?: string;
 }
 
-interface UploadToken {
+/** The `data` of `get_upload_token`. */
+export interface UploadToken {
   access_key_id?: string;
   secret_access_key?: string;
   session_token?: string;
@@ -45,24 +46,31 @@ interface ImagexEnvelope {
   };
 }
 
-function randomToken(length: number): string {
+/** Random lower-case alphanumerics (the `s` query parameter of Apply calls). */
+export function randomToken(length: number): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   const bytes = crypto.getRandomValues(new Uint8Array(length));
   return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
 }
 
-/** One HTTP exchange with ImageX or the upload host, with the client's timeout and retries. */
-async function exchange(
+/**
+ * One HTTP exchange with ImageX, VOD or an upload host, with the client's
+ * timeout and retries; `service` names the API in messages and metrics.
+ */
+export async function exchange(
   ctx: UpstreamContext,
   session: Session,
   step: string,
   request: () => { url: string; init: RequestInit },
   signal?: AbortSignal,
+  service: "imagex" | "vod" = "imagex",
+  timeoutMs = ctx.settings.timeoutMs,
 ): Promise<unknown> {
+  const what = service === "vod" ? "Video upload" : "Image upload";
   const attempts = ctx.settings.attempts ?? 3;
   for (let attempt = 1;; attempt++) {
     const started = ctx.deps.now();
-    const timeout = AbortSignal.timeout(ctx.settings.timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let error: JimengError;
     try {
@@ -78,13 +86,13 @@ async function exchange(
       if (response.status >= 500 || body === undefined) {
         error = new JimengError(
           "upstream_unavailable",
-          `Image upload (${step}) failed: HTTP ${response.status}${
+          `${what} (${step}) failed: HTTP ${response.status}${
             body === undefined ? ", not JSON" : ""
           }`,
           { code: `http_${response.status}`, retriable: true },
         );
       } else {
-        ctx.deps.onCall?.({ path: `imagex:${step}`, ok: true, ms: ctx.deps.now() - started });
+        ctx.deps.onCall?.({ path: `${service}:${step}`, ok: true, ms: ctx.deps.now() - started });
         return body;
       }
     } catch (cause) {
@@ -92,15 +100,15 @@ async function exchange(
       error = cause instanceof JimengError
         ? cause
         : timeout.aborted
-        ? new JimengError("timeout", `Image upload (${step}) timed out`, { cause })
+        ? new JimengError("timeout", `${what} (${step}) timed out`, { cause })
         : new JimengError(
           "upstream_unavailable",
-          `Image upload (${step}) failed: ${(cause as Error).message}`,
+          `${what} (${step}) failed: ${(cause as Error).message}`,
           { cause },
         );
     }
     ctx.deps.onCall?.({
-      path: `imagex:${step}`,
+      path: `${service}:${step}`,
       ok: false,
       code: error.code ?? error.kind,
       ms: ctx.deps.now() - started,
@@ -120,18 +128,20 @@ function imagexError(step: string, body: ImagexEnvelope): JimengError | undefine
   );
 }
 
-/** Uploads one image and returns its ImageX URI. */
-export async function uploadImage(
+/**
+ * Asks `get_upload_token` for STS keys: scene 2 for ImageX (images), scene 1
+ * for VOD (videos and audio).
+ */
+export async function uploadCredentials(
   ctx: UpstreamContext,
   session: Session,
-  bytes: Uint8Array,
+  scene: 1 | 2,
   signal?: AbortSignal,
-): Promise<UploadedImage> {
+): Promise<{ token: UploadToken; credentials: StsCredentials }> {
   const { protocol } = ctx.settings;
-  const info = regionInfo(session.region);
   const token = await callUpstream<UploadToken>(ctx, session, {
     path: PATHS.uploadToken,
-    body: { scene: 2 },
+    body: { scene },
     query: {
       da_version: protocol.uploadDaVersion,
       aigc_features: protocol.aigcFeatures,
@@ -144,11 +154,26 @@ export async function uploadImage(
       "Jimeng issued no upload credentials: the session may be logged out",
     );
   }
-  const credentials: StsCredentials = {
-    accessKeyId: token.access_key_id,
-    secretAccessKey: token.secret_access_key,
-    sessionToken: token.session_token,
+  return {
+    token,
+    credentials: {
+      accessKeyId: token.access_key_id,
+      secretAccessKey: token.secret_access_key,
+      sessionToken: token.session_token,
+    },
   };
+}
+
+/** Uploads one image and returns its ImageX URI. */
+export async function uploadImage(
+  ctx: UpstreamContext,
+  session: Session,
+  bytes: Uint8Array,
+  signal?: AbortSignal,
+): Promise<UploadedImage> {
+  const { protocol } = ctx.settings;
+  const info = regionInfo(session.region);
+  const { token, credentials } = await uploadCredentials(ctx, session, 2, signal);
   const serviceId = info.international
     ? (token.space_name || protocol.imagexServiceIdIntl)
     : (token.service_id || protocol.imagexServiceIdCn);

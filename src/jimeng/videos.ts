@@ -175,6 +175,25 @@ export async function submitVideoTask(
     ctx.deps.now(),
     ctx.deps.random,
   );
+  return await postVideoDraft(ctx, session, body, params.model, signal);
+}
+
+/**
+ * Sends a video `aigc_draft/generate` body — every video mode goes this one
+ * way, so what wraps upstream calls (retries, the browser transport) applies
+ * to all of them alike.
+ *
+ * @returns the upstream history record id
+ */
+export async function postVideoDraft(
+  ctx: UpstreamContext,
+  session: Session,
+  body: Record<string, unknown>,
+  model: VideoModel,
+  signal?: AbortSignal,
+): Promise<string> {
+  const { protocol } = ctx.settings;
+  const info = regionInfo(session.region);
   const query: Record<string, string> = info.international ? {} : {
     aigc_features: protocol.aigcFeatures,
     web_version: protocol.webVersion,
@@ -190,8 +209,8 @@ export async function submitVideoTask(
   }).catch((error) => {
     throw withModelAlternatives(
       error,
-      params.model.id,
-      alternativeModels(params.model, session.region),
+      model.id,
+      alternativeModels(model, session.region),
     );
   });
   const historyId = data?.aigc_data?.history_record_id;

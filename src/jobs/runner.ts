@@ -30,6 +30,9 @@ import { splitImageCount } from "../generation/images.ts";
 import { videoSizeFor } from "../generation/sizes.ts";
 import { deriveSubmitId } from "../jimeng/images.ts";
 import { type Db, transaction } from "../store/db.ts";
+import { deleteJobReferences, insertJobReferences } from "../store/job_references.ts";
+import { type OmniJobParams, submitOmniJob } from "./omni_job.ts";
+import type { ReferenceFileInput, ReferenceFiles } from "./reference_files.ts";
 import {
   activeJobs,
   countJobsByStatus,
@@ -61,6 +64,8 @@ export interface VideoJobParams {
   ratio: VideoRatio;
   resolution: VideoResolution;
   seconds: number;
+  /** Omni-reference mode: the prompt's runs and the materials (stored as files). */
+  omni?: OmniJobParams;
 }
 
 /** Parameters of an image job (1–10 images: up to three upstream tasks on one account). */
@@ -91,6 +96,8 @@ export interface NewJob {
   requestId?: string | null;
   /** Input images: the first and last frame of a video, or image references. */
   inputs: readonly Uint8Array[];
+  /** Omni-reference materials, in prompt order (kept as files, see `reference_files.ts`). */
+  references?: readonly (ReferenceFileInput & { kind: "image" | "video" | "audio" })[];
 }
 
 /** One result as the upstream produced it. */
@@ -151,6 +158,8 @@ export interface JobRunnerDeps extends FailoverDeps {
    * that records it (e.g. to queue a webhook with it); errors are logged.
    */
   onFinished?: (job: Job) => void;
+  /** Where omni-reference materials are kept; without it such jobs are refused. */
+  referenceFiles?: ReferenceFiles;
 }
 
 /** How a job's upstream work ended, for the usage record of the request that created it. */
@@ -348,6 +357,16 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     signal: AbortSignal,
   ): Promise<string> {
     const params = job.params as unknown as VideoJobParams;
+    if (params.omni) {
+      if (!deps.referenceFiles) throw new Error("No reference file store for an omni job");
+      return await submitOmniJob(
+        { db, client: deps.client, files: deps.referenceFiles },
+        job,
+        model,
+        account,
+        signal,
+      );
+    }
     const [first, last] = await uploadInputs(job, account, signal);
     return await deps.client.submitVideoTask(
       account.session,
@@ -585,19 +604,30 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         errorCode: null,
         errorMessage: null,
       });
-      deleteJobInputs(db, id);
+      dropInputs(id);
       log.info(`Job ${id} completed`, { model: current.model, resumed });
     } catch (error) {
       if (closed) return;
       if (signal.aborted) return;
       const { code, message } = deps.describeError(error);
       if (finish(id, { status: "failed", errorCode: code, errorMessage: message })) {
-        deleteJobInputs(db, id);
+        dropInputs(id);
         log.warn(`Job ${id} failed: ${message}`, { code });
       }
     } finally {
       controllers.delete(id);
       settle(id, undefined);
+    }
+  }
+
+  /** Drops what a job needed only until it ended: input blobs and reference files. */
+  function dropInputs(id: string): void {
+    deleteJobInputs(db, id);
+    deleteJobReferences(db, id);
+    try {
+      deps.referenceFiles?.remove(id);
+    } catch (error) {
+      log.warn("Could not remove a job's reference files", { job: id, error });
     }
   }
 
@@ -651,9 +681,27 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         completedAt: null,
         expiresAt: null,
       };
+      let files: string[] = [];
       try {
-        insertJob(db, job, input.inputs);
+        if (input.references?.length) {
+          if (!deps.referenceFiles) throw new Error("No reference file store for an omni job");
+          files = deps.referenceFiles.write(job.id, input.references);
+        }
+        transaction(db, () => {
+          insertJob(db, job, input.inputs);
+          insertJobReferences(
+            db,
+            (input.references ?? []).map((ref, position) => ({
+              jobId: job.id,
+              position,
+              kind: ref.kind,
+              file: files[position],
+              size: ref.bytes.length,
+            })),
+          );
+        });
       } catch (error) {
+        if (files.length > 0) deps.referenceFiles?.remove(job.id);
         // Two requests with one Idempotency-Key raced: the first one wins.
         const winner = job.idempotencyKey === null
           ? undefined
@@ -704,6 +752,11 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     remove(id) {
       controllers.get(id)?.abort(new DOMException(`Job ${id} was deleted`, "AbortError"));
       const existed = deleteJob(db, id);
+      try {
+        deps.referenceFiles?.remove(id);
+      } catch (error) {
+        log.warn("Could not remove a job's reference files", { job: id, error });
+      }
       for (const waiter of [...(waiters.get(id) ?? [])]) waiter.settle();
       listeners.delete(id);
       return existed;

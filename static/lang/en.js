@@ -298,6 +298,31 @@ export const EN = {
   "playground.empty": "No images yet",
   "playground.emptyHint": "Results appear here; they are saved to the media library too.",
 
+  "omni.mode": "Mode",
+  "omni.modeImage": "Image",
+  "omni.modeVideo": "Video",
+  "omni.references": "References",
+  "omni.drop": "Drop images, videos or audio here",
+  "omni.browse": "Choose files",
+  "omni.hint":
+    "Seedance 2.0 and 2.5 take up to 9 images, 3 videos (15 s together) and 3 audio tracks. Click a chip to type its placeholder.",
+  "omni.insert": "Type this placeholder into the prompt",
+  "omni.remove": "Remove {name}",
+  "omni.promptHint":
+    "Name references with @1, @image1, @video1 or @audio1; without any, they come before the prompt.",
+  "omni.promptPlaceholder": "@image1 dances like @video1 to @audio1",
+  "omni.framesOnly":
+    "This model takes images only, as first and last frame; pick Seedance 2.0 or 2.5 for video and audio references.",
+  "omni.seconds": "Duration",
+  "omni.generate": "Generate video",
+  "omni.done": "Video ready",
+  "omni.failed": "The video failed",
+  "omni.empty": "No videos yet",
+  "omni.emptyHint": "The video appears here when the job is done; it is listed under Jobs too.",
+  "omni.kind.image": "Image",
+  "omni.kind.video": "Video",
+  "omni.kind.audio": "Audio",
+
   "settings.title": "Settings",
   "settings.subtitle": "Your password and the server's configuration",
   "settings.password": "Change password",

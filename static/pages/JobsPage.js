@@ -5,6 +5,7 @@ import { formatDuration, formatRelative } from "../format.js";
 import { Badge } from "../components/Badge.js";
 import { EmptyState } from "../components/EmptyState.js";
 import { Icon } from "../components/Icon.js";
+import { JobReferences } from "../components/JobReferences.js";
 import { PageHeader } from "../components/PageHeader.js";
 import { ProgressBar } from "../components/ProgressBar.js";
 import { Segmented } from "../components/Segmented.js";
@@ -114,6 +115,7 @@ export function JobsPage({ notify }) {
                     <td data-label=${t("jobs.model")}><code class="mono">${job.model}</code></td>
                     <td data-label=${t("jobs.prompt")} class="prompt-cell" title=${job.prompt}>${job
                       .prompt}
+                                <${JobReferences} job=${job} />
                                 ${job.error
                                   ? html`<div class="text-danger small">${job.error.message}</div>`
                                   : null}

@@ -6,7 +6,9 @@ import { EmptyState } from "../components/EmptyState.js";
 import { Field } from "../components/Field.js";
 import { Icon } from "../components/Icon.js";
 import { PageHeader } from "../components/PageHeader.js";
+import { Segmented } from "../components/Segmented.js";
 import { Spinner } from "../components/Spinner.js";
+import { VideoPlayground } from "../components/VideoPlayground.js";
 
 /** @typedef {import("../api.js").Model} Model */
 
@@ -28,6 +30,21 @@ function RatioShape({ ratio }) {
 
 /** @param {{ notify: import("../app.js").Notify }} props */
 export function PlaygroundPage({ notify }) {
+  const [mode, setMode] = useState("image");
+  const header = html`
+    <${PageHeader} title=${t("playground.title")} subtitle=${t("playground.subtitle")}>
+      <${Segmented} label=${t("omni.mode")} value=${mode} onChange=${setMode} options=${[
+        { value: "image", label: t("omni.modeImage") },
+        { value: "video", label: t("omni.modeVideo") },
+      ]} />
+      <//>
+  `;
+  if (mode === "video") return html`${header}<${VideoPlayground} notify=${notify} />`;
+  return html`${header}<${ImagePlayground} notify=${notify} />`;
+}
+
+/** The image mode. @param {{ notify: import("../app.js").Notify }} props */
+function ImagePlayground({ notify }) {
   const [models, setModels] = useState(/** @type {Model[] | null} */ (null));
   const [model, setModel] = useState("");
   const [prompt, setPrompt] = useState("");
@@ -105,7 +122,6 @@ export function PlaygroundPage({ notify }) {
   };
 
   return html`
-    <${PageHeader} title=${t("playground.title")} subtitle=${t("playground.subtitle")} />
     <div class="playground">
       <form class="card form playground-form" onSubmit=${generate} novalidate>
         <${Field} id="pg-prompt" label=${t("playground.prompt")}>

@@ -4,7 +4,9 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { APIError, toFile } from "openai";
 import type OpenAI from "openai";
 import type { AccountJson } from "../../src/dashboard/accounts_routes.ts";
+import { encodeMp4, encodeWav } from "../fake_upstream/av_media.ts";
 import { encodePng } from "../fake_upstream/media.ts";
+import { isVodAction } from "../fake_upstream/vod.ts";
 import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
 import { startHttpProxy, startSocksProxy, type TestProxy } from "../helpers/proxies.ts";
 import { type Stack, startStack } from "../helpers/stack.ts";
@@ -27,7 +29,8 @@ const overrides = { creditRefreshMs: 0 };
 function callKey(path: string): string {
   const url = new URL(path, "http://fake");
   if (url.pathname === "/" && url.searchParams.has("Action")) {
-    return `imagex:${url.searchParams.get("Action")}`;
+    const action = url.searchParams.get("Action");
+    return `${isVodAction(action) ? "vod" : "imagex"}:${action}`;
   }
   if (url.pathname.startsWith("/upload/v1/")) return "upload";
   if (url.pathname.startsWith("/cdn/")) return "cdn";
@@ -344,6 +347,43 @@ Deno.test("MCP's embedded images are downloaded through the proxy of the account
     const phase = await take();
     // The generation, the media cache and MCP's own download of the image: all through SOCKS5.
     assert.ok((phase.fake.find(([key]) => key === "cdn")?.[1] ?? 0) >= 2, JSON.stringify(phase));
+    assert.deepEqual(phase.relayed[0], phase.fake);
+  } finally {
+    await stack.close();
+    await proxy.close();
+  }
+});
+
+Deno.test("an omni video's VOD uploads go through the account's proxy too", async () => {
+  const proxy = startHttpProxy({ auth: PROXY_AUTH });
+  const stack = await startStack({
+    overrides,
+    fake: { videoLatencyMs: 300 },
+    env: { ...QUIET, JIMENG_SESSIONS: `${proxy.url}@${VIA_HTTP}` },
+  });
+  try {
+    stack.fake.addSession(VIA_HTTP);
+    stack.server.deps.client.poller.learn("dreamina_seedance_40_pro", 300);
+    const take = recorder(stack, [proxy]);
+    const dataUrl = (type: string, bytes: Uint8Array) =>
+      `data:${type};base64,${btoa(String.fromCharCode(...bytes))}`;
+    const client = stack.openai(VIA_HTTP);
+    const created = await client.videos.create({
+      model: "jimeng-video-seedance-2.0",
+      prompt: "@image1 dances like @video1 to @audio1",
+      seconds: "8",
+      references: [
+        dataUrl("image/png", PNG),
+        dataUrl("video/mp4", encodeMp4({ durationMs: 5000, width: 640, height: 360 })),
+        dataUrl("audio/wav", encodeWav({ durationMs: 3000 })),
+      ],
+    } as OpenAI.Videos.VideoCreateParams) as Video;
+    const done = await pollUntilDone(client, created.id);
+    assert.equal(done.status, "completed", JSON.stringify(done.error));
+    assert.equal(stack.fake.stats.vodUploads, 2);
+    const phase = await take();
+    const keys = phase.fake.map(([key]) => key);
+    assert.ok(keys.includes("vod:ApplyUploadInner") && keys.includes("vod:CommitUploadInner"));
     assert.deepEqual(phase.relayed[0], phase.fake);
   } finally {
     await stack.close();

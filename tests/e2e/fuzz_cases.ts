@@ -145,7 +145,7 @@ export interface FuzzOptions {
 export function generateCase(random: Random, options: FuzzOptions): FuzzCase {
   const path = pick(random, Object.keys(VALID));
   const { auth } = options;
-  const kind = int(random, 0, 15);
+  const kind = int(random, 0, 16);
   switch (kind) {
     case 0: {
       const text = JSON.stringify(VALID[path]());
@@ -383,6 +383,8 @@ export function generateCase(random: Random, options: FuzzOptions): FuzzCase {
         "body not an object",
         auth,
       );
+    case 15:
+      return omniCase(random, options);
     default: {
       // Header injection attempts and hostile headers (fetch refuses CR/LF itself).
       return {
@@ -407,6 +409,70 @@ export function generateCase(random: Random, options: FuzzOptions): FuzzCase {
       };
     }
   }
+}
+
+const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+
+/** A hostile reference for an omni-reference video: garbage, truncated, mislabelled, refused. */
+function omniReference(random: Random, canaryUrl: string): unknown {
+  const noise = Uint8Array.from({ length: int(random, 0, 96) }, () => int(random, 0, 255));
+  // Real headers cut short: an `ftyp` box with no `moov`, a RIFF/WAVE with no `fmt `, EBML alone.
+  const truncated = pick(random, [
+    [0, 0, 0, 24, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d],
+    [0x52, 0x49, 0x46, 0x46, 4, 0, 0, 0, 0x57, 0x41, 0x56, 0x45],
+    [0x1a, 0x45, 0xdf, 0xa3, 0x80],
+    [0xff, 0xfb, 0x90, 0x00],
+  ]);
+  return pick(random, [
+    () => `data:video/mp4;base64,${base64(noise)}`,
+    () => `data:audio/wav;base64,${base64(new Uint8Array(truncated))}`,
+    () => `data:application/octet-stream;base64,${base64(new Uint8Array(truncated))}`,
+    () => `data:image/png;base64,${"%%".repeat(int(random, 1, 8))}`,
+    () => canaryUrl.replace("canary.png", "clip.mp4"),
+    () => "../../../../var/lib/clip.mp4",
+    () => ({ video_url: { url: anyValue(random) } }),
+    () => anyValue(random),
+  ])();
+}
+
+/** An omni-reference request that is invalid however its references turn out (see the prompt). */
+function omniCase(random: Random, options: FuzzOptions): FuzzCase {
+  const count = int(random, 1, 14);
+  const references = Array.from({ length: count }, () => omniReference(random, options.canaryUrl));
+  // Whatever the references are, @video9 names none of them: at worst a 400 for it.
+  const prompt = pick(random, ["@video9 dances", "@99", "@audio4 @image10 @video4"]);
+  const path = pick(random, ["/v1/videos", "/v1/videos/generations", "/v1/chat/completions"]);
+  const model = pick(random, [
+    "jimeng-video-seedance-2.0",
+    "jimeng-video-seedance-2.5",
+    "jimeng-video-3.0",
+  ]);
+  const body = path === "/v1/chat/completions"
+    ? {
+      model,
+      messages: [{
+        role: "user",
+        content: [
+          { type: "text", text: prompt },
+          ...references.map((url) =>
+            pick(random, [
+              { type: "video_url", video_url: { url } },
+              { type: "input_audio", input_audio: { data: url, format: anyValue(random) } },
+              { type: "image_url", image_url: { url } },
+            ])
+          ),
+        ],
+      }],
+    }
+    : path === "/v1/videos"
+    ? { model, prompt, references, seconds: pick(random, ["5", "3", "16", "x"]) }
+    : {
+      model,
+      prompt,
+      functionMode: pick(random, ["omni_reference", "first_last_frames", "nope", 7]),
+      file_paths: references,
+    };
+  return jsonCase(path, body, `omni: ${count} hostile references`, options.auth);
 }
 
 /** Options of {@linkcode generateAdminCase}. */

@@ -17,6 +17,7 @@ import {
   VIDEO_RATIOS,
   videoModelOf,
 } from "./models.ts";
+import { isOmniDraft, parseOmni } from "./omni_drafts.ts";
 import type { SessionState } from "./state.ts";
 
 /** A valid image request. */
@@ -36,6 +37,15 @@ export interface ImageGenerate {
   countGiven: boolean;
 }
 
+/** A material of an omni-reference request, as the fake resolved it. */
+export interface OmniMaterialView {
+  kind: "image" | "video" | "audio";
+  /** Image URI or Vid. */
+  id: string;
+  /** Video and audio: seconds, as VOD measured. */
+  duration?: number;
+}
+
 /** A valid video request. */
 export interface VideoGenerate {
   kind: "video";
@@ -47,6 +57,8 @@ export interface VideoGenerate {
   resolution: string;
   aspectRatio: string;
   inputUris: string[];
+  /** Omni-reference requests: the materials, in `material_list` order. */
+  materials?: OmniMaterialView[];
 }
 
 /** Either request, or why it was refused. */
@@ -59,31 +71,34 @@ type Json = Record<string, unknown>;
 const DRAFT_ERROR = "DraftError";
 
 /** Refuses the request; a tagged error so genuine bugs in the fake are not swallowed. */
-function fail(reason: string): never {
+export function fail(reason: string): never {
   const error = new Error(reason);
   error.name = DRAFT_ERROR;
   throw error;
 }
 
-function object(value: unknown, name: string): Json {
+/** `value` as an object, or a refusal naming it. */
+export function object(value: unknown, name: string): Json {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     fail(`${name} must be an object`);
   }
   return value as Json;
 }
 
-function text(value: unknown, name: string): string {
+/** `value` as a non-empty string, or a refusal naming it. */
+export function text(value: unknown, name: string): string {
   if (typeof value !== "string" || value.trim() === "") fail(`${name} must be a non-empty string`);
   return value;
 }
 
-function list(value: unknown, name: string): unknown[] {
+/** `value` as a non-empty array, or a refusal naming it. */
+export function list(value: unknown, name: string): unknown[] {
   if (!Array.isArray(value) || value.length === 0) fail(`${name} must be a non-empty array`);
   return value;
 }
 
 /** A field that must hold JSON encoded as a string (fact sheet 0). */
-function jsonString(value: unknown, name: string): unknown {
+export function jsonString(value: unknown, name: string): unknown {
   if (typeof value !== "string") fail(`${name} must be a JSON string, got ${typeof value}`);
   try {
     return JSON.parse(value);
@@ -92,7 +107,8 @@ function jsonString(value: unknown, name: string): unknown {
   }
 }
 
-function committedUri(session: SessionState, uri: unknown, name: string): string {
+/** An image URI this session committed through ImageX, or a refusal. */
+export function committedUri(session: SessionState, uri: unknown, name: string): string {
   const value = text(uri, name);
   if (!session.committed.has(value)) {
     fail(`${name} ${value} was not committed through ImageX by this session`);
@@ -209,12 +225,15 @@ function parseImage(
 function parseVideo(
   session: SessionState,
   root: string,
-  extend: Json,
+  top: Json,
+  draft: Json,
   component: Json,
   extra: readonly FakeCatalogModel[],
 ): Omit<VideoGenerate, "submitId"> {
+  const extend = object(top.extend, "extend");
   const model = videoModelOf(root, extra) ?? fail(`unknown video model ${root}`);
   if (!model.regions.includes(session.region)) fail(`${root} is not served on ${session.region}`);
+  if (isOmniDraft(component)) return parseOmni(session, model, top, draft, component);
   const commerce = object(extend.m_video_commerce_info, "extend.m_video_commerce_info");
   const benefit = commerce.benefit_type;
   if (typeof benefit !== "string" || !model.benefits.includes(benefit)) {
@@ -241,7 +260,6 @@ function parseVideo(
     fail(`video_aspect_ratio ${JSON.stringify(aspectRatio)} not supported`);
   }
   const input = object(list(params.video_gen_inputs, "video_gen_inputs")[0], "video_gen_inputs[0]");
-  if (input.unified_edit_input !== undefined) fail("omni-reference mode is not emulated");
   const prompt = text(input.prompt, "video_gen_inputs[0].prompt");
   const durationMs = input.duration_ms;
   if (typeof durationMs !== "number" || !model.durationsMs.includes(durationMs)) {
@@ -326,7 +344,7 @@ export function parseGenerate(
     }
     if (component.type === "video_base_component") {
       return {
-        request: { submitId, ...parseVideo(session, root, extend, component, extra) },
+        request: { submitId, ...parseVideo(session, root, top, draft, component, extra) },
       };
     }
     return { error: `component_list[0].type ${JSON.stringify(component.type)} is unknown` };

@@ -86,6 +86,7 @@ export function handleGenerate(state: FakeState, session: SessionState, body: un
     videoResolution: request.kind === "video" ? request.resolution : undefined,
     aspectRatio: request.kind === "video" ? request.aspectRatio : undefined,
     inputUris: request.inputUris,
+    materials: request.kind === "video" ? request.materials : undefined,
     latencyMs,
     banned,
     itemIds: Array.from(

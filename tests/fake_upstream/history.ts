@@ -59,6 +59,7 @@ export function snapshotRecord(state: FakeState, record: RecordState): FakeRecor
     videoResolution: record.videoResolution,
     aspectRatio: record.aspectRatio,
     inputUris: [...record.inputUris],
+    materials: record.materials?.map((material) => ({ ...material })),
   };
 }
 

@@ -30,8 +30,14 @@ const SIGV4_SKEW_MS = 15 * 60_000;
 /** Marker in uploaded bytes that makes algo_proxy answer ret "2003". */
 export const RISKY_MARKER = "RISKY-IMAGE";
 
-/** Issues STS keys for `session` (the `data` of get_upload_token). */
-export function issueUploadToken(state: FakeState, session: SessionState): unknown {
+/** VOD space the CN site's scene-1 tokens name (fact sheet 6.1). */
+export const VOD_SPACE = "dreamina";
+
+/**
+ * Issues STS keys for `session` (the `data` of get_upload_token): scene 2
+ * keys sign ImageX calls, scene 1 keys VOD calls, and neither the other's.
+ */
+export function issueUploadToken(state: FakeState, session: SessionState, scene: 1 | 2): unknown {
   const now = state.options.now();
   const keys: StsKeys = {
     accessKeyId: `AKTP${randomHex(20)}`,
@@ -40,6 +46,7 @@ export function issueUploadToken(state: FakeState, session: SessionState): unkno
     sessionId: session.id,
     region: session.region,
     expiresAt: now + KEY_TTL_MS,
+    scene,
   };
   state.stsKeys.set(keys.accessKeyId, keys);
   return {
@@ -47,7 +54,7 @@ export function issueUploadToken(state: FakeState, session: SessionState): unkno
     secret_access_key: keys.secretAccessKey,
     session_token: keys.sessionToken,
     service_id: SERVICE_ID_CN,
-    space_name: SPACE_NAME_INTL,
+    space_name: scene === 1 ? VOD_SPACE : SPACE_NAME_INTL,
     current_time: new Date(now).toISOString(),
     expired_time: new Date(keys.expiresAt).toISOString(),
   };
@@ -63,20 +70,25 @@ function parseAmzDate(value: string | null): Date | undefined {
   return new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
 }
 
-type Verified = { keys: StsKeys; query: Record<string, string>; error?: undefined } | {
+/** What {@linkcode verifySigV4} found. */
+export type Verified = { keys: StsKeys; query: Record<string, string>; error?: undefined } | {
   error: Reply;
 };
 
-/** Verifies the SigV4 signature of an ImageX call by re-signing it with the issued secret. */
-function verifySigV4(
+/**
+ * Verifies the SigV4 signature of an ImageX (or VOD) call by re-signing it
+ * with the issued secret; the keys must have been issued for that service.
+ */
+export function verifySigV4(
   state: FakeState,
   req: Request,
   url: URL,
   action: string,
   body: Uint8Array | undefined,
+  service: "imagex" | "vod" = "imagex",
 ): Verified {
   const fail = (status: number, code: string, message: string, region?: string) => ({
-    error: imagexError(state, { action, status, code, message, region }),
+    error: imagexError(state, { action, status, code, message, region, service }),
   });
   const query: Record<string, string> = {};
   for (const key of new Set(url.searchParams.keys())) {
@@ -86,7 +98,7 @@ function verifySigV4(
   }
   const auth = AUTH_PATTERN.exec(req.headers.get("authorization") ?? "");
   if (!auth) return fail(401, "InvalidAuthorization", "Authorization is not AWS4-HMAC-SHA256");
-  const [, accessKeyId, day, region, service, signedHeaders] = auth;
+  const [, accessKeyId, day, region, credentialService, signedHeaders] = auth;
   const keys = state.stsKeys.get(accessKeyId);
   if (!keys) return fail(401, "InvalidAccessKey", `access key ${accessKeyId} was never issued`);
   const expected = awsRegionOf(keys.region);
@@ -103,7 +115,16 @@ function verifySigV4(
       expected,
     );
   }
-  if (service !== "imagex") return fail(400, "InvalidService", `credential service ${service}`);
+  if (credentialService !== service) {
+    return fail(
+      400,
+      "InvalidService",
+      `credential service ${credentialService}, expected ${service}`,
+    );
+  }
+  if (keys.scene !== (service === "vod" ? 1 : 2)) {
+    return fail(403, "AccessDenied", `upload token of scene ${keys.scene} cannot call ${service}`);
+  }
   const date = parseAmzDate(req.headers.get("x-amz-date"));
   if (!date) return fail(400, "InvalidTimestamp", "X-Amz-Date missing or malformed", expected);
   if (Math.abs(date.getTime() - now) > SIGV4_SKEW_MS) {
@@ -121,7 +142,7 @@ function verifySigV4(
     body,
     credentials: keys,
     region: expected,
-    service: "imagex",
+    service,
     date,
   });
   if (signed.headers.Authorization !== req.headers.get("authorization")) {
@@ -200,7 +221,7 @@ function commitUpload(state: FakeState, req: Request, url: URL, body: Uint8Array
   }
   if (typeof sessionKey !== "string") return fail(400, "InvalidParameter", "SessionKey missing");
   const slot = state.uploadsByKey.get(sessionKey);
-  if (!slot || slot.sessionId !== keys.sessionId) {
+  if (!slot || slot.sessionId !== keys.sessionId || slot.service === "vod") {
     return fail(404, "InvalidSessionKey", "SessionKey unknown to this account");
   }
   if (slot.committed) return fail(400, "SessionKeyCommitted", "SessionKey was already committed");
@@ -285,5 +306,6 @@ export function handleUpload(state: FakeState, req: Request, url: URL, body: Uin
   // A retried upload (same bytes) simply overwrites: uploads are idempotent.
   slot.bytes = body;
   state.stats.uploads++;
+  if (slot.service === "vod") state.stats.vodUploads++;
   return jsonReply({ code: 2000, message: "Success", data: { crc32: crc32Hex(body) } });
 }

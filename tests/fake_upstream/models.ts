@@ -402,3 +402,45 @@ export function videoConfig(region: Region, knobs: CatalogKnobs): unknown {
     })),
   };
 }
+
+/** Benefit types of an omni-reference video, without and with a reference video among the materials. */
+export interface OmniBenefits {
+  plain: readonly string[];
+  withVideo: readonly string[];
+}
+
+/** A per-output benefit type bills the same with or without a reference video. */
+const perOutput = (...benefits: string[]): OmniBenefits => ({
+  plain: benefits,
+  withVideo: benefits,
+});
+
+/**
+ * The models that take omni references (2026-10 sheet §5: the Seedance 2.0
+ * family and 2.5), by request key, with their benefit types in that mode.
+ */
+export const OMNI_BENEFITS: ReadonlyMap<string, OmniBenefits> = new Map([
+  ["dreamina_seedance_40_pro", {
+    plain: ["dreamina_video_seedance_20_pro"],
+    // IPT bills a reference video as `…_video_add`; others as `…_with_video`.
+    withVideo: [
+      "dreamina_video_seedance_20_pro_with_video",
+      "dreamina_video_seedance_20_video_add",
+    ],
+  }],
+  ["dreamina_seedance_40", {
+    plain: ["dreamina_seedance_20_fast", "dreamina_video_seedance_20_fast"],
+    withVideo: ["dreamina_seedance_20_fast_with_video"],
+  }],
+  [
+    "dreamina_seedance_40_pro_vision",
+    perOutput(
+      "seedance_20_pro_720p_output",
+      "seedance_20_pro_1080p_output",
+      "seedance_20_pro_4k_output",
+    ),
+  ],
+  ["dreamina_seedance_40_vision", perOutput("seedance_20_fast_720p_output")],
+  ["dreamina_seedance_40_mini", perOutput("seedance_20_mini_720p_output")],
+  ["dreamina_seedance_45_pro", perOutput("seedance_25_720p_output")],
+]);

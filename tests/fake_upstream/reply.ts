@@ -83,14 +83,16 @@ export interface ImagexReplyInput {
   action: string;
   /** SigV4 region of the cluster. @default "cn-north-1" */
   region?: string;
+  /** Which OpenAPI answers. @default "imagex" */
+  service?: "imagex" | "vod";
 }
 
-function imagexMetadata(state: FakeState, { action, region }: ImagexReplyInput) {
+function imagexMetadata(state: FakeState, { action, region, service }: ImagexReplyInput) {
   return {
     RequestId: logId(state),
     Action: action,
-    Version: "2018-08-01",
-    Service: "imagex",
+    Version: service === "vod" ? "2020-11-19" : "2018-08-01",
+    Service: service ?? "imagex",
     Region: region ?? "cn-north-1",
   };
 }
@@ -112,7 +114,9 @@ export interface ImagexErrorInput extends ImagexReplyInput {
 /** An ImageX error: HTTP 4xx with `ResponseMetadata.Error`. */
 export function imagexError(state: FakeState, input: ImagexErrorInput): Reply {
   if (input.violation !== false) {
-    state.stats.violations.push(`imagex:${input.action}: ${input.code}: ${input.message}`);
+    state.stats.violations.push(
+      `${input.service ?? "imagex"}:${input.action}: ${input.code}: ${input.message}`,
+    );
   }
   return jsonReply({
     ResponseMetadata: {

@@ -21,11 +21,15 @@ export interface WebRoute {
 
 function handleUploadToken(state: FakeState, session: SessionState, body: unknown): Reply {
   const scene = (body as Record<string, unknown> | null)?.scene;
-  // scene 2 = images (ImageX); scene 1 = video (VOD), whose keys are issued but not otherwise emulated.
+  // scene 2 = images (ImageX); scene 1 = video and audio (VOD).
   if (scene !== 2 && scene !== 1) {
-    return rejectViolation(state, "/mweb/v1/get_upload_token", 'body must be {"scene":2}');
+    return rejectViolation(
+      state,
+      "/mweb/v1/get_upload_token",
+      'body must be {"scene":2} or {"scene":1}',
+    );
   }
-  return mwebOk(state, issueUploadToken(state, session));
+  return mwebOk(state, issueUploadToken(state, session, scene));
 }
 
 /** `algo_proxy` (fact sheet 6.5): content check of an uploaded image. */

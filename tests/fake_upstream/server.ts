@@ -8,6 +8,7 @@ import { handleCdn } from "./cdn.ts";
 import { answerWithFault, createLifetime, pickFault, releaseAll, toResponse } from "./faults.ts";
 import { snapshotRecord } from "./history.ts";
 import { handleImagex, handleUpload } from "./imagex.ts";
+import { handleVod, isVodAction } from "./vod.ts";
 import { hash32 } from "./media.ts";
 import { jsonReply, notFound, rejectViolation, type Reply, retError } from "./reply.ts";
 import { WEB_ROUTES } from "./routes.ts";
@@ -100,7 +101,8 @@ function callKey(url: URL): string {
   const path = url.pathname;
   if (WEB_ROUTES.has(path)) return path;
   if (path === "/" && url.searchParams.has("Action")) {
-    return `imagex:${url.searchParams.get("Action")}`;
+    const action = url.searchParams.get("Action");
+    return `${isVodAction(action) ? "vod" : "imagex"}:${action}`;
   }
   if (path.startsWith("/upload/v1/")) return "upload";
   if (path.startsWith("/cdn/")) return "cdn";
@@ -141,6 +143,9 @@ function handleWeb(state: FakeState, req: Request, url: URL, bytes: Uint8Array):
 
 function dispatch(state: FakeState, req: Request, url: URL, bytes: Uint8Array): Reply {
   const path = url.pathname;
+  if (path === "/" && isVodAction(url.searchParams.get("Action"))) {
+    return handleVod(state, req, url, bytes);
+  }
   if (path === "/" && url.searchParams.has("Action")) return handleImagex(state, req, url, bytes);
   if (path.startsWith("/upload/v1/")) return handleUpload(state, req, url, bytes);
   if (path.startsWith("/cdn/")) return handleCdn(state, req, url);

@@ -44,7 +44,7 @@ export interface FakeKnobs {
 
 /** Counters tests read. */
 export interface FakeStats {
-  /** Requests by route: the path for web calls, `imagex:<Action>`, `upload`, `cdn`, `unknown`. */
+  /** Requests by route: the path for web calls, `imagex:<Action>`, `vod:<Action>`, `upload`, `cdn`, `unknown`. */
   calls: Record<string, number>;
   /** submit_id → generate calls that carried it (faulted-before-processing calls excluded). */
   submits: Record<string, number>;
@@ -54,8 +54,10 @@ export interface FakeStats {
   historyCallSizes: number[];
   /** Every request rejected for a protocol violation, with the reason. */
   violations: string[];
-  /** Completed byte uploads. */
+  /** Completed byte uploads (ImageX and VOD). */
   uploads: number;
+  /** Of those, the ones to a VOD upload address. */
+  vodUploads: number;
   faultsInjected: number;
   /** Calls answered ret "1019" by the anti-bot knob. */
   antiBotRejections: number;
@@ -99,8 +101,10 @@ export interface FakeRecord {
   durationMs?: number;
   videoResolution?: string;
   aspectRatio?: string;
-  /** Uploaded image URIs the request referenced. */
+  /** Uploaded image URIs (and, for omni references, Vids) the request referenced. */
   inputUris: string[];
+  /** Omni-reference videos: the materials in order (kind, URI or Vid, VOD's seconds). */
+  materials?: { kind: "image" | "video" | "audio"; id: string; duration?: number }[];
 }
 
 /** A record plus internals. */
@@ -141,6 +145,17 @@ export interface CommittedImage {
   risky: boolean;
 }
 
+/** A file committed through the fake's VOD. */
+export interface CommittedMedia {
+  vid: string;
+  kind: "video" | "audio";
+  format: string;
+  /** Seconds, as VOD reports it. */
+  duration: number;
+  width: number;
+  height: number;
+}
+
 /** One account. */
 export interface SessionState {
   id: string;
@@ -155,6 +170,8 @@ export interface SessionState {
   /** Asia/Shanghai day number of the last credit_receive that paid out. */
   lastReceiveDay?: number;
   committed: Map<string, CommittedImage>;
+  /** Vid → what VOD read from it. */
+  media: Map<string, CommittedMedia>;
   /** submit_id → record, for idempotent resubmission. */
   submits: Map<string, RecordState>;
   /** What `workspace/list` answers (a number, as in the captures). */
@@ -175,6 +192,8 @@ export interface FakeSessionView {
   lastReceiveDay?: number;
   /** URIs committed through the fake's ImageX. */
   committedUris: string[];
+  /** Files committed through the fake's VOD. */
+  media: CommittedMedia[];
   /** History ids of this session's records. */
   historyIds: string[];
   /** The workspace `workspace/list` names. */
@@ -191,10 +210,16 @@ export interface StsKeys {
   sessionId: string;
   region: Region;
   expiresAt: number;
+  /** `get_upload_token` scene: 2 = ImageX, 1 = VOD. */
+  scene: 1 | 2;
 }
 
-/** One ApplyImageUpload, followed through upload and commit. */
+/** One ApplyImageUpload or ApplyUploadInner, followed through upload and commit. */
 export interface UploadSlot {
+  /** Which service handed it out. @default "imagex" */
+  service?: "imagex" | "vod";
+  /** VOD: the Vid the apply announced. */
+  vid?: string;
   storeUri: string;
   auth: string;
   sessionKey: string;
@@ -246,6 +271,7 @@ export function createStats(): FakeStats {
     historyCallSizes: [],
     violations: [],
     uploads: 0,
+    vodUploads: 0,
     faultsInjected: 0,
     antiBotRejections: 0,
     recordsCreated: 0,
@@ -287,6 +313,7 @@ export function createSession(
     userId,
     nickname: `fake-user-${id.slice(0, 6)}`,
     committed: new Map(),
+    media: new Map(),
     submits: new Map(),
     workspaceId: 249_000_000_000 + (userId % 1_000_000_000),
     webIds: new Set(),
@@ -305,6 +332,7 @@ export function viewSession(session: SessionState): FakeSessionView {
     userId: session.userId,
     lastReceiveDay: session.lastReceiveDay,
     committedUris: [...session.committed.keys()],
+    media: [...session.media.values()],
     historyIds: [...session.submits.values()].map((record) => record.historyId),
     workspaceId: session.workspaceId,
     webIds: [...session.webIds],

@@ -45,6 +45,7 @@ export function upstreamEnv(fakeUrl: string, dataDir: string): Record<string, st
     LOG_LEVEL: "debug",
     JIMENG_BASE_URL: fakeUrl,
     JIMENG_IMAGEX_URL: fakeUrl,
+    JIMENG_VOD_URL: fakeUrl,
     DREAMINA_US_BASE_URL: fakeUrl,
     DREAMINA_US_COMMERCE_URL: fakeUrl,
     DREAMINA_US_IMAGEX_URL: fakeUrl,

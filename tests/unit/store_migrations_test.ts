@@ -62,6 +62,7 @@ Deno.test("migrate() builds every table on an empty database", () => {
         "admin_users",
         "jobs",
         "job_inputs",
+        "job_references",
         "media",
         "logs",
       ]

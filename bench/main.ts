@@ -1,14 +1,15 @@
 /**
  * `deno task bench`: starts the fake upstream in this process and the server
  * as a child process against it, measures start-up and idle memory, runs the
- * image scenarios, the video case (a fresh server of its own) and the
- * database case (in this process, on its own file), and prints tables, the
- * targets of issues 2–4 with PASS/MISS marks and one summary line.
+ * image scenarios, the video case (a fresh server of its own), the cold case
+ * (fresh processes and their first generation) and the database case (in
+ * this process, on its own file), and prints tables, the targets of issues
+ * 2–4 and 11 with PASS/MISS marks and one summary line.
  *
  *     deno task bench [--quick] [--scenario c=16,lat=3500]... [--json path]
  *
  * Scenarios: `c=<clients>,lat=<ms>` (images), `videos=<jobs>` (videos),
- * `db=<rows>` (database).
+ * `cold=<run ms>[,queue=<ms>]` (cold), `db=<rows>` (database).
  *
  * @module
  */
@@ -23,6 +24,13 @@ import {
   runImageScenario,
   warmupFor,
 } from "./images.ts";
+import {
+  COLD_COLUMNS,
+  type ColdFigures,
+  coldScenarios,
+  coldTargets,
+  runColdScenario,
+} from "./cold.ts";
 import {
   type DatabaseFigures,
   databaseScenarios,
@@ -54,7 +62,8 @@ import {
 const USAGE = `Usage: deno task bench [options]
   --quick               short runs (CI smoke)
   --scenario FILTER     run only matching scenarios (repeatable), e.g. c=16,lat=3500 or
-                        lat=0 (images), videos=50 (videos), db=1000000 (database)
+                        lat=0 (images), videos=50 (videos), cold=3500 or queue=4000
+                        (first generation of a fresh process), db=1000000 (database)
   --json PATH           also write the figures as JSON to PATH
   --log-level LEVEL     the server's LOG_LEVEL (default warn)
   --help                this text`;
@@ -100,7 +109,8 @@ async function main(): Promise<number> {
   const scenarios = imageScenarios(opts.quick).filter((s) => selects(opts.filters, s.params));
   const videoCases = videoScenarios(opts.quick).filter((s) => selects(opts.filters, s.params));
   const dbCases = databaseScenarios(opts.quick).filter((s) => selects(opts.filters, s.params));
-  if (scenarios.length + videoCases.length + dbCases.length === 0) {
+  const coldCases = coldScenarios(opts.quick).filter((s) => selects(opts.filters, s.params));
+  if (scenarios.length + videoCases.length + coldCases.length + dbCases.length === 0) {
     console.error(`No scenario matches ${Deno.args.join(" ")}`);
     return 2;
   }
@@ -169,6 +179,8 @@ async function main(): Promise<number> {
     for (const scenario of videoCases) {
       videos.push(...await runVideoScenario(ctx, scenario, env));
     }
+    const cold: ColdFigures[] = [];
+    for (const scenario of coldCases) cold.push(...await runColdScenario(ctx, scenario, env));
     let database: DatabaseFigures | undefined;
     for (const scenario of dbCases) database = await runDatabaseScenario(ctx, scenario);
     const imageP50 = figures.find((f) => f.concurrency === 1 && f.latencyMs === 0)?.latency.p50;
@@ -179,6 +191,7 @@ async function main(): Promise<number> {
       checkTarget("idle RSS after start", mib(idleRss), "<=", 70, "MiB"),
       ...imageTargets(figures),
       ...videoTargets(videos),
+      ...(coldCases.length ? coldTargets(cold) : []),
       ...databaseTargets(database),
     ];
     const seconds = (performance.now() - began) / 1000;
@@ -222,6 +235,19 @@ async function main(): Promise<number> {
         ].join("\n"),
       );
     }
+    if (cold.length > 0) {
+      console.log("");
+      console.log(formatTable(COLD_COLUMNS, cold));
+      console.log("");
+      console.log(
+        [
+          "cold: a fresh server process and its first image generation (POST /v1/images/generations,",
+          "the default model, typical guess 12 s); after restart = its DATA_DIR holds what an earlier",
+          "process learned from a few generations; empty database = nothing was ever learned;",
+          "fin→dlv: client received − upstream finishAt; polls: times a poll asked for the record",
+        ].join("\n"),
+      );
+    }
     if (database) {
       console.log("");
       console.log(formatTable(QUERY_COLUMNS, database.queries));
@@ -253,6 +279,7 @@ async function main(): Promise<number> {
         lifetimePeakRssMiB: mib(lifetimePeak),
         images: figures,
         videos,
+        cold,
         database,
         targets,
         summary,
@@ -262,7 +289,10 @@ async function main(): Promise<number> {
       progress(`figures written to ${opts.json}`);
     }
     // Slow figures are reported, not fatal (CI machines differ); failed requests are.
-    return figures.some((f) => f.errors > 0) || videos.some((f) => f.failed > 0) ? 1 : 0;
+    return figures.some((f) => f.errors > 0) || videos.some((f) => f.failed > 0) ||
+        cold.some((f) => f.failed > 0)
+      ? 1
+      : 0;
   } finally {
     await server?.stop();
     await fake.close();

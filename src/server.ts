@@ -26,6 +26,7 @@ import { statsRoutes } from "./dashboard/stats_routes.ts";
 import { type Config, RUNTIME_SETTINGS } from "./config.ts";
 import { createJimengClient } from "./jimeng/client.ts";
 import { createEgress } from "./jimeng/egress.ts";
+import { createEstimateRecorder } from "./jimeng/estimate_recorder.ts";
 import { JimengError } from "./jimeng/errors.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -40,6 +41,7 @@ import { ensurePrivateDir, ensurePrivateFile } from "./private_files.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
+import { listPollEstimates, savePollEstimate } from "./store/poll_estimates.ts";
 import { completeRequestCredits, insertRequest } from "./store/requests.ts";
 import { createRuntimeSettings, type RuntimeSettings } from "./runtime_settings.ts";
 import { registerSecret } from "./redact.ts";
@@ -245,12 +247,20 @@ export async function startServer(
     jobsByState: () => jobs.counts(),
     now,
   });
+  // What the poller learns about run times is kept, so a restart starts from it.
+  const learned = createEstimateRecorder({
+    save: (key, runMs) => savePollEstimate(db, { modelKey: key, runMs, updatedAt: now() }),
+    now,
+    setTimer: defaultTimer,
+    onError: (error, key) => log.warn("Could not store a learned run time", { key, error }),
+  });
   const client = createJimengClient({
     egress,
     hosts: config.upstream,
     protocol: config.protocol,
     timeoutMs: config.upstreamTimeoutMs,
     backoffMs: overrides.backoffMs,
+    poller: { onLearn: (key, runMs) => learned.note(key, runMs) },
     deps: {
       ...overrides.upstream,
       onCall(call) {
@@ -259,6 +269,10 @@ export async function startServer(
       },
     },
   });
+  for (const estimate of listPollEstimates(db)) {
+    learned.prime(estimate.modelKey, estimate.runMs);
+    client.poller.learn(estimate.modelKey, estimate.runMs);
+  }
   const catalogs: ModelCatalogs | undefined = config.modelCatalogTtlMin > 0
     ? createModelCatalogs({
       client,
@@ -451,6 +465,7 @@ export async function startServer(
     await webhooks.close();
     await scheduler.close();
     client.close();
+    learned.flush();
     credits.close();
     await media.close();
     egress.close();

@@ -8,9 +8,11 @@
 import { Hono } from "hono";
 import { generateImages } from "../generation/images.ts";
 import { DEFAULT_IMAGE_MODEL } from "../jimeng/models.ts";
+import type { PollProgress } from "../jimeng/poller.ts";
 import {
   completionShape,
   imagesMarkdown,
+  queueNarrator,
   readMessages,
   settleWith,
   streamError,
@@ -66,11 +68,17 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const auth = c.get("auth");
     const requestId = c.get("requestId");
     /** Generates, records the images in the media library, and returns their markdown. */
-    const run = async (abort: AbortSignal) => {
-      const generation = await generateImages(service, auth.accounts, {
-        ...params,
-        references,
-      }, abort);
+    const run = async (abort: AbortSignal, onProgress?: (progress: PollProgress) => void) => {
+      const generation = await generateImages(
+        service,
+        auth.accounts,
+        {
+          ...params,
+          references,
+        },
+        abort,
+        { onProgress },
+      );
       noteImageUsage(usage, model.id, generation);
       const saved = await publishImages(deps, generation, {
         model: model.id,
@@ -86,11 +94,29 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const ended = settleWith(usage);
     return eventStream(async (out) => {
       out.send(shape.chunk({ role: "assistant", content: "" }, null));
+      let said = "";
+      const narrate = queueNarrator();
+      // While Jimeng queues the task, say where it stands.
+      const onProgress = ({ queue }: PollProgress) => {
+        const line = narrate(
+          queue
+            ? {
+              position: queue.position,
+              length: queue.length ?? null,
+              etaSeconds: queue.etaMs === undefined ? null : Math.ceil(queue.etaMs / 1000),
+            }
+            : null,
+        );
+        if (line === undefined || out.signal.aborted) return;
+        said += line;
+        out.send(shape.chunk({ content: line }, null));
+      };
       try {
-        const content = await run(out.signal);
+        const markdown = await run(out.signal, onProgress);
+        const content = said === "" ? markdown : `\n${markdown}`;
         out.send(shape.chunk({ content }, null));
         out.send(shape.chunk({}, "stop"));
-        if (includeUsage) out.send(shape.usageChunk(content));
+        if (includeUsage) out.send(shape.usageChunk(said + content));
         out.done();
         ended();
       } catch (error) {

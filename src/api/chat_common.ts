@@ -142,6 +142,44 @@ export function imagesMarkdown(urls: readonly string[]): string {
   return urls.map((url, i) => `![image_${i + 1}](${url})`).join("\n\n");
 }
 
+/** Where a generation waits in the upstream's queue, as chat progress tells it. */
+export interface QueuePlace {
+  position: number;
+  length: number | null;
+  /** Seconds until it is expected to leave the queue, when known. */
+  etaSeconds: number | null;
+}
+
+/** The progress line of a streamed answer for a generation waiting in the upstream's queue. */
+export function queueLine(place: QueuePlace): string {
+  const of = place.length ? ` of ${place.length}` : "";
+  const eta = place.etaSeconds === null ? "" : `, about ${place.etaSeconds} s to go`;
+  return `Waiting in Jimeng's queue: position ${place.position}${of}${eta}.\n`;
+}
+
+/** The progress line once a generation left the upstream's queue. */
+export const LEFT_QUEUE_LINE = "Out of the queue; generating…\n";
+
+/**
+ * Tells queue progress once per change of place: returns the line to stream
+ * for a report (`undefined`: nothing new), given the place or `null` when
+ * not queued.
+ */
+export function queueNarrator(): (place: QueuePlace | null) => string | undefined {
+  let shown: string | undefined;
+  return (place) => {
+    if (place === null) {
+      if (shown === undefined) return undefined;
+      shown = undefined;
+      return LEFT_QUEUE_LINE;
+    }
+    const key = `${place.position}/${place.length}`;
+    if (key === shown) return undefined;
+    shown = key;
+    return queueLine(place);
+  };
+}
+
 /** The ids and shapes one completion's answer shares. */
 export interface CompletionShape {
   id: string;

@@ -3,14 +3,21 @@
  * prompt, the first and second `image_url` parts are the first and last
  * frame — unless a video or audio part (`input_audio`, `video_url`), an `@`
  * placeholder or more than two images make it an omni-reference video
- * (`omni_request.ts`). The video is a durable job; a streamed answer reports its progress
- * in words while it waits and ends with the link.
+ * (`omni_request.ts`). The video is a durable job; a streamed answer reports
+ * its progress in words while it waits (its place in Jimeng's queue, then the
+ * share of the expected time) and ends with the link.
  * @module
  */
 import type { Context } from "hono";
 import type { VideoModel } from "../jimeng/models.ts";
 import type { Job } from "../store/jobs.ts";
-import { type ChatInput, type CompletionShape, settleWith, streamError } from "./chat_common.ts";
+import {
+  type ChatInput,
+  type CompletionShape,
+  queueNarrator,
+  settleWith,
+  streamError,
+} from "./chat_common.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { ApiError, fromStoredError } from "./errors.ts";
 import type { Fields } from "./fields.ts";
@@ -18,7 +25,7 @@ import { takesOmniReferences } from "../jimeng/omni.ts";
 import { resolveVideoInputs, videoJobParams } from "./omni_request.ts";
 import { eventStream } from "./sse.ts";
 import { chooseSeconds, chooseVideoShape, MAX_VIDEO_FRAMES } from "./video_request.ts";
-import { toVideoObject } from "./videos.ts";
+import { toVideoObject, toVideoQueue } from "./videos.ts";
 
 /** A chat request for a video. */
 export interface VideoChatRequest {
@@ -103,13 +110,25 @@ export async function videoCompletion(
     };
     out.send(shape.chunk({ role: "assistant", content: "" }, null));
     say(`Queued: video job ${created.id} (${describeJob(created)}).\n`);
-    let generating = false;
+    let phase: "new" | "submitted" | "running" = "new";
     let shown = 0;
+    const narrate = queueNarrator();
     const unsubscribe = deps.jobs.subscribe(created.id, (job) => {
       if (job.status !== "in_progress") return;
-      if (!generating) {
-        generating = true;
-        say("Generating…\n");
+      if (phase === "new") {
+        phase = "submitted";
+        say("Submitted to Jimeng.\n");
+        return;
+      }
+      const queue = job.queue ? toVideoQueue(job.queue, deps.now()) : null;
+      const line = narrate(
+        queue && { position: queue.position, length: queue.length, etaSeconds: queue.eta_seconds },
+      );
+      if (line !== undefined) say(line);
+      if (queue) return;
+      if (phase === "submitted") {
+        phase = "running";
+        if (line === undefined) say("Generating…\n");
         return;
       }
       const step = Math.floor(job.progress / 10) * 10;

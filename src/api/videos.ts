@@ -37,7 +37,21 @@ import {
   videoReferenceSources,
 } from "./video_request.ts";
 
-/** The OpenAI `Video` object, plus `urls` once completed (an extension). */
+/** Where a job waits in the upstream's queue (an extension of the video object). */
+export interface VideoQueue {
+  /** The upstream's queue index. */
+  position: number;
+  /** The queue's length, when the upstream says. */
+  length: number | null;
+  /** Seconds until the upstream expects the job to leave the queue, when it says. */
+  eta_seconds: number | null;
+}
+
+/**
+ * The OpenAI `Video` object, plus extensions: `urls` once completed, `queue`
+ * while the upstream holds the job in its queue (`status` is then
+ * `in_progress` and `progress` still moves with the expected time).
+ */
 export interface VideoObject {
   id: string;
   object: "video";
@@ -53,6 +67,7 @@ export interface VideoObject {
   remixed_from_video_id: null;
   error: { code: string; message: string } | null;
   urls?: string[];
+  queue?: VideoQueue;
   /** An omni-reference video's materials, in the order the prompt numbers them (an extension). */
   references?: VideoReference[];
 }
@@ -101,8 +116,17 @@ function jobSize(job: Job): string {
   return `${width}x${height}`;
 }
 
-/** Shapes a job as OpenAI's video object. */
-export function toVideoObject(job: Job): VideoObject {
+/** A job's queue place as the video object shows it at `now`. */
+export function toVideoQueue(queue: NonNullable<Job["queue"]>, now: number): VideoQueue {
+  return {
+    position: queue.position,
+    length: queue.length,
+    eta_seconds: queue.endsAt === null ? null : Math.max(0, Math.ceil((queue.endsAt - now) / 1000)),
+  };
+}
+
+/** Shapes a job as OpenAI's video object (`now` dates the queue forecast). */
+export function toVideoObject(job: Job, now = Date.now()): VideoObject {
   const object: VideoObject = {
     id: job.id,
     object: "video",
@@ -121,6 +145,7 @@ export function toVideoObject(job: Job): VideoObject {
       : null,
   };
   if (job.status === "completed" && job.result) object.urls = job.result.urls;
+  if (job.status === "in_progress" && job.queue) object.queue = toVideoQueue(job.queue, now);
   const references = job.kind === "video"
     ? toVideoReferences(job.params as unknown as VideoJobParams)
     : undefined;
@@ -305,7 +330,7 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
       c.req.raw.signal,
     );
     const job = await createJob(c, deps, fields, model, prompt);
-    return c.json(toVideoObject(job));
+    return c.json(toVideoObject(job, deps.now()));
   });
 
   app.get("/videos", (c) => {
@@ -320,7 +345,8 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
     }
     const after = c.req.query("after") || undefined;
     const page = deps.jobs.list({ owner: c.get("auth").owner, after, limit, order });
-    const data = page.jobs.map(toVideoObject);
+    const now = deps.now();
+    const data = page.jobs.map((job) => toVideoObject(job, now));
     return c.json({
       object: "list",
       data,
@@ -330,7 +356,10 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
     });
   });
 
-  app.get("/videos/:id", (c) => c.json(toVideoObject(ownJob(c, deps, c.req.param("id")))));
+  app.get(
+    "/videos/:id",
+    (c) => c.json(toVideoObject(ownJob(c, deps, c.req.param("id")), deps.now())),
+  );
 
   app.get("/videos/:id/content", async (c) => {
     const job = ownJob(c, deps, c.req.param("id"));

@@ -11,6 +11,7 @@ import type { Account } from "../accounts/pool.ts";
 import type { ImageResult } from "../jimeng/history.ts";
 import { MAX_IMAGES_PER_TASK } from "../jimeng/images.ts";
 import type { ImageModel, ImageRatio, ImageResolution } from "../jimeng/models.ts";
+import type { PollProgress } from "../jimeng/poller.ts";
 
 /** A reference image as bytes. */
 export interface ReferenceImage {
@@ -59,6 +60,12 @@ export interface ImageServiceDeps extends FailoverDeps {
   imageTimeoutMs: number;
 }
 
+/** Options of {@linkcode generateImages}. */
+export interface GenerateImagesOptions {
+  /** Progress of the tasks while they wait upstream (queue place, elapsed and expected time). */
+  onProgress?: (progress: PollProgress) => void;
+}
+
 /** Images per upstream task, at most. */
 export const IMAGES_PER_TASK = MAX_IMAGES_PER_TASK;
 
@@ -86,6 +93,7 @@ export async function generateImages(
   accounts: readonly Account[],
   job: ImageJob,
   signal?: AbortSignal,
+  options: GenerateImagesOptions = {},
 ): Promise<ImageGeneration> {
   const runs = splitImageCount(job.n).map((count) =>
     runWithFailover(deps, accounts, job.model.regions, async (account) => {
@@ -104,7 +112,7 @@ export async function generateImages(
         sampleStrength: job.sampleStrength,
         referenceUris,
         count,
-      }, { deadline: deps.now() + deps.imageTimeoutMs, signal });
+      }, { deadline: deps.now() + deps.imageTimeoutMs, signal, onProgress: options.onProgress });
       // An upstream that ignored the count made four: hand out what was asked for.
       return { ...task, images: task.images.slice(0, count) };
     }, signal)

@@ -47,6 +47,8 @@ export interface FakeUpstreamOptions {
   imageLatencyMs?: number;
   /** Initial `knobs.videoLatencyMs`. @default 0 */
   videoLatencyMs?: number;
+  /** Initial `knobs.queueMs`. @default 0 */
+  queueMs?: number;
   /** Clock (ms) for Device-Time and SigV4 checks, credit days, record progress, URL expiry. */
   now?: () => number;
   /** Check the `Sign` header. @default true */
@@ -83,6 +85,9 @@ function defaultKnobs(options: FakeUpstreamOptions): FakeKnobs {
   return {
     imageLatencyMs: options.imageLatencyMs ?? 0,
     videoLatencyMs: options.videoLatencyMs ?? 0,
+    queueMs: options.queueMs ?? 0,
+    queueLength: 10,
+    jitter: 0,
     bannedWords: ["forbidden-word"],
     historyLagMs: 0,
     itemsBeforeFinal: false,
@@ -177,6 +182,7 @@ export async function startFakeUpstream(
     cdnSecret: randomHex(16),
     seq: 0,
     random: seededRandom(knobs),
+    timingRandom: seededRandom(knobs, 0x7f4a7c15),
   };
   const lifetime = createLifetime();
 

@@ -12,10 +12,22 @@ export type FaultKind = "5xx" | "hang" | "reset" | "truncated" | "html" | "slow"
 
 /** Runtime knobs; mutate them on `FakeUpstream.knobs` at any time. */
 export interface FakeKnobs {
-  /** Time from submit to completion of an image record. */
+  /** Run time of an image record: from the end of its queue (or its submit) to completion. */
   imageLatencyMs: number;
   /** Same for video. */
   videoLatencyMs: number;
+  /**
+   * Time a new record waits in the upstream queue before it runs (status 20
+   * with `queue_info` counting down and `forecast_queue_cost`). @default 0
+   */
+  queueMs: number;
+  /** `queue_info.queue_length` of a queued record; its `queue_idx` counts down from it. @default 10 */
+  queueLength: number;
+  /**
+   * Each record's queue and run time are scaled by a factor drawn uniformly
+   * from [1 − jitter, 1 + jitter] (seeded, see `seed`). @default 0
+   */
+  jitter: number;
   /** A prompt containing one ends as status 30, fail_code "2038". @default ["forbidden-word"] */
   bannedWords: string[];
   /** A new record is absent from `get_history_by_ids` for this long. @default 0 */
@@ -38,7 +50,10 @@ export interface FakeKnobs {
   cdnFailRate: number;
   /** `get_local_item_list` answers a business error (ret "1"), as a flaky upstream would. @default false */
   localItemsFail: boolean;
-  /** Seed of the PRNG behind faults, anti-bot and CDN failures; changing it reseeds. @default 1 */
+  /**
+   * Seed of the PRNGs behind faults, anti-bot and CDN failures, and (a stream
+   * of its own) record timings; changing it reseeds. @default 1
+   */
   seed: number;
 }
 
@@ -84,6 +99,8 @@ export interface FakeRecord {
   failCode: string;
   /** Unix ms. */
   submittedAt: number;
+  /** When the record leaves the queue and starts to run (its submit time without a queue). */
+  runStartAt: number;
   /** When the record reaches its final status (50, or 30 for a banned prompt). */
   finishAt: number;
   /** When the record starts appearing in `get_history_by_ids` (history lag). */
@@ -109,7 +126,12 @@ export interface FakeRecord {
 
 /** A record plus internals. */
 export interface RecordState extends FakeRecord {
+  /** Run time (queue excluded). */
   latencyMs: number;
+  /** `queue_length` while queued (0: never queued). */
+  queueLength: number;
+  /** Shares of the run time at which status 20 turns 42, and 42 turns 45 (they vary by record). */
+  statusAt: { running: number; finalizing: number };
   banned: boolean;
   itemIds: string[];
   /** Completed item list, built once (URLs are stable per record). */
@@ -260,6 +282,8 @@ export interface FakeState {
   /** Monotonic counter for ids. */
   seq: number;
   random: () => number;
+  /** Draws for record timings (status changes, jitter): a stream apart from `random`. */
+  timingRandom: () => number;
 }
 
 /** Fresh counters. */
@@ -283,14 +307,17 @@ export function bump(counter: Record<string, number>, key: string): void {
   counter[key] = (counter[key] ?? 0) + 1;
 }
 
-/** A PRNG that follows `knobs.seed`, reseeding whenever the knob changes. */
-export function seededRandom(knobs: FakeKnobs): () => number {
+/**
+ * A PRNG that follows `knobs.seed`, reseeding whenever the knob changes;
+ * `salt` makes an independent stream for the same seed.
+ */
+export function seededRandom(knobs: FakeKnobs, salt = 0): () => number {
   let seed = knobs.seed;
-  let next = mulberry32(seed);
+  let next = mulberry32(seed ^ salt);
   return () => {
     if (knobs.seed !== seed) {
       seed = knobs.seed;
-      next = mulberry32(seed);
+      next = mulberry32(seed ^ salt);
     }
     return next();
   };

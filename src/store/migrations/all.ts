@@ -12,6 +12,8 @@ import * as logs from "./0050_logs.ts";
 import * as admin from "./0060_admin.ts";
 import * as logIds from "./0070_logs_ids.ts";
 import * as requestHourGroups from "./0080_request_hour_groups.ts";
+import * as pollEstimates from "./0090_poll_estimates.ts";
+import * as jobsQueue from "./0091_jobs_queue.ts";
 import * as settings from "./0100_settings.ts";
 import * as adminSecrets from "./0110_admin_secrets.ts";
 import * as jobsRequestHash from "./0115_jobs_request_hash.ts";
@@ -32,6 +34,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 60, name: "console admins and sessions", up: admin.up },
   { version: 70, name: "log ids never reused", up: logIds.up },
   { version: 80, name: "hourly rollup per dimension", up: requestHourGroups.up },
+  { version: 90, name: "learned run times per model", up: pollEstimates.up },
+  { version: 91, name: "a job's place in the upstream queue", up: jobsQueue.up },
   { version: 100, name: "settings changed at run time", up: settings.up },
   { version: 110, name: "no console secret or typed name kept in clear", up: adminSecrets.up },
   { version: 115, name: "jobs remember their request's fingerprint", up: jobsRequestHash.up },

@@ -8,6 +8,7 @@
 import type { LogLevel } from "./log.ts";
 import { DEFAULT_PROTOCOL, type ProtocolConstants } from "./jimeng/protocol.ts";
 import type { UpstreamHosts } from "./jimeng/regions.ts";
+import { parseProxyUrl, type ProxySpec } from "./net/proxy.ts";
 import type { Cidr } from "./net/cidr.ts";
 import { DEFAULT_TRUSTED_PROXIES, parseCidrList } from "./net/client_address.ts";
 
@@ -65,6 +66,8 @@ export interface Config {
   secretKey: string | null;
   /** Whether a Bearer value that is not an issued key may be used as sessionids. */
   allowSessionIdAuth: boolean;
+  /** Whether a Bearer sessionid may name its own proxy (`proxy@sessionid`). */
+  allowTokenProxy: boolean;
   /** Minutes between liveness and credit checks of stored accounts; 0 = off. */
   accountCheckIntervalMin: number;
   /** Whether the daily free credits are claimed for every stored account. */
@@ -267,7 +270,7 @@ const KEYS = {
   sessions: setting(
     "JIMENG_SESSIONS",
     "(empty)",
-    "Comma list of sessionids (`us-`/`hk-`/`jp-`/`sg-` prefix for Dreamina) stored as accounts at start",
+    "Comma list of sessionids (`us-`/`hk-`/`jp-`/`sg-` prefix for Dreamina, `proxy@` prefix for the account's proxy) stored as accounts at start",
     { secret: true },
   ),
   secretKey: setting(
@@ -280,6 +283,11 @@ const KEYS = {
     "ALLOW_SESSIONID_AUTH",
     "true",
     "Accept a Bearer value that is not an issued key as sessionids (the seed's behaviour); false = 401, the /token routes too",
+  ),
+  allowTokenProxy: setting(
+    "ALLOW_TOKEN_PROXY",
+    "false",
+    "Accept a proxy inside a Bearer sessionid (`socks5://host:port@sessionid`); it lets any client make the server connect anywhere, so it is refused (400) unless true",
   ),
   accountCheckIntervalMin: setting(
     "ACCOUNT_CHECK_INTERVAL_MIN",
@@ -463,6 +471,15 @@ const minLength = (min: number, what: string): Parser<string> => (raw, name) => 
   return raw;
 };
 
+/** A proxy URL; the error never repeats the value, which may hold a password. */
+const proxyUrl: Parser<ProxySpec> = (raw, name) => {
+  try {
+    return parseProxyUrl(raw);
+  } catch (error) {
+    throw new TypeError(`Invalid ${name}: ${(error as Error).message}`);
+  }
+};
+
 /** One or more http(s) URLs, comma-separated, kept whole (path and query). */
 const urlList: Parser<string[]> = (raw, name) => {
   const urls = [...new Set(raw.split(",").map((item) => item.trim()).filter(Boolean))];
@@ -518,6 +535,14 @@ export const RUNTIME_SETTINGS = {
     "Calls Jimeng accepts only from its web page: `off` sends them directly; `auto` retries a risk-control refusal through headless Chromium and remembers the route; `always` sends them through Chromium",
     choice(["off", "auto", "always"] as const),
     "auto" as "off" | "auto" | "always",
+  ),
+  proxy: runtimeSetting<ProxySpec | null>(
+    "JIMENG_PROXY",
+    "(unset)",
+    "Proxy of every account without its own (`http://`, `https://`, `socks5://`, `socks5h://`, optional `user:password@`): its API calls, uploads, downloads and browser context",
+    proxyUrl,
+    null,
+    { secret: true },
   ),
   webhookUrls: runtimeSetting(
     "WEBHOOK_URL",
@@ -614,6 +639,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     sessions: read(KEYS.sessions, tokens, []),
     secretKey: read<string | null>(KEYS.secretKey, minLength(16, "the key"), null),
     allowSessionIdAuth: read(KEYS.allowSessionIdAuth, bool, true),
+    allowTokenProxy: read(KEYS.allowTokenProxy, bool, false),
     accountCheckIntervalMin: read(KEYS.accountCheckIntervalMin, int(0, 10_080), 30),
     dailyClaim: read(KEYS.dailyClaim, bool, true),
     claimTimeZone: read(KEYS.claimTimeZone, timeZone, "Asia/Shanghai"),

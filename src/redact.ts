@@ -12,6 +12,11 @@ export function maskSecret(secret: string): string {
 }
 
 const PATTERNS: [RegExp, (match: string, ...groups: string[]) => string][] = [
+  // Credentials in a URL (proxies): the user masked, the password hidden.
+  [
+    /\b((?:https?|socks5h?):\/\/)([^\s:@/]+):([^\s/]+)@(?=[^\s@/]+)/gi,
+    (_m, scheme, user) => `${scheme}${maskSecret(user)}:****@`,
+  ],
   // Bearer values: one or more comma-separated tokens.
   [
     /(Bearer\s+)([^\s"',;]+(?:\s*,\s*[^\s"',;]+)*)/gi,

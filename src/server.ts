@@ -26,6 +26,7 @@ import { mediaAdminRoutes } from "./dashboard/media_routes.ts";
 import { statsRoutes } from "./dashboard/stats_routes.ts";
 import { type Config, RUNTIME_SETTINGS } from "./config.ts";
 import { createJimengClient } from "./jimeng/client.ts";
+import { createEgress } from "./jimeng/egress.ts";
 import { createEstimateRecorder } from "./jimeng/estimate_recorder.ts";
 import { JimengError } from "./jimeng/errors.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
@@ -35,6 +36,7 @@ import { createJobRunner, type SecretVault } from "./jobs/runner.ts";
 import { createLogRecorder } from "./logs/recorder.ts";
 import { createMediaLibrary } from "./media/library.ts";
 import { createServerMetrics } from "./metrics/server_metrics.ts";
+import { createProxyClients, type ProxyClientsOptions } from "./net/proxy_clients.ts";
 import { clientAddressOf } from "./net/client_address.ts";
 import { ensurePrivateDir, ensurePrivateFile } from "./private_files.ts";
 import { type ConnectionGuard, startConnectionGuard } from "./net/connection_guard.ts";
@@ -66,6 +68,8 @@ export interface ServerOverrides {
   setTimer?: (fn: () => void, ms: number) => () => void;
   /** Shortest time between two balance reads of one account. @default 2000 */
   creditRefreshMs?: number;
+  /** Options of the proxies' HTTP clients (e.g. a test CA). */
+  proxyClients?: ProxyClientsOptions;
   /** Webhook delivery: timeout, backoff, timers, fetch. */
   webhooks?: Partial<
     Pick<
@@ -228,6 +232,15 @@ export async function startServer(
     throw error;
   }
   const settings = createRuntimeSettings({ db, config, box, log, now });
+  // Read on every request, so that a JIMENG_PROXY changed in the console applies at once.
+  const egress = createEgress({
+    clients: createProxyClients(overrides.proxyClients),
+    defaultProxy: () => settings.get(RUNTIME_SETTINGS.proxy),
+  });
+  const defaultProxy = settings.get(RUNTIME_SETTINGS.proxy);
+  if (defaultProxy) {
+    log.info(`JIMENG_PROXY: accounts without their own proxy go through ${defaultProxy.label}`);
+  }
   const logs = createLogRecorder({
     db,
     keep: config.logKeep,
@@ -287,6 +300,7 @@ export async function startServer(
     onError: (error, key) => log.warn("Could not store a learned run time", { key, error }),
   });
   const client = createJimengClient({
+    egress,
     hosts: config.upstream,
     protocol: config.protocol,
     timeoutMs: config.upstreamTimeoutMs,
@@ -423,6 +437,7 @@ export async function startServer(
         accountLabel: account.label,
         apiKeyId: job.apiKeyId,
         results,
+        fetch: client.fetchFor(account.session),
       });
       return {
         urls: saved.map((item) => item.url),
@@ -462,6 +477,11 @@ export async function startServer(
     consoleUser: (c) => consoleCaller(c, adminAuth, config.trustProxy)?.username,
     clientAddress,
     media,
+    resultFetch: (requestId) => (input, init) => {
+      const key = media.accountOf(requestId, String(input));
+      const account = key === null ? undefined : pool.find(key);
+      return client.fetchFor(account?.session ?? {})(input, init);
+    },
     metrics,
     logs,
     catalogs,
@@ -477,6 +497,7 @@ export async function startServer(
     trustProxy: config.trustProxy,
     clientAddress,
     onAccountsAdded: (added) => scheduler.adopt(added),
+    proxyOf: (session) => client.proxyOf(session),
     routes: [
       statsRoutes({ db, accounts: manager, now, timeZone: config.claimTimeZone }),
       logRoutes({ db, logs, keepAliveMs: overrides.keepAliveMs }),
@@ -497,6 +518,7 @@ export async function startServer(
     learned.flush();
     credits.close();
     await media.close();
+    egress.close();
     removeLogSink();
     logs.close();
     closeStore(db, log);

@@ -9,9 +9,11 @@
 /**
  * @typedef {{ gift: number, purchase: number, vip: number, total: number }} Credits
  * @typedef {{ id: string, label: string, region: string, credits: Credits | null,
- *   health: "ok" | "expired" | "cooling" | "disabled" | "unknown", disabled: boolean,
- *   lastCheckAt: number | null, lastCheckError: string | null, lastClaimAt: number | null,
- *   lastClaimReceived: number | null, inFlight: number, createdAt: number }} Account
+ *   health: "ok" | "expired" | "proxy_error" | "cooling" | "disabled" | "unknown",
+ *   disabled: boolean, lastCheckAt: number | null, lastCheckError: string | null,
+ *   lastClaimAt: number | null, lastClaimReceived: number | null, inFlight: number,
+ *   createdAt: number, cookies: number,
+ *   proxy: { source: "account" | "default" | "direct", label: string | null } | null }} Account
  * @typedef {{ id: string, name: string, prefix: string, quotaPerDay: number | null,
  *   ratePerMinute: number | null, usedToday: number, requestsToday: number, createdAt: number,
  *   revokedAt: number | null, lastUsedAt: number | null, webhookUrl?: string | null }} ApiKey
@@ -180,18 +182,29 @@ export const listAccounts = async () => {
 };
 
 /**
- * @param {string} text pasted sessionids, comma or newline separated
+ * @param {string} text pasted sessionids, comma or newline separated, or browser cookies
+ * @param {string} [proxy] the proxy of every account added
  * @returns {Promise<{ added: Account[], duplicates: number,
  *   invalid: { line: number, label: string, code: string, reason: string }[] }>}
  */
-export const addAccounts = async (text) => {
-  const answer = await request("POST", "/api/admin/accounts", { body: { sessionids: text } });
+export const addAccounts = async (text, proxy) => {
+  const answer = await request("POST", "/api/admin/accounts", {
+    body: { sessionids: text, proxy },
+  });
   return { added: answer.added, duplicates: answer.existing.length, invalid: answer.invalid };
 };
 
 /** @param {string} id @param {boolean} disabled */
 export const setAccountDisabled = (id, disabled) =>
   request("PATCH", `/api/admin/accounts/${encodeURIComponent(id)}`, { body: { disabled } });
+
+/**
+ * @param {string} id
+ * @param {string | null} proxy a proxy URL, `direct`, or `null` for none
+ * @returns {Promise<Account>}
+ */
+export const setAccountProxy = (id, proxy) =>
+  request("PATCH", `/api/admin/accounts/${encodeURIComponent(id)}`, { body: { proxy } });
 
 /** @param {string} id */
 export const removeAccount = (id) =>

@@ -56,6 +56,11 @@ export interface ApiDeps {
   onClaimed?: (account: Account, claim: CreditClaim) => void;
   /** Records and caches generated media. */
   media: MediaLibrary;
+  /**
+   * The `fetch` for the results of one request (by request id): a result's
+   * download goes through the proxy of the account that made it.
+   */
+  resultFetch?: (requestId: string) => typeof fetch;
   /** The accounts' own model catalogs; without it, only the built-in model table is used. */
   catalogs?: ModelCatalogs;
   metrics: ServerMetrics;

@@ -11,6 +11,7 @@ import type { Context } from "hono";
 import { downloadResult, toBase64 } from "../generation/download.ts";
 import { videoSizeFor } from "../generation/sizes.ts";
 import { DEFAULT_VIDEO_MODEL, type Model } from "../jimeng/models.ts";
+import { JimengError } from "../jimeng/errors.ts";
 import type { ImageJobParams, NewJob, VideoJobParams } from "../jobs/runner.ts";
 import { takesOmniReferences } from "../jimeng/omni.ts";
 import type { Job } from "../store/jobs.ts";
@@ -257,8 +258,24 @@ function ownJob(c: Context<ApiEnv>, deps: ApiDeps, id: string): Job {
   return job;
 }
 
+/**
+ * The `fetch` of the account that made a job (through its proxy): the job's
+ * account is among the caller's, who owns the job. An account gone since
+ * takes the default egress.
+ */
+function jobFetch(c: Context<ApiEnv>, deps: ApiDeps, job: Job): typeof fetch {
+  const account = c.get("auth").accounts.find((a) => a.key === job.accountKey);
+  if (account) return deps.client.fetchFor(account.session);
+  const stored = deps.pool.storedAccounts().find((a) => a.key === job.accountKey);
+  return deps.client.fetchFor(stored?.session ?? {});
+}
+
 /** Streams a generated file from the upstream CDN, passing `Range` through. */
-async function proxyContent(url: string, c: Context<ApiEnv>): Promise<Response> {
+async function proxyContent(
+  url: string,
+  c: Context<ApiEnv>,
+  fetch: typeof globalThis.fetch,
+): Promise<Response> {
   const headers: Record<string, string> = {};
   const range = c.req.header("range");
   if (range) headers.Range = range;
@@ -269,6 +286,7 @@ async function proxyContent(url: string, c: Context<ApiEnv>): Promise<Response> 
       signal: AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(60_000)]),
     });
   } catch (error) {
+    if (error instanceof JimengError) throw error;
     throw new ApiError(
       502,
       `The generated file could not be fetched from Jimeng's CDN: ${(error as Error).message}`,
@@ -374,7 +392,7 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
         "variant",
       );
     }
-    return await proxyContent(url, c);
+    return await proxyContent(url, c, jobFetch(c, deps, job));
   });
 
   app.delete("/videos/:id", (c) => {
@@ -418,6 +436,7 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
         maxBytes: MAX_B64_VIDEO_BYTES,
         timeoutMs: 120_000,
         signal: c.req.raw.signal,
+        fetch: jobFetch(c, deps, job),
       });
     } catch (error) {
       throw new ApiError(

@@ -47,6 +47,7 @@ import variantLabelJs from "../../static/components/VariantLabel.js" with { type
 import videoPlaygroundJs from "../../static/components/VideoPlayground.js" with { type: "text" };
 import accountsPageJs from "../../static/pages/AccountsPage.js" with { type: "text" };
 import addAccountsDialogJs from "../../static/pages/AddAccountsDialog.js" with { type: "text" };
+import editAccountDialogJs from "../../static/pages/EditAccountDialog.js" with { type: "text" };
 import keyDialogsJs from "../../static/pages/KeyDialogs.js" with { type: "text" };
 import jobsPageJs from "../../static/pages/JobsPage.js" with { type: "text" };
 import keysPageJs from "../../static/pages/KeysPage.js" with { type: "text" };
@@ -96,6 +97,7 @@ const APP_FILES: Record<string, string> = {
   "components/VideoPlayground.js": videoPlaygroundJs,
   "pages/AccountsPage.js": accountsPageJs,
   "pages/AddAccountsDialog.js": addAccountsDialogJs,
+  "pages/EditAccountDialog.js": editAccountDialogJs,
   "pages/KeyDialogs.js": keyDialogsJs,
   "pages/JobsPage.js": jobsPageJs,
   "pages/KeysPage.js": keysPageJs,

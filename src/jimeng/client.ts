@@ -17,6 +17,7 @@ import { fetchRecords, type HistoryRecord, type ImageResult } from "./history.ts
 import {
   defaultDeps,
   type Session,
+  sessionFetch,
   type UpstreamContext,
   type UpstreamDeps,
   type UpstreamSettings,
@@ -41,6 +42,8 @@ import {
 import { createWorkspaceCache, fetchWorkspaceId } from "./workspaces.ts";
 import { type CatalogEntry, fetchCatalog, type FetchCatalogOptions } from "./catalog.ts";
 import { regionInfo } from "./regions.ts";
+import type { Egress } from "./egress.ts";
+import type { ProxySpec } from "../net/proxy.ts";
 import { type UploadedMedia, uploadMedia } from "./vod_upload.ts";
 
 /** Options of {@linkcode createJimengClient}. */
@@ -49,6 +52,8 @@ export interface JimengClientOptions extends UpstreamSettings {
   poller?: PollerOptions;
   /** Schedules a callback; defaults to `setTimeout`. */
   setTimer?: (fn: () => void, ms: number) => () => void;
+  /** Each account's proxy; without it every request goes directly. */
+  egress?: Egress;
 }
 
 /** Options of one generation. */
@@ -78,6 +83,14 @@ export interface ImageTaskResult {
 export interface JimengClient {
   readonly ctx: UpstreamContext;
   readonly poller: Poller;
+  /**
+   * The `fetch` of an account's other upstream traffic (result downloads from
+   * the CDN): through its proxy when it has one. `{}` = an account without
+   * one of its own (the default proxy, if any).
+   */
+  fetchFor(session: Pick<Session, "proxy">): typeof fetch;
+  /** The proxy an account's traffic takes; `null` = directly. */
+  proxyOf(session: Pick<Session, "proxy">): ProxySpec | null;
   getCredits(session: Session, signal?: AbortSignal): Promise<Credits>;
   receiveDailyCredits(session: Session, signal?: AbortSignal): Promise<CreditClaim>;
   isSessionAlive(session: Session, signal?: AbortSignal): Promise<boolean>;
@@ -172,7 +185,7 @@ const UPLOAD_CACHE_SIZE = 5000;
 /** Creates the client. */
 export function createJimengClient(options: JimengClientOptions): JimengClient {
   const deps: UpstreamDeps = { ...defaultDeps(), ...options.deps };
-  const ctx: UpstreamContext = { settings: options, deps };
+  const ctx: UpstreamContext = { settings: options, deps, egress: options.egress };
   const setTimer = options.setTimer ?? ((fn: () => void, ms: number) => {
     const id = setTimeout(fn, ms);
     return () => clearTimeout(id);
@@ -227,6 +240,8 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
   return {
     ctx,
     poller,
+    fetchFor: (session) => sessionFetch(ctx, session),
+    proxyOf: (session) => options.egress?.proxyOf(session) ?? null,
     getCredits: (session, signal) => getCredits(ctx, session, signal),
     receiveDailyCredits: (session, signal) => receiveDailyCredits(ctx, session, signal),
     isSessionAlive: (session, signal) => isSessionAlive(ctx, session, signal),

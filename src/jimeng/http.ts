@@ -5,6 +5,8 @@
  * @module
  */
 import { createHash, randomBytes } from "node:crypto";
+import type { ProxySpec } from "../net/proxy.ts";
+import type { Egress } from "./egress.ts";
 import { errorFromRet, JimengError } from "./errors.ts";
 import type { ProtocolConstants } from "./protocol.ts";
 import {
@@ -27,6 +29,37 @@ export interface Session {
   webId: string;
   /** `uid_tt` cookie: 32 hex, stable per account. */
   userId: string;
+  /**
+   * The account's own proxy; `"direct"` = never through a proxy; absent or
+   * `null` = the default proxy (`JIMENG_PROXY`) if there is one.
+   */
+  proxy?: ProxySpec | "direct" | null;
+  /** Cookies imported from the account's browser, for its browser context. */
+  cookies?: readonly SiteCookie[];
+}
+
+/** A browser cookie as imported (Playwright's `addCookies` shape). */
+export interface SiteCookie {
+  name: string;
+  value: string;
+  /** `.jianying.com`, `dreamina.capcut.com`, …; empty when the paste had no domains. */
+  domain: string;
+  path: string;
+  /** Unix seconds; -1 for a session cookie. */
+  expires: number;
+  httpOnly: boolean;
+  secure: boolean;
+  sameSite?: "Strict" | "Lax" | "None";
+}
+
+/** What an account brings besides its token. */
+export interface SessionOptions {
+  /** The browser's `_tea_web_id` (imported cookies), instead of a derived one. */
+  webId?: string;
+  /** The browser's `uid_tt`, instead of a derived one. */
+  userId?: string;
+  proxy?: Session["proxy"];
+  cookies?: readonly SiteCookie[];
 }
 
 // Fingerprint ids are derived per account with a per-process salt: stable
@@ -34,17 +67,20 @@ export interface Session {
 const PROCESS_SALT = randomBytes(16);
 
 /** Builds a {@linkcode Session} from a configured token. */
-export function createSession(token: string): Session {
+export function createSession(token: string, options: SessionOptions = {}): Session {
   const { region, sessionId } = parseSessionToken(token);
   const digest = createHash("sha256").update(PROCESS_SALT).update(sessionId).digest();
   const webIdTail = digest.readBigUInt64BE(0) % 1_000_000_000_000_000_000n;
-  return {
+  const session: Session = {
     token,
     region,
     sessionId,
-    webId: `7${webIdTail.toString().padStart(18, "0")}`,
-    userId: digest.subarray(8, 24).toString("hex"),
+    webId: options.webId ?? `7${webIdTail.toString().padStart(18, "0")}`,
+    userId: options.userId ?? digest.subarray(8, 24).toString("hex"),
   };
+  if (options.proxy !== undefined) session.proxy = options.proxy;
+  if (options.cookies !== undefined) session.cookies = options.cookies;
+  return session;
 }
 
 /** Injectable effects, for tests and the benchmark. */
@@ -83,6 +119,16 @@ export interface UpstreamSettings {
 export interface UpstreamContext {
   settings: UpstreamSettings;
   deps: UpstreamDeps;
+  /** Each account's proxy; without it every request goes directly. */
+  egress?: Egress;
+}
+
+/** The `fetch` of a session: `deps.fetch` through the account's proxy, if it has one. */
+export function sessionFetch(
+  ctx: UpstreamContext,
+  session: Pick<Session, "proxy">,
+): typeof fetch {
+  return ctx.egress ? ctx.egress.fetchFor(session, ctx.deps.fetch) : ctx.deps.fetch;
 }
 
 /** One call. */
@@ -277,7 +323,7 @@ async function attemptCall(
   const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
   let response: Response;
   try {
-    response = await ctx.deps.fetch(url, { ...init, signal });
+    response = await sessionFetch(ctx, session)(url, { ...init, signal });
     if (response.status >= 400) {
       await response.body?.cancel();
       const kind = response.status === 429 ? "rate_limited" : "upstream_unavailable";

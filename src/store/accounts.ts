@@ -1,6 +1,7 @@
 /**
  * The `accounts` table: the operator's upstream accounts. The sessionid is
- * stored only encrypted (`secret`), found by `token_hash`, shown as `label`.
+ * stored only encrypted (`secret`), found by `token_hash`, shown as `label`;
+ * the account's proxy and imported cookies are encrypted too.
  * @module
  */
 import { type Db, statement, transaction } from "./db.ts";
@@ -27,6 +28,10 @@ export interface AccountRow {
   lastClaimReceived: number | null;
   createdAt: number;
   updatedAt: number;
+  /** Encrypted proxy URL (or `direct`); `null` = none of its own. */
+  proxySecret: Uint8Array | null;
+  /** Encrypted JSON of the imported cookies; `null` = none imported. */
+  cookiesSecret: Uint8Array | null;
 }
 
 /** What a new account row needs. */
@@ -37,6 +42,8 @@ export interface NewAccount {
   secret: Uint8Array;
   keyId: string;
   createdAt: number;
+  proxySecret?: Uint8Array | null;
+  cookiesSecret?: Uint8Array | null;
 }
 
 /** The mutable state of an account, written after every change. */
@@ -56,7 +63,8 @@ export interface AccountState {
 
 const COLUMNS = `id, token_hash, label, region, secret, key_id, disabled, expired, cooling_until,
   credits_gift, credits_purchase, credits_vip, credits_total, credits_at, last_check_at,
-  last_check_error, last_claim_at, last_claim_day, last_claim_received, created_at, updated_at`;
+  last_check_error, last_claim_at, last_claim_day, last_claim_received, created_at, updated_at,
+  proxy_secret, cookies_secret`;
 
 function toAccountRow(row: Record<string, unknown>): AccountRow {
   const total = row.credits_total as number | null;
@@ -84,6 +92,8 @@ function toAccountRow(row: Record<string, unknown>): AccountRow {
     lastClaimReceived: row.last_claim_received as number | null,
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
+    proxySecret: (row.proxy_secret as Uint8Array | null) ?? null,
+    cookiesSecret: (row.cookies_secret as Uint8Array | null) ?? null,
   };
 }
 
@@ -101,8 +111,9 @@ export function insertAccounts(
     accounts.map((account) => {
       const inserted = statement(
         db,
-        `INSERT INTO accounts (token_hash, label, region, secret, key_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO accounts (token_hash, label, region, secret, key_id, created_at, updated_at,
+           proxy_secret, cookies_secret)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (token_hash) DO NOTHING
          RETURNING ${COLUMNS}`,
       ).get(
@@ -113,6 +124,8 @@ export function insertAccounts(
         account.keyId,
         account.createdAt,
         account.createdAt,
+        account.proxySecret ?? null,
+        account.cookiesSecret ?? null,
       ) as Record<string, unknown> | undefined;
       if (inserted) return { row: toAccountRow(inserted), added: true };
       return { row: getAccountByHash(db, account.tokenHash)!, added: false };
@@ -169,6 +182,20 @@ export function saveAccountState(db: Db, id: number, state: AccountState): boole
 /** Replaces one account's sealed secret (re-added after the encryption key changed). */
 export function updateAccountSecret(db: Db, id: number, secret: Uint8Array, keyId: string): void {
   statement(db, "UPDATE accounts SET secret = ?, key_id = ? WHERE id = ?").run(secret, keyId, id);
+}
+
+/** Replaces (or, with `null`, removes) one account's sealed proxy; false when the row is gone. */
+export function updateAccountProxy(db: Db, id: number, proxySecret: Uint8Array | null): boolean {
+  const result = statement(db, "UPDATE accounts SET proxy_secret = ? WHERE id = ?")
+    .run(proxySecret, id);
+  return Number(result.changes) === 1;
+}
+
+/** Replaces one account's sealed cookies (imported again); false when the row is gone. */
+export function updateAccountCookies(db: Db, id: number, cookiesSecret: Uint8Array): boolean {
+  const result = statement(db, "UPDATE accounts SET cookies_secret = ? WHERE id = ?")
+    .run(cookiesSecret, id);
+  return Number(result.changes) === 1;
 }
 
 /** Deletes an account; false when there was none. */

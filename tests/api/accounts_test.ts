@@ -151,6 +151,7 @@ Deno.test("the admin API adds pasted sessionids, masks them, disables, checks, c
 
     const [first, second, third] = added.added;
     assert.deepEqual(Object.keys(first).sort(), [
+      "cookies",
       "createdAt",
       "credits",
       "disabled",
@@ -162,6 +163,7 @@ Deno.test("the admin API adds pasted sessionids, masks them, disables, checks, c
       "lastCheckError",
       "lastClaimAt",
       "lastClaimReceived",
+      "proxy",
       "region",
     ]);
     const checked = await admin.json<AccountJson>("POST", `/accounts/${first.id}/check`);

@@ -198,6 +198,8 @@ export interface SessionState {
   submits: Map<string, RecordState>;
   /** What `workspace/list` answers (a number, as in the captures). */
   workspaceId: number;
+  /** The `_tea_web_id` cookies the session's calls carried. */
+  webIds: Set<string>;
 }
 
 /** What `FakeUpstream.session()` returns. */
@@ -218,6 +220,8 @@ export interface FakeSessionView {
   historyIds: string[];
   /** The workspace `workspace/list` names. */
   workspaceId: number;
+  /** The `_tea_web_id` cookies its calls carried. */
+  webIds: string[];
 }
 
 /** STS keys issued by get_upload_token. */
@@ -339,6 +343,7 @@ export function createSession(
     media: new Map(),
     submits: new Map(),
     workspaceId: 249_000_000_000 + (userId % 1_000_000_000),
+    webIds: new Set(),
   };
 }
 
@@ -357,6 +362,7 @@ export function viewSession(session: SessionState): FakeSessionView {
     media: [...session.media.values()],
     historyIds: [...session.submits.values()].map((record) => record.historyId),
     workspaceId: session.workspaceId,
+    webIds: [...session.webIds],
   };
 }
 

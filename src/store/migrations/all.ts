@@ -21,6 +21,7 @@ import * as mediaVariant from "./0130_media_variant.ts";
 import * as jobReferences from "./0150_job_references.ts";
 import * as webhooks from "./0160_webhooks.ts";
 import * as keyWebhooks from "./0161_key_webhooks.ts";
+import * as accountProxyCookies from "./0180_account_proxy_cookies.ts";
 
 /** The migration list. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -42,4 +43,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 150, name: "omni-reference materials of jobs", up: jobReferences.up },
   { version: 160, name: "webhook outbox", up: webhooks.up },
   { version: 161, name: "webhook URL per API key", up: keyWebhooks.up },
+  { version: 180, name: "account proxies and imported cookies", up: accountProxyCookies.up },
 ];

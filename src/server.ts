@@ -22,8 +22,18 @@ import { jobAdminRoutes } from "./dashboard/jobs_routes.ts";
 import { logRoutes } from "./dashboard/logs_routes.ts";
 import { mediaAdminRoutes } from "./dashboard/media_routes.ts";
 import { statsRoutes } from "./dashboard/stats_routes.ts";
-import type { Config } from "./config.ts";
+import { type Config, RUNTIME_SETTINGS } from "./config.ts";
+import {
+  type BrowserTransportOptions,
+  createBrowserTransport,
+} from "./jimeng/browser_transport.ts";
 import { createJimengClient } from "./jimeng/client.ts";
+import {
+  createPageRouting,
+  type LearnedRoute,
+  type PageRouting,
+  type RouteStore,
+} from "./jimeng/page_routing.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createJobRunner, type SecretVault } from "./jobs/runner.ts";
@@ -33,6 +43,14 @@ import { createServerMetrics } from "./metrics/server_metrics.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
+import {
+  deleteAllBrowserRoutes,
+  deleteBrowserRoute,
+  listBrowserRoutes,
+  touchBrowserRoute,
+  upsertBrowserRoute,
+} from "./store/browser_routes.ts";
+import { transportRoutes } from "./dashboard/transport_routes.ts";
 import { completeRequestCredits, insertRequest } from "./store/requests.ts";
 import { createRuntimeSettings, type RuntimeSettings } from "./runtime_settings.ts";
 
@@ -48,6 +66,8 @@ export interface ServerOverrides {
   setTimer?: (fn: () => void, ms: number) => () => void;
   /** Shortest time between two balance reads of one account. @default 2000 */
   creditRefreshMs?: number;
+  /** Options of the browser transport (e.g. shorter timeouts). */
+  browser?: Partial<BrowserTransportOptions>;
 }
 
 /** A running server. */
@@ -68,6 +88,8 @@ export interface RunningServer {
   adminAuth: AdminAuth;
   /** The settings the console can change at run time. */
   settings: RuntimeSettings;
+  /** The browser transport's routing of calls. */
+  page: PageRouting;
   /** Stops accepting, waits for in-flight requests up to `graceMs`, releases everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -112,6 +134,17 @@ function closeStore(db: Db, log: Logger): void {
   } catch (error) {
     log.warn("Closing the database failed", { error });
   }
+}
+
+/** The learned routes of the browser transport, in the database. */
+function routeStore(db: Db): RouteStore {
+  return {
+    list: () => listBrowserRoutes(db) as LearnedRoute[],
+    learn: (key, now) => upsertBrowserRoute(db, key, now) as LearnedRoute,
+    touch: (id, now) => touchBrowserRoute(db, id, now),
+    remove: (id) => deleteBrowserRoute(db, id),
+    removeAll: () => deleteAllBrowserRoutes(db),
+  };
 }
 
 function defaultTimer(fn: () => void, ms: number): () => void {
@@ -171,15 +204,36 @@ export async function startServer(
     onDownload: (kind, outcome, bytes) => metrics.mediaDownload(kind, outcome, bytes),
     onEvict: (files) => metrics.mediaEvicted(files),
   });
+  // Nothing of the browser starts (or is even imported) until a call needs it.
+  const page = createPageRouting({
+    transport: createBrowserTransport({
+      chromiumPath: config.browser.chromiumPath,
+      searchPath: config.browser.searchPath,
+      pageUrls: { jimeng: config.browser.jimengPageUrl, dreamina: config.browser.dreaminaPageUrl },
+      args: config.browser.args,
+      idleCloseMs: config.browser.idleCloseS * 1000,
+      hosts: config.upstream,
+      protocol: config.protocol,
+      log,
+      ...overrides.browser,
+    }),
+    mode: () => settings.get(RUNTIME_SETTINGS.browserTransport),
+    store: routeStore(db),
+    routeTtlMs: config.browser.routeTtlDays * 86_400_000,
+    log,
+    now,
+  });
   // The metrics read the client and the jobs lazily, at scrape time.
   const metrics = createServerMetrics({
     pollerSize: () => client.poller.size(),
     storedAccounts: () => pool.storedAccounts(),
     mediaCacheBytes: () => media.cacheBytes(),
     jobsByState: () => jobs.counts(),
+    browser: () => page.status(),
     now,
   });
   const client = createJimengClient({
+    page,
     hosts: config.upstream,
     protocol: config.protocol,
     timeoutMs: config.upstreamTimeoutMs,
@@ -317,6 +371,7 @@ export async function startServer(
       mediaAdminRoutes({ db, media }),
       jobAdminRoutes(jobs),
       configRoutes({ config, settings, degraded }),
+      transportRoutes({ page, settings }),
     ],
   });
   jobs.resume();
@@ -324,6 +379,7 @@ export async function startServer(
   async function release(): Promise<void> {
     await scheduler.close();
     client.close();
+    await page.close();
     credits.close();
     await media.close();
     removeLogSink();
@@ -366,6 +422,7 @@ export async function startServer(
     keys,
     adminAuth,
     settings,
+    page,
     async close(graceMs = 10_000) {
       const timer = setTimeout(() => client.close(), graceMs);
       // Jobs stay queued in the store; their waiters get a "restarting" answer now.

@@ -23,6 +23,7 @@ import {
 } from "./http.ts";
 import { type ImageTaskParams, submitImageTask, type SubmittedTask } from "./images.ts";
 import { IMAGE_RESOLUTIONS, type ImageResolution } from "./models.ts";
+import type { PageRouting } from "./page_routing.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
 import { type UploadedImage, uploadImage } from "./upload.ts";
 import { fetchHqVideoUrl, submitVideoTask, type VideoTaskParams } from "./videos.ts";
@@ -33,6 +34,8 @@ export interface JimengClientOptions extends UpstreamSettings {
   poller?: PollerOptions;
   /** Schedules a callback; defaults to `setTimeout`. */
   setTimer?: (fn: () => void, ms: number) => () => void;
+  /** The browser transport's routing; without it every call goes direct. */
+  page?: PageRouting;
 }
 
 /** Options of one generation. */
@@ -128,7 +131,7 @@ const UPLOAD_CACHE_SIZE = 5000;
 /** Creates the client. */
 export function createJimengClient(options: JimengClientOptions): JimengClient {
   const deps: UpstreamDeps = { ...defaultDeps(), ...options.deps };
-  const ctx: UpstreamContext = { settings: options, deps };
+  const ctx: UpstreamContext = { settings: options, deps, page: options.page };
   const setTimer = options.setTimer ?? ((fn: () => void, ms: number) => {
     const id = setTimeout(fn, ms);
     return () => clearTimeout(id);

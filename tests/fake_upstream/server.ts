@@ -26,6 +26,8 @@ import {
   viewSession,
 } from "./state.ts";
 import { checkWebRequest } from "./validate.ts";
+import { checkRiskControl } from "./risk_control.ts";
+import { handleSecsdk, handleSitePage } from "./site_page.ts";
 
 export type {
   FakeKnobs,
@@ -89,6 +91,9 @@ function defaultKnobs(options: FakeUpstreamOptions): FakeKnobs {
     faults: { rate: 0, kinds: [] },
     cdnFailRate: 0,
     seed: options.seed ?? 1,
+    riskControl: true,
+    pageScriptDelayMs: 150,
+    pageExtraResources: [],
   };
 }
 
@@ -101,6 +106,8 @@ function callKey(url: URL): string {
   }
   if (path.startsWith("/upload/v1/")) return "upload";
   if (path.startsWith("/cdn/")) return "cdn";
+  if (path.startsWith("/ai-tool/")) return "page";
+  if (path.startsWith("/secsdk/")) return "secsdk";
   return /^\/(mweb|commerce|passport)\//.test(path) ? path : "unknown";
 }
 
@@ -129,6 +136,8 @@ function handleWeb(state: FakeState, req: Request, url: URL, bytes: Uint8Array):
   }
   const { body, error } = parseJsonBody(bytes);
   if (error) return rejectViolation(state, url.pathname, error);
+  const refused = checkRiskControl(state, req, url, decoder.decode(bytes), body, check.session);
+  if (refused) return refused;
   return route.handle(state, check.session, body);
 }
 
@@ -137,6 +146,8 @@ function dispatch(state: FakeState, req: Request, url: URL, bytes: Uint8Array): 
   if (path === "/" && url.searchParams.has("Action")) return handleImagex(state, req, url, bytes);
   if (path.startsWith("/upload/v1/")) return handleUpload(state, req, url, bytes);
   if (path.startsWith("/cdn/")) return handleCdn(state, req, url);
+  if (req.method === "GET" && path.startsWith("/ai-tool/")) return handleSitePage(state, req);
+  if (req.method === "GET" && path.startsWith("/secsdk/")) return handleSecsdk(state, url);
   return handleWeb(state, req, url, bytes);
 }
 
@@ -163,6 +174,7 @@ export async function startFakeUpstream(
     uploadsByUri: new Map(),
     uploadsByKey: new Map(),
     cdnSecret: randomHex(16),
+    pageTickets: new Map(),
     seq: 0,
     random: seededRandom(knobs),
   };

@@ -51,6 +51,10 @@ export function upstreamEnv(fakeUrl: string, dataDir: string): Record<string, st
     DREAMINA_ASIA_BASE_URL: fakeUrl,
     DREAMINA_ASIA_COMMERCE_URL: fakeUrl,
     DREAMINA_ASIA_IMAGEX_URL: fakeUrl,
+    // The browser transport's pages are the fake's too (it finds no Chromium unless a test
+    // sets CHROMIUM_PATH: the environment given here has no PATH).
+    JIMENG_PAGE_URL: `${fakeUrl}/ai-tool/video/generate`,
+    DREAMINA_PAGE_URL: `${fakeUrl}/ai-tool/home`,
     JIMENG_TIMEOUT_MS: "3000",
   };
 }

@@ -13,6 +13,7 @@ import * as admin from "./0060_admin.ts";
 import * as logIds from "./0070_logs_ids.ts";
 import * as requestHourGroups from "./0080_request_hour_groups.ts";
 import * as settings from "./0100_settings.ts";
+import * as browserRoutes from "./0140_browser_routes.ts";
 
 /** The migration list. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 70, name: "log ids never reused", up: logIds.up },
   { version: 80, name: "hourly rollup per dimension", up: requestHourGroups.up },
   { version: 100, name: "settings changed at run time", up: settings.up },
+  { version: 140, name: "routes the browser transport learned", up: browserRoutes.up },
 ];

@@ -6,6 +6,15 @@
 /** The part of `playwright-core` the browser transport uses. */
 export type Playwright = typeof import("playwright-core");
 
+/**
+ * The module, as a full specifier (the same version as deno.json's import
+ * map, which a test checks). It is imported through a variable so that Deno
+ * does not resolve the package at start (that alone costs ~3 MiB of memory);
+ * `deno compile` embeds it with `--include`, and the bundle resolves it from
+ * the npm cache (or the registry) on first use.
+ */
+export const PLAYWRIGHT_MODULE = "npm:playwright-core@1.65.1";
+
 let loading: Promise<Playwright> | undefined;
 
 /**
@@ -36,10 +45,15 @@ async function tolerateUncheckableFiles(): Promise<void> {
  */
 export function loadPlaywright(): Promise<Playwright> {
   if (!loading) {
-    loading = tolerateUncheckableFiles().then(() => import("playwright-core")).catch((error) => {
-      loading = undefined;
-      throw error;
-    });
+    const specifier: string = PLAYWRIGHT_MODULE;
+    loading = tolerateUncheckableFiles().then(() => import(specifier) as Promise<Playwright>).catch(
+      (
+        error,
+      ) => {
+        loading = undefined;
+        throw error;
+      },
+    );
   }
   return loading;
 }

@@ -8,10 +8,12 @@
  * - Dreamina: every write (`aigc_draft/generate`, `credit_receive`) → ret -6
  *   "shark not pass reject"; reads work.
  * - Anywhere: a page signature that does not verify → the site's refusal.
+ * - CN calls that need the page are refused, signed or not, when the `webId`
+ *   query differs from the `_tea_web_id` cookie (a known 4013 cause, FRG).
  * @module
  */
 import { type Reply, retError } from "./reply.ts";
-import { verifyPageSignature } from "./site_page.ts";
+import { cookieValue, verifyPageSignature } from "./site_page.ts";
 import { bump, type FakeState, type SessionState } from "./state.ts";
 
 /** CN models whose submits need the page (the non-VIP Seedance 2.0 ones). */
@@ -64,13 +66,14 @@ export function checkRiskControl(
 ): Reply | undefined {
   const path = url.pathname;
   const signature = verifyPageSignature(state, req, url, bodyText, session);
-  if (signature.valid) {
-    bump(state.stats.signedCalls, path);
-    return undefined;
-  }
-  if (!signature.absent) state.stats.badSignatures.push(`${path}: ${signature.reason}`);
+  if (signature.valid) bump(state.stats.signedCalls, path);
+  else if (!signature.absent) state.stats.badSignatures.push(`${path}: ${signature.reason}`);
   if (!state.knobs.riskControl) return undefined;
-  if (signature.absent && !needsPage(session, path, body)) return undefined;
+  const needed = needsPage(session, path, body);
+  const webId = url.searchParams.get("webId");
+  if (needed && webId !== null && cookieValue(req.headers.get("cookie"), "_tea_web_id") !== webId) {
+    state.stats.badSignatures.push(`${path}: webId query differs from the _tea_web_id cookie`);
+  } else if (signature.valid || (signature.absent && !needed)) return undefined;
   bump(state.stats.riskRefusals, path);
   return refusal(state, session);
 }

@@ -176,7 +176,7 @@ export function handleSecsdk(state: FakeState, url: URL): Reply {
 }
 
 /** The value of one cookie. */
-function cookieValue(cookie: string | null, name: string): string | undefined {
+export function cookieValue(cookie: string | null, name: string): string | undefined {
   for (const part of (cookie ?? "").split(";")) {
     const eq = part.indexOf("=");
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();

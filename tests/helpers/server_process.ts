@@ -10,7 +10,14 @@ import { upstreamEnv } from "./stack.ts";
 const ROOT = new URL("../..", import.meta.url);
 
 /** The permissions of `deno task start`. */
-export const START_PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
+export const START_PERMISSIONS = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-sys=homedir,osRelease",
+];
 
 /** A running server process. */
 export interface ServerProcess {

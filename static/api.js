@@ -29,6 +29,12 @@
  *   created_at: number, completed_at: number | null, finished_at: number | null, prompt: string, seconds?: string,
  *   size?: string, error: { code?: string, message: string } | null, urls?: string[] }} Job
  * @typedef {{ env: string, value: string, default: string, description: string }} Setting
+ * @typedef {{ id: number, site: string, endpoint: string, model: string, learnedAt: number,
+ *   lastUsedAt: number, calls: number }} BrowserRoute
+ * @typedef {{ mode: "off" | "auto" | "always", modeSource: "environment" | "console" | "default",
+ *   running: boolean, pages: number, launches: number, executable: string | null,
+ *   problem: string | null, calls: { ok: number, failed: number },
+ *   routes: BrowserRoute[] }} BrowserTransport
  * @typedef {{ id: string, kind: "image" | "video", name?: string, resolutions?: string[],
  *   default_resolution?: string }} Model
  */
@@ -271,6 +277,17 @@ export const getConfig = async () => {
     })),
   };
 };
+
+/** @param {string} env @param {string | null} value */
+export const setSetting = (env, value) =>
+  request("PUT", `/api/admin/settings/${encodeURIComponent(env)}`, { body: { value } });
+
+/** @returns {Promise<BrowserTransport>} */
+export const getBrowser = () => request("GET", "/api/admin/browser");
+
+/** Forgets one learned route, or all of them. @param {number | null} id */
+export const resetBrowserRoutes = (id) =>
+  request("DELETE", id === null ? "/api/admin/browser/routes" : `/api/admin/browser/routes/${id}`);
 
 // The OpenAI surface, with the console's session instead of an API key
 

@@ -301,22 +301,19 @@ export function createBrowserTransport(options: BrowserTransportOptions): Browse
   }
 
   function allowRoute(pageSite: string, apiOrigins: Set<string>) {
-    return (route: Route) => {
+    return async (route: Route) => {
       const request = route.request();
-      let url: URL;
+      const url = URL.parse(request.url());
+      const web = url?.protocol === "https:" || url?.protocol === "http:";
+      const allowed = url !== null && web &&
+        (siteKey(url) === pageSite || apiOrigins.has(url.origin)) &&
+        !BLOCKED_TYPES.has(request.resourceType());
+      if (!allowed) blockedRequests++;
       try {
-        url = new URL(request.url());
+        await (allowed ? route.continue() : route.abort("blockedbyclient"));
       } catch {
-        blockedRequests++;
-        return route.abort("blockedbyclient");
+        // The page or its context closed meanwhile: nothing left to route.
       }
-      const web = url.protocol === "https:" || url.protocol === "http:";
-      const sameSite = web && siteKey(url) === pageSite;
-      if ((sameSite || apiOrigins.has(url.origin)) && !BLOCKED_TYPES.has(request.resourceType())) {
-        return route.continue();
-      }
-      blockedRequests++;
-      return route.abort("blockedbyclient");
     };
   }
 

@@ -151,6 +151,14 @@ export function siteKey(url: URL): string {
   return `${url.protocol}//${labels.slice(-take).join(".")}`;
 }
 
+/** The first line of a failure, and what to do when Deno refused a permission. */
+function failureText(error: unknown): string {
+  const message = (error as Error).message.split("\n")[0];
+  return error instanceof Deno.errors.NotCapable
+    ? `${message} (the server needs --allow-run and --allow-sys=homedir,osRelease, as deno task start has)`
+    : message;
+}
+
 /** The answer of `fetch()` inside the page. */
 type PageAnswer = { status: number; text: string } | { error: string; timedOut: boolean };
 
@@ -252,10 +260,16 @@ export function createBrowserTransport(options: BrowserTransportOptions): Browse
 
   async function launch(): Promise<Browser> {
     const path = locate();
+    let playwright;
+    try {
+      playwright = await loadPlaywright();
+    } catch (error) {
+      problem = `The browser driver (playwright-core) could not be loaded: ${failureText(error)}`;
+      throw new BrowserUnavailableError("launch", problem, { cause: error });
+    }
     let launched: Browser;
     try {
-      const { chromium } = await loadPlaywright();
-      launched = await chromium.launch({
+      launched = await playwright.chromium.launch({
         executablePath: path,
         headless: true,
         args: chromiumArgs(options.args),
@@ -265,11 +279,7 @@ export function createBrowserTransport(options: BrowserTransportOptions): Browse
         timeout: navigationTimeoutMs,
       });
     } catch (error) {
-      const message = (error as Error).message.split("\n")[0];
-      const hint = error instanceof Deno.errors.NotCapable
-        ? " (the server needs --allow-run and --allow-sys to start it)"
-        : "";
-      problem = `Chromium (${path}) could not start: ${message}${hint}`;
+      problem = `Chromium (${path}) could not start: ${failureText(error)}`;
       throw new BrowserUnavailableError("launch", problem, { cause: error });
     }
     launches++;

@@ -149,6 +149,9 @@ export async function runBrowserScenario(
     }
     return samples;
   };
+  // The fake answers at once, so the latencies are the gateway's and the page's own.
+  const latencyBefore = ctx.fake.knobs.imageLatencyMs;
+  ctx.fake.knobs.imageLatencyMs = 0;
   try {
     await series("warm-up direct", 5);
     const direct = await series("direct", scenario.calls);
@@ -195,6 +198,7 @@ export async function runBrowserScenario(
       firstError,
     };
   } finally {
+    ctx.fake.knobs.imageLatencyMs = latencyBefore;
     await server.stop();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }

@@ -413,6 +413,7 @@ export function createBrowserTransport(options: BrowserTransportOptions): Browse
       log.debug(`Browser transport: ${site} page ready`, {
         ms: Math.round(performance.now() - started),
       });
+      problem = null;
       return slot;
     } catch (error) {
       await context.close().catch(() => {});

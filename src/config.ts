@@ -91,6 +91,26 @@ export interface Config {
   bodyTimeoutS: number;
   /** Open connections per client address; 0 = no limit. */
   maxConnectionsPerIp: number;
+  /** The browser transport (its mode is the runtime setting `JIMENG_BROWSER_TRANSPORT`). */
+  browser: BrowserConfig;
+}
+
+/** Settings of the browser transport for calls Jimeng accepts only from its web page. */
+export interface BrowserConfig {
+  /** The Chromium executable; `null` = look for it on `searchPath`. */
+  chromiumPath: string | null;
+  /** `PATH` of the server's environment, where Chromium is looked for. */
+  searchPath: string;
+  /** The site page the CN calls run in. */
+  jimengPageUrl: string;
+  /** The site page the Dreamina calls run in. */
+  dreaminaPageUrl: string;
+  /** Extra Chromium arguments. */
+  args: string[];
+  /** Seconds without a call after which the browser is closed. */
+  idleCloseS: number;
+  /** Days a route learned to need the page keeps going there. */
+  routeTtlDays: number;
 }
 
 /** Turns a raw value into a typed one; throws `TypeError`/`RangeError` naming `name`. */
@@ -346,6 +366,36 @@ const KEYS = {
     "(IP addresses, localhost, PUBLIC_BASE_URL's host)",
     "Comma list of further `Host` names served (`name`, `name:port`, `.suffix`, `*` = any); other names get 400 (DNS-rebinding protection)",
   ),
+  chromiumPath: setting(
+    "CHROMIUM_PATH",
+    "(chromium, chromium-browser or google-chrome on PATH)",
+    "Chromium executable of the browser transport (see JIMENG_BROWSER_TRANSPORT)",
+  ),
+  jimengPageUrl: setting(
+    "JIMENG_PAGE_URL",
+    "https://jimeng.jianying.com/ai-tool/video/generate",
+    "Jimeng page the browser transport opens and sends calls from",
+  ),
+  dreaminaPageUrl: setting(
+    "DREAMINA_PAGE_URL",
+    "https://dreamina.capcut.com/ai-tool/home",
+    "Dreamina page the browser transport opens and sends calls from",
+  ),
+  browserArgs: setting(
+    "BROWSER_ARGS",
+    "(none)",
+    "Extra Chromium arguments, separated by spaces (e.g. `--proxy-server=http://127.0.0.1:3128`)",
+  ),
+  browserIdleCloseS: setting(
+    "BROWSER_IDLE_CLOSE_S",
+    "300",
+    "Seconds without a call after which the browser transport closes Chromium",
+  ),
+  browserRouteTtlDays: setting(
+    "BROWSER_ROUTE_TTL_DAYS",
+    "7",
+    "Days a call learned to need the site's page keeps going there before it is tried directly again",
+  ),
 } as const;
 
 /** Every setting with its default and meaning, in documentation order. */
@@ -428,6 +478,11 @@ const choice = <T extends string>(values: readonly T[]): Parser<T> => (raw, name
   if ((values as readonly string[]).includes(value)) return value as T;
   throw new RangeError(`Invalid ${name} "${raw}": expected ${values.join(" or ")}`);
 };
+
+/** An http(s) URL kept whole (path and query included). */
+const pageUrl: Parser<string> = (raw, name) => httpUrl(raw, name).href;
+
+const words: Parser<string[]> = (raw) => raw.split(/\s+/).filter(Boolean);
 
 const list: Parser<string[]> = (raw) =>
   raw.split(",").map((item) => item.trim().toLowerCase()).filter(Boolean);
@@ -652,6 +707,23 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     headerTimeoutS: read(KEYS.headerTimeoutS, seconds(3600), 15),
     bodyTimeoutS: read(KEYS.bodyTimeoutS, seconds(86_400), 60),
     maxConnectionsPerIp: read(KEYS.maxConnectionsPerIp, int(0, 1_000_000), 200),
+    browser: {
+      chromiumPath: read<string | null>(KEYS.chromiumPath, text, null),
+      searchPath: source.PATH ?? "",
+      jimengPageUrl: read(
+        KEYS.jimengPageUrl,
+        pageUrl,
+        "https://jimeng.jianying.com/ai-tool/video/generate",
+      ),
+      dreaminaPageUrl: read(
+        KEYS.dreaminaPageUrl,
+        pageUrl,
+        "https://dreamina.capcut.com/ai-tool/home",
+      ),
+      args: read(KEYS.browserArgs, words, []),
+      idleCloseS: read(KEYS.browserIdleCloseS, int(1, 86_400), 300),
+      routeTtlDays: read(KEYS.browserRouteTtlDays, positive(3650), 7),
+    },
     upstreamTimeoutMs: read(KEYS.upstreamTimeoutMs, int(100, 600_000), 30_000),
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),
@@ -701,12 +773,14 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
 }
 
 /**
- * The environment variables the server reads, and only those: the compiled
- * binary is granted exactly these names (`--allow-env=…`).
+ * The environment variables the server itself reads, and only those: its
+ * settings, and `PATH` (where the browser transport looks for Chromium).
  */
 export function readEnvironment(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
   for (const { env: name } of SETTINGS) env[name] = Deno.env.get(name);
+  // Where the browser transport looks for Chromium when CHROMIUM_PATH is unset.
+  env.PATH = Deno.env.get("PATH");
   return env;
 }
 

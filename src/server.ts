@@ -26,9 +26,20 @@ import { mediaAdminRoutes } from "./dashboard/media_routes.ts";
 import { statsRoutes } from "./dashboard/stats_routes.ts";
 import { type Config, RUNTIME_SETTINGS } from "./config.ts";
 import { createJimengClient } from "./jimeng/client.ts";
-import { createEgress } from "./jimeng/egress.ts";
+import { createEgress, proxyError } from "./jimeng/egress.ts";
+import { browserProxy, ProxyUrlError } from "./net/proxy.ts";
 import { createEstimateRecorder } from "./jimeng/estimate_recorder.ts";
 import { JimengError } from "./jimeng/errors.ts";
+import {
+  type BrowserTransportOptions,
+  createBrowserTransport,
+} from "./jimeng/browser_transport.ts";
+import {
+  createPageRouting,
+  type LearnedRoute,
+  type PageRouting,
+  type RouteStore,
+} from "./jimeng/page_routing.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createReferenceFiles } from "./jobs/reference_files.ts";
@@ -44,6 +55,14 @@ import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
 import { listPollEstimates, savePollEstimate } from "./store/poll_estimates.ts";
+import {
+  deleteAllBrowserRoutes,
+  deleteBrowserRoute,
+  listBrowserRoutes,
+  touchBrowserRoute,
+  upsertBrowserRoute,
+} from "./store/browser_routes.ts";
+import { transportRoutes } from "./dashboard/transport_routes.ts";
 import { completeRequestCredits, insertRequest } from "./store/requests.ts";
 import { createRuntimeSettings, type RuntimeSettings } from "./runtime_settings.ts";
 import { registerSecret } from "./redact.ts";
@@ -77,6 +96,8 @@ export interface ServerOverrides {
       "timeoutMs" | "backoffMs" | "retryForMs" | "setTimer" | "fetch" | "random"
     >
   >;
+  /** Options of the browser transport (e.g. shorter timeouts). */
+  browser?: Partial<BrowserTransportOptions>;
 }
 
 /** A running server. */
@@ -99,6 +120,8 @@ export interface RunningServer {
   settings: RuntimeSettings;
   /** The webhook outbox. */
   webhooks: WebhookOutbox;
+  /** The browser transport's routing of calls. */
+  page: PageRouting;
   /** Stops accepting, waits for in-flight requests up to `graceMs`, releases everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -145,6 +168,17 @@ function closeStore(db: Db, log: Logger): void {
   } catch (error) {
     log.warn("Closing the database failed", { error });
   }
+}
+
+/** The learned routes of the browser transport, in the database. */
+function routeStore(db: Db): RouteStore {
+  return {
+    list: () => listBrowserRoutes(db) as LearnedRoute[],
+    learn: (key, now) => upsertBrowserRoute(db, key, now) as LearnedRoute,
+    touch: (id, now) => touchBrowserRoute(db, id, now),
+    remove: (id) => deleteBrowserRoute(db, id),
+    removeAll: () => deleteAllBrowserRoutes(db),
+  };
 }
 
 function defaultTimer(fn: () => void, ms: number): () => void {
@@ -284,12 +318,43 @@ export async function startServer(
     onDownload: (kind, outcome, bytes) => metrics.mediaDownload(kind, outcome, bytes),
     onEvict: (files) => metrics.mediaEvicted(files),
   });
+  // Nothing of the browser starts (or is even imported) until a call needs it.
+  const page = createPageRouting({
+    transport: createBrowserTransport({
+      chromiumPath: config.browser.chromiumPath,
+      searchPath: config.browser.searchPath,
+      pageUrls: { jimeng: config.browser.jimengPageUrl, dreamina: config.browser.dreaminaPageUrl },
+      args: config.browser.args,
+      idleCloseMs: config.browser.idleCloseS * 1000,
+      hosts: config.upstream,
+      protocol: config.protocol,
+      log,
+      // The account's proxy carries its browser context too.
+      proxyFor: (session) => {
+        const proxy = egress.proxyOf(session);
+        if (!proxy) return undefined;
+        try {
+          return browserProxy(proxy);
+        } catch (error) {
+          if (error instanceof ProxyUrlError) throw proxyError(proxy, error.message, error);
+          throw error;
+        }
+      },
+      ...overrides.browser,
+    }),
+    mode: () => settings.get(RUNTIME_SETTINGS.browserTransport),
+    store: routeStore(db),
+    routeTtlMs: config.browser.routeTtlDays * 86_400_000,
+    log,
+    now,
+  });
   // The metrics read the client and the jobs lazily, at scrape time.
   const metrics = createServerMetrics({
     pollerSize: () => client.poller.size(),
     storedAccounts: () => pool.storedAccounts(),
     mediaCacheBytes: () => media.cacheBytes(),
     jobsByState: () => jobs.counts(),
+    browser: () => page.status(),
     now,
   });
   // What the poller learns about run times is kept, so a restart starts from it.
@@ -301,6 +366,7 @@ export async function startServer(
   });
   const client = createJimengClient({
     egress,
+    page,
     hosts: config.upstream,
     protocol: config.protocol,
     timeoutMs: config.upstreamTimeoutMs,
@@ -505,6 +571,7 @@ export async function startServer(
       jobAdminRoutes(jobs),
       configRoutes({ config, settings, degraded }),
       webhookRoutes({ outbox: webhooks, settings }),
+      transportRoutes({ page, settings }),
     ],
   });
   jobs.resume();
@@ -516,6 +583,7 @@ export async function startServer(
     await scheduler.close();
     client.close();
     learned.flush();
+    await page.close();
     credits.close();
     await media.close();
     egress.close();
@@ -558,6 +626,7 @@ export async function startServer(
     adminAuth,
     settings,
     webhooks,
+    page,
     async close(graceMs = 10_000) {
       const timer = setTimeout(() => client.close(), graceMs);
       // Jobs stay queued in the store; their waiters get a "restarting" answer now.

@@ -36,6 +36,12 @@
  * @typedef {{ placeholder: string, kind_placeholder: string, kind: "image" | "video" | "audio",
  *   format: string, bytes: number, seconds?: number, width?: number, height?: number }} JobReference
  * @typedef {{ env: string, value: string, default: string, description: string }} Setting
+ * @typedef {{ id: number, site: string, endpoint: string, model: string, learnedAt: number,
+ *   lastUsedAt: number, calls: number }} BrowserRoute
+ * @typedef {{ mode: "off" | "auto" | "always", modeSource: "environment" | "console" | "default",
+ *   running: boolean, pages: number, launches: number, executable: string | null,
+ *   problem: string | null, calls: { ok: number, failed: number },
+ *   routes: BrowserRoute[] }} BrowserTransport
  * @typedef {{ id: string, kind: "image" | "video", name?: string, resolutions?: string[],
  *   default_resolution?: string, omni_references?: boolean,
  *   durations?: { kind: "set", seconds: number[], default: number }
@@ -328,6 +334,13 @@ export const sendTestWebhook = () => request("POST", "/api/admin/webhooks/test")
 /** @param {number} id @returns {Promise<Delivery>} */
 export const retryWebhook = (id) =>
   request("POST", `/api/admin/webhooks/deliveries/${encodeURIComponent(String(id))}/retry`);
+
+/** @returns {Promise<BrowserTransport>} */
+export const getBrowser = () => request("GET", "/api/admin/browser");
+
+/** Forgets one learned route, or all of them. @param {number | null} id */
+export const resetBrowserRoutes = (id) =>
+  request("DELETE", id === null ? "/api/admin/browser/routes" : `/api/admin/browser/routes/${id}`);
 
 // The OpenAI surface, with the console's session instead of an API key
 

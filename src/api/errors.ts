@@ -80,7 +80,9 @@ function withHint(message: string, kind: string): string {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof JimengError) {
-    const message = withHint(error.message, error.kind);
+    // A refusal the browser transport could not help with already says what to do.
+    const advised = error.kind === "risk_control" && error.cause instanceof JimengError;
+    const message = advised ? error.message : withHint(error.message, error.kind);
     switch (error.kind) {
       case "session_expired":
         return new ApiError(401, message, "authentication_error", "session_expired");

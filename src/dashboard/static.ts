@@ -26,6 +26,12 @@ import langEnJs from "../../static/lang/en.js" with { type: "text" };
 import langZhJs from "../../static/lang/zh.js" with { type: "text" };
 import authCardJs from "../../static/components/AuthCard.js" with { type: "text" };
 import badgeJs from "../../static/components/Badge.js" with { type: "text" };
+import browserTransportCardJs from "../../static/components/BrowserTransportCard.js" with {
+  type: "text",
+};
+import browserTransportSummaryJs from "../../static/components/BrowserTransportSummary.js" with {
+  type: "text",
+};
 import chartJs from "../../static/components/Chart.js" with { type: "text" };
 import confirmDialogJs from "../../static/components/ConfirmDialog.js" with { type: "text" };
 import copyButtonJs from "../../static/components/CopyButton.js" with { type: "text" };
@@ -76,6 +82,8 @@ const APP_FILES: Record<string, string> = {
   "lang/zh.js": langZhJs,
   "components/AuthCard.js": authCardJs,
   "components/Badge.js": badgeJs,
+  "components/BrowserTransportCard.js": browserTransportCardJs,
+  "components/BrowserTransportSummary.js": browserTransportSummaryJs,
   "components/Chart.js": chartJs,
   "components/ConfirmDialog.js": confirmDialogJs,
   "components/CopyButton.js": copyButtonJs,

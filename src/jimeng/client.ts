@@ -29,6 +29,7 @@ import {
   type SubmittedTask,
 } from "./images.ts";
 import { IMAGE_RESOLUTIONS, type ImageResolution } from "./models.ts";
+import type { PageRouting } from "./page_routing.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
 import { type OmniTaskParams, submitOmniTask } from "./omni.ts";
 import { type UploadedImage, uploadImage } from "./upload.ts";
@@ -54,6 +55,8 @@ export interface JimengClientOptions extends UpstreamSettings {
   setTimer?: (fn: () => void, ms: number) => () => void;
   /** Each account's proxy; without it every request goes directly. */
   egress?: Egress;
+  /** The browser transport's routing; without it every call goes direct. */
+  page?: PageRouting;
 }
 
 /** Options of one generation. */
@@ -185,7 +188,12 @@ const UPLOAD_CACHE_SIZE = 5000;
 /** Creates the client. */
 export function createJimengClient(options: JimengClientOptions): JimengClient {
   const deps: UpstreamDeps = { ...defaultDeps(), ...options.deps };
-  const ctx: UpstreamContext = { settings: options, deps, egress: options.egress };
+  const ctx: UpstreamContext = {
+    settings: options,
+    deps,
+    egress: options.egress,
+    page: options.page,
+  };
   const setTimer = options.setTimer ?? ((fn: () => void, ms: number) => {
     const id = setTimeout(fn, ms);
     return () => clearTimeout(id);

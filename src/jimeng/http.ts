@@ -8,6 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { ProxySpec } from "../net/proxy.ts";
 import type { Egress } from "./egress.ts";
 import { errorFromRet, JimengError } from "./errors.ts";
+import type { PageRouting } from "./page_routing.ts";
 import type { ProtocolConstants } from "./protocol.ts";
 import {
   parseSessionToken,
@@ -102,6 +103,8 @@ export interface UpstreamCallInfo {
   /** `ret` or error kind when not ok. */
   code?: string;
   ms: number;
+  /** How it went: directly, or from the site's page (the browser transport). */
+  via?: "direct" | "page";
 }
 
 /** Settings of the upstream client. */
@@ -121,6 +124,8 @@ export interface UpstreamContext {
   deps: UpstreamDeps;
   /** Each account's proxy; without it every request goes directly. */
   egress?: Egress;
+  /** The browser transport's routing; without it every call goes direct. */
+  page?: PageRouting;
 }
 
 /** The `fetch` of a session: `deps.fetch` through the account's proxy, if it has one. */
@@ -313,6 +318,23 @@ export function unwrapEnvelope(body: unknown): unknown {
   throw errorFromRet(String(ret), errmsg);
 }
 
+/**
+ * Reads an answer, direct or from the page, the same way: HTTP errors, then
+ * the JSON, then (unless raw) the `ret` envelope.
+ */
+async function readAnswer(response: Response, spec: CallSpec): Promise<unknown> {
+  if (response.status >= 400) {
+    await response.body?.cancel();
+    const kind = response.status === 429 ? "rate_limited" : "upstream_unavailable";
+    throw new JimengError(kind, `Jimeng answered HTTP ${response.status} on ${spec.path}`, {
+      code: `http_${response.status}`,
+      retriable: response.status >= 500 || response.status === 429,
+    });
+  }
+  const body = await readJson(response, spec.path);
+  return spec.envelope === "raw" ? body : unwrapEnvelope(body);
+}
+
 async function attemptCall(
   ctx: UpstreamContext,
   session: Session,
@@ -321,19 +343,9 @@ async function attemptCall(
   const { url, init } = buildRequest(ctx, session, spec);
   const timeout = AbortSignal.timeout(ctx.settings.timeoutMs);
   const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
-  let response: Response;
   try {
-    response = await sessionFetch(ctx, session)(url, { ...init, signal });
-    if (response.status >= 400) {
-      await response.body?.cancel();
-      const kind = response.status === 429 ? "rate_limited" : "upstream_unavailable";
-      throw new JimengError(kind, `Jimeng answered HTTP ${response.status} on ${spec.path}`, {
-        code: `http_${response.status}`,
-        retriable: response.status >= 500 || response.status === 429,
-      });
-    }
-    const body = await readJson(response, spec.path);
-    return spec.envelope === "raw" ? body : unwrapEnvelope(body);
+    const response = await sessionFetch(ctx, session)(url, { ...init, signal });
+    return await readAnswer(response, spec);
   } catch (error) {
     if (error instanceof JimengError) throw error;
     if (isAbortFrom(spec.signal)) throw spec.signal!.reason;
@@ -353,7 +365,8 @@ async function attemptCall(
 }
 
 /**
- * Calls the upstream and returns the unwrapped payload.
+ * Calls the upstream and returns the unwrapped payload: directly, or from the
+ * site's page when the browser transport's routing says so.
  *
  * @throws {JimengError} on every upstream failure; the caller's abort reason
  * when `spec.signal` aborts
@@ -363,17 +376,72 @@ export async function callUpstream<T = unknown>(
   session: Session,
   spec: CallSpec,
 ): Promise<T> {
+  const page = ctx.page;
+  const direct = () => callDirect(ctx, session, spec);
+  if (!page) return await direct() as T;
+  return await page.run({ session, path: spec.path, body: spec.body }, {
+    direct,
+    page: () => callFromPage(ctx, page, session, spec),
+  }) as T;
+}
+
+/** One call from the site's page: no retries (the routing decides what follows a failure). */
+async function callFromPage(
+  ctx: UpstreamContext,
+  page: PageRouting,
+  session: Session,
+  spec: CallSpec,
+): Promise<unknown> {
+  const started = ctx.deps.now();
+  try {
+    const response = await page.send(
+      session,
+      () => buildRequest(ctx, session, spec),
+      spec.signal,
+    );
+    const result = await readAnswer(response, spec);
+    ctx.deps.onCall?.({ path: spec.path, ok: true, ms: ctx.deps.now() - started, via: "page" });
+    return result;
+  } catch (error) {
+    const code = error instanceof JimengError
+      ? (error.code ?? error.kind)
+      : isAbortFrom(spec.signal)
+      ? "aborted"
+      : "browser_unavailable";
+    ctx.deps.onCall?.({
+      path: spec.path,
+      ok: false,
+      code,
+      ms: ctx.deps.now() - started,
+      via: "page",
+    });
+    throw error;
+  }
+}
+
+/** Calls directly, with bounded retries of what may pass on a second try. */
+async function callDirect(
+  ctx: UpstreamContext,
+  session: Session,
+  spec: CallSpec,
+): Promise<unknown> {
   const attempts = spec.retry === false ? 1 : (ctx.settings.attempts ?? 3);
   const backoff = ctx.settings.backoffMs ?? 500;
   for (let attempt = 1;; attempt++) {
     const started = ctx.deps.now();
     try {
       const result = await attemptCall(ctx, session, spec);
-      ctx.deps.onCall?.({ path: spec.path, ok: true, ms: ctx.deps.now() - started });
-      return result as T;
+      ctx.deps.onCall?.({ path: spec.path, ok: true, ms: ctx.deps.now() - started, via: "direct" });
+      return result;
     } catch (error) {
       const code = error instanceof JimengError ? (error.code ?? error.kind) : "aborted";
-      ctx.deps.onCall?.({ path: spec.path, ok: false, code, ms: ctx.deps.now() - started });
+      ctx.deps.onCall?.({
+        path: spec.path,
+        ok: false,
+        code,
+        ms: ctx.deps.now() - started,
+        via: "direct",
+      });
       const retriable = error instanceof JimengError && error.retriable;
       if (!retriable || attempt >= attempts) throw error;
       const delay = ctx.deps.random() * backoff * 2 ** (attempt - 1);

@@ -7,6 +7,7 @@
 import type { Account } from "../accounts/pool.ts";
 import type { UpstreamCallInfo } from "../jimeng/http.ts";
 import { findModel } from "../jimeng/models.ts";
+import type { PageRoutingStatus } from "../jimeng/page_routing.ts";
 import type { MediaKind } from "../store/media.ts";
 import { createRegistry, type Registry } from "./registry.ts";
 
@@ -20,6 +21,8 @@ export interface MetricsSources {
   mediaCacheBytes?: () => number;
   /** Jobs by state; the job runner supplies it. Nothing is emitted without it. */
   jobsByState?: () => Readonly<Record<string, number>>;
+  /** The browser transport; nothing about it is emitted without it. */
+  browser?: () => PageRoutingStatus;
   now?: () => number;
 }
 
@@ -76,6 +79,49 @@ function boundedLabel(accept: (value: string) => boolean, max = MAX_LABEL_VALUES
     if (!accept(value) || seen.size >= max) return "other";
     seen.add(value);
     return value;
+  };
+}
+
+/** The browser transport's metrics. */
+function browserMetrics(registry: Registry) {
+  const modes = registry.gauge(
+    "jimeng_browser_transport_mode",
+    "JIMENG_BROWSER_TRANSPORT in effect (1 for the current mode)",
+    ["mode"],
+  );
+  const running = registry.gauge("jimeng_browser_running", "Whether Chromium is running (0 or 1)");
+  const pages = registry.gauge("jimeng_browser_pages", "Accounts with an open site page");
+  const routes = registry.gauge(
+    "jimeng_browser_routes",
+    "Routes (site, endpoint, model) remembered to go through the site's page",
+  );
+  const launches = registry.counter("jimeng_browser_launches_total", "Chromium launches");
+  const blocked = registry.counter(
+    "jimeng_browser_blocked_requests_total",
+    "Requests of the site page the browser transport did not allow",
+  );
+  const calls = registry.counter(
+    "jimeng_browser_calls_total",
+    "Upstream calls sent from the site's page, by path and outcome (ok or failed)",
+    ["path", "outcome"],
+  );
+  let seen = { launches: 0, blocked: 0 };
+  return {
+    collect(status: PageRoutingStatus): void {
+      modes.reset();
+      for (const mode of ["off", "auto", "always"]) {
+        modes.set({ mode }, mode === status.mode ? 1 : 0);
+      }
+      running.set({}, status.browser.running ? 1 : 0);
+      pages.set({}, status.browser.pages);
+      routes.set({}, status.routes);
+      launches.inc({}, Math.max(0, status.browser.launches - seen.launches));
+      blocked.inc({}, Math.max(0, status.browser.blockedRequests - seen.blocked));
+      seen = { launches: status.browser.launches, blocked: status.browser.blockedRequests };
+    },
+    call(call: UpstreamCallInfo): void {
+      calls.inc({ path: call.path, outcome: call.ok ? "ok" : "failed" });
+    },
   };
 }
 
@@ -154,6 +200,7 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
   const jobs = sources.jobsByState
     ? registry.gauge("jimeng_jobs", "Jobs by state", ["state"])
     : undefined;
+  const browser = sources.browser ? browserMetrics(registry) : undefined;
 
   let inFlight = 0;
   const noted = new Map<string, Account>();
@@ -201,6 +248,7 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
         jobs.set({ state }, count);
       }
     }
+    if (browser && sources.browser) browser.collect(sources.browser());
   });
 
   return {
@@ -223,6 +271,7 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
       upstreamCalls.inc({ path: call.path });
       upstreamLatency.observe({ path: call.path }, call.ms / 1000);
       if (!call.ok) upstreamErrors.inc({ path: call.path, code: call.code ?? "unknown" });
+      if (call.via === "page") browser?.call(call);
     },
     noteAccounts(accounts) {
       for (const account of accounts) {

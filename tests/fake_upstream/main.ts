@@ -54,6 +54,9 @@ async function main(): Promise<void> {
   for (const [id, options] of Object.entries(DEMO_SESSIONS)) fake.addSession(id, options);
   console.log(`Fake Jimeng upstream listening on ${fake.url}`);
   console.log(
+    `  site pages (browser transport): JIMENG_PAGE_URL=${fake.url}/ai-tool/video/generate DREAMINA_PAGE_URL=${fake.url}/ai-tool/home`,
+  );
+  console.log(
     `  image latency ${fake.knobs.imageLatencyMs} ms, video latency ${fake.knobs.videoLatencyMs} ms, queue ${fake.knobs.queueMs} ms, jitter ${fake.knobs.jitter}`,
   );
   for (const [id, options] of Object.entries(DEMO_SESSIONS)) {

@@ -55,6 +55,16 @@ export interface FakeKnobs {
    * of its own) record timings; changing it reseeds. @default 1
    */
   seed: number;
+  /**
+   * Risk control (fact sheet 2026-10 §4): CN Seedance 2.0 / 2.0 Fast submits and every Dreamina
+   * write need the site page's signature (`msToken` + `a_bogus`), else ret 4013 / -6; a signature
+   * that does not verify is refused on any call. `false` = the upstream before 2026-02. @default true
+   */
+  riskControl: boolean;
+  /** Time the site page's security script takes to get ready, ms. @default 150 */
+  pageScriptDelayMs: number;
+  /** URLs the site page also references (scripts, frames, a fetch): the browser must not load them. */
+  pageExtraResources: string[];
 }
 
 /** Counters tests read. */
@@ -78,6 +88,14 @@ export interface FakeStats {
   antiBotRejections: number;
   /** Records created (idempotent repeats excluded). */
   recordsCreated: number;
+  /** Site pages served. */
+  pageLoads: number;
+  /** Calls by path that carried a valid page signature. */
+  signedCalls: Record<string, number>;
+  /** Calls by path refused by risk control (ret 4013 / -6). */
+  riskRefusals: Record<string, number>;
+  /** Page signatures that did not verify, with the reason. */
+  badSignatures: string[];
 }
 
 /** What a record is. */
@@ -262,6 +280,14 @@ export interface ResolvedOptions {
   deviceTimeSkewS: number;
 }
 
+/** One load of the site page: what its security script derives its key from. */
+export interface PageTicket {
+  /** Secret behind the page's stylesheet values. */
+  secret: string;
+  /** The `sessionid` cookie the page was loaded with, if any. */
+  sessionId?: string;
+}
+
 /** The whole mutable state. */
 export interface FakeState {
   options: ResolvedOptions;
@@ -279,6 +305,8 @@ export interface FakeState {
   uploadsByKey: Map<string, UploadSlot>;
   /** Secret of the CDN URL signatures. */
   cdnSecret: string;
+  /** Site page loads by `msToken` (oldest dropped beyond a bound). */
+  pageTickets: Map<string, PageTicket>;
   /** Monotonic counter for ids. */
   seq: number;
   random: () => number;
@@ -299,6 +327,10 @@ export function createStats(): FakeStats {
     faultsInjected: 0,
     antiBotRejections: 0,
     recordsCreated: 0,
+    pageLoads: 0,
+    signedCalls: {},
+    riskRefusals: {},
+    badSignatures: [],
   };
 }
 

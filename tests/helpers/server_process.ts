@@ -15,6 +15,7 @@ export const START_PERMISSIONS = [
   "--allow-read",
   "--allow-write",
   "--allow-env",
+  "--allow-run",
   "--allow-sys",
 ];
 

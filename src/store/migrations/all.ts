@@ -18,6 +18,7 @@ import * as settings from "./0100_settings.ts";
 import * as adminSecrets from "./0110_admin_secrets.ts";
 import * as jobsRequestHash from "./0115_jobs_request_hash.ts";
 import * as mediaVariant from "./0130_media_variant.ts";
+import * as browserRoutes from "./0140_browser_routes.ts";
 import * as jobReferences from "./0150_job_references.ts";
 import * as webhooks from "./0160_webhooks.ts";
 import * as keyWebhooks from "./0161_key_webhooks.ts";
@@ -40,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 110, name: "no console secret or typed name kept in clear", up: adminSecrets.up },
   { version: 115, name: "jobs remember their request's fingerprint", up: jobsRequestHash.up },
   { version: 130, name: "which file of a video a media row holds", up: mediaVariant.up },
+  { version: 140, name: "routes the browser transport learned", up: browserRoutes.up },
   { version: 150, name: "omni-reference materials of jobs", up: jobReferences.up },
   { version: 160, name: "webhook outbox", up: webhooks.up },
   { version: 161, name: "webhook URL per API key", up: keyWebhooks.up },

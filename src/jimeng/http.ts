@@ -154,8 +154,11 @@ export interface CallSpec {
    * @default true
    */
   retry?: boolean;
-  /** `"ret"` unwraps the `{ret, data}` envelope; `"raw"` returns the body. */
-  envelope?: "ret" | "raw";
+  /**
+   * `"ret"` unwraps the `{ret, data}` envelope; `"commerce"` too, taking the
+   * payload from the JSON string `response` when `data` is empty (Dreamina).
+   */
+  envelope?: "ret" | "commerce";
   signal?: AbortSignal;
 }
 
@@ -332,7 +335,26 @@ async function readAnswer(response: Response, spec: CallSpec): Promise<unknown> 
     });
   }
   const body = await readJson(response, spec.path);
-  return spec.envelope === "raw" ? body : unwrapEnvelope(body);
+  return spec.envelope === "commerce" ? unwrapCommerce(body) : unwrapEnvelope(body);
+}
+
+/**
+ * The payload of a /commerce answer. CN sends it twice, as `data` and as the
+ * JSON string `response`; Dreamina sends only the string, which is parsed
+ * a second time (2026-10 sheet §8). Errors throw as {@linkcode unwrapEnvelope}'s.
+ */
+export function unwrapCommerce(body: unknown): unknown {
+  const data = unwrapEnvelope(body);
+  const response = (body as { response?: unknown } | null)?.response;
+  const hasData = data !== null && typeof data === "object" && Object.keys(data).length > 0;
+  if (hasData || typeof response !== "string") return data;
+  try {
+    return JSON.parse(response);
+  } catch (cause) {
+    throw new JimengError("bad_response", "Jimeng answered a credit payload that is not JSON", {
+      cause,
+    });
+  }
 }
 
 async function attemptCall(

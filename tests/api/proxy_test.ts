@@ -363,13 +363,13 @@ Deno.test("an omni video's VOD uploads go through the account's proxy too", asyn
   });
   try {
     stack.fake.addSession(VIA_HTTP);
-    stack.server.deps.client.poller.learn("dreamina_seedance_40_pro", 300);
+    stack.server.deps.client.poller.learn("dreamina_seedance_45_pro", 300);
     const take = recorder(stack, [proxy]);
     const dataUrl = (type: string, bytes: Uint8Array) =>
       `data:${type};base64,${btoa(String.fromCharCode(...bytes))}`;
     const client = stack.openai(VIA_HTTP);
     const created = await client.videos.create({
-      model: "jimeng-video-seedance-2.0",
+      model: "jimeng-video-seedance-2.5",
       prompt: "@image1 dances like @video1 to @audio1",
       seconds: "8",
       references: [

@@ -15,6 +15,7 @@ import {
   sniffMaterial,
 } from "../media/sniff.ts";
 import {
+  checkWholeImage,
   decodeDataUrl,
   DecodedDataUrl,
   InvalidReferenceError,
@@ -138,6 +139,8 @@ export async function loadMaterial(
         { code: "invalid_reference" },
       );
     }
+    // An image reference gets the same whole-file check as in /v1/images (dimensions, bombs).
+    if (sniffed.kind === "image") await checkWholeImage(bytes, what);
     return { param: source.param, bytes, material: sniffed };
   } catch (error) {
     if (error instanceof InvalidReferenceError) error.param = source.param;

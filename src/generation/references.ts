@@ -55,6 +55,17 @@ async function checkImage(
       413,
     );
   }
+  await checkWholeImage(bytes, what);
+  return referenceImage(bytes);
+}
+
+/**
+ * Checks that `bytes` are a whole image of a size Jimeng takes (see
+ * `src/media/image_check.ts`), for every path an image reaches the upstream by.
+ *
+ * @throws {InvalidReferenceError} naming the limit or the flaw
+ */
+export async function checkWholeImage(bytes: Uint8Array, what: string): Promise<void> {
   try {
     await checkImageFile(bytes);
   } catch (error) {
@@ -63,7 +74,6 @@ async function checkImage(
     }
     throw error;
   }
-  return referenceImage(bytes);
 }
 
 /** Why a data URL could not be decoded. */

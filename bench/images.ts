@@ -124,7 +124,8 @@ export function warmupFor(previous: ImageScenario | undefined, scenario: ImageSc
   return { rounds: SETTLE_ROUNDS, width: Math.max(SETTLE_WIDTH, scenario.concurrency) };
 }
 
-interface Sample {
+/** One generation as the client saw it. */
+export interface Sample {
   ok: boolean;
   ms: number;
   /** `Date.now()` when the answer was complete. */
@@ -133,7 +134,8 @@ interface Sample {
   error?: string;
 }
 
-async function generateOnce(ctx: BenchContext, index: number): Promise<Sample> {
+/** One `POST /v1/images/generations` (n=1) of the default model to `ctx.server`. */
+export async function generateOnce(ctx: BenchContext, index: number): Promise<Sample> {
   const started = performance.now();
   try {
     const response = await fetch(`${ctx.server.url}/v1/images/generations`, {

@@ -181,3 +181,42 @@ export function startRssSampler(pid: number, intervalMs = 20): RssSampler {
 
 /** Bytes → MiB. */
 export const mib = (bytes: number): number => bytes / 1048576;
+
+/** The processes below `root` in a `pid → parent pid` table, nearest first. */
+export function descendantsOf(root: number, parents: ReadonlyMap<number, number>): number[] {
+  const found: number[] = [];
+  let level = [root];
+  while (level.length > 0) {
+    const next = [...parents].filter(([, parent]) => level.includes(parent)).map(([pid]) => pid);
+    found.push(...next);
+    level = next;
+  }
+  return found;
+}
+
+/** The processes below `root` right now, from `/proc/<pid>/stat`. */
+export function readDescendants(root: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      parents.set(Number(entry.name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return descendantsOf(root, parents);
+}
+
+/**
+ * A `kB` field of `/proc/<pid>/smaps_rollup` in bytes: `Pss` shares each
+ * page among the processes that map it, so it adds up across processes.
+ */
+export function readRollupBytes(pid: number, field = "Pss"): number | undefined {
+  try {
+    return parseStatusBytes(Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`), field);
+  } catch {
+    return undefined;
+  }
+}

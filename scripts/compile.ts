@@ -1,11 +1,12 @@
 /**
  * Builds the single executable: `deno task compile [--target <triple>] [--output <path>]`.
- * The permissions it embeds are derived from the configuration, so they grow
- * with it: network, files, and exactly the environment variables the server reads.
+ * It embeds the permissions of `deno task start`: network, files, the
+ * environment, system information (CA certificates), and starting a system
+ * Chromium for the browser transport.
  * @module
  */
 import { parseArgs } from "node:util";
-import { listSettings } from "../src/config.ts";
+import { PLAYWRIGHT_MODULE } from "../src/jimeng/playwright.ts";
 
 /** Targets the release workflow builds. */
 export const TARGETS = [
@@ -18,18 +19,27 @@ export const TARGETS = [
 
 /** The `deno compile` arguments for one build. */
 export function compileArgs(options: { target?: string; output: string }): string[] {
-  const env = listSettings().map((setting) => setting.env).join(",");
   const args = [
     "compile",
     "--frozen",
     "--no-check",
     "--exclude-unused-npm",
+    // The browser transport imports it on first use only, through a variable.
+    "--include",
+    PLAYWRIGHT_MODULE,
     // Outbound: the upstream hosts and reference-image URLs (vetted in code); inbound: the port.
     "--allow-net",
     // DATA_DIR and LOCAL_FILES_DIR are chosen at run time, so files cannot be narrowed here.
     "--allow-read",
     "--allow-write",
-    `--allow-env=${env}`,
+    // The server reads only its settings and PATH, but the browser driver (playwright-core)
+    // enumerates the environment, which Deno allows only with the whole of it.
+    "--allow-env",
+    // The browser transport starts the system's Chromium (CHROMIUM_PATH or found on PATH).
+    "--allow-run",
+    // playwright-core asks for the home directory and the OS release, and reading the CA
+    // certificates (NODE_EXTRA_CA_CERTS) is "sys" access too, with no narrower grant.
+    "--allow-sys",
   ];
   if (options.target) args.push("--target", options.target);
   args.push("--output", options.output, "main.ts");

@@ -10,6 +10,8 @@ import { requireAuth } from "./api/auth.ts";
 import { chatRoutes } from "./api/chat.ts";
 import type { ApiDeps, ApiEnv } from "./api/deps.ts";
 import { ApiError, CLIENT_CLOSED_STATUS, clientClosed, toApiError } from "./api/errors.ts";
+import { parseLargeJson } from "./api/fields.ts";
+import { guardHosts } from "./api/host_guard.ts";
 import { imageRoutes } from "./api/images.ts";
 import { mediaRoutes } from "./api/media.ts";
 import { measureRequests, metricsRoutes, routeLabel } from "./api/metrics.ts";
@@ -87,6 +89,11 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   });
 
   app.use(measureRequests(deps));
+  app.use(guardHosts({
+    allowedHosts: deps.config.allowedHosts,
+    publicBaseUrl: deps.config.publicBaseUrl,
+    trustProxy: deps.config.trustProxy,
+  }));
 
   const limit = bodyLimit({
     maxSize: maxBytes,
@@ -111,6 +118,8 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   v1.route("/", modelRoutes(deps));
   v1.use(recordUsage(deps));
   v1.use(requireAuth(deps));
+  // After authentication: only callers who may use the API get their large bodies parsed.
+  if (deps.jsonParser) v1.use(parseLargeJson(deps.jsonParser));
   v1.route("/", imageRoutes(deps));
   v1.route("/", chatRoutes(deps));
   v1.route("/", videoRoutes(deps));

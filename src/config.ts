@@ -9,6 +9,7 @@ import type { LogFormat, LogLevel } from "./log.ts";
 import { findModel } from "./jimeng/models.ts";
 import { DEFAULT_PROTOCOL, type ProtocolConstants } from "./jimeng/protocol.ts";
 import type { UpstreamHosts } from "./jimeng/regions.ts";
+import { parseProxyUrl, type ProxySpec } from "./net/proxy.ts";
 import type { Cidr } from "./net/cidr.ts";
 import { DEFAULT_TRUSTED_PROXIES, parseCidrList } from "./net/client_address.ts";
 
@@ -74,6 +75,8 @@ export interface Config {
   secretKey: string | null;
   /** Whether a Bearer value that is not an issued key may be used as sessionids. */
   allowSessionIdAuth: boolean;
+  /** Whether a Bearer sessionid may name its own proxy (`proxy@sessionid`). */
+  allowTokenProxy: boolean;
   /** Minutes between liveness and credit checks of stored accounts; 0 = off. */
   accountCheckIntervalMin: number;
   /** Whether the daily free credits are claimed for every stored account. */
@@ -89,6 +92,34 @@ export interface Config {
   trustProxy: boolean;
   /** Peers whose X-Forwarded-For is read (with `trustProxy`); the client is the right-most other entry. */
   trustedProxies: readonly Cidr[];
+  /** Host names served besides IP addresses, localhost and PUBLIC_BASE_URL's host (`*` = any). */
+  allowedHosts: string[];
+  /** Seconds a client has to send a request head (and an idle connection stays open); 0 = none. */
+  headerTimeoutS: number;
+  /** Seconds a request body may go without a byte; 0 = none. */
+  bodyTimeoutS: number;
+  /** Open connections per client address; 0 = no limit. */
+  maxConnectionsPerIp: number;
+  /** The browser transport (its mode is the runtime setting `JIMENG_BROWSER_TRANSPORT`). */
+  browser: BrowserConfig;
+}
+
+/** Settings of the browser transport for calls Jimeng accepts only from its web page. */
+export interface BrowserConfig {
+  /** The Chromium executable; `null` = look for it on `searchPath`. */
+  chromiumPath: string | null;
+  /** `PATH` of the server's environment, where Chromium is looked for. */
+  searchPath: string;
+  /** The site page the CN calls run in. */
+  jimengPageUrl: string;
+  /** The site page the Dreamina calls run in. */
+  dreaminaPageUrl: string;
+  /** Extra Chromium arguments. */
+  args: string[];
+  /** Seconds without a call after which the browser is closed. */
+  idleCloseS: number;
+  /** Days a route learned to need the page keeps going there. */
+  routeTtlDays: number;
 }
 
 /** Turns a raw value into a typed one; throws `TypeError`/`RangeError` naming `name`. */
@@ -278,7 +309,7 @@ const KEYS = {
   sessions: setting(
     "JIMENG_SESSIONS",
     "(empty)",
-    "Comma list of sessionids (`us-`/`hk-`/`jp-`/`sg-` prefix for Dreamina) stored as accounts at start",
+    "Comma list of sessionids (`us-`/`hk-`/`jp-`/`sg-` prefix for Dreamina, `proxy@` prefix for the account's proxy) stored as accounts at start",
     { secret: true },
   ),
   secretKey: setting(
@@ -291,6 +322,11 @@ const KEYS = {
     "ALLOW_SESSIONID_AUTH",
     "true",
     "Accept a Bearer value that is not an issued key as sessionids (the seed's behaviour); false = 401, the /token routes too",
+  ),
+  allowTokenProxy: setting(
+    "ALLOW_TOKEN_PROXY",
+    "false",
+    "Accept a proxy inside a Bearer sessionid (`socks5://host:port@sessionid`); it lets any client make the server connect anywhere, so it is refused (400) unless true",
   ),
   accountCheckIntervalMin: setting(
     "ACCOUNT_CHECK_INTERVAL_MIN",
@@ -329,6 +365,56 @@ const KEYS = {
     DEFAULT_TRUSTED_PROXIES,
     "With TRUST_PROXY: comma list of proxy addresses or CIDR ranges whose X-Forwarded-For is read; the client is the right-most entry that is not one of them",
   ),
+  headerTimeoutS: setting(
+    "HEADER_TIMEOUT_S",
+    "15",
+    "Seconds a client has to send a request's head (also how long an idle kept-alive connection stays open); 0 = no limit",
+  ),
+  bodyTimeoutS: setting(
+    "BODY_TIMEOUT_S",
+    "60",
+    "Seconds a request body may stall without a byte arriving; 0 = no limit",
+  ),
+  maxConnectionsPerIp: setting(
+    "MAX_CONNECTIONS_PER_IP",
+    "200",
+    "Open connections per client address (behind a reverse proxy: the proxy's); more get 429; 0 = no limit",
+  ),
+  allowedHosts: setting(
+    "ALLOWED_HOSTS",
+    "(IP addresses, localhost, PUBLIC_BASE_URL's host)",
+    "Comma list of further `Host` names served (`name`, `name:port`, `.suffix`, `*` = any); other names get 400 (DNS-rebinding protection)",
+  ),
+  chromiumPath: setting(
+    "CHROMIUM_PATH",
+    "(chromium, chromium-browser or google-chrome on PATH)",
+    "Chromium executable of the browser transport (see JIMENG_BROWSER_TRANSPORT)",
+  ),
+  jimengPageUrl: setting(
+    "JIMENG_PAGE_URL",
+    "https://jimeng.jianying.com/ai-tool/video/generate",
+    "Jimeng page the browser transport opens and sends calls from",
+  ),
+  dreaminaPageUrl: setting(
+    "DREAMINA_PAGE_URL",
+    "https://dreamina.capcut.com/ai-tool/home",
+    "Dreamina page the browser transport opens and sends calls from",
+  ),
+  browserArgs: setting(
+    "BROWSER_ARGS",
+    "(none)",
+    "Extra Chromium arguments, separated by spaces (e.g. `--proxy-server=http://127.0.0.1:3128`)",
+  ),
+  browserIdleCloseS: setting(
+    "BROWSER_IDLE_CLOSE_S",
+    "300",
+    "Seconds without a call after which the browser transport closes Chromium",
+  ),
+  browserRouteTtlDays: setting(
+    "BROWSER_ROUTE_TTL_DAYS",
+    "7",
+    "Days a call learned to need the site's page keeps going there before it is tried directly again",
+  ),
 } as const;
 
 /** Every setting with its default and meaning, in documentation order. */
@@ -364,6 +450,15 @@ const url: Parser<string> = (raw, name) => {
 };
 
 const text: Parser<string> = (raw) => raw;
+
+/** A duration in seconds, fractions allowed; 0 turns the limit off. */
+const seconds = (max: number): Parser<number> => (raw, name) => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > max) {
+    throw new RangeError(`Invalid ${name} "${raw}": expected seconds from 0 (off) to ${max}`);
+  }
+  return value;
+};
 
 const bool: Parser<boolean> = (raw, name) => {
   const value = raw.toLowerCase();
@@ -441,6 +536,11 @@ const choice = <T extends string>(values: readonly T[]): Parser<T> => (raw, name
   throw new RangeError(`Invalid ${name} "${raw}": expected ${values.join(" or ")}`);
 };
 
+/** An http(s) URL kept whole (path and query included). */
+const pageUrl: Parser<string> = (raw, name) => httpUrl(raw, name).href;
+
+const words: Parser<string[]> = (raw) => raw.split(/\s+/).filter(Boolean);
+
 const list: Parser<string[]> = (raw) =>
   raw.split(",").map((item) => item.trim().toLowerCase()).filter(Boolean);
 
@@ -481,6 +581,15 @@ const minLength = (min: number, what: string): Parser<string> => (raw, name) => 
     throw new RangeError(`Invalid ${name}: ${what} needs at least ${min} characters`);
   }
   return raw;
+};
+
+/** A proxy URL; the error never repeats the value, which may hold a password. */
+const proxyUrl: Parser<ProxySpec> = (raw, name) => {
+  try {
+    return parseProxyUrl(raw);
+  } catch (error) {
+    throw new TypeError(`Invalid ${name}: ${(error as Error).message}`);
+  }
 };
 
 /** One or more http(s) URLs, comma-separated, kept whole (path and query). */
@@ -538,6 +647,14 @@ export const RUNTIME_SETTINGS = {
     "Calls Jimeng accepts only from its web page: `off` sends them directly; `auto` retries a risk-control refusal through headless Chromium and remembers the route; `always` sends them through Chromium",
     choice(["off", "auto", "always"] as const),
     "auto" as "off" | "auto" | "always",
+  ),
+  proxy: runtimeSetting<ProxySpec | null>(
+    "JIMENG_PROXY",
+    "(unset)",
+    "Proxy of every account without its own (`http://`, `https://`, `socks5://`, `socks5h://`, optional `user:password@`): its API calls, uploads, downloads and browser context",
+    proxyUrl,
+    null,
+    { secret: true },
   ),
   webhookUrls: runtimeSetting(
     "WEBHOOK_URL",
@@ -644,6 +761,7 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     sessions: read(KEYS.sessions, tokens, []),
     secretKey: read<string | null>(KEYS.secretKey, minLength(16, "the key"), null),
     allowSessionIdAuth: read(KEYS.allowSessionIdAuth, bool, true),
+    allowTokenProxy: read(KEYS.allowTokenProxy, bool, false),
     accountCheckIntervalMin: read(KEYS.accountCheckIntervalMin, int(0, 10_080), 30),
     dailyClaim: read(KEYS.dailyClaim, bool, true),
     claimTimeZone: read(KEYS.claimTimeZone, timeZone, "Asia/Shanghai"),
@@ -652,6 +770,27 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
     sessionTtlHours: read(KEYS.sessionTtlHours, int(1, 8760), 24),
     trustProxy: read(KEYS.trustProxy, bool, false),
     trustedProxies: read(KEYS.trustedProxies, cidrs, parseCidrList(DEFAULT_TRUSTED_PROXIES)),
+    allowedHosts: read(KEYS.allowedHosts, list, []),
+    headerTimeoutS: read(KEYS.headerTimeoutS, seconds(3600), 15),
+    bodyTimeoutS: read(KEYS.bodyTimeoutS, seconds(86_400), 60),
+    maxConnectionsPerIp: read(KEYS.maxConnectionsPerIp, int(0, 1_000_000), 200),
+    browser: {
+      chromiumPath: read<string | null>(KEYS.chromiumPath, text, null),
+      searchPath: source.PATH ?? "",
+      jimengPageUrl: read(
+        KEYS.jimengPageUrl,
+        pageUrl,
+        "https://jimeng.jianying.com/ai-tool/video/generate",
+      ),
+      dreaminaPageUrl: read(
+        KEYS.dreaminaPageUrl,
+        pageUrl,
+        "https://dreamina.capcut.com/ai-tool/home",
+      ),
+      args: read(KEYS.browserArgs, words, []),
+      idleCloseS: read(KEYS.browserIdleCloseS, int(1, 86_400), 300),
+      routeTtlDays: read(KEYS.browserRouteTtlDays, positive(3650), 7),
+    },
     upstreamTimeoutMs: read(KEYS.upstreamTimeoutMs, int(100, 600_000), 30_000),
     imageTimeoutS: read(KEYS.imageTimeoutS, int(1, 86_400), 300),
     videoTimeoutS: read(KEYS.videoTimeoutS, int(1, 86_400), 1800),
@@ -701,12 +840,14 @@ export function loadConfig(env: Record<string, string | undefined>, args: readon
 }
 
 /**
- * The environment variables the server reads, and only those: the compiled
- * binary is granted exactly these names (`--allow-env=…`).
+ * The environment variables the server itself reads, and only those: its
+ * settings, and `PATH` (where the browser transport looks for Chromium).
  */
 export function readEnvironment(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
   for (const { env: name } of SETTINGS) env[name] = Deno.env.get(name);
+  // Where the browser transport looks for Chromium when CHROMIUM_PATH is unset.
+  env.PATH = Deno.env.get("PATH");
   return env;
 }
 

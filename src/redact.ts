@@ -28,6 +28,11 @@ const SECRET_NAMES =
   /^(?:sessionid(?:_ss)?|sid_tt|sid_guard|uid_tt(?:_ss)?|api_key|apikey|password|x-amz-security-token|sessionkey)$/i;
 
 const PATTERNS: [RegExp, (match: string, ...groups: string[]) => string][] = [
+  // Credentials in a URL (proxies): the user masked, the password hidden.
+  [
+    /\b((?:https?|socks5h?):\/\/)([^\s:@/]+):([^\s/]+)@(?=[^\s@/]+)/gi,
+    (_m, scheme, user) => `${scheme}${maskSecret(user)}:****@`,
+  ],
   // Bearer values: one or more comma-separated tokens that look like credentials.
   [
     /(Bearer\s+)([^\s"',;<>]+(?:\s*,\s*[^\s"',;<>]+)*)/gi,

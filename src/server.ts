@@ -17,6 +17,7 @@ import { createKeyGuard, type KeyGuard } from "./api/api_keys.ts";
 import { createCreditEstimator } from "./api/credit_estimate.ts";
 import type { ApiDeps, ApiEnv } from "./api/deps.ts";
 import { toApiError } from "./api/errors.ts";
+import { createJsonParser } from "./api/json_worker.ts";
 import { createApp } from "./app.ts";
 import { type AdminAuth, consoleCaller, createAdminAuth } from "./dashboard/auth.ts";
 import { configRoutes } from "./dashboard/config_routes.ts";
@@ -28,7 +29,20 @@ import { type Config, RUNTIME_SETTINGS } from "./config.ts";
 import { usageRoutes } from "./dashboard/usage_routes.ts";
 import { startRetention } from "./retention.ts";
 import { createJimengClient } from "./jimeng/client.ts";
+import { createEgress, proxyError } from "./jimeng/egress.ts";
+import { browserProxy, ProxyUrlError } from "./net/proxy.ts";
+import { createEstimateRecorder } from "./jimeng/estimate_recorder.ts";
 import { JimengError } from "./jimeng/errors.ts";
+import {
+  type BrowserTransportOptions,
+  createBrowserTransport,
+} from "./jimeng/browser_transport.ts";
+import {
+  createPageRouting,
+  type LearnedRoute,
+  type PageRouting,
+  type RouteStore,
+} from "./jimeng/page_routing.ts";
 import type { UpstreamDeps } from "./jimeng/http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createReferenceFiles } from "./jobs/reference_files.ts";
@@ -36,11 +50,22 @@ import { createJobRunner, type SecretVault } from "./jobs/runner.ts";
 import { createLogRecorder } from "./logs/recorder.ts";
 import { createMediaLibrary } from "./media/library.ts";
 import { createServerMetrics } from "./metrics/server_metrics.ts";
+import { createProxyClients, type ProxyClientsOptions } from "./net/proxy_clients.ts";
 import { clientAddressOf } from "./net/client_address.ts";
 import { ensurePrivateDir, ensurePrivateFile } from "./private_files.ts";
+import { type ConnectionGuard, startConnectionGuard } from "./net/connection_guard.ts";
 import type { Resolver } from "./net/safe_fetch.ts";
 import { type Db, openDatabase } from "./store/db.ts";
 import { migrate } from "./store/migrate.ts";
+import { listPollEstimates, savePollEstimate } from "./store/poll_estimates.ts";
+import {
+  deleteAllBrowserRoutes,
+  deleteBrowserRoute,
+  listBrowserRoutes,
+  touchBrowserRoute,
+  upsertBrowserRoute,
+} from "./store/browser_routes.ts";
+import { transportRoutes } from "./dashboard/transport_routes.ts";
 import { completeRequestCredits, insertRequest } from "./store/requests.ts";
 import { createRuntimeSettings, type RuntimeSettings } from "./runtime_settings.ts";
 import { registerSecret } from "./redact.ts";
@@ -65,6 +90,8 @@ export interface ServerOverrides {
   setTimer?: (fn: () => void, ms: number) => () => void;
   /** Shortest time between two balance reads of one account. @default 2000 */
   creditRefreshMs?: number;
+  /** Options of the proxies' HTTP clients (e.g. a test CA). */
+  proxyClients?: ProxyClientsOptions;
   /** Webhook delivery: timeout, backoff, timers, fetch. */
   webhooks?: Partial<
     Pick<
@@ -72,6 +99,8 @@ export interface ServerOverrides {
       "timeoutMs" | "backoffMs" | "retryForMs" | "setTimer" | "fetch" | "random"
     >
   >;
+  /** Options of the browser transport (e.g. shorter timeouts). */
+  browser?: Partial<BrowserTransportOptions>;
   /** How long a streamed chat answer waits after its first bytes before it submits. */
   streamHoldMs?: number;
 }
@@ -125,6 +154,8 @@ export interface RunningServer {
   settings: RuntimeSettings;
   /** The webhook outbox. */
   webhooks: WebhookOutbox;
+  /** The browser transport's routing of calls. */
+  page: PageRouting;
   /** Stops accepting, waits for in-flight requests up to `graceMs`, releases everything. */
   close(graceMs?: number): Promise<void>;
 }
@@ -173,6 +204,17 @@ function closeStore(db: Db, log: Logger): void {
   }
 }
 
+/** The learned routes of the browser transport, in the database. */
+function routeStore(db: Db): RouteStore {
+  return {
+    list: () => listBrowserRoutes(db) as LearnedRoute[],
+    learn: (key, now) => upsertBrowserRoute(db, key, now) as LearnedRoute,
+    touch: (id, now) => touchBrowserRoute(db, id, now),
+    remove: (id) => deleteBrowserRoute(db, id),
+    removeAll: () => deleteAllBrowserRoutes(db),
+  };
+}
+
 function defaultTimer(fn: () => void, ms: number): () => void {
   const id = setTimeout(fn, Math.min(ms, 2 ** 31 - 1));
   return () => clearTimeout(id);
@@ -185,6 +227,46 @@ function jobVault(box: SecretBox): SecretVault {
     seal: (plain) => btoa(String.fromCharCode(...box.seal(plain, context))),
     open: (sealed) => box.open(Uint8Array.from(atob(sealed), (ch) => ch.charCodeAt(0)), context),
   };
+}
+
+/**
+ * Serves the application. With any of the slow-client limits on (the
+ * default), `Deno.serve` listens on a loopback port of its own behind the
+ * connection guard, which holds the public address and tells each request
+ * its client's address; otherwise `Deno.serve` takes the public address.
+ */
+async function serve(
+  config: Config,
+  handler: Deno.ServeHandler<Deno.NetAddr>,
+  log: Logger,
+): Promise<{ server: Deno.HttpServer<Deno.NetAddr>; guard?: ConnectionGuard }> {
+  const limits = {
+    headerTimeoutMs: config.headerTimeoutS * 1000,
+    bodyTimeoutMs: config.bodyTimeoutS * 1000,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+  };
+  if (!limits.headerTimeoutMs && !limits.bodyTimeoutMs && !limits.maxConnectionsPerIp) {
+    const server = Deno.serve({ port: config.port, hostname: config.host, onListen() {} }, handler);
+    return { server };
+  }
+  let guard: ConnectionGuard | undefined;
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (request, info) => {
+    const client = guard?.track(info.remoteAddr, info.completed);
+    return handler(request, { ...info, remoteAddr: client ?? info.remoteAddr });
+  });
+  try {
+    guard = startConnectionGuard({
+      hostname: config.host,
+      port: config.port,
+      target: server.addr,
+      ...limits,
+      onError: (error) => log.warn("Relaying a connection failed", { error }),
+    });
+  } catch (error) {
+    await server.shutdown();
+    throw error;
+  }
+  return { server, guard };
 }
 
 /** Starts the server. */
@@ -200,26 +282,26 @@ export async function startServer(
   ready.promise.catch(() => {});
   let serving: Hono<ApiEnv> | null = null;
   let server: Deno.HttpServer<Deno.NetAddr>;
+  let guard: ConnectionGuard | undefined;
   try {
-    server = Deno.serve(
-      {
-        port: config.port,
-        hostname: config.host,
-        onListen: () => {},
-      },
+    ({ server, guard } = await serve(
+      config,
       (request, info) =>
         serving ? serving.fetch(request, info) : ready.promise.then(
           (app) => app.fetch(request, info),
           () => new Response("The server could not start", { status: 503 }),
         ),
-    );
+      log,
+    ));
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) throw new PortInUseError(config.host, config.port);
     throw error;
   }
   const stopListening = async (error: unknown) => {
     ready.reject(error);
+    guard?.stopAccepting();
     await server.shutdown();
+    await guard?.close();
   };
   let db: Db;
   let degraded: boolean;
@@ -250,6 +332,15 @@ export async function startServer(
     throw error;
   }
   const settings = createRuntimeSettings({ db, config, box, log, now });
+  // Read on every request, so that a JIMENG_PROXY changed in the console applies at once.
+  const egress = createEgress({
+    clients: createProxyClients(overrides.proxyClients),
+    defaultProxy: () => settings.get(RUNTIME_SETTINGS.proxy),
+  });
+  const defaultProxy = settings.get(RUNTIME_SETTINGS.proxy);
+  if (defaultProxy) {
+    log.info(`JIMENG_PROXY: accounts without their own proxy go through ${defaultProxy.label}`);
+  }
   const logs = createLogRecorder({
     db,
     keep: config.logKeep,
@@ -293,19 +384,60 @@ export async function startServer(
     onDownload: (kind, outcome, bytes) => metrics.mediaDownload(kind, outcome, bytes),
     onEvict: (files) => metrics.mediaEvicted(files),
   });
+  // Nothing of the browser starts (or is even imported) until a call needs it.
+  const page = createPageRouting({
+    transport: createBrowserTransport({
+      chromiumPath: config.browser.chromiumPath,
+      searchPath: config.browser.searchPath,
+      pageUrls: { jimeng: config.browser.jimengPageUrl, dreamina: config.browser.dreaminaPageUrl },
+      args: config.browser.args,
+      idleCloseMs: config.browser.idleCloseS * 1000,
+      hosts: config.upstream,
+      protocol: config.protocol,
+      log,
+      // The account's proxy carries its browser context too.
+      proxyFor: (session) => {
+        const proxy = egress.proxyOf(session);
+        if (!proxy) return undefined;
+        try {
+          return browserProxy(proxy);
+        } catch (error) {
+          if (error instanceof ProxyUrlError) throw proxyError(proxy, error.message, error);
+          throw error;
+        }
+      },
+      ...overrides.browser,
+    }),
+    mode: () => settings.get(RUNTIME_SETTINGS.browserTransport),
+    store: routeStore(db),
+    routeTtlMs: config.browser.routeTtlDays * 86_400_000,
+    log,
+    now,
+  });
   // The metrics read the client and the jobs lazily, at scrape time.
   const metrics = createServerMetrics({
     pollerSize: () => client.poller.size(),
     storedAccounts: () => pool.storedAccounts(),
     mediaCacheBytes: () => media.cacheBytes(),
     jobsByState: () => jobs.counts(),
+    browser: () => page.status(),
     now,
   });
+  // What the poller learns about run times is kept, so a restart starts from it.
+  const learned = createEstimateRecorder({
+    save: (key, runMs) => savePollEstimate(db, { modelKey: key, runMs, updatedAt: now() }),
+    now,
+    setTimer: defaultTimer,
+    onError: (error, key) => log.warn("Could not store a learned run time", { key, error }),
+  });
   const client = createJimengClient({
+    egress,
+    page,
     hosts: config.upstream,
     protocol: config.protocol,
     timeoutMs: config.upstreamTimeoutMs,
     backoffMs: overrides.backoffMs,
+    poller: { onLearn: (key, runMs) => learned.note(key, runMs) },
     deps: {
       ...overrides.upstream,
       onCall(call) {
@@ -314,6 +446,10 @@ export async function startServer(
       },
     },
   });
+  for (const estimate of listPollEstimates(db)) {
+    learned.prime(estimate.modelKey, estimate.runMs);
+    client.poller.learn(estimate.modelKey, estimate.runMs);
+  }
   const catalogs: ModelCatalogs | undefined = config.modelCatalogTtlMin > 0
     ? createModelCatalogs({
       client,
@@ -443,6 +579,7 @@ export async function startServer(
         accountLabel: account.label,
         apiKeyId: job.apiKeyId,
         results,
+        fetch: client.fetchFor(account.session),
       });
       return {
         urls: saved.map((item) => item.url),
@@ -459,6 +596,9 @@ export async function startServer(
       log.warn(
         `X-Forwarded-For from ${peer} ignored: it is not in TRUSTED_PROXIES, so every client behind it counts as ${peer}`,
       ),
+  });
+  const jsonParser = createJsonParser({
+    maxDataUrlBytes: Math.max(config.maxImageMb, config.maxVideoMb, config.maxAudioMb) * 1048576,
   });
   const deps: ApiDeps = {
     config,
@@ -482,9 +622,15 @@ export async function startServer(
     consoleUser: (c) => consoleCaller(c, adminAuth, config.trustProxy)?.username,
     clientAddress,
     media,
+    resultFetch: (requestId) => (input, init) => {
+      const key = media.accountOf(requestId, String(input));
+      const account = key === null ? undefined : pool.find(key);
+      return client.fetchFor(account?.session ?? {})(input, init);
+    },
     metrics,
     logs,
     catalogs,
+    jsonParser,
   };
   const app = createApp(deps, {
     db,
@@ -497,6 +643,7 @@ export async function startServer(
     clientAddress,
     publicBaseUrl: config.publicBaseUrl,
     onAccountsAdded: (added) => scheduler.adopt(added),
+    proxyOf: (session) => client.proxyOf(session),
     routes: [
       statsRoutes({ db, accounts: manager, now, timeZone: config.claimTimeZone }),
       usageRoutes({ db, now, accounts: manager }),
@@ -505,6 +652,7 @@ export async function startServer(
       jobAdminRoutes(jobs),
       configRoutes({ config, settings, degraded }),
       webhookRoutes({ outbox: webhooks, settings }),
+      transportRoutes({ page, settings }),
     ],
   });
   jobs.resume();
@@ -520,10 +668,14 @@ export async function startServer(
   async function release(): Promise<void> {
     retention.close();
     await webhooks.close();
+    jsonParser.close();
     await scheduler.close();
     client.close();
+    learned.flush();
+    await page.close();
     credits.close();
     await media.close();
+    egress.close();
     removeLogSink();
     logs.close();
     closeStore(db, log);
@@ -532,7 +684,7 @@ export async function startServer(
 
   serving = app;
   ready.resolve(app);
-  const port = server.addr.port;
+  const port = guard?.addr.port ?? server.addr.port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const consoleAt = consoleUrl(config, port);
@@ -559,12 +711,15 @@ export async function startServer(
     adminAuth,
     settings,
     webhooks,
+    page,
     async close(graceMs = 10_000) {
       const timer = setTimeout(() => client.close(), graceMs);
       // Jobs stay queued in the store; their waiters get a "restarting" answer now.
       jobs.close();
       try {
+        guard?.stopAccepting();
         await server.shutdown();
+        await guard?.close();
       } finally {
         clearTimeout(timer);
         await release();

@@ -12,9 +12,11 @@
 /**
  * @typedef {{ gift: number, purchase: number, vip: number, total: number }} Credits
  * @typedef {{ id: string, label: string, region: string, credits: Credits | null,
- *   health: "ok" | "expired" | "cooling" | "disabled" | "unknown", disabled: boolean,
- *   lastCheckAt: number | null, lastCheckError: string | null, lastClaimAt: number | null,
- *   lastClaimReceived: number | null, inFlight: number, createdAt: number }} Account
+ *   health: "ok" | "expired" | "proxy_error" | "cooling" | "disabled" | "unknown",
+ *   disabled: boolean, lastCheckAt: number | null, lastCheckError: string | null,
+ *   lastClaimAt: number | null, lastClaimReceived: number | null, inFlight: number,
+ *   createdAt: number, cookies: number,
+ *   proxy: { source: "account" | "default" | "direct", label: string | null } | null }} Account
  * @typedef {{ id: string, name: string, prefix: string, quotaPerDay: number | null,
  *   ratePerMinute: number | null, usedToday: number, requestsToday: number, createdAt: number,
  *   revokedAt: number | null, lastUsedAt: number | null, webhookUrl?: string | null }} ApiKey
@@ -37,6 +39,12 @@
  * @typedef {{ placeholder: string, kind_placeholder: string, kind: "image" | "video" | "audio",
  *   format: string, bytes: number, seconds?: number, width?: number, height?: number }} JobReference
  * @typedef {{ env: string, value: string, default: string, description: string }} Setting
+ * @typedef {{ id: number, site: string, endpoint: string, model: string, learnedAt: number,
+ *   lastUsedAt: number, calls: number }} BrowserRoute
+ * @typedef {{ mode: "off" | "auto" | "always", modeSource: "environment" | "console" | "default",
+ *   running: boolean, pages: number, launches: number, executable: string | null,
+ *   problem: string | null, calls: { ok: number, failed: number },
+ *   routes: BrowserRoute[] }} BrowserTransport
  * @typedef {{ id: string, kind: "image" | "video", name?: string, resolutions?: string[],
  *   default_resolution?: string, omni_references?: boolean,
  *   durations?: { kind: "set", seconds: number[], default: number }
@@ -194,18 +202,29 @@ export const listAccounts = async () => {
 };
 
 /**
- * @param {string} text pasted sessionids, comma or newline separated
+ * @param {string} text pasted sessionids, comma or newline separated, or browser cookies
+ * @param {string} [proxy] the proxy of every account added
  * @returns {Promise<{ added: Account[], duplicates: number,
  *   invalid: { line: number, label: string, code: string, reason: string }[] }>}
  */
-export const addAccounts = async (text) => {
-  const answer = await request("POST", "/api/admin/accounts", { body: { sessionids: text } });
+export const addAccounts = async (text, proxy) => {
+  const answer = await request("POST", "/api/admin/accounts", {
+    body: { sessionids: text, proxy },
+  });
   return { added: answer.added, duplicates: answer.existing.length, invalid: answer.invalid };
 };
 
 /** @param {string} id @param {boolean} disabled */
 export const setAccountDisabled = (id, disabled) =>
   request("PATCH", `/api/admin/accounts/${encodeURIComponent(id)}`, { body: { disabled } });
+
+/**
+ * @param {string} id
+ * @param {string | null} proxy a proxy URL, `direct`, or `null` for none
+ * @returns {Promise<Account>}
+ */
+export const setAccountProxy = (id, proxy) =>
+  request("PATCH", `/api/admin/accounts/${encodeURIComponent(id)}`, { body: { proxy } });
 
 /** @param {string} id */
 export const removeAccount = (id) =>
@@ -329,6 +348,13 @@ export const sendTestWebhook = () => request("POST", "/api/admin/webhooks/test")
 /** @param {number} id @returns {Promise<Delivery>} */
 export const retryWebhook = (id) =>
   request("POST", `/api/admin/webhooks/deliveries/${encodeURIComponent(String(id))}/retry`);
+
+/** @returns {Promise<BrowserTransport>} */
+export const getBrowser = () => request("GET", "/api/admin/browser");
+
+/** Forgets one learned route, or all of them. @param {number | null} id */
+export const resetBrowserRoutes = (id) =>
+  request("DELETE", id === null ? "/api/admin/browser/routes" : `/api/admin/browser/routes/${id}`);
 
 // The OpenAI surface, with the console's session instead of an API key
 

@@ -49,7 +49,8 @@ export interface FailoverResult<T> {
  *
  * On "insufficient credits" the account's daily free credits are claimed
  * once per day and the work is retried on it; otherwise the account cools
- * down and the next one is tried. Expired accounts are marked and skipped.
+ * down and the next one is tried. Expired accounts, and accounts whose proxy
+ * failed, are marked and skipped.
  *
  * @throws {JimengError} when no account can serve (summarising why), or the
  * first error that is not about the account
@@ -95,6 +96,17 @@ export async function runWithFailover<T>(
           `Jimeng session expired${nextAccount(deps, accounts, regions, exclude)}`,
           { account: account.label },
         );
+        continue;
+      }
+      if (error.kind === "proxy_error") {
+        // The request may not even have left: another account (another egress) may serve it.
+        outcome = "free";
+        deps.log.warn("The Jimeng account's proxy failed; trying the next account", {
+          account: account.label,
+          error: error.message,
+        });
+        deps.pool.note(account, "proxy_error", error.message);
+        exclude.add(account.key);
         continue;
       }
       if (error.kind !== "insufficient_credits") throw error;

@@ -7,9 +7,18 @@
  */
 import type { CreditClaim } from "../jimeng/account.ts";
 import type { JimengClient } from "../jimeng/client.ts";
-import { type Logger } from "../log.ts";
 import { JimengError } from "../jimeng/errors.ts";
+import type { SessionOptions, SiteCookie } from "../jimeng/http.ts";
+import { type Logger } from "../log.ts";
 import { parseSessionToken, regionInfo } from "../jimeng/regions.ts";
+import {
+  type AccountProxy,
+  accountProxyText,
+  hasTokenProxy,
+  parseAccountProxy,
+  ProxyUrlError,
+  splitProxyToken,
+} from "../net/proxy.ts";
 import { maskSecret, redact, registerSecret } from "../redact.ts";
 import {
   type AccountRow,
@@ -19,6 +28,8 @@ import {
   insertAccounts,
   listAccounts,
   saveAccountState,
+  updateAccountCookies,
+  updateAccountProxy,
   updateAccountSecret,
 } from "../store/accounts.ts";
 import type { Db } from "../store/db.ts";
@@ -30,12 +41,35 @@ import type { SecretBox } from "./secrets.ts";
 import { sessionTokenProblem, type TokenProblem } from "./token_rule.ts";
 
 /** How an account looks to the operator. */
-export type AccountHealth = "ok" | "expired" | "cooling" | "disabled" | "unknown";
+export type AccountHealth = "ok" | "expired" | "proxy_error" | "cooling" | "disabled" | "unknown";
+
+/** Cookies imported from the account's browser (`cookie_import.ts`). */
+export interface ImportedCookies {
+  /** `_tea_web_id`: becomes the account's `webId`. */
+  webId?: string;
+  /** `uid_tt`. */
+  userId?: string;
+  cookies: SiteCookie[];
+}
+
+/** One account to add. */
+export interface AccountInput {
+  /** `[region-]sessionid`, or `proxy@[region-]sessionid` as in `JIMENG_SESSIONS`. */
+  token: string;
+  /** The account's own proxy (wins over one in the token). */
+  proxy?: AccountProxy | null;
+  cookies?: ImportedCookies;
+}
 
 /** The result of adding one pasted token. */
 export type AddResult =
   | { status: "added" | "existing"; account: Account }
-  | { status: "invalid"; label: string; reason: string; code: TokenProblem["code"] };
+  | {
+    status: "invalid";
+    label: string;
+    reason: string;
+    code: TokenProblem["code"] | "invalid_proxy";
+  };
 
 /** What the manager needs. */
 export interface AccountManagerDeps {
@@ -57,14 +91,22 @@ export interface AccountManagerDeps {
 export interface AccountManager {
   /** Loads the stored accounts into the pool; returns how many. */
   load(): number;
-  /** Stores tokens (sessionids, region prefixes allowed); known ones are reported as existing. */
-  add(tokens: readonly string[]): AddResult[];
+  /**
+   * Stores accounts (sessionids, region prefixes allowed, `proxy@` prefixes
+   * too); known ones are reported as existing, and take the proxy and the
+   * cookies given with them.
+   */
+  add(inputs: readonly (string | AccountInput)[]): AddResult[];
   /** Stored accounts, oldest first. */
   list(): Account[];
   get(id: number): Account | undefined;
   setDisabled(account: Account, disabled: boolean): void;
   /** Sets the operator's name and note (absent = unchanged, `null` = cleared). */
   describe(account: Account, changes: { name?: string | null; note?: string | null }): void;
+  /** Sets the account's own proxy (`null`: none, the default applies). */
+  setProxy(account: Account, proxy: AccountProxy | null): void;
+  /** Replaces the account's imported cookies (and so its `webId`). */
+  setCookies(account: Account, cookies: ImportedCookies): void;
   remove(account: Account): void;
   /** Checks liveness and reads credits now; the result is recorded on the account. */
   check(account: Account, signal?: AbortSignal): Promise<void>;
@@ -110,6 +152,7 @@ export function splitPasted(text: string): PastedToken[] {
 export function accountHealth(account: Account, now: number): AccountHealth {
   if (account.disabled) return "disabled";
   if (account.expired) return "expired";
+  if (account.proxyError !== null) return "proxy_error";
   if (account.coolingUntil > now) return "cooling";
   if (account.lastCheckAt === null && account.credits === null) return "unknown";
   return "ok";
@@ -119,9 +162,39 @@ export function accountHealth(account: Account, now: number): AccountHealth {
 export function createAccountManager(deps: AccountManagerDeps): AccountManager {
   const { db, pool, box, log } = deps;
   const byId = new Map<number, Account>();
+  // Each sealed column is bound to its row and to its own purpose.
+  const proxyContext = (tokenHash: string) => `${tokenHash}:proxy`;
+  const cookiesContext = (tokenHash: string) => `${tokenHash}:cookies`;
 
-  function fromRow(row: AccountRow, token: string): Account {
-    const account = newAccount(token, "stored", row.id, row.createdAt);
+  function sealProxy(tokenHash: string, proxy: AccountProxy | null): Uint8Array | null {
+    return proxy === null ? null : box.seal(accountProxyText(proxy), proxyContext(tokenHash));
+  }
+
+  function sealCookies(tokenHash: string, cookies: ImportedCookies | undefined): Uint8Array | null {
+    return cookies === undefined
+      ? null
+      : box.seal(JSON.stringify(cookies), cookiesContext(tokenHash));
+  }
+
+  /** The session options of a stored row (its proxy and cookies opened). */
+  function openExtras(row: AccountRow): SessionOptions {
+    const options: SessionOptions = {};
+    if (row.proxySecret !== null) {
+      options.proxy = parseAccountProxy(box.open(row.proxySecret, proxyContext(row.tokenHash)));
+    }
+    if (row.cookiesSecret !== null) {
+      Object.assign(
+        options,
+        cookieOptions(
+          JSON.parse(box.open(row.cookiesSecret, cookiesContext(row.tokenHash))) as ImportedCookies,
+        ),
+      );
+    }
+    return options;
+  }
+
+  function fromRow(row: AccountRow, token: string, options: SessionOptions = {}): Account {
+    const account = newAccount(token, "stored", row.id, row.createdAt, options);
     Object.assign(account, {
       disabled: row.disabled,
       expired: row.expired,
@@ -177,13 +250,34 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
     deps.credits.refreshSoon(account);
   }
 
+  function setProxy(account: Account, proxy: AccountProxy | null): void {
+    updateAccountProxy(db, account.id!, sealProxy(account.key, proxy));
+    account.session.proxy = proxy;
+    account.proxyError = null;
+    log.info(proxy === null ? "Account proxy removed" : "Account proxy set", {
+      account: account.label,
+      proxy: proxy === null ? undefined : proxy === "direct" ? "direct" : proxy.label,
+    });
+  }
+
+  function setCookies(account: Account, cookies: ImportedCookies): void {
+    updateAccountCookies(db, account.id!, sealCookies(account.key, cookies)!);
+    Object.assign(account.session, cookieOptions(cookies));
+    log.info("Account cookies imported", {
+      account: account.label,
+      cookies: cookies.cookies.length,
+    });
+  }
+
   return {
     load() {
       let loaded = 0;
       for (const row of listAccounts(db)) {
         let token: string;
+        let options: SessionOptions;
         try {
           token = box.open(row.secret, row.tokenHash);
+          options = openExtras(row);
         } catch {
           log.error(
             `Stored account ${row.label} cannot be decrypted (key ${row.keyId}, now ${box.keyId}): ` +
@@ -191,33 +285,58 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
           );
           continue;
         }
-        adopt(fromRow(row, token));
+        adopt(fromRow(row, token, options));
         loaded++;
       }
       return loaded;
     },
-    add(tokens) {
+    add(inputs) {
       const results: (AddResult | null)[] = [];
-      const fresh: { token: string; index: number }[] = [];
-      for (const token of tokens) {
-        registerSecret(token);
+      const fresh: { token: string; input: AccountInput; index: number }[] = [];
+      for (const raw of inputs) {
+        const input: AccountInput = typeof raw === "string" ? { token: raw } : raw;
+        registerSecret(input.token);
+        let token = input.token;
+        let proxy = input.proxy ?? null;
+        if (hasTokenProxy(token)) {
+          try {
+            const split = splitProxyToken(token);
+            token = split.token;
+            proxy ??= split.proxy;
+          } catch (error) {
+            if (!(error instanceof ProxyUrlError)) throw error;
+            results.push({
+              status: "invalid",
+              label: maskSecret(input.token),
+              reason: error.message,
+              code: "invalid_proxy",
+            });
+            continue;
+          }
+        }
         const problem = sessionTokenProblem(token);
         if (problem) {
           results.push({ status: "invalid", label: maskSecret(token), ...problem });
           continue;
         }
+        const entry: AccountInput = { ...input, token, proxy };
         const known = pool.storedAccounts().find((a) => a.key === tokenKey(token));
         if (known) {
+          const current = known.session.proxy ?? null;
+          const same = current !== null && proxy !== null &&
+            accountProxyText(current) === accountProxyText(proxy);
+          if (proxy !== null && !same) setProxy(known, proxy);
+          if (input.cookies) setCookies(known, input.cookies);
           results.push({ status: "existing", account: known });
           continue;
         }
-        fresh.push({ token, index: results.length });
+        fresh.push({ token, input: entry, index: results.length });
         results.push(null);
       }
       const now = deps.now();
       const rows = insertAccounts(
         db,
-        fresh.map(({ token }) => {
+        fresh.map(({ token, input }) => {
           const hash = tokenKey(token);
           return {
             tokenHash: hash,
@@ -226,16 +345,24 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
             secret: box.seal(token, hash),
             keyId: box.keyId,
             createdAt: now,
+            proxySecret: sealProxy(hash, input.proxy ?? null),
+            cookiesSecret: sealCookies(hash, input.cookies),
           };
         }),
       );
       rows.forEach(({ row, added }, i) => {
-        const { token, index } = fresh[i];
+        const { token, input, index } = fresh[i];
         if (!added) {
-          // Stored under a key that is gone: seal it again with the current one.
+          // Stored under a key that is gone: seal it again with the current one. The old
+          // proxy and cookies cannot be opened any more; what came with it replaces them.
           updateAccountSecret(db, row.id, box.seal(token, row.tokenHash), box.keyId);
+          updateAccountProxy(db, row.id, sealProxy(row.tokenHash, input.proxy ?? null));
+          const cookies = sealCookies(row.tokenHash, input.cookies);
+          if (cookies) updateAccountCookies(db, row.id, cookies);
         }
-        const account = fromRow(getAccountByHash(db, row.tokenHash) ?? row, token);
+        const options: SessionOptions = { ...cookieOptions(input.cookies) };
+        if (input.proxy) options.proxy = input.proxy;
+        const account = fromRow(getAccountByHash(db, row.tokenHash) ?? row, token, options);
         adopt(account);
         results[index] = { status: added ? "added" : "existing", account };
         if (added) log.info("Account added", { account: account.label });
@@ -254,6 +381,8 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
       if (changes.name !== undefined) account.name = changes.name;
       if (changes.note !== undefined) account.note = changes.note;
     },
+    setProxy,
+    setCookies,
     remove(account) {
       deleteAccount(db, account.id!);
       byId.delete(account.id!);
@@ -275,11 +404,15 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
         }
         const credits = await deps.credits.refreshNow(account, signal);
         account.expired = false;
+        account.proxyError = null;
         if (credits.total > 0) account.coolingUntil = 0;
         account.lastCheckError = null;
       } catch (error) {
         if (error instanceof JimengError && error.kind === "session_expired") return expired();
         account.lastCheckError = redact((error as Error).message ?? String(error));
+        if (error instanceof JimengError && error.kind === "proxy_error") {
+          account.proxyError = { message: account.lastCheckError, at: deps.now() };
+        }
         log.warn("Account check failed", { account: account.label, error });
       } finally {
         persist(account);
@@ -301,4 +434,13 @@ export function createAccountManager(deps: AccountManagerDeps): AccountManager {
     persist,
     claimed,
   };
+}
+
+/** The session options imported cookies set (absent ones keep the derived ids). */
+function cookieOptions(cookies: ImportedCookies | undefined): SessionOptions {
+  if (cookies === undefined) return {};
+  const options: SessionOptions = { cookies: cookies.cookies };
+  if (cookies.webId) options.webId = cookies.webId;
+  if (cookies.userId) options.userId = cookies.userId;
+  return options;
 }

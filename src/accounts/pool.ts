@@ -10,8 +10,9 @@
 import { createHash } from "node:crypto";
 import type { Credits } from "../jimeng/account.ts";
 import { JimengError } from "../jimeng/errors.ts";
-import { createSession, type Session } from "../jimeng/http.ts";
+import { createSession, type Session, type SessionOptions } from "../jimeng/http.ts";
 import { parseSessionToken, type Region } from "../jimeng/regions.ts";
+import { splitProxyToken } from "../net/proxy.ts";
 import { maskSecret, registerSecret } from "../redact.ts";
 
 /**
@@ -47,6 +48,8 @@ export interface Account {
   /** When liveness and credits were last checked (ms), and the error if the check failed. */
   lastCheckAt: number | null;
   lastCheckError: string | null;
+  /** The last failure of the account's proxy, until a call through it works again. */
+  proxyError: { message: string; at: number } | null;
   /** When the account was added (ms). */
   createdAt: number;
   /** The operator's name for a stored account, and a note. */
@@ -74,8 +77,9 @@ export function newAccount(
   source: Account["source"],
   id: number | null,
   createdAt = Date.now(),
+  options: SessionOptions = {},
 ): Account {
-  const session = createSession(token);
+  const session = createSession(token, options);
   // The operator's accounts stay masked however many other tokens requests bring.
   const lasting = source === "stored";
   registerSecret(token, { lasting });
@@ -97,6 +101,7 @@ export function newAccount(
     lastClaimReceived: null,
     lastCheckAt: null,
     lastCheckError: null,
+    proxyError: null,
     createdAt,
     name: null,
     note: null,
@@ -112,21 +117,27 @@ export interface PickFilter {
 }
 
 /** How an attempt on an account ended. */
-export type AttemptOutcome = "ok" | "expired" | "no_credits";
+export type AttemptOutcome = "ok" | "expired" | "no_credits" | "proxy_error";
 
 /** The pool. */
 export interface AccountPool {
-  /** Accounts for a request that brought its own tokens (cached, never stored). */
+  /**
+   * Accounts for a request that brought its own tokens (cached, never stored).
+   * A token may carry a proxy (`proxy@[region-]sessionid`; the caller decides
+   * whether that is allowed); a stored account keeps its own.
+   */
   bearerAccounts(tokens: readonly string[]): Account[];
   /** The operator's accounts. */
   storedAccounts(): Account[];
+  /** A stored or remembered Bearer account by key. */
+  find(key: string): Account | undefined;
   /** Adds or replaces an operator account. */
   putStored(account: Account): void;
   removeStored(key: string): void;
   /** The best account among `accounts` for a request, or `undefined`. */
   pick(accounts: readonly Account[], filter: PickFilter): Account | undefined;
-  /** Records the outcome of an attempt. */
-  note(account: Account, outcome: AttemptOutcome): void;
+  /** Records the outcome of an attempt (`detail`: what failed, for `proxy_error`). */
+  note(account: Account, outcome: AttemptOutcome, detail?: string): void;
   /** Explains why no account in `accounts` can serve, as the error to return. */
   exhausted(accounts: readonly Account[], filter: PickFilter): JimengError | NoAccountError;
 }
@@ -137,6 +148,8 @@ export interface AccountPoolOptions {
   random?: () => number;
   /** Cool-down after "insufficient credits". @default 10 min */
   coolDownMs?: number;
+  /** How long an account whose proxy failed is tried only after the others. @default 1 min */
+  proxyCoolDownMs?: number;
   /** Bearer accounts remembered. @default 1000 */
   bearerCacheSize?: number;
   /** Called when an account's state changes (for persistence). */
@@ -148,6 +161,7 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const coolDownMs = options.coolDownMs ?? 10 * 60_000;
+  const proxyCoolDownMs = options.proxyCoolDownMs ?? 60_000;
   const bearerLimit = options.bearerCacheSize ?? 1000;
   const stored = new Map<string, Account>();
   const bearer = new Map<string, Account>();
@@ -159,7 +173,9 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
 
   /** Lower is better: healthy first, then most credits, then least busy. */
   function score(account: Account): number[] {
-    const cooling = account.coolingUntil > now() ? 1 : 0;
+    const proxyFailing = account.proxyError !== null &&
+      now() - account.proxyError.at < proxyCoolDownMs;
+    const cooling = account.coolingUntil > now() || proxyFailing ? 1 : 0;
     const known = account.credits?.total;
     const credits = known === undefined ? 50 : known;
     return [cooling, credits <= 0 ? 1 : 0, -credits, account.inFlight];
@@ -167,22 +183,30 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
 
   return {
     bearerAccounts(tokens) {
-      return tokens.map((token) => {
-        const key = tokenKey(token);
-        const storedAccount = stored.get(key);
+      return tokens.map((raw) => {
+        const { proxy, token } = splitProxyToken(raw);
+        const storedAccount = stored.get(tokenKey(token));
         if (storedAccount) return storedAccount;
-        let account = bearer.get(key);
+        // Cached by the whole token: the same sessionid through another proxy is another egress.
+        const cacheKey = tokenKey(raw);
+        let account = bearer.get(cacheKey);
         if (account) {
-          bearer.delete(key);
+          bearer.delete(cacheKey);
         } else {
-          account = newAccount(token, "bearer", null, now());
+          account = newAccount(token, "bearer", null, now(), proxy ? { proxy } : {});
           if (bearer.size >= bearerLimit) bearer.delete(bearer.keys().next().value!);
         }
-        bearer.set(key, account);
+        bearer.set(cacheKey, account);
         return account;
       });
     },
     storedAccounts: () => [...stored.values()],
+    find(key) {
+      const found = stored.get(key);
+      if (found) return found;
+      for (const account of bearer.values()) if (account.key === key) return account;
+      return undefined;
+    },
     putStored(account) {
       stored.set(account.key, account);
       bearer.delete(account.key);
@@ -209,7 +233,14 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
       }
       return best;
     },
-    note(account, outcome) {
+    note(account, outcome, detail) {
+      // Any answer at all came back through the proxy: it works.
+      if (outcome === "proxy_error") {
+        account.proxyError = { message: detail ?? "The proxy failed", at: now() };
+        options.onChange?.(account);
+        return;
+      }
+      account.proxyError = null;
       if (outcome === "expired") account.expired = true;
       else if (outcome === "no_credits") {
         account.coolingUntil = now() + coolDownMs;
@@ -237,7 +268,17 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
         );
       }
       const expired = inRegion.filter((a) => a.expired).length;
-      const dry = inRegion.length - expired;
+      const proxyFailed = inRegion.filter((a) => !a.expired && a.proxyError !== null);
+      const dry = inRegion.length - expired - proxyFailed.length;
+      if (proxyFailed.length > 0 && dry === 0) {
+        return new JimengError(
+          "proxy_error",
+          `No Jimeng account could be reached: the proxy of ${proxyFailed.length} of ${inRegion.length} account(s) failed${
+            expired > 0 ? ` and ${expired} expired` : ""
+          } (${proxyFailed[0].proxyError!.message})`,
+          { code: "proxy_error", retriable: false },
+        );
+      }
       if (expired === inRegion.length) {
         return new JimengError(
           "session_expired",
@@ -246,7 +287,9 @@ export function createAccountPool(options: AccountPoolOptions = {}): AccountPool
       }
       return new JimengError(
         "insufficient_credits",
-        `No Jimeng account has credits for this request (${dry} out of credits, ${expired} expired)`,
+        `No Jimeng account has credits for this request (${dry} out of credits, ${expired} expired${
+          proxyFailed.length > 0 ? `, ${proxyFailed.length} unreachable through its proxy` : ""
+        })`,
       );
     },
   };

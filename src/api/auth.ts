@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { sessionTokenProblem } from "../accounts/token_rule.ts";
+import { hasTokenProxy, ProxyUrlError, splitProxyToken } from "../net/proxy.ts";
 import { maskSecret } from "../redact.ts";
 import type { ApiKeyRow } from "../store/api_keys.ts";
 import { looksLikeApiKey } from "./api_keys.ts";
@@ -83,7 +84,7 @@ export function checkCredentials(deps: ApiDeps, header: string | undefined): Cre
     return { kind: "key", tokens, key: deps.keys.authenticate(tokens[0]) };
   }
   if (!deps.config.allowSessionIdAuth) throw sessionIdAuthOff();
-  tokens.forEach((token, i) => {
+  bareSessionTokens(tokens, deps.config.allowTokenProxy).forEach((token, i) => {
     const problem = sessionTokenProblem(token);
     if (problem) {
       const which = tokens.length > 1 ? `sessionid ${i + 1} of ${tokens.length}` : "sessionid";
@@ -109,11 +110,13 @@ export function authInfoOf(deps: ApiDeps, credentials: Credentials): AuthInfo {
     };
   }
   const { tokens } = credentials;
+  // The owner and the label are the sessionids': a proxy is how, not who.
+  const bare = bareSessionTokens(tokens, true);
   return {
     accounts: deps.pool.bearerAccounts(tokens),
-    label: tokens.map(maskSecret).join(","),
+    label: bare.map(maskSecret).join(","),
     apiKeyId: null,
-    owner: sessionOwner(tokens),
+    owner: sessionOwner(bare),
     tokens,
   };
 }
@@ -153,6 +156,38 @@ export function identifyCaller(
     if (usage) usage.apiKeyId = credentials.key.id;
   }
   return authInfoOf(deps, credentials);
+}
+
+/**
+ * The sessionids of Bearer tokens without their proxies. A proxy in a token
+ * (`socks5://host:port@sessionid`) is refused unless `ALLOW_TOKEN_PROXY`:
+ * it would let any client make this server connect to any address.
+ *
+ * @throws {ApiError} 400 `token_proxy_not_allowed` or `invalid_proxy`
+ */
+export function bareSessionTokens(tokens: readonly string[], allowProxy: boolean): string[] {
+  return tokens.map((token) => {
+    if (!hasTokenProxy(token)) return token;
+    if (!allowProxy) {
+      throw new ApiError(
+        400,
+        "A proxy in the Bearer token (proxy@sessionid) is refused: it would let any client make this server connect anywhere. Ask the operator to set the account's proxy in the console, or to allow it with ALLOW_TOKEN_PROXY=true",
+        "invalid_request_error",
+        "token_proxy_not_allowed",
+      );
+    }
+    try {
+      return splitProxyToken(token).token;
+    } catch (error) {
+      if (!(error instanceof ProxyUrlError)) throw error;
+      throw new ApiError(
+        400,
+        `The proxy in the Bearer token is not usable: ${error.message}`,
+        "invalid_request_error",
+        "invalid_proxy",
+      );
+    }
+  });
 }
 
 /** Middleware that resolves the caller into {@linkcode AuthInfo}. */

@@ -9,10 +9,12 @@ import { Hono } from "hono";
 import { generateImages } from "../generation/images.ts";
 import { DEFAULT_IMAGE_MODEL } from "../jimeng/models.ts";
 import { admitGeneration, linkBase } from "./admission.ts";
+import type { PollProgress } from "../jimeng/poller.ts";
 import {
   clientStays,
   completionShape,
   imagesMarkdown,
+  queueNarrator,
   readMessages,
   settleWith,
   streamError,
@@ -79,7 +81,7 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const requestId = c.get("requestId");
     const baseUrl = linkBase(c, deps);
     /** Generates, records the images in the media library, and returns their markdown. */
-    const run = async (abort: AbortSignal) => {
+    const run = async (abort: AbortSignal, onProgress?: (progress: PollProgress) => void) => {
       const generation = await generateImages(
         service,
         auth.accounts,
@@ -88,7 +90,7 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
           references,
         },
         abort,
-        { onCharge: (charge) => noteCharge(usage, charge) },
+        { onCharge: (charge) => noteCharge(usage, charge), onProgress },
       );
       noteImageUsage(usage, model.id, generation);
       const saved = await publishImages(deps, generation, {
@@ -106,12 +108,30 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const ended = settleWith(usage);
     return eventStream(async (out) => {
       out.send(shape.chunk({ role: "assistant", content: "" }, null));
+      let said = "";
+      const narrate = queueNarrator();
+      // While Jimeng queues the task, say where it stands.
+      const onProgress = ({ queue }: PollProgress) => {
+        const line = narrate(
+          queue
+            ? {
+              position: queue.position,
+              length: queue.length ?? null,
+              etaSeconds: queue.etaMs === undefined ? null : Math.ceil(queue.etaMs / 1000),
+            }
+            : null,
+        );
+        if (line === undefined || out.signal.aborted) return;
+        said += line;
+        out.send(shape.chunk({ content: line }, null));
+      };
       try {
         await clientStays(out.signal, deps.streamHoldMs);
-        const content = await run(out.signal);
+        const markdown = await run(out.signal, onProgress);
+        const content = said === "" ? markdown : `\n${markdown}`;
         out.send(shape.chunk({ content }, null));
         out.send(shape.chunk({}, "stop"));
-        if (includeUsage) out.send(shape.usageChunk(content));
+        if (includeUsage) out.send(shape.usageChunk(said + content));
         out.done();
         ended();
       } catch (error) {

@@ -47,15 +47,30 @@ function mediaPart(part: Record<string, unknown>, param: string): MaterialSource
   return undefined;
 }
 
-function imagePartUrl(part: Record<string, unknown>): unknown {
-  if (part.type === "image_url" || part.type === "input_image") {
-    const ref = part.image_url;
-    if (typeof ref === "string") return ref;
-    if (ref && typeof ref === "object") return (ref as { url?: unknown }).url;
-    return undefined;
+const IMAGE_PART_TYPES = new Set(["image_url", "input_image", "image"]);
+
+/**
+ * The URL of an image part (`{type: "image_url", image_url: {url}}` and the
+ * shapes other clients send). A part that names an image but carries no
+ * usable URL is a 400, never silently dropped.
+ */
+function imagePartUrl(part: Record<string, unknown>, param: string): unknown {
+  let ref: unknown = part.type === "image" ? part.url ?? part.image_url : part.image_url;
+  let name = part.type === "image" && part.url !== undefined
+    ? `${param}.url`
+    : `${param}.image_url`;
+  if (ref !== null && typeof ref === "object" && !Array.isArray(ref)) {
+    ref = (ref as { url?: unknown }).url;
+    name = `${name}.url`;
   }
-  if (part.type === "image") return part.url ?? part.image_url;
-  return undefined;
+  if (typeof ref !== "string" || ref.trim() === "") {
+    throw badRequest(
+      name,
+      `'${name}' must be the image's URL or data URL (the image part has none)`,
+      "invalid_image",
+    );
+  }
+  return ref;
 }
 
 /** Reads `messages` into a prompt and image references. */
@@ -96,14 +111,17 @@ export function readMessages(fields: Fields): ChatInput {
           return;
         }
         const partParam = `${param}.content[${p}]`;
-        const url = imagePartUrl(entry);
-        if (url !== undefined && role === "user") {
-          images.push({ param: partParam, value: url });
-          media.push({
-            param: partParam,
-            value: url,
-            declared: { kind: "image", by: "an image part" },
-          });
+        if (IMAGE_PART_TYPES.has(entry.type as string)) {
+          const url = imagePartUrl(entry, partParam);
+          if (role === "user") {
+            images.push({ param: partParam, value: url });
+            media.push({
+              param: partParam,
+              value: url,
+              declared: { kind: "image", by: "an image part" },
+            });
+          }
+          return;
         }
         const other = role === "user" ? mediaPart(entry, partParam) : undefined;
         if (other) media.push(other);
@@ -140,6 +158,44 @@ export function estimateTokens(text: string): number {
 /** Markdown for a list of image URLs. */
 export function imagesMarkdown(urls: readonly string[]): string {
   return urls.map((url, i) => `![image_${i + 1}](${url})`).join("\n\n");
+}
+
+/** Where a generation waits in the upstream's queue, as chat progress tells it. */
+export interface QueuePlace {
+  position: number;
+  length: number | null;
+  /** Seconds until it is expected to leave the queue, when known. */
+  etaSeconds: number | null;
+}
+
+/** The progress line of a streamed answer for a generation waiting in the upstream's queue. */
+export function queueLine(place: QueuePlace): string {
+  const of = place.length ? ` of ${place.length}` : "";
+  const eta = place.etaSeconds === null ? "" : `, about ${place.etaSeconds} s to go`;
+  return `Waiting in Jimeng's queue: position ${place.position}${of}${eta}.\n`;
+}
+
+/** The progress line once a generation left the upstream's queue. */
+export const LEFT_QUEUE_LINE = "Out of the queue; generating…\n";
+
+/**
+ * Tells queue progress once per change of place: returns the line to stream
+ * for a report (`undefined`: nothing new), given the place or `null` when
+ * not queued.
+ */
+export function queueNarrator(): (place: QueuePlace | null) => string | undefined {
+  let shown: string | undefined;
+  return (place) => {
+    if (place === null) {
+      if (shown === undefined) return undefined;
+      shown = undefined;
+      return LEFT_QUEUE_LINE;
+    }
+    const key = `${place.position}/${place.length}`;
+    if (key === shown) return undefined;
+    shown = key;
+    return queueLine(place);
+  };
 }
 
 /** The ids and shapes one completion's answer shares. */

@@ -3,8 +3,9 @@
  * prompt, the first and second `image_url` parts are the first and last
  * frame — unless a video or audio part (`input_audio`, `video_url`), an `@`
  * placeholder or more than two images make it an omni-reference video
- * (`omni_request.ts`). The video is a durable job; a streamed answer reports its progress
- * in words while it waits and ends with the link.
+ * (`omni_request.ts`). The video is a durable job; a streamed answer reports
+ * its progress in words while it waits (its place in Jimeng's queue, then the
+ * share of the expected time) and ends with the link.
  * @module
  */
 import type { Context } from "hono";
@@ -14,6 +15,7 @@ import { admitGeneration, linkBase } from "./admission.ts";
 import {
   type ChatInput,
   type CompletionShape,
+  queueNarrator,
   settleWith,
   STREAM_HOLD_MS,
   streamError,
@@ -24,8 +26,8 @@ import type { Fields } from "./fields.ts";
 import { takesOmniReferences } from "../jimeng/omni.ts";
 import { resolveVideoInputs, videoJobParams } from "./omni_request.ts";
 import { eventStream } from "./sse.ts";
-import { chooseSeconds, chooseVideoShape, MAX_VIDEO_FRAMES } from "./video_request.ts";
-import { resultUrls, toVideoObject } from "./videos.ts";
+import { checkVideoFrames, chooseSeconds, chooseVideoShape } from "./video_request.ts";
+import { resultUrls, toVideoObject, toVideoQueue } from "./videos.ts";
 
 /** A chat request for a video. */
 export interface VideoChatRequest {
@@ -59,8 +61,9 @@ export async function videoCompletion(
   const omniCapable = takesOmniReferences(model);
   if (!omniCapable) chooseSeconds(fields, model, input.prompt);
   const av = input.media.find((source) => source.declared?.kind !== "image");
-  // Without video or audio, a model that takes only frames keeps the first two images.
-  const sources = omniCapable || av ? input.media : input.media.slice(0, MAX_VIDEO_FRAMES);
+  // Without video or audio, a model that takes only frames takes one or two images, as /v1/videos.
+  if (!omniCapable && !av) checkVideoFrames(input.media);
+  const sources = input.media;
   const resolved = await resolveVideoInputs(deps, {
     model,
     prompt: input.prompt,
@@ -121,13 +124,25 @@ export async function videoCompletion(
     };
     out.send(shape.chunk({ role: "assistant", content: "" }, null));
     say(`Queued: video job ${created.id} (${describeJob(created)}).\n`);
-    let generating = false;
+    let phase: "new" | "submitted" | "running" = "new";
     let shown = 0;
+    const narrate = queueNarrator();
     const unsubscribe = deps.jobs.subscribe(created.id, (job) => {
       if (job.status !== "in_progress") return;
-      if (!generating) {
-        generating = true;
-        say("Generating…\n");
+      if (phase === "new") {
+        phase = "submitted";
+        say("Submitted to Jimeng.\n");
+        return;
+      }
+      const queue = job.queue ? toVideoQueue(job.queue, deps.now()) : null;
+      const line = narrate(
+        queue && { position: queue.position, length: queue.length, etaSeconds: queue.eta_seconds },
+      );
+      if (line !== undefined) say(line);
+      if (queue) return;
+      if (phase === "submitted") {
+        phase = "running";
+        if (line === undefined) say("Generating…\n");
         return;
       }
       const step = Math.floor(job.progress / 10) * 10;

@@ -21,6 +21,7 @@ import type { ApiKeyRow } from "../store/api_keys.ts";
 import type { RequestRecord } from "../store/requests.ts";
 import type { CreditEstimator } from "./credit_estimate.ts";
 import type { KeyGuard } from "./api_keys.ts";
+import type { JsonParser, ParsedJson } from "./json_worker.ts";
 import type { Usage } from "./usage.ts";
 
 /** Dependencies of the API routes. */
@@ -65,11 +66,18 @@ export interface ApiDeps {
   onClaimed?: (account: Account, claim: CreditClaim) => void;
   /** Records and caches generated media. */
   media: MediaLibrary;
+  /**
+   * The `fetch` for the results of one request (by request id): a result's
+   * download goes through the proxy of the account that made it.
+   */
+  resultFetch?: (requestId: string) => typeof fetch;
   /** The accounts' own model catalogs; without it, only the built-in model table is used. */
   catalogs?: ModelCatalogs;
   metrics: ServerMetrics;
   /** The stored log: flush it, or subscribe to new records (the console's live tail). */
   logs: LogRecorder;
+  /** Parses large JSON bodies off the event loop; without it they are parsed inline. */
+  jsonParser?: JsonParser;
 }
 
 /** Who is calling and which accounts serve them. */
@@ -94,5 +102,7 @@ export type ApiEnv = {
     auth: AuthInfo;
     requestId: string;
     usage: Usage;
+    /** A large body parsed before its route (`parseLargeJson`). */
+    parsedJson?: ParsedJson;
   };
 };

@@ -69,6 +69,8 @@ const HINTS: Record<string, string> = {
     "set JIMENG_APPVR / JIMENG_DA_VERSION (DREAMINA_APPVR for Dreamina) to the values the web app sends now",
   timeout: "Jimeng is slow right now; try again later or raise the timeout",
   upstream_unavailable: "Jimeng could not be reached or answered garbage; try again later",
+  proxy_error:
+    "check the account's proxy in the console (Accounts) or JIMENG_PROXY: its address, port and credentials, and that it can reach Jimeng",
 };
 
 function withHint(message: string, kind: string): string {
@@ -80,7 +82,9 @@ function withHint(message: string, kind: string): string {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof JimengError) {
-    const message = withHint(error.message, error.kind);
+    // A refusal the browser transport could not help with already says what to do.
+    const advised = error.kind === "risk_control" && error.cause instanceof JimengError;
+    const message = advised ? error.message : withHint(error.message, error.kind);
     switch (error.kind) {
       case "session_expired":
         return new ApiError(401, message, "authentication_error", "session_expired");
@@ -112,6 +116,8 @@ export function toApiError(error: unknown): ApiError {
         return new ApiError(504, message, "upstream_error", "upstream_timeout");
       case "upstream_unavailable":
         return new ApiError(502, message, "upstream_error", "upstream_unavailable");
+      case "proxy_error":
+        return new ApiError(502, message, "upstream_error", "proxy_error");
       case "bad_response":
         return new ApiError(502, message, "upstream_error", "upstream_bad_response");
     }
@@ -205,6 +211,7 @@ const STORED: Record<string, [ContentfulStatusCode, string]> = {
   generation_failed: [502, "upstream_error"],
   upstream_timeout: [504, "upstream_error"],
   upstream_unavailable: [502, "upstream_error"],
+  proxy_error: [502, "upstream_error"],
   upstream_bad_response: [502, "upstream_error"],
   invalid_image: [400, "invalid_request_error"],
   image_too_large: [413, "invalid_request_error"],

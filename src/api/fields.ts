@@ -5,7 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import { ApiError, badRequest } from "./errors.ts";
+import { type JsonParser, LARGE_JSON_BYTES, type ParsedJson } from "./json_worker.ts";
 
 /** A parsed body: JSON fields, or multipart fields where every value is a string or File. */
 export interface Fields {
@@ -16,24 +18,84 @@ export interface Fields {
 /** Largest prompt accepted, in characters. */
 export const MAX_PROMPT_CHARS = 8000;
 
+/** Where {@linkcode parseLargeJson} leaves a body it parsed for the route. */
+const PARSED_JSON = "parsedJson";
+
+const invalidJson = () =>
+  new ApiError(400, "The request body is not valid JSON", "invalid_request_error", "invalid_json");
+
+/**
+ * Parses large JSON bodies (or bodies of unknown length) in the parser's
+ * worker before the route runs, so `JSON.parse` and data-URL decoding of
+ * tens of MiB never hold up the event loop; {@linkcode readJson} picks the
+ * result up. Multipart bodies are left to their route.
+ */
+export function parseLargeJson(parser: JsonParser) {
+  return createMiddleware(async function largeJson(c, next) {
+    const type = c.req.header("content-type") ?? "";
+    const length = c.req.header("content-length");
+    const large = length === undefined
+      ? c.req.raw.body !== null
+      : Number(length) >= LARGE_JSON_BYTES;
+    if (c.req.method === "POST" && large && !/multipart\/form-data/i.test(type)) {
+      let body: ArrayBuffer;
+      try {
+        body = await readBodyBuffer(c.req.raw, length === undefined ? null : Number(length));
+      } catch (error) {
+        throw rethrowBodyError(error);
+      }
+      c.set(PARSED_JSON, await parser.parse(body));
+    }
+    await next();
+  });
+}
+
+/**
+ * Reads a request body into one buffer that grows (by doubling, up to the
+ * declared length) as bytes arrive: never a second whole copy of tens of MiB,
+ * and nothing reserved for bytes a client only announced.
+ */
+async function readBodyBuffer(request: Request, declared: number | null): Promise<ArrayBuffer> {
+  if (declared === null || !Number.isSafeInteger(declared) || !request.body) {
+    return await request.arrayBuffer();
+  }
+  let buffer = new Uint8Array(Math.min(declared, 1_048_576));
+  let offset = 0;
+  for await (const chunk of request.body) {
+    if (offset + chunk.length > declared) throw new RangeError("The body is longer than declared");
+    if (offset + chunk.length > buffer.length) {
+      const grown = new Uint8Array(
+        Math.min(declared, Math.max(buffer.length * 2, offset + chunk.length)),
+      );
+      grown.set(buffer.subarray(0, offset));
+      buffer = grown;
+    }
+    buffer.set(chunk, offset);
+    offset += chunk.length;
+  }
+  if (offset !== declared) throw new RangeError("The body is shorter than declared");
+  return buffer.buffer;
+}
+
 /** Reads a JSON object body. */
 export async function readJson(c: Context): Promise<Fields> {
-  let text: string;
-  try {
-    text = await c.req.text();
-  } catch (error) {
-    throw rethrowBodyError(error);
-  }
   let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new ApiError(
-      400,
-      "The request body is not valid JSON",
-      "invalid_request_error",
-      "invalid_json",
-    );
+  const parsed = c.get(PARSED_JSON) as ParsedJson | undefined;
+  if (parsed) {
+    if (!parsed.ok) throw invalidJson();
+    value = parsed.value;
+  } else {
+    let text: string;
+    try {
+      text = await c.req.text();
+    } catch (error) {
+      throw rethrowBodyError(error);
+    }
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw invalidJson();
+    }
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new ApiError(

@@ -176,7 +176,15 @@ export async function loadReferences(
       });
     } catch (error) {
       if ((error as InvalidReferenceError).name === "InvalidReferenceError") {
-        (error as InvalidReferenceError).param = param;
+        const refused = error as InvalidReferenceError;
+        refused.param = param;
+        // The client hears only "could not download"; the operator sees why (a TLS or
+        // connection error), without the URL, which may carry a token.
+        if (refused.cause !== undefined) {
+          deps.log.warn(`Reference image (${param}) could not be downloaded`, {
+            error: refused.cause,
+          });
+        }
       }
       throw error;
     }

@@ -52,12 +52,23 @@ export async function publishImages(
   context: ResultContext,
   options: SaveOptions = {},
 ): Promise<SavedMedia[]> {
+  return (await publishBatches(deps, generation, context, options)).map(({ saved }) => saved);
+}
+
+/** Each image recorded, with the `fetch` of the account that made it (through its proxy). */
+async function publishBatches(
+  deps: ApiDeps,
+  generation: ImageGeneration,
+  context: ResultContext,
+  options: SaveOptions,
+): Promise<{ saved: SavedMedia; fetch: typeof fetch }[]> {
   let offset = 0;
-  const batches = generation.tasks.map((task) => {
+  const batches = generation.tasks.map(async (task) => {
     const results = generation.images.slice(offset, offset + task.imageCount);
     offset += task.imageCount;
-    if (results.length === 0) return Promise.resolve([]);
-    return deps.media.saveResults({
+    if (results.length === 0) return [];
+    const fetch = deps.client.fetchFor(task.account.session);
+    const saved = await deps.media.saveResults({
       kind: "image",
       model: context.model,
       prompt: context.prompt,
@@ -66,13 +77,19 @@ export async function publishImages(
       accountLabel: task.account.label,
       apiKeyId: context.auth.apiKeyId ?? null,
       results,
+      fetch,
     }, { baseUrl: context.baseUrl, ...options });
+    return saved.map((item) => ({ saved: item, fetch }));
   });
   return (await Promise.all(batches)).flat();
 }
 
 /** The bytes of a saved image: the cached file when there is one, else a download. */
-async function imageBytes(saved: SavedMedia, signal?: AbortSignal): Promise<Uint8Array> {
+async function imageBytes(
+  saved: SavedMedia,
+  fetch: typeof globalThis.fetch,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
   if (saved.file) {
     try {
       return await Deno.readFile(saved.file, { signal });
@@ -85,6 +102,7 @@ async function imageBytes(saved: SavedMedia, signal?: AbortSignal): Promise<Uint
     maxBytes: MAX_RESULT_BYTES,
     timeoutMs: 60_000,
     signal,
+    fetch,
   });
 }
 
@@ -105,9 +123,9 @@ export async function toImagesResponse(
     const saved = await publishImages(deps, generation, context, { signal });
     return { created, data: saved.map(({ url }) => ({ url })) };
   }
-  const saved = await publishImages(deps, generation, context, { wait: true, signal });
+  const saved = await publishBatches(deps, generation, context, { wait: true, signal });
   const data = await Promise.all(saved.map(async (item) => ({
-    b64_json: toBase64(await imageBytes(item, signal)),
+    b64_json: toBase64(await imageBytes(item.saved, item.fetch, signal)),
   })));
   return { created, data };
 }

@@ -187,13 +187,14 @@ async function loadAll(
             " is not a readable PNG, JPEG, WebP or GIF image",
           ),
           400,
-          "invalid_image",
+          { code: "invalid_image" },
         ).withParam(error.param);
       }
       if (omniCapable && error.status === 413) {
-        throw new InvalidReferenceError(error.message, 400, "reference_too_large").withParam(
-          error.param,
-        );
+        throw new InvalidReferenceError(error.message, 400, { code: "reference_too_large" })
+          .withParam(
+            error.param,
+          );
       }
       if (omniCapable && error.code === undefined && error.status === 400) {
         error.code = "invalid_reference";

@@ -13,11 +13,10 @@ import { type Context, Hono } from "hono";
 import { sessionTokenProblem } from "../accounts/token_rule.ts";
 import { clientNetwork } from "../net/cidr.ts";
 import { maskSecret, registerSecret } from "../redact.ts";
-import { createSession } from "../jimeng/http.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { ApiError, badRequest, toApiError } from "./errors.ts";
 import { optionalString, readJson } from "./fields.ts";
-import { requireAuth, sessionIdAuthOff } from "./auth.ts";
+import { bareSessionTokens, requireAuth, sessionIdAuthOff } from "./auth.ts";
 import { createRateLimiter } from "./rate_limit.ts";
 
 /** `/token/check` calls one client address may make per minute (each costs an upstream call). */
@@ -81,9 +80,12 @@ export function tokenRoutes(deps: ApiDeps): Hono<ApiEnv> {
     const token = optionalString(fields, "token", { max: 512 })?.trim();
     if (!token) throw badRequest("token", "'token' is required", "missing_required_parameter");
     registerSecret(token);
-    const problem = sessionTokenProblem(token);
+    const [bare] = bareSessionTokens([token], deps.config.allowTokenProxy);
+    const problem = sessionTokenProblem(bare);
     if (problem) throw badRequest("token", `'token' ${problem.reason}`, "invalid_value");
-    const live = await deps.client.isSessionAlive(createSession(token), c.req.raw.signal);
+    // Through the pool: a stored account is checked through its own proxy.
+    const [account] = deps.pool.bearerAccounts([token]);
+    const live = await deps.client.isSessionAlive(account.session, c.req.raw.signal);
     return c.json({ live });
   });
 

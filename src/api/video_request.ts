@@ -139,6 +139,17 @@ export function parseImageJobParams(
   };
 }
 
+/** Refuses more input images than a video takes (first and last frame), naming the first extra. */
+export function checkVideoFrames(sources: readonly { param: string }[]): void {
+  if (sources.length > MAX_VIDEO_FRAMES) {
+    throw badRequest(
+      sources[MAX_VIDEO_FRAMES].param,
+      `A video takes at most ${MAX_VIDEO_FRAMES} images (first and last frame); got ${sources.length}`,
+      "too_many_images",
+    );
+  }
+}
+
 function referenceValue(value: unknown): unknown {
   // `{image_url: "…"}` as the SDK's ImageInputReferenceParam.
   if (value !== null && typeof value === "object" && !(value instanceof File)) {

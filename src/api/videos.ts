@@ -11,6 +11,7 @@ import type { Context } from "hono";
 import { downloadResult, toBase64 } from "../generation/download.ts";
 import { videoSizeFor } from "../generation/sizes.ts";
 import { DEFAULT_VIDEO_MODEL, type Model } from "../jimeng/models.ts";
+import { JimengError } from "../jimeng/errors.ts";
 import type { ImageJobParams, NewJob, VideoJobParams } from "../jobs/runner.ts";
 import { takesOmniReferences } from "../jimeng/omni.ts";
 import type { Job } from "../store/jobs.ts";
@@ -38,7 +39,21 @@ import {
   videoReferenceSources,
 } from "./video_request.ts";
 
-/** The OpenAI `Video` object, plus `urls` once completed (an extension). */
+/** Where a job waits in the upstream's queue (an extension of the video object). */
+export interface VideoQueue {
+  /** The upstream's queue index. */
+  position: number;
+  /** The queue's length, when the upstream says. */
+  length: number | null;
+  /** Seconds until the upstream expects the job to leave the queue, when it says. */
+  eta_seconds: number | null;
+}
+
+/**
+ * The OpenAI `Video` object, plus extensions: `urls` once completed, `queue`
+ * while the upstream holds the job in its queue (`status` is then
+ * `in_progress` and `progress` still moves with the expected time).
+ */
 export interface VideoObject {
   id: string;
   object: "video";
@@ -54,6 +69,7 @@ export interface VideoObject {
   remixed_from_video_id: null;
   error: { code: string; message: string } | null;
   urls?: string[];
+  queue?: VideoQueue;
   /** An omni-reference video's materials, in the order the prompt numbers them (an extension). */
   references?: VideoReference[];
 }
@@ -117,8 +133,24 @@ export function resultUrls(job: Job, baseUrl: string | null = null): string[] {
   });
 }
 
-/** Shapes a job as OpenAI's video object (`baseUrl`: see {@linkcode resultUrls}). */
-export function toVideoObject(job: Job, baseUrl: string | null = null): VideoObject {
+/** A job's queue place as the video object shows it at `now`. */
+export function toVideoQueue(queue: NonNullable<Job["queue"]>, now: number): VideoQueue {
+  return {
+    position: queue.position,
+    length: queue.length,
+    eta_seconds: queue.endsAt === null ? null : Math.max(0, Math.ceil((queue.endsAt - now) / 1000)),
+  };
+}
+
+/**
+ * Shapes a job as OpenAI's video object: `baseUrl` for its links (see
+ * {@linkcode resultUrls}), `now` to date the queue forecast.
+ */
+export function toVideoObject(
+  job: Job,
+  options: { baseUrl?: string | null; now?: number } = {},
+): VideoObject {
+  const { baseUrl = null, now = Date.now() } = options;
   const object: VideoObject = {
     id: job.id,
     object: "video",
@@ -137,6 +169,7 @@ export function toVideoObject(job: Job, baseUrl: string | null = null): VideoObj
       : null,
   };
   if (job.status === "completed" && job.result) object.urls = resultUrls(job, baseUrl);
+  if (job.status === "in_progress" && job.queue) object.queue = toVideoQueue(job.queue, now);
   const references = job.kind === "video"
     ? toVideoReferences(job.params as unknown as VideoJobParams)
     : undefined;
@@ -265,8 +298,24 @@ function ownJob(c: Context<ApiEnv>, deps: ApiDeps, id: string): Job {
   return job;
 }
 
+/**
+ * The `fetch` of the account that made a job (through its proxy): the job's
+ * account is among the caller's, who owns the job. An account gone since
+ * takes the default egress.
+ */
+function jobFetch(c: Context<ApiEnv>, deps: ApiDeps, job: Job): typeof fetch {
+  const account = c.get("auth").accounts.find((a) => a.key === job.accountKey);
+  if (account) return deps.client.fetchFor(account.session);
+  const stored = deps.pool.storedAccounts().find((a) => a.key === job.accountKey);
+  return deps.client.fetchFor(stored?.session ?? {});
+}
+
 /** Streams a generated file from the upstream CDN, passing `Range` through. */
-async function proxyContent(url: string, c: Context<ApiEnv>): Promise<Response> {
+async function proxyContent(
+  url: string,
+  c: Context<ApiEnv>,
+  fetch: typeof globalThis.fetch,
+): Promise<Response> {
   const headers: Record<string, string> = {};
   const range = c.req.header("range");
   if (range) headers.Range = range;
@@ -277,6 +326,7 @@ async function proxyContent(url: string, c: Context<ApiEnv>): Promise<Response> 
       signal: AbortSignal.any([c.req.raw.signal, AbortSignal.timeout(60_000)]),
     });
   } catch (error) {
+    if (error instanceof JimengError) throw error;
     throw new ApiError(
       502,
       `The generated file could not be fetched from Jimeng's CDN: ${(error as Error).message}`,
@@ -321,7 +371,7 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
       c.req.raw.signal,
     );
     const job = await createJob(c, deps, fields, model, prompt);
-    return c.json(toVideoObject(job, linkBase(c, deps)));
+    return c.json(toVideoObject(job, { baseUrl: linkBase(c, deps), now: deps.now() }));
   });
 
   app.get("/videos", (c) => {
@@ -336,8 +386,8 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
     }
     const after = c.req.query("after") || undefined;
     const page = deps.jobs.list({ owner: c.get("auth").owner, after, limit, order });
-    const base = linkBase(c, deps);
-    const data = page.jobs.map((job) => toVideoObject(job, base));
+    const shape = { baseUrl: linkBase(c, deps), now: deps.now() };
+    const data = page.jobs.map((job) => toVideoObject(job, shape));
     return c.json({
       object: "list",
       data,
@@ -349,7 +399,13 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
 
   app.get(
     "/videos/:id",
-    (c) => c.json(toVideoObject(ownJob(c, deps, c.req.param("id")), linkBase(c, deps))),
+    (c) =>
+      c.json(
+        toVideoObject(ownJob(c, deps, c.req.param("id")), {
+          baseUrl: linkBase(c, deps),
+          now: deps.now(),
+        }),
+      ),
   );
 
   app.get("/videos/:id/content", async (c) => {
@@ -383,7 +439,7 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
         "variant",
       );
     }
-    return await proxyContent(url, c);
+    return await proxyContent(url, c, jobFetch(c, deps, job));
   });
 
   app.delete("/videos/:id", (c) => {
@@ -428,6 +484,7 @@ export function videoRoutes(deps: ApiDeps): Hono<ApiEnv> {
         maxBytes: MAX_B64_VIDEO_BYTES,
         timeoutMs: 120_000,
         signal: c.req.raw.signal,
+        fetch: jobFetch(c, deps, job),
       });
     } catch (error) {
       throw new ApiError(

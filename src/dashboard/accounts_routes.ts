@@ -5,22 +5,38 @@
  * | Method | Path                           | Body                                   | Answer |
  * |--------|--------------------------------|----------------------------------------|--------|
  * | GET    | /api/admin/accounts            | –                                      | `{data: Account[]}` |
- * | POST   | /api/admin/accounts            | `{sessionids: string \| string[]}` (one or many, pasted: new lines, commas or semicolons; array items count as lines) | `{added: Account[], existing: Account[], invalid: [{line, label, code, reason}]}` (201 when any was added) |
- * | PATCH  | /api/admin/accounts/:id        | `{disabled?, name?, note?}` (at least one; `null` or "" clears a name or note) | `Account` |
+ * | POST   | /api/admin/accounts            | `{sessionids: string \| string[]}` (one or many, pasted: new lines, commas or semicolons; array items count as lines; or cookies copied from the browser, see below), `cookies?` (a `Cookie:` header, a cookie export as JSON text or value, or a Netscape cookies.txt), `proxy?` (for every account of this request) | `{added: Account[], existing: Account[], invalid: [{line, label, code, reason}]}` (201 when any was added) |
+ * | PATCH  | /api/admin/accounts/:id        | `{disabled?, name?, note?, proxy?: string \| null}` (at least one; `null` or "" clears a name or note, or removes the proxy; `direct` keeps the account off JIMENG_PROXY) | `Account` |
  * | DELETE | /api/admin/accounts/:id        | –                                      | `{id, deleted: true}` |
  * | POST   | /api/admin/accounts/:id/check  | –                                      | `Account` (liveness and credits read now) |
  * | POST   | /api/admin/accounts/:id/claim  | –                                      | `{received, account: Account}` (502 when the upstream refuses) |
  *
  * `Account` = `{id, label, name, note, region, credits: {gift, purchase, vip, total} | null, health:
- * "ok" | "expired" | "cooling" | "disabled" | "unknown", disabled, lastCheckAt, lastCheckError,
- * lastClaimAt, lastClaimReceived, inFlight, createdAt}`; times are Unix ms or `null`.
+ * "ok" | "expired" | "proxy_error" | "cooling" | "disabled" | "unknown", disabled, lastCheckAt,
+ * lastCheckError, lastClaimAt, lastClaimReceived, inFlight, createdAt, proxy: {source: "account" |
+ * "default" | "direct", label: string | null} | null, cookies: number}`; times are Unix ms or
+ * `null`. A proxy's credentials never come back: `label` masks them.
+ *
+ * Pasted text that is a `Cookie:` header (name=value pairs, not only sessionids), a JSON cookie
+ * export or a Netscape cookies.txt is read as cookies: each site in it (jimeng.jianying.com,
+ * dreamina.capcut.com) with a sessionid becomes an account, its region from Dreamina's
+ * `store-country-code` / `store-idc`, its `webId` from `_tea_web_id`, all its cookies kept
+ * encrypted for the browser context.
  * @module
  */
 import { Hono } from "hono";
-import { accountHealth, type AccountManager, splitPasted } from "../accounts/manager.ts";
+import { type CookiePaste, cookiesFromJson, parseCookiePaste } from "../accounts/cookie_import.ts";
+import {
+  accountHealth,
+  type AccountInput,
+  type AccountManager,
+  splitPasted,
+} from "../accounts/manager.ts";
 import type { Account } from "../accounts/pool.ts";
 import { ApiError, badRequest, toApiError } from "../api/errors.ts";
 import { type Fields, optionalBoolean, readJson } from "../api/fields.ts";
+import type { Session } from "../jimeng/http.ts";
+import { type AccountProxy, parseAccountProxy, type ProxySpec } from "../net/proxy.ts";
 import type { AdminEnv } from "./auth.ts";
 
 /** What the account routes need. */
@@ -29,6 +45,8 @@ export interface AccountRouteDeps {
   now: () => number;
   /** Called with newly added accounts (their first claim and check run in the background). */
   onAdded?: (accounts: Account[]) => void;
+  /** The proxy an account's traffic takes (its own or the default); `null` = directly. */
+  proxyOf?: (session: Session) => ProxySpec | null;
 }
 
 /** An account as the console sees it. */
@@ -48,10 +66,29 @@ export interface AccountJson {
   lastClaimReceived: number | null;
   inFlight: number;
   createdAt: number;
+  /** Which proxy the account's traffic takes, its credentials masked; `null` = directly. */
+  proxy: { source: "account" | "default" | "direct"; label: string | null } | null;
+  /** Cookies imported from the browser (0 = none). */
+  cookies: number;
 }
 
-/** Shapes an account for the console (the token only masked). */
-export function toAccountJson(account: Account, now: number): AccountJson {
+function proxyJson(
+  account: Account,
+  proxyOf: AccountRouteDeps["proxyOf"],
+): AccountJson["proxy"] {
+  const own = account.session.proxy;
+  if (own === "direct") return { source: "direct", label: null };
+  if (own) return { source: "account", label: own.label };
+  const fallback = proxyOf?.(account.session);
+  return fallback ? { source: "default", label: fallback.label } : null;
+}
+
+/** Shapes an account for the console (the token and any proxy credentials only masked). */
+export function toAccountJson(
+  account: Account,
+  now: number,
+  proxyOf?: AccountRouteDeps["proxyOf"],
+): AccountJson {
   return {
     id: account.id!,
     label: account.label,
@@ -67,6 +104,8 @@ export function toAccountJson(account: Account, now: number): AccountJson {
     lastClaimReceived: account.lastClaimReceived,
     inFlight: account.inFlight,
     createdAt: account.createdAt,
+    proxy: proxyJson(account, proxyOf),
+    cookies: account.session.cookies?.length ?? 0,
   };
 }
 
@@ -86,6 +125,65 @@ function describingText(fields: Fields, name: string, max: number): string | nul
   return text === "" ? null : text;
 }
 
+/** A proxy field: absent = `undefined`; `null` or blank = none; else a validated proxy. */
+function proxyField(fields: Fields): AccountProxy | null | undefined {
+  const value = fields.values.proxy;
+  if (value === undefined) return undefined;
+  if (value === null) return null;
+  if (typeof value !== "string") {
+    throw badRequest("proxy", "'proxy' must be a string (a proxy URL or direct) or null");
+  }
+  if (value.trim() === "") return null;
+  try {
+    return parseAccountProxy(value);
+  } catch (error) {
+    throw badRequest("proxy", (error as Error).message, "invalid_proxy");
+  }
+}
+
+/** The `cookies` field: a text paste or an already-parsed JSON export. */
+function cookiesField(fields: Fields): CookiePaste | undefined {
+  const value = fields.values.cookies;
+  if (value === undefined || value === null) return undefined;
+  const paste = typeof value === "string" ? parseCookiePaste(value) : cookiesFromJson(value);
+  if (!paste) {
+    throw badRequest(
+      "cookies",
+      "'cookies' must be a Cookie header, a cookie export (JSON) or a Netscape cookies.txt",
+    );
+  }
+  return paste;
+}
+
+/** Accounts of a cookie paste, and its problems as refusals. */
+function fromPaste(
+  paste: CookiePaste,
+): { inputs: { input: AccountInput; line: number }[]; refused: Refusal[] } {
+  return {
+    inputs: paste.accounts.map((account) => ({
+      input: {
+        token: account.token,
+        cookies: { webId: account.webId, userId: account.userId, cookies: account.cookies },
+      },
+      line: account.line ?? 1,
+    })),
+    refused: paste.problems.map((problem) => ({
+      line: problem.line ?? 1,
+      label: `cookies (${paste.format})`,
+      code: "cookies",
+      reason: problem.reason,
+    })),
+  };
+}
+
+/** A pasted line that added no account. */
+interface Refusal {
+  line: number;
+  label: string;
+  code: string;
+  reason: string;
+}
+
 /** The largest number of sessionids one POST may add. */
 const MAX_ADD = 500;
 
@@ -102,15 +200,18 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AdminEnv> {
     return account;
   };
 
+  const json = (account: Account) => toAccountJson(account, deps.now(), deps.proxyOf);
+
   app.get("/accounts", (c) => {
-    const now = deps.now();
-    return c.json({ data: deps.accounts.list().map((a) => toAccountJson(a, now)) });
+    return c.json({ data: deps.accounts.list().map(json) });
   });
 
   app.post("/accounts", async (c) => {
     const fields = await readJson(c);
     const raw = fields.values.sessionids;
-    const parts = typeof raw === "string"
+    const parts = raw === undefined && fields.values.cookies !== undefined
+      ? []
+      : typeof raw === "string"
       ? [raw]
       : Array.isArray(raw) && raw.every((v) => typeof v === "string")
       ? raw as string[]
@@ -118,44 +219,59 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AdminEnv> {
     if (parts === null) {
       throw badRequest(
         "sessionids",
-        "'sessionids' must be a string (one or many, separated by commas or new lines) or an array of strings",
+        "'sessionids' must be a string (one or many, separated by commas or new lines, or cookies copied from the browser) or an array of strings",
         "invalid_type",
       );
     }
-    const pasted = splitPasted(parts.join("\n"));
-    const tokens = pasted.map((entry) => entry.token);
-    if (tokens.length === 0) {
+    const proxy = proxyField(fields);
+    // Each input with the pasted line it came from, for the refusals.
+    const inputs: { input: AccountInput; line: number }[] = [];
+    const refused: Refusal[] = [];
+    const text = parts.join("\n");
+    const pasted = parseCookiePaste(text);
+    for (const paste of [pasted, cookiesField(fields)]) {
+      if (!paste) continue;
+      const found = fromPaste(paste);
+      inputs.push(...found.inputs);
+      refused.push(...found.refused);
+    }
+    if (!pasted) {
+      inputs.push(...splitPasted(text).map(({ token, line }) => ({ input: { token }, line })));
+    }
+    if (inputs.length === 0 && refused.length === 0) {
       throw badRequest(
         "sessionids",
         "'sessionids' holds no sessionid",
         "missing_required_parameter",
       );
     }
-    if (tokens.length > MAX_ADD) {
+    if (inputs.length > MAX_ADD) {
       throw badRequest("sessionids", `At most ${MAX_ADD} sessionids can be added at once`);
     }
-    const results = deps.accounts.add(tokens);
-    // One result per token, in order: the line each refusal came from.
-    const invalid = results.flatMap((r, i) =>
-      r.status === "invalid"
-        ? [{ line: pasted[i].line, label: r.label, code: r.code, reason: r.reason }]
-        : []
+    const results = deps.accounts.add(
+      inputs.map(({ input }) => (proxy ? { ...input, proxy } : input)),
     );
-    if (invalid.length === results.length) {
+    // One result per input, in order: the line each refusal came from.
+    const invalid = [
+      ...refused,
+      ...results.flatMap((r, i) =>
+        r.status === "invalid"
+          ? [{ line: inputs[i].line, label: r.label, code: r.code as string, reason: r.reason }]
+          : []
+      ),
+    ];
+    if (results.every((r) => r.status === "invalid")) {
       const reasons = invalid.map((r) => `line ${r.line} (${r.label}) ${r.reason}`);
       throw badRequest(
-        "sessionids",
+        pasted || fields.values.cookies === undefined ? "sessionids" : "cookies",
         `None of the sessionids can be added: ${reasons.slice(0, 5).join("; ")}`,
       );
     }
-    const now = deps.now();
     const added = results.flatMap((r) => (r.status === "added" ? [r.account] : []));
     if (added.length > 0) deps.onAdded?.(added);
     return c.json({
-      added: added.map((a) => toAccountJson(a, now)),
-      existing: results.flatMap((r) =>
-        r.status === "existing" ? [toAccountJson(r.account, now)] : []
-      ),
+      added: added.map(json),
+      existing: results.flatMap((r) => r.status === "existing" ? [json(r.account)] : []),
       invalid,
     }, added.length > 0 ? 201 : 200);
   });
@@ -166,16 +282,20 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AdminEnv> {
     const disabled = optionalBoolean(fields, "disabled");
     const name = describingText(fields, "name", 100);
     const note = describingText(fields, "note", 1000);
-    if (disabled === undefined && name === undefined && note === undefined) {
+    const proxy = proxyField(fields);
+    if (
+      disabled === undefined && name === undefined && note === undefined && proxy === undefined
+    ) {
       throw badRequest(
         "disabled",
-        "Send 'disabled' (true or false), 'name' or 'note'",
+        "Send 'disabled' (true or false), 'name', 'note' or 'proxy' (a proxy URL, direct, or null)",
         "missing_required_parameter",
       );
     }
     if (name !== undefined || note !== undefined) deps.accounts.describe(account, { name, note });
+    if (proxy !== undefined) deps.accounts.setProxy(account, proxy);
     if (disabled !== undefined) deps.accounts.setDisabled(account, disabled);
-    return c.json(toAccountJson(account, deps.now()));
+    return c.json(json(account));
   });
 
   app.delete("/accounts/:id", (c) => {
@@ -187,7 +307,7 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AdminEnv> {
   app.post("/accounts/:id/check", async (c) => {
     const account = find(c.req.param("id"));
     await deps.accounts.check(account, c.req.raw.signal);
-    return c.json(toAccountJson(account, deps.now()));
+    return c.json(json(account));
   });
 
   app.post("/accounts/:id/claim", async (c) => {
@@ -207,7 +327,7 @@ export function accountRoutes(deps: AccountRouteDeps): Hono<AdminEnv> {
       );
     }
     await deps.accounts.check(account, c.req.raw.signal);
-    return c.json({ received, account: toAccountJson(account, deps.now()) });
+    return c.json({ received, account: json(account) });
   });
 
   return app;

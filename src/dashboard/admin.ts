@@ -11,6 +11,8 @@ import { type Context, Hono } from "hono";
 import type { AccountManager } from "../accounts/manager.ts";
 import type { Account } from "../accounts/pool.ts";
 import type { KeyGuard } from "../api/api_keys.ts";
+import type { Session } from "../jimeng/http.ts";
+import type { ProxySpec } from "../net/proxy.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { accountRoutes } from "./accounts_routes.ts";
@@ -34,6 +36,8 @@ export interface AdminDeps {
   publicBaseUrl?: string | null;
   /** Called with accounts added through the API (first claim and check in the background). */
   onAccountsAdded?: (accounts: Account[]) => void;
+  /** The proxy an account's traffic takes (its own or the default); `null` = directly. */
+  proxyOf?: (session: Session) => ProxySpec | null;
   /** More routers (statistics, logs, media…) mounted behind the same session guard. */
   routes?: readonly Hono<AdminEnv>[];
 }
@@ -62,7 +66,12 @@ export function adminRoutes(deps: AdminDeps): Hono<AdminEnv> {
   guarded.route("/", sessionRoutes(sessions));
   guarded.route(
     "/",
-    accountRoutes({ accounts: deps.accounts, now: deps.now, onAdded: deps.onAccountsAdded }),
+    accountRoutes({
+      accounts: deps.accounts,
+      now: deps.now,
+      onAdded: deps.onAccountsAdded,
+      proxyOf: deps.proxyOf,
+    }),
   );
   guarded.route(
     "/",

@@ -19,6 +19,7 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../api/errors.ts";
+import { HOST_POLICY, type HostPolicy, isOwnOrigin } from "../api/host_guard.ts";
 import type { Logger } from "../log.ts";
 import { clientNetwork } from "../net/cidr.ts";
 import { registerSecret } from "../redact.ts";
@@ -414,20 +415,16 @@ export function isHttps(c: Context): boolean {
 }
 
 /**
- * Whether a request comes from a page of this server: its `Origin` names
- * this host, or (without Origin) `Sec-Fetch-Site` is `same-origin`.
+ * Whether a request comes from a page of this server: its `Origin` is this
+ * server's origin — scheme, host and port; PUBLIC_BASE_URL's when set (see
+ * `host_guard.ts`) — or, without Origin, `Sec-Fetch-Site` is `same-origin`.
  */
 export function isSameOrigin(c: Context, trustProxy: boolean): boolean {
-  const host = (trustProxy ? c.req.header("x-forwarded-host") : undefined) ??
-    new URL(c.req.url).host;
   const origin = c.req.header("origin");
   if (origin !== undefined) {
     if (origin === "null") return false;
-    try {
-      return new URL(origin).host.toLowerCase() === host.toLowerCase();
-    } catch {
-      return false;
-    }
+    const policy = c.get(HOST_POLICY) as HostPolicy | undefined;
+    return isOwnOrigin(c, policy ?? { allowedHosts: [], publicBaseUrl: null, trustProxy }, origin);
   }
   return c.req.header("sec-fetch-site") === "same-origin";
 }

@@ -26,6 +26,12 @@ import langEnJs from "../../static/lang/en.js" with { type: "text" };
 import langZhJs from "../../static/lang/zh.js" with { type: "text" };
 import authCardJs from "../../static/components/AuthCard.js" with { type: "text" };
 import badgeJs from "../../static/components/Badge.js" with { type: "text" };
+import browserTransportCardJs from "../../static/components/BrowserTransportCard.js" with {
+  type: "text",
+};
+import browserTransportSummaryJs from "../../static/components/BrowserTransportSummary.js" with {
+  type: "text",
+};
 import chartJs from "../../static/components/Chart.js" with { type: "text" };
 import confirmDialogJs from "../../static/components/ConfirmDialog.js" with { type: "text" };
 import copyButtonJs from "../../static/components/CopyButton.js" with { type: "text" };
@@ -47,6 +53,7 @@ import variantLabelJs from "../../static/components/VariantLabel.js" with { type
 import videoPlaygroundJs from "../../static/components/VideoPlayground.js" with { type: "text" };
 import accountsPageJs from "../../static/pages/AccountsPage.js" with { type: "text" };
 import addAccountsDialogJs from "../../static/pages/AddAccountsDialog.js" with { type: "text" };
+import editAccountDialogJs from "../../static/pages/EditAccountDialog.js" with { type: "text" };
 import keyDialogsJs from "../../static/pages/KeyDialogs.js" with { type: "text" };
 import jobsPageJs from "../../static/pages/JobsPage.js" with { type: "text" };
 import keysPageJs from "../../static/pages/KeysPage.js" with { type: "text" };
@@ -75,6 +82,8 @@ const APP_FILES: Record<string, string> = {
   "lang/zh.js": langZhJs,
   "components/AuthCard.js": authCardJs,
   "components/Badge.js": badgeJs,
+  "components/BrowserTransportCard.js": browserTransportCardJs,
+  "components/BrowserTransportSummary.js": browserTransportSummaryJs,
   "components/Chart.js": chartJs,
   "components/ConfirmDialog.js": confirmDialogJs,
   "components/CopyButton.js": copyButtonJs,
@@ -96,6 +105,7 @@ const APP_FILES: Record<string, string> = {
   "components/VideoPlayground.js": videoPlaygroundJs,
   "pages/AccountsPage.js": accountsPageJs,
   "pages/AddAccountsDialog.js": addAccountsDialogJs,
+  "pages/EditAccountDialog.js": editAccountDialogJs,
   "pages/KeyDialogs.js": keyDialogsJs,
   "pages/JobsPage.js": jobsPageJs,
   "pages/KeysPage.js": keysPageJs,

@@ -11,6 +11,7 @@ import type { Account } from "../accounts/pool.ts";
 import type { ImageResult } from "../jimeng/history.ts";
 import { MAX_IMAGES_PER_TASK } from "../jimeng/images.ts";
 import type { ImageModel, ImageRatio, ImageResolution } from "../jimeng/models.ts";
+import type { PollProgress } from "../jimeng/poller.ts";
 
 /** A reference image as bytes. */
 export interface ReferenceImage {
@@ -57,6 +58,12 @@ export interface ImageGeneration {
 /** What the service needs. */
 export interface ImageServiceDeps extends FailoverDeps {
   imageTimeoutMs: number;
+}
+
+/** Options of {@linkcode generateImages}. */
+export interface GenerateImagesOptions {
+  /** Progress of the tasks while they wait upstream (queue place, elapsed and expected time). */
+  onProgress?: (progress: PollProgress) => void;
 }
 
 /** Images per upstream task, at most. */
@@ -147,6 +154,7 @@ export async function generateImages(
               deadline: deps.now() + deps.imageTimeoutMs,
               signal: upstream.signal,
               onSubmitting: upstream.commit,
+              onProgress: options.onProgress,
             });
             // An upstream that ignored the count made four: hand out what was asked for.
             return { ...task, images: task.images.slice(0, count) };

@@ -15,7 +15,9 @@ import {
   sniffMaterial,
 } from "../media/sniff.ts";
 import {
+  checkWholeImage,
   decodeDataUrl,
+  DecodedDataUrl,
   InvalidReferenceError,
   readLocalFile,
   type ReferenceOptions,
@@ -55,6 +57,16 @@ async function readSource(
       bytes: new Uint8Array(await value.arrayBuffer()),
       declared: source.declared,
       what: `The uploaded file "${value.name}" (${param})`,
+    };
+  }
+  if (value instanceof DecodedDataUrl) {
+    // A large JSON body's data URL, decoded off the event loop (src/api/json_worker.ts).
+    const kind = kindOfContentType(value.mediaType || undefined);
+    return {
+      bytes: value.checkedBytes(options.maxBytes),
+      declared: source.declared ??
+        (kind ? { kind, by: `its data URL type ${value.mediaType}` } : undefined),
+      what: `The data URL in ${param}`,
     };
   }
   if (typeof value !== "string" || value.trim() === "") {
@@ -114,7 +126,9 @@ export async function loadMaterial(
     if (bytes.length === 0) throw new InvalidReferenceError(`${what} is empty`);
     const sniffed = sniffMaterial(bytes);
     if ("refused" in sniffed) {
-      throw new InvalidReferenceError(`${what} ${sniffed.refused}`, 400, "invalid_reference");
+      throw new InvalidReferenceError(`${what} ${sniffed.refused}`, 400, {
+        code: "invalid_reference",
+      });
     }
     if (declared && declared.kind !== sniffed.kind) {
       throw new InvalidReferenceError(
@@ -122,9 +136,11 @@ export async function loadMaterial(
           describeMaterial(sniffed)
         }`,
         400,
-        "invalid_reference",
+        { code: "invalid_reference" },
       );
     }
+    // An image reference gets the same whole-file check as in /v1/images (dimensions, bombs).
+    if (sniffed.kind === "image") await checkWholeImage(bytes, what);
     return { param: source.param, bytes, material: sniffed };
   } catch (error) {
     if (error instanceof InvalidReferenceError) error.param = source.param;

@@ -6,7 +6,7 @@
  */
 import { resolve, sep } from "node:path";
 import { FetchRefusedError, fetchUntrusted, type Resolver } from "../net/safe_fetch.ts";
-import { probeImage } from "../media/content_type.ts";
+import { checkImageFile, ImageCheckError } from "../media/image_check.ts";
 import { type ReferenceImage, referenceImage } from "./images.ts";
 
 /** Settings for reading references. */
@@ -26,9 +26,14 @@ export class InvalidReferenceError extends Error {
   param = "image";
   /** The error code, when not the image default (`invalid_image` / `image_too_large`). */
   code: string | undefined;
-  constructor(message: string, readonly status: 400 | 413 | 504 = 400, code?: string) {
-    super(message);
-    this.code = code;
+  /** `options.cause`: what went wrong underneath (a network error), never shown to the client. */
+  constructor(
+    message: string,
+    readonly status: 400 | 413 | 504 = 400,
+    options?: ErrorOptions & { code?: string },
+  ) {
+    super(message, options);
+    this.code = options?.code;
   }
 
   /** Sets {@linkcode InvalidReferenceError.param} and returns the error. */
@@ -38,7 +43,11 @@ export class InvalidReferenceError extends Error {
   }
 }
 
-function checkImage(bytes: Uint8Array, what: string, maxBytes: number): ReferenceImage {
+async function checkImage(
+  bytes: Uint8Array,
+  what: string,
+  maxBytes: number,
+): Promise<ReferenceImage> {
   if (bytes.length === 0) throw new InvalidReferenceError(`${what} is empty`);
   if (bytes.length > maxBytes) {
     throw new InvalidReferenceError(
@@ -46,74 +55,159 @@ function checkImage(bytes: Uint8Array, what: string, maxBytes: number): Referenc
       413,
     );
   }
-  if (!probeImage(bytes)) {
-    throw new InvalidReferenceError(`${what} is not a readable PNG, JPEG, WebP or GIF image`);
-  }
+  await checkWholeImage(bytes, what);
   return referenceImage(bytes);
 }
 
-/** The bytes of a base64 data URL, refused beyond `maxBytes`. */
-export function decodeDataUrl(url: string, maxBytes: number): Uint8Array {
-  const comma = url.indexOf(",");
-  if (comma === -1) throw new InvalidReferenceError("The data URL has no data");
-  const header = url.slice(5, comma);
-  if (!/;base64$/i.test(header)) {
-    throw new InvalidReferenceError("Only base64 data URLs are accepted");
-  }
-  const data = url.slice(comma + 1).replace(/\s+/g, "");
-  if (data.length * 0.75 > maxBytes + 3) {
-    throw new InvalidReferenceError(
-      `The data URL is larger than ${Math.floor(maxBytes / 1048576)} MiB`,
-      413,
-    );
-  }
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(data)) {
-    throw new InvalidReferenceError("The data URL is not valid base64");
-  }
+/**
+ * Checks that `bytes` are a whole image of a size Jimeng takes (see
+ * `src/media/image_check.ts`), for every path an image reaches the upstream by.
+ *
+ * @throws {InvalidReferenceError} naming the limit or the flaw
+ */
+export async function checkWholeImage(bytes: Uint8Array, what: string): Promise<void> {
   try {
-    const binary = atob(data.replaceAll("-", "+").replaceAll("_", "/"));
-    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-  } catch {
-    throw new InvalidReferenceError("The data URL is not valid base64");
+    await checkImageFile(bytes);
+  } catch (error) {
+    if (error instanceof ImageCheckError) {
+      throw new InvalidReferenceError(`${what} ${error.message}`);
+    }
+    throw error;
   }
 }
 
-/** A file inside LOCAL_FILES_DIR (symlinks resolved first), refused anywhere else. */
-export async function readLocalFile(path: string, options: ReferenceOptions): Promise<Uint8Array> {
+/** Why a data URL could not be decoded. */
+export type DataUrlProblem = "no_data" | "not_base64" | "too_large" | "invalid_base64";
+
+/**
+ * A data URL decoded before the request reached its route (large JSON bodies
+ * are parsed off the event loop): the bytes, or what was wrong with it.
+ */
+export class DecodedDataUrl {
+  constructor(
+    readonly bytes: Uint8Array | null,
+    readonly problem: DataUrlProblem | null,
+    /** The type the data URL declared (`image/png`, `video/mp4`, …), lower case; may be empty. */
+    readonly mediaType = "",
+  ) {}
+
+  /**
+   * The decoded bytes, refused beyond `maxBytes` (the worker decodes up to
+   * the largest kind's limit; each use has its own).
+   *
+   * @throws {InvalidReferenceError} for a data URL the worker could not decode
+   */
+  checkedBytes(maxBytes: number): Uint8Array {
+    if (this.problem !== null) throw dataUrlError(this.problem, maxBytes);
+    if (this.bytes!.length > maxBytes) throw dataUrlError("too_large", maxBytes);
+    return this.bytes!;
+  }
+}
+
+function dataUrlError(problem: DataUrlProblem, maxBytes: number): InvalidReferenceError {
+  switch (problem) {
+    case "no_data":
+      return new InvalidReferenceError("The data URL has no data");
+    case "not_base64":
+      return new InvalidReferenceError("Only base64 data URLs are accepted");
+    case "too_large":
+      return new InvalidReferenceError(
+        `The data URL is larger than ${Math.floor(maxBytes / 1048576)} MiB`,
+        413,
+      );
+    case "invalid_base64":
+      return new InvalidReferenceError("The data URL is not valid base64");
+  }
+}
+
+/** Decodes a (small) base64 data URL natively; large ones come as {@linkcode DecodedDataUrl}. */
+export function decodeDataUrl(url: string, maxBytes: number): Uint8Array {
+  const comma = url.indexOf(",");
+  if (comma === -1) throw dataUrlError("no_data", maxBytes);
+  if (!/;base64$/i.test(url.slice(5, comma))) throw dataUrlError("not_base64", maxBytes);
+  let data = url.slice(comma + 1);
+  if (data.length * 0.75 > maxBytes + 3) throw dataUrlError("too_large", maxBytes);
+  if (/[-_]/.test(data)) data = data.replaceAll("-", "+").replaceAll("_", "/");
+  try {
+    return Uint8Array.fromBase64(data);
+  } catch {
+    throw dataUrlError("invalid_base64", maxBytes);
+  }
+}
+
+/**
+ * The path a local reference names. `file:` URLs must be local
+ * (`file:///path` or `file://localhost/path`) and well-formed; anything else
+ * is the client's mistake, a 400.
+ */
+function localPath(text: string): string {
+  if (!/^file:/i.test(text)) return text;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InvalidReferenceError("The file URL is not a valid URL");
+  }
+  if (url.host !== "" && url.host !== "localhost") {
+    throw new InvalidReferenceError("A file URL must name a local path (file:///…), not a host");
+  }
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    throw new InvalidReferenceError("The file URL has a malformed percent-encoding");
+  }
+}
+
+/** Whether `path` is `root` or below it (both absolute and normalised). */
+function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/**
+ * Reads a file inside LOCAL_FILES_DIR. Containment is decided on the
+ * normalised path before the file system is asked anything, and a path
+ * outside the directory gets the same answer as a missing file: the answer
+ * must not tell which files exist elsewhere on the machine.
+ */
+export async function readLocalFile(text: string, options: ReferenceOptions): Promise<Uint8Array> {
   if (!options.localFilesDir) {
     throw new InvalidReferenceError(
       "Local file paths are not accepted: send a URL or a data URL, or have the operator set LOCAL_FILES_DIR",
     );
   }
+  const path = localPath(text);
   let root: string;
-  let real: string;
   try {
     root = await Deno.realPath(options.localFilesDir);
   } catch {
     throw new InvalidReferenceError("LOCAL_FILES_DIR does not exist on the server");
   }
-  const candidate = resolve(
-    root,
-    path.startsWith("file://") ? decodeURIComponent(new URL(path).pathname) : path,
-  );
+  const notFound = () =>
+    new InvalidReferenceError("The local file was not found in LOCAL_FILES_DIR");
+  const candidate = resolve(root, path);
+  if (path.includes("\0") || !isInside(root, candidate)) throw notFound();
+  let real: string;
   try {
     // realPath follows symlinks, so a link pointing outside the directory is caught below.
     real = await Deno.realPath(candidate);
   } catch {
-    throw new InvalidReferenceError("The local file does not exist");
+    throw notFound();
   }
-  if (real !== root && !real.startsWith(root + sep)) {
-    throw new InvalidReferenceError("The local file is outside LOCAL_FILES_DIR");
+  if (!isInside(root, real)) throw notFound();
+  try {
+    const stat = await Deno.stat(real);
+    if (!stat.isFile) throw new InvalidReferenceError("The local path is not a file");
+    if (stat.size > options.maxBytes) {
+      throw new InvalidReferenceError(
+        `The local file is larger than ${Math.floor(options.maxBytes / 1048576)} MiB`,
+        413,
+      );
+    }
+    return await Deno.readFile(real);
+  } catch (error) {
+    if (error instanceof InvalidReferenceError) throw error;
+    throw new InvalidReferenceError("The local file could not be read");
   }
-  const stat = await Deno.stat(real);
-  if (!stat.isFile) throw new InvalidReferenceError("The local path is not a file");
-  if (stat.size > options.maxBytes) {
-    throw new InvalidReferenceError(
-      `The local file is larger than ${Math.floor(options.maxBytes / 1048576)} MiB`,
-      413,
-    );
-  }
-  return await Deno.readFile(real);
 }
 
 /**
@@ -134,9 +228,16 @@ export async function loadReference(
         413,
       );
     }
-    return checkImage(
+    return await checkImage(
       new Uint8Array(await source.arrayBuffer()),
       `The uploaded file "${source.name}"`,
+      options.maxBytes,
+    );
+  }
+  if (source instanceof DecodedDataUrl) {
+    return await checkImage(
+      source.checkedBytes(options.maxBytes),
+      "The data URL image",
       options.maxBytes,
     );
   }
@@ -147,7 +248,11 @@ export async function loadReference(
   }
   const text = source.trim();
   if (/^data:/i.test(text)) {
-    return checkImage(decodeDataUrl(text, options.maxBytes), "The data URL", options.maxBytes);
+    return await checkImage(
+      decodeDataUrl(text, options.maxBytes),
+      "The data URL image",
+      options.maxBytes,
+    );
   }
   if (/^https?:\/\//i.test(text)) {
     try {
@@ -158,18 +263,18 @@ export async function loadReference(
         resolver: options.resolver,
         signal: options.signal,
       });
-      return checkImage(bytes, "The image at the URL", options.maxBytes);
+      return await checkImage(bytes, "The image at the URL", options.maxBytes);
     } catch (error) {
       if (error instanceof FetchRefusedError) {
-        throw new InvalidReferenceError(error.message, error.status);
+        throw new InvalidReferenceError(error.message, error.status, { cause: error.cause });
       }
       throw error;
     }
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !/^file:\/\//i.test(text)) {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && !/^file:/i.test(text)) {
     throw new InvalidReferenceError(
       "Only http, https and data URLs are accepted for reference images",
     );
   }
-  return checkImage(await readLocalFile(text, options), "The local file", options.maxBytes);
+  return await checkImage(await readLocalFile(text, options), "The local file", options.maxBytes);
 }

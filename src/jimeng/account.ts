@@ -4,7 +4,7 @@
  * @module
  */
 import { JimengError } from "./errors.ts";
-import { callUpstream, type Session, unwrapEnvelope, type UpstreamContext } from "./http.ts";
+import { callUpstream, type Session, type UpstreamContext } from "./http.ts";
 import { PATHS } from "./protocol.ts";
 import { regionInfo } from "./regions.ts";
 
@@ -49,25 +49,6 @@ export function parseCredits(data: unknown): Credits {
   return { gift, purchase, vip, total: gift + purchase + vip };
 }
 
-/**
- * The payload of a /commerce answer. CN sends it twice, as `data` and as the
- * JSON string `response`; Dreamina sends only the string, which is parsed
- * a second time (2026-10 sheet §8).
- */
-export function commercePayload(body: unknown): unknown {
-  const data = unwrapEnvelope(body);
-  const response = (body as { response?: unknown } | null)?.response;
-  const hasData = data !== null && typeof data === "object" && Object.keys(data).length > 0;
-  if (hasData || typeof response !== "string") return data;
-  try {
-    return JSON.parse(response);
-  } catch (cause) {
-    throw new JimengError("bad_response", "Jimeng answered a credit payload that is not JSON", {
-      cause,
-    });
-  }
-}
-
 function creditReferer(session: Session, page: string): string {
   const info = regionInfo(session.region);
   return info.international ? `${info.pageOrigin}/` : `${info.pageOrigin}/ai-tool/${page}`;
@@ -85,11 +66,11 @@ export async function getCredits(
     host: "commerce",
     body: {},
     referer: creditReferer(session, "image/generate"),
-    envelope: "raw",
+    envelope: "commerce",
     retry: options.retry,
     signal,
   });
-  return parseCredits(commercePayload(body));
+  return parseCredits(body);
 }
 
 /** Claims today's free credits. Calling it twice a day is harmless. */
@@ -106,10 +87,10 @@ export async function receiveDailyCredits(
     referer: creditReferer(session, "home"),
     // Not repeated blindly: a claim that went through must not be sent again.
     retry: false,
-    envelope: "raw",
+    envelope: "commerce",
     signal,
   });
-  const data = commercePayload(body) as Record<string, unknown> | null;
+  const data = body as Record<string, unknown> | null;
   const claim: CreditClaim = { received: num(data?.receive_quota) };
   if (data?.cur_total_credits !== undefined) claim.total = num(data.cur_total_credits);
   return claim;

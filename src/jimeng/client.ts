@@ -17,6 +17,7 @@ import { fetchRecords, type HistoryRecord, type ImageResult } from "./history.ts
 import {
   defaultDeps,
   type Session,
+  sessionFetch,
   type UpstreamContext,
   type UpstreamDeps,
   type UpstreamSettings,
@@ -28,6 +29,7 @@ import {
   type SubmittedTask,
 } from "./images.ts";
 import { IMAGE_RESOLUTIONS, type ImageResolution } from "./models.ts";
+import type { PageRouting } from "./page_routing.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
 import { type OmniTaskParams, submitOmniTask } from "./omni.ts";
 import { type UploadedImage, uploadImage } from "./upload.ts";
@@ -41,6 +43,8 @@ import {
 import { createWorkspaceCache, fetchWorkspaceId } from "./workspaces.ts";
 import { type CatalogEntry, fetchCatalog, type FetchCatalogOptions } from "./catalog.ts";
 import { regionInfo } from "./regions.ts";
+import type { Egress } from "./egress.ts";
+import type { ProxySpec } from "../net/proxy.ts";
 import { type UploadedMedia, uploadMedia } from "./vod_upload.ts";
 
 /** Options of {@linkcode createJimengClient}. */
@@ -49,6 +53,10 @@ export interface JimengClientOptions extends UpstreamSettings {
   poller?: PollerOptions;
   /** Schedules a callback; defaults to `setTimeout`. */
   setTimer?: (fn: () => void, ms: number) => () => void;
+  /** Each account's proxy; without it every request goes directly. */
+  egress?: Egress;
+  /** The browser transport's routing; without it every call goes direct. */
+  page?: PageRouting;
 }
 
 /** Options of one generation. */
@@ -78,6 +86,14 @@ export interface ImageTaskResult {
 export interface JimengClient {
   readonly ctx: UpstreamContext;
   readonly poller: Poller;
+  /**
+   * The `fetch` of an account's other upstream traffic (result downloads from
+   * the CDN): through its proxy when it has one. `{}` = an account without
+   * one of its own (the default proxy, if any).
+   */
+  fetchFor(session: Pick<Session, "proxy">): typeof fetch;
+  /** The proxy an account's traffic takes; `null` = directly. */
+  proxyOf(session: Pick<Session, "proxy">): ProxySpec | null;
   /** The balance; `retry: false` makes one attempt (a read that may be skipped). */
   getCredits(
     session: Session,
@@ -177,7 +193,12 @@ const UPLOAD_CACHE_SIZE = 5000;
 /** Creates the client. */
 export function createJimengClient(options: JimengClientOptions): JimengClient {
   const deps: UpstreamDeps = { ...defaultDeps(), ...options.deps };
-  const ctx: UpstreamContext = { settings: options, deps };
+  const ctx: UpstreamContext = {
+    settings: options,
+    deps,
+    egress: options.egress,
+    page: options.page,
+  };
   const setTimer = options.setTimer ?? ((fn: () => void, ms: number) => {
     const id = setTimeout(fn, ms);
     return () => clearTimeout(id);
@@ -196,7 +217,12 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     bytes: Uint8Array,
     signal?: AbortSignal,
   ): Promise<UploadedImage> {
-    const key = createHash("sha256").update(session.token).update("\u0000").update(bytes)
+    // The image's digest is computed off the event loop (WebCrypto runs on a worker thread):
+    // hashing 20 MiB inline would stall every other request for tens of milliseconds.
+    const digest = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
+    );
+    const key = createHash("sha256").update(session.token).update("\u0000").update(digest)
       .digest("hex");
     const now = deps.now();
     const cached = uploads.get(key);
@@ -227,6 +253,8 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
   return {
     ctx,
     poller,
+    fetchFor: (session) => sessionFetch(ctx, session),
+    proxyOf: (session) => options.egress?.proxyOf(session) ?? null,
     getCredits: (session, signal, options) => getCredits(ctx, session, signal, options),
     receiveDailyCredits: (session, signal) => receiveDailyCredits(ctx, session, signal),
     isSessionAlive: (session, signal) => isSessionAlive(ctx, session, signal),

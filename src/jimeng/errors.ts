@@ -33,6 +33,11 @@ export type JimengErrorKind =
   | "timeout"
   /** Network error, 5xx, HTML or truncated answers. */
   | "upstream_unavailable"
+  /**
+   * The account's proxy failed: unreachable, refused its credentials, or
+   * could not open the tunnel. The account is not at fault; another may serve.
+   */
+  | "proxy_error"
   /** An answer of an unexpected shape or an unknown `ret`. */
   | "bad_response";
 

@@ -28,15 +28,31 @@ export interface VideoResult {
   coverUrl?: string;
 }
 
+/**
+ * Where a record waits in the upstream's queue before it runs (fact sheet
+ * 2026-10 §7): present only while the record is queued.
+ */
+export interface QueueInfo {
+  /** `queue_info.queue_idx` as the upstream reports it. */
+  position: number;
+  /** `queue_info.queue_length`, when reported. */
+  length?: number;
+  /** `forecast_queue_cost` (seconds) as ms: the forecast wait until it runs, when reported. */
+  forecastMs?: number;
+}
+
 /** The parts of a record a caller needs. */
 export interface HistoryRecord {
   historyId: string;
+  /** 20, 42 and 45 all mean "in progress"; only {@linkcode HistoryRecord.queue} says "queued". */
   status: number;
   failCode: string;
   images: ImageResult[];
   videos: VideoResult[];
   /** Number of items the upstream listed (with or without usable URLs). */
   itemCount: number;
+  /** Set while the record waits in the upstream's queue. */
+  queue?: QueueInfo;
 }
 
 type Json = Record<string, unknown>;
@@ -61,6 +77,36 @@ function cleanUrl(value: unknown): string | undefined {
 
 function toNumber(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+/** A non-negative number sent as a number or a numeric string; anything else is absent. */
+function toCount(value: unknown): number | undefined {
+  const number = typeof value === "number"
+    ? value
+    : typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value)
+    ? Number(value)
+    : NaN;
+  return Number.isFinite(number) && number >= 0 ? number : undefined;
+}
+
+/**
+ * The queue fields of a raw record, `undefined` unless they say it is queued.
+ * Zeros (`queue_idx: 0, queue_length: 0, forecast_queue_cost: 0`) are what a
+ * running record carries; the forecast is read at the top level and, as some
+ * answers nest it, under `forecast_cost_time`.
+ */
+export function queueOf(raw: unknown): QueueInfo | undefined {
+  const info = path(raw, "queue_info");
+  const position = toCount(path(info, "queue_idx"));
+  const length = toCount(path(info, "queue_length"));
+  const forecastS = toCount(path(raw, "forecast_queue_cost")) ??
+    toCount(path(raw, "forecast_cost_time", "forecast_queue_cost"));
+  const queued = (position ?? 0) > 0 || (length ?? 0) > 0 || (forecastS ?? 0) > 0;
+  if (!queued) return undefined;
+  const queue: QueueInfo = { position: Math.round(position ?? 0) };
+  if (length !== undefined) queue.length = Math.round(length);
+  if (forecastS !== undefined) queue.forecastMs = Math.round(forecastS * 1000);
+  return queue;
 }
 
 function imageOf(item: unknown): ImageResult | undefined {
@@ -116,7 +162,7 @@ export function parseRecord(historyId: string, raw: unknown): HistoryRecord {
     if (image) images.push(image);
   }
   const status = Number(path(raw, "status"));
-  return {
+  const record: HistoryRecord = {
     historyId,
     status: Number.isFinite(status) ? status : 0,
     failCode: String(path(raw, "fail_code") ?? ""),
@@ -124,6 +170,9 @@ export function parseRecord(historyId: string, raw: unknown): HistoryRecord {
     videos,
     itemCount: list.length,
   };
+  const queue = queueOf(raw);
+  if (queue) record.queue = queue;
+  return record;
 }
 
 /** Whether the record has failed. */

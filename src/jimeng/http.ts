@@ -5,7 +5,10 @@
  * @module
  */
 import { createHash, randomBytes } from "node:crypto";
+import type { ProxySpec } from "../net/proxy.ts";
+import type { Egress } from "./egress.ts";
 import { errorFromRet, JimengError } from "./errors.ts";
+import type { PageRouting } from "./page_routing.ts";
 import type { ProtocolConstants } from "./protocol.ts";
 import {
   parseSessionToken,
@@ -27,6 +30,37 @@ export interface Session {
   webId: string;
   /** `uid_tt` cookie: 32 hex, stable per account. */
   userId: string;
+  /**
+   * The account's own proxy; `"direct"` = never through a proxy; absent or
+   * `null` = the default proxy (`JIMENG_PROXY`) if there is one.
+   */
+  proxy?: ProxySpec | "direct" | null;
+  /** Cookies imported from the account's browser, for its browser context. */
+  cookies?: readonly SiteCookie[];
+}
+
+/** A browser cookie as imported (Playwright's `addCookies` shape). */
+export interface SiteCookie {
+  name: string;
+  value: string;
+  /** `.jianying.com`, `dreamina.capcut.com`, …; empty when the paste had no domains. */
+  domain: string;
+  path: string;
+  /** Unix seconds; -1 for a session cookie. */
+  expires: number;
+  httpOnly: boolean;
+  secure: boolean;
+  sameSite?: "Strict" | "Lax" | "None";
+}
+
+/** What an account brings besides its token. */
+export interface SessionOptions {
+  /** The browser's `_tea_web_id` (imported cookies), instead of a derived one. */
+  webId?: string;
+  /** The browser's `uid_tt`, instead of a derived one. */
+  userId?: string;
+  proxy?: Session["proxy"];
+  cookies?: readonly SiteCookie[];
 }
 
 // Fingerprint ids are derived per account with a per-process salt: stable
@@ -34,17 +68,20 @@ export interface Session {
 const PROCESS_SALT = randomBytes(16);
 
 /** Builds a {@linkcode Session} from a configured token. */
-export function createSession(token: string): Session {
+export function createSession(token: string, options: SessionOptions = {}): Session {
   const { region, sessionId } = parseSessionToken(token);
   const digest = createHash("sha256").update(PROCESS_SALT).update(sessionId).digest();
   const webIdTail = digest.readBigUInt64BE(0) % 1_000_000_000_000_000_000n;
-  return {
+  const session: Session = {
     token,
     region,
     sessionId,
-    webId: `7${webIdTail.toString().padStart(18, "0")}`,
-    userId: digest.subarray(8, 24).toString("hex"),
+    webId: options.webId ?? `7${webIdTail.toString().padStart(18, "0")}`,
+    userId: options.userId ?? digest.subarray(8, 24).toString("hex"),
   };
+  if (options.proxy !== undefined) session.proxy = options.proxy;
+  if (options.cookies !== undefined) session.cookies = options.cookies;
+  return session;
 }
 
 /** Injectable effects, for tests and the benchmark. */
@@ -66,6 +103,8 @@ export interface UpstreamCallInfo {
   /** `ret` or error kind when not ok. */
   code?: string;
   ms: number;
+  /** How it went: directly, or from the site's page (the browser transport). */
+  via?: "direct" | "page";
 }
 
 /** Settings of the upstream client. */
@@ -83,6 +122,18 @@ export interface UpstreamSettings {
 export interface UpstreamContext {
   settings: UpstreamSettings;
   deps: UpstreamDeps;
+  /** Each account's proxy; without it every request goes directly. */
+  egress?: Egress;
+  /** The browser transport's routing; without it every call goes direct. */
+  page?: PageRouting;
+}
+
+/** The `fetch` of a session: `deps.fetch` through the account's proxy, if it has one. */
+export function sessionFetch(
+  ctx: UpstreamContext,
+  session: Pick<Session, "proxy">,
+): typeof fetch {
+  return ctx.egress ? ctx.egress.fetchFor(session, ctx.deps.fetch) : ctx.deps.fetch;
 }
 
 /** One call. */
@@ -103,8 +154,11 @@ export interface CallSpec {
    * @default true
    */
   retry?: boolean;
-  /** `"ret"` unwraps the `{ret, data}` envelope; `"raw"` returns the body. */
-  envelope?: "ret" | "raw";
+  /**
+   * `"ret"` unwraps the `{ret, data}` envelope; `"commerce"` too, taking the
+   * payload from the JSON string `response` when `data` is empty (Dreamina).
+   */
+  envelope?: "ret" | "commerce";
   signal?: AbortSignal;
 }
 
@@ -267,6 +321,42 @@ export function unwrapEnvelope(body: unknown): unknown {
   throw errorFromRet(String(ret), errmsg);
 }
 
+/**
+ * Reads an answer, direct or from the page, the same way: HTTP errors, then
+ * the JSON, then (unless raw) the `ret` envelope.
+ */
+async function readAnswer(response: Response, spec: CallSpec): Promise<unknown> {
+  if (response.status >= 400) {
+    await response.body?.cancel();
+    const kind = response.status === 429 ? "rate_limited" : "upstream_unavailable";
+    throw new JimengError(kind, `Jimeng answered HTTP ${response.status} on ${spec.path}`, {
+      code: `http_${response.status}`,
+      retriable: response.status >= 500 || response.status === 429,
+    });
+  }
+  const body = await readJson(response, spec.path);
+  return spec.envelope === "commerce" ? unwrapCommerce(body) : unwrapEnvelope(body);
+}
+
+/**
+ * The payload of a /commerce answer. CN sends it twice, as `data` and as the
+ * JSON string `response`; Dreamina sends only the string, which is parsed
+ * a second time (2026-10 sheet §8). Errors throw as {@linkcode unwrapEnvelope}'s.
+ */
+export function unwrapCommerce(body: unknown): unknown {
+  const data = unwrapEnvelope(body);
+  const response = (body as { response?: unknown } | null)?.response;
+  const hasData = data !== null && typeof data === "object" && Object.keys(data).length > 0;
+  if (hasData || typeof response !== "string") return data;
+  try {
+    return JSON.parse(response);
+  } catch (cause) {
+    throw new JimengError("bad_response", "Jimeng answered a credit payload that is not JSON", {
+      cause,
+    });
+  }
+}
+
 async function attemptCall(
   ctx: UpstreamContext,
   session: Session,
@@ -275,19 +365,9 @@ async function attemptCall(
   const { url, init } = buildRequest(ctx, session, spec);
   const timeout = AbortSignal.timeout(ctx.settings.timeoutMs);
   const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
-  let response: Response;
   try {
-    response = await ctx.deps.fetch(url, { ...init, signal });
-    if (response.status >= 400) {
-      await response.body?.cancel();
-      const kind = response.status === 429 ? "rate_limited" : "upstream_unavailable";
-      throw new JimengError(kind, `Jimeng answered HTTP ${response.status} on ${spec.path}`, {
-        code: `http_${response.status}`,
-        retriable: response.status >= 500 || response.status === 429,
-      });
-    }
-    const body = await readJson(response, spec.path);
-    return spec.envelope === "raw" ? body : unwrapEnvelope(body);
+    const response = await sessionFetch(ctx, session)(url, { ...init, signal });
+    return await readAnswer(response, spec);
   } catch (error) {
     if (error instanceof JimengError) throw error;
     if (isAbortFrom(spec.signal)) throw spec.signal!.reason;
@@ -307,7 +387,8 @@ async function attemptCall(
 }
 
 /**
- * Calls the upstream and returns the unwrapped payload.
+ * Calls the upstream and returns the unwrapped payload: directly, or from the
+ * site's page when the browser transport's routing says so.
  *
  * @throws {JimengError} on every upstream failure; the caller's abort reason
  * when `spec.signal` aborts
@@ -317,17 +398,72 @@ export async function callUpstream<T = unknown>(
   session: Session,
   spec: CallSpec,
 ): Promise<T> {
+  const page = ctx.page;
+  const direct = () => callDirect(ctx, session, spec);
+  if (!page) return await direct() as T;
+  return await page.run({ session, path: spec.path, body: spec.body }, {
+    direct,
+    page: () => callFromPage(ctx, page, session, spec),
+  }) as T;
+}
+
+/** One call from the site's page: no retries (the routing decides what follows a failure). */
+async function callFromPage(
+  ctx: UpstreamContext,
+  page: PageRouting,
+  session: Session,
+  spec: CallSpec,
+): Promise<unknown> {
+  const started = ctx.deps.now();
+  try {
+    const response = await page.send(
+      session,
+      () => buildRequest(ctx, session, spec),
+      spec.signal,
+    );
+    const result = await readAnswer(response, spec);
+    ctx.deps.onCall?.({ path: spec.path, ok: true, ms: ctx.deps.now() - started, via: "page" });
+    return result;
+  } catch (error) {
+    const code = error instanceof JimengError
+      ? (error.code ?? error.kind)
+      : isAbortFrom(spec.signal)
+      ? "aborted"
+      : "browser_unavailable";
+    ctx.deps.onCall?.({
+      path: spec.path,
+      ok: false,
+      code,
+      ms: ctx.deps.now() - started,
+      via: "page",
+    });
+    throw error;
+  }
+}
+
+/** Calls directly, with bounded retries of what may pass on a second try. */
+async function callDirect(
+  ctx: UpstreamContext,
+  session: Session,
+  spec: CallSpec,
+): Promise<unknown> {
   const attempts = spec.retry === false ? 1 : (ctx.settings.attempts ?? 3);
   const backoff = ctx.settings.backoffMs ?? 500;
   for (let attempt = 1;; attempt++) {
     const started = ctx.deps.now();
     try {
       const result = await attemptCall(ctx, session, spec);
-      ctx.deps.onCall?.({ path: spec.path, ok: true, ms: ctx.deps.now() - started });
-      return result as T;
+      ctx.deps.onCall?.({ path: spec.path, ok: true, ms: ctx.deps.now() - started, via: "direct" });
+      return result;
     } catch (error) {
       const code = error instanceof JimengError ? (error.code ?? error.kind) : "aborted";
-      ctx.deps.onCall?.({ path: spec.path, ok: false, code, ms: ctx.deps.now() - started });
+      ctx.deps.onCall?.({
+        path: spec.path,
+        ok: false,
+        code,
+        ms: ctx.deps.now() - started,
+        via: "direct",
+      });
       const retriable = error instanceof JimengError && error.retriable;
       if (!retriable || attempt >= attempts) throw error;
       const delay = ctx.deps.random() * backoff * 2 ** (attempt - 1);

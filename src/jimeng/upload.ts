@@ -6,7 +6,7 @@
  */
 import { crc32Hex } from "./crc32.ts";
 import { JimengError } from "./errors.ts";
-import { callUpstream, type Session, type UpstreamContext } from "./http.ts";
+import { callUpstream, type Session, sessionFetch, type UpstreamContext } from "./http.ts";
 import { PATHS } from "./protocol.ts";
 import { regionHosts, regionInfo } from "./regions.ts";
 import { signV4, type StsCredentials } from "./sigv4.ts";
@@ -59,6 +59,7 @@ export function randomToken(length: number): string {
  */
 export async function exchange(
   ctx: UpstreamContext,
+  session: Session,
   step: string,
   request: () => { url: string; init: RequestInit },
   signal?: AbortSignal,
@@ -74,7 +75,7 @@ export async function exchange(
     let error: JimengError;
     try {
       const { url, init } = request();
-      const response = await ctx.deps.fetch(url, { ...init, signal: combined });
+      const response = await sessionFetch(ctx, session)(url, { ...init, signal: combined });
       const text = await response.text();
       let body: unknown;
       try {
@@ -96,7 +97,9 @@ export async function exchange(
       }
     } catch (cause) {
       if (signal?.aborted) throw signal.reason;
-      error = timeout.aborted
+      error = cause instanceof JimengError
+        ? cause
+        : timeout.aborted
         ? new JimengError("timeout", `${what} (${step}) timed out`, { cause })
         : new JimengError(
           "upstream_unavailable",
@@ -195,7 +198,7 @@ export async function uploadImage(
     FileSize: String(bytes.length),
     s: randomToken(11),
   };
-  const applied = await exchange(ctx, "ApplyImageUpload", () => {
+  const applied = await exchange(ctx, session, "ApplyImageUpload", () => {
     const signed = sign("GET", applyQuery);
     return {
       url: `${imagex}/?${signed.queryString}`,
@@ -212,7 +215,7 @@ export async function uploadImage(
   }
 
   // 2. Upload the bytes to the host ImageX handed out, with the ImageX URL's scheme.
-  const uploaded = await exchange(ctx, "upload", () => ({
+  const uploaded = await exchange(ctx, session, "upload", () => ({
     url: `${scheme}//${uploadHost}/upload/v1/${store.StoreUri}`,
     init: {
       method: "POST",
@@ -241,7 +244,7 @@ export async function uploadImage(
     FileSize: String(bytes.length),
   };
   const commitBody = JSON.stringify({ SessionKey: address.SessionKey });
-  const committed = await exchange(ctx, "CommitImageUpload", () => {
+  const committed = await exchange(ctx, session, "CommitImageUpload", () => {
     const signed = sign("POST", commitQuery, commitBody);
     return {
       url: `${imagex}/?${signed.queryString}`,

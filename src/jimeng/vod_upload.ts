@@ -109,6 +109,7 @@ export async function uploadMedia(
   };
   const applied = await exchange(
     ctx,
+    session,
     "ApplyUploadInner",
     () => {
       const signed = sign("GET", applyQuery);
@@ -131,6 +132,7 @@ export async function uploadMedia(
   // 2. Upload the bytes to the host VOD handed out, with the VOD URL's scheme.
   const uploaded = await exchange(
     ctx,
+    session,
     "upload",
     () => ({
       url: `${scheme}//${node.UploadHost}/upload/v1/${store.StoreUri}`,
@@ -166,6 +168,7 @@ export async function uploadMedia(
   const commitBody = JSON.stringify({ SessionKey: node.SessionKey, Functions: [] });
   const committed = await exchange(
     ctx,
+    session,
     "CommitUploadInner",
     () => {
       const signed = sign("POST", commitQuery, commitBody);

@@ -15,6 +15,7 @@ import type { Account } from "../accounts/pool.ts";
 import { type FailoverDeps, runWithFailover } from "../accounts/failover.ts";
 import { JimengError } from "../jimeng/errors.ts";
 import type { HistoryRecord } from "../jimeng/history.ts";
+import type { PollProgress } from "../jimeng/poller.ts";
 import type { VideoVariant } from "../jimeng/videos.ts";
 import {
   findModel,
@@ -44,6 +45,7 @@ import {
   type Job,
   jobInputs,
   type JobPatch,
+  type JobQueue,
   type JobResult,
   type JobStatus,
   listJobs,
@@ -216,7 +218,10 @@ export interface JobRunner {
   subscribe(id: string, listener: (job: Job) => void): () => void;
   /** Deletes a job, stopping its polling (the upstream work itself cannot be cancelled). */
   remove(id: string): boolean;
-  /** Seeds the poller with stored durations and starts every unfinished job; returns how many. */
+  /**
+   * Starts every unfinished job; returns how many. Models the poller has no
+   * run time for yet (none was stored) start from their finished jobs.
+   */
   resume(): number;
   /** Jobs per status (for metrics and the console). */
   counts(): Record<JobStatus, number>;
@@ -253,6 +258,24 @@ export function estimateProgress(elapsedMs: number, expectedMs: number): number 
   const ratio = elapsedMs / expectedMs;
   const value = ratio <= 0.9 ? ratio * 100 : 90 + 9 * (1 - Math.exp(-(ratio - 0.9) * 3));
   return Math.max(1, Math.min(99, Math.floor(value)));
+}
+
+/** The queue place a progress report gives, as a job row keeps it. */
+export function jobQueueOf(report: PollProgress, now: number): JobQueue | null {
+  if (!report.queue) return null;
+  const { position, length, etaMs } = report.queue;
+  return { position, length: length ?? null, endsAt: etaMs === undefined ? null : now + etaMs };
+}
+
+/**
+ * Whether two queue places differ enough to write: another position or
+ * length, or a forecast end moved by more than its one-second granularity.
+ */
+export function queueChanged(a: JobQueue | null, b: JobQueue | null): boolean {
+  if (a === null || b === null) return a !== b;
+  if (a.position !== b.position || a.length !== b.length) return true;
+  if (a.endsAt === null || b.endsAt === null) return a.endsAt !== b.endsAt;
+  return Math.abs(a.endsAt - b.endsAt) > 1500;
 }
 
 interface Waiter {
@@ -369,7 +392,11 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     account: Account,
     signal: AbortSignal,
     resumed: boolean,
-    task: { historyId: string; expectedItems: number; onProgress?: (progress: number) => void } = {
+    task: {
+      historyId: string;
+      expectedItems: number;
+      onProgress?: (report: PollProgress) => void;
+    } = {
       historyId: job.historyId!,
       expectedItems: model.kind === "video" ? 1 : 4,
     },
@@ -378,8 +405,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const timeout = model.kind === "video" ? deps.videoTimeoutMs : deps.imageTimeoutMs;
     let deadline = submittedAt + timeout;
     if (resumed) deadline = Math.max(deadline, deps.now() + RESUME_GRACE_MS);
-    let lastProgress = job.progress;
-    const report = task.onProgress ?? ((progress: number) => patch(job.id, { progress }));
+    const report = task.onProgress ?? progressReporter(job)(0);
     return await deps.client.waitForRecord(account.session, {
       historyId: task.historyId,
       kind: model.kind,
@@ -390,13 +416,38 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     }, {
       deadline,
       signal,
-      onProgress: ({ elapsedMs, expectedMs }) => {
-        const progress = estimateProgress(elapsedMs, expectedMs);
-        if (progress === lastProgress) return;
-        lastProgress = progress;
-        report(progress);
-      },
+      onProgress: report,
     });
+  }
+
+  /**
+   * Writes a job's progress and queue place as its tasks report (task `i`
+   * reports through the function for `i`), when they change: the slowest
+   * task's progress is the job's, and the queue place is that of the task
+   * furthest back in Jimeng's queue.
+   */
+  function progressReporter(
+    job: Job,
+    tasks = 1,
+  ): (index: number) => (report: PollProgress) => void {
+    let progress = job.progress;
+    let queue = job.queue;
+    const shares = Array.from({ length: tasks }, () => 0);
+    const places: (JobQueue | null)[] = Array.from({ length: tasks }, () => null);
+    return (index) => (report) => {
+      shares[index] = estimateProgress(report.elapsedMs, report.expectedMs);
+      places[index] = jobQueueOf(report, deps.now());
+      const nextProgress = Math.max(1, Math.min(...shares));
+      const nextQueue = places.reduce<JobQueue | null>(
+        (back, place) =>
+          place !== null && (back === null || place.position > back.position) ? place : back,
+        null,
+      );
+      const changes: JobPatch = {};
+      if (nextProgress !== progress) changes.progress = progress = nextProgress;
+      if (queueChanged(queue, nextQueue)) changes.queue = queue = nextQueue;
+      if (Object.keys(changes).length > 0) patch(job.id, changes);
+    };
   }
 
   async function submitVideo(
@@ -452,9 +503,9 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const historyId = await withSubmitSlot(() => submitVideo(job, model, account, signal));
     clients.delete(id);
     const submittedAt = deps.now();
-    patch(id, { historyId, submittedAt, status: "in_progress", progress: 1 });
+    patch(id, { historyId, submittedAt, status: "in_progress", progress: 1, queue: null });
     return await waitFor(
-      { ...job, historyId, submittedAt, accountKey: account.key },
+      { ...job, historyId, submittedAt, accountKey: account.key, progress: 1, queue: null },
       model,
       account,
       signal,
@@ -479,12 +530,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   ): Promise<HistoryRecord> {
     const params = job.params as unknown as ImageJobParams;
     const counts = splitImageCount(params.n);
-    const progress = counts.map(() => 0);
-    /** The slowest task's progress is the job's. */
-    const report = (index: number) => (value: number) => {
-      progress[index] = value;
-      patch(job.id, { progress: Math.max(1, Math.min(...progress)) });
-    };
+    const report = progressReporter(job, counts.length);
     const stored = job.historyId !== null && job.accountKey === account.key
       ? job.historyId.split(",")
       : [];
@@ -505,7 +551,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         return record;
       });
     } else {
-      patch(job.id, { accountKey: account.key, historyId: null, submittedAt: null });
+      patch(job.id, { accountKey: account.key, historyId: null, submittedAt: null, queue: null });
       const references = await withSubmitSlot(() => uploadInputs(job, account, signal));
       clientGone(job.id);
       const accepted: string[] = [];
@@ -537,8 +583,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
               progress: 1,
             });
           },
-          onProgress: ({ elapsedMs, expectedMs }) =>
-            report(i)(estimateProgress(elapsedMs, expectedMs)),
+          onProgress: report(i),
         })
       );
     }
@@ -658,6 +703,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       finish(id, {
         status: "completed",
         progress: 100,
+        queue: null,
         result,
         completedAt: deps.now(),
         expiresAt: expiries.length ? Math.min(...expiries) : null,
@@ -670,7 +716,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       if (closed) return;
       if (signal.aborted) return;
       const { code, message } = deps.describeError(error);
-      if (finish(id, { status: "failed", errorCode: code, errorMessage: message })) {
+      if (finish(id, { status: "failed", errorCode: code, errorMessage: message, queue: null })) {
         dropInputs(id);
         if (error instanceof ClientClosedError) log.info(message, { job: id });
         else log.warn(`Job ${id} failed: ${message}`, { code });
@@ -742,6 +788,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         submittedAt: null,
         completedAt: null,
         expiresAt: null,
+        queue: null,
       };
       let files: string[] = [];
       try {
@@ -827,10 +874,14 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       return existed;
     },
     resume() {
-      // What earlier runs learned about each model's duration shapes the first polls.
+      // The poller starts from the run times it stored; a model it never
+      // stored one for (a database older than that table) starts from the
+      // duration of its finished jobs, which is better than its typical guess.
       for (const [id, ms] of typicalDurations(db)) {
         const model = findModel(id);
-        if (model) deps.client.poller.learn(model.reqKey, ms);
+        if (model && deps.client.poller.estimate(model.reqKey) === undefined) {
+          deps.client.poller.learn(model.reqKey, ms);
+        }
       }
       const jobs = activeJobs(db);
       for (const job of jobs) start(job.id, true);

@@ -108,6 +108,7 @@ export function mcpRoutes(deps: ApiDeps, fetch: AppFetch): Hono<ApiEnv> {
     v1: createV1Client(fetch),
     publicBaseUrl: deps.config.publicBaseUrl,
     keyCredits: (token) => keyCredits(deps, token),
+    resultFetch: deps.resultFetch,
   };
 
   /**

@@ -79,6 +79,11 @@ export interface ToolDeps {
    * @throws {ToolCallError} when the key is not valid
    */
   keyCredits(token: string): KeyCredits;
+  /**
+   * The `fetch` for the results of one request: each result's download goes
+   * through the proxy of the account that made it.
+   */
+  resultFetch?: (requestId: string) => typeof fetch;
 }
 
 const prompt = (what: string): PropertySchema => ({
@@ -373,6 +378,7 @@ async function images(
       publicBaseUrl: context.baseUrl ?? deps.publicBaseUrl,
       local: (localPath, signal) => deps.v1.raw(localPath, { ...context, signal }),
       signal: context.signal,
+      fetch: answer.requestId === null ? undefined : deps.resultFetch?.(answer.requestId),
     })
     : { images: [], notes: [] };
   const summary = {

@@ -17,6 +17,7 @@ import {
   deleteMedia,
   getMedia,
   insertMedia,
+  listMedia,
   type MediaKind,
   type MediaRecord,
   type MediaVariant,
@@ -98,6 +99,8 @@ export interface SaveResultsInput {
   accountLabel: string | null;
   apiKeyId: number | null;
   results: readonly MediaResult[];
+  /** The `fetch` of the account that made them (through its proxy); default: the library's. */
+  fetch?: typeof fetch;
 }
 
 /** One recorded result. */
@@ -137,6 +140,8 @@ export interface MediaLibrary {
    * Never fails because of a download.
    */
   saveResults(input: SaveResultsInput, options?: SaveOptions): Promise<SavedMedia[]>;
+  /** The account that made a result of a request (by its upstream URL), if recorded. */
+  accountOf(requestId: string, upstreamUrl: string): string | null;
   /** A row by public id (`undefined` for unknown or malformed ids). */
   get(id: string): MediaRecord | undefined;
   /** The cached file of a row, or `null`. */
@@ -229,7 +234,10 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
   }
 
   /** Downloads one row's result; the cached file name, or `null` on failure. */
-  async function download(record: MediaRecord): Promise<string | null> {
+  async function download(
+    record: MediaRecord,
+    fetch?: typeof globalThis.fetch,
+  ): Promise<string | null> {
     const part = pathOf(`${record.id}.part`);
     const maxBytes = Math.min(
       options.maxFileBytes?.[record.kind] ?? DEFAULT_MAX_FILE[record.kind],
@@ -243,7 +251,7 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
           maxBytes,
           timeoutMs: options.timeoutMs?.[record.kind] ?? DEFAULT_TIMEOUT[record.kind],
           signal: closing.signal,
-          fetch: options.fetch,
+          fetch: fetch ?? options.fetch,
         });
       });
       const type = sniffMediaType(fetched.head) ?? mediaTypeOfHeader(fetched.contentType);
@@ -373,7 +381,7 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
       if (!options.cache || closing.signal.aborted) {
         return records.map((record) => toSaved(record, null, base));
       }
-      const downloads = records.map((record) => track(download(record)));
+      const downloads = records.map((record) => track(download(record, input.fetch)));
       const wait = saveOptions.wait ?? options.urlMode === "local";
       if (!wait) return records.map((record) => toSaved(record, null, base));
       // Filled as downloads finish, so a timeout still uses the ones that did.
@@ -390,6 +398,10 @@ export function createMediaLibrary(options: MediaLibraryOptions): MediaLibrary {
         saveOptions.signal?.removeEventListener("abort", onAbort);
       }
       return records.map((record, i) => toSaved(record, files[i], base));
+    },
+    accountOf(requestId, upstreamUrl) {
+      const rows = listMedia(db, { requestId, limit: 100 }).items;
+      return rows.find((row) => row.upstreamUrl === upstreamUrl)?.accountKey ?? null;
     },
     get: (id) => (MEDIA_ID.test(id) ? getMedia(db, id) : undefined),
     filePath: (record) => (record.fileName ? pathOf(record.fileName) : null),

@@ -23,15 +23,15 @@ export function chooseRange(header: string | null | undefined, size: number): Ra
   const [, first, last] = match;
   if (first === "" && last === "") return { kind: "full" };
   if (first === "") {
-    // Suffix range: the last N bytes.
+    // Suffix range: the last N bytes (a length beyond the file means all of it).
     const length = Number(last);
-    if (!Number.isSafeInteger(length)) return { kind: "full" };
     if (length === 0 || size === 0) return { kind: "unsatisfiable" };
     return { kind: "partial", start: Math.max(0, size - length), end: size - 1 };
   }
+  // Digits only, so Number() is exact or a huge (possibly infinite) value: a position beyond
+  // the file is clamped (end) or unsatisfiable (start), never a reason to send everything.
   const start = Number(first);
   const end = last === "" ? size - 1 : Number(last);
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return { kind: "full" };
   if (last !== "" && end < start) return { kind: "full" };
   if (start >= size) return { kind: "unsatisfiable" };
   return { kind: "partial", start, end: Math.min(end, size - 1) };

@@ -6,6 +6,8 @@
  */
 import type { Account } from "../accounts/pool.ts";
 import type { UpstreamCallInfo } from "../jimeng/http.ts";
+import { findModel } from "../jimeng/models.ts";
+import type { PageRoutingStatus } from "../jimeng/page_routing.ts";
 import type { MediaKind } from "../store/media.ts";
 import { createRegistry, type Registry } from "./registry.ts";
 
@@ -19,6 +21,8 @@ export interface MetricsSources {
   mediaCacheBytes?: () => number;
   /** Jobs by state; the job runner supplies it. Nothing is emitted without it. */
   jobsByState?: () => Readonly<Record<string, number>>;
+  /** The browser transport; nothing about it is emitted without it. */
+  browser?: () => PageRoutingStatus;
   now?: () => number;
 }
 
@@ -65,6 +69,70 @@ const UPSTREAM_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** Bearer accounts remembered for the account gauges. */
 const MAX_NOTED_ACCOUNTS = 1000;
+
+/** Methods counted by name; any other token a client sends is `other`. */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+/** Distinct values one client-influenced label may take before the rest become `other`. */
+const MAX_LABEL_VALUES = 100;
+
+/**
+ * A label value a client can influence, from a bounded set: `accept` says
+ * whether a value is legitimate at all, and at most `max` distinct values are
+ * ever kept (every series lives as long as the process).
+ */
+function boundedLabel(accept: (value: string) => boolean, max = MAX_LABEL_VALUES) {
+  const seen = new Set<string>();
+  return (value: string): string => {
+    if (seen.has(value)) return value;
+    if (!accept(value) || seen.size >= max) return "other";
+    seen.add(value);
+    return value;
+  };
+}
+
+/** The browser transport's metrics. */
+function browserMetrics(registry: Registry) {
+  const modes = registry.gauge(
+    "jimeng_browser_transport_mode",
+    "JIMENG_BROWSER_TRANSPORT in effect (1 for the current mode)",
+    ["mode"],
+  );
+  const running = registry.gauge("jimeng_browser_running", "Whether Chromium is running (0 or 1)");
+  const pages = registry.gauge("jimeng_browser_pages", "Accounts with an open site page");
+  const routes = registry.gauge(
+    "jimeng_browser_routes",
+    "Routes (site, endpoint, model) remembered to go through the site's page",
+  );
+  const launches = registry.counter("jimeng_browser_launches_total", "Chromium launches");
+  const blocked = registry.counter(
+    "jimeng_browser_blocked_requests_total",
+    "Requests of the site page the browser transport did not allow",
+  );
+  const calls = registry.counter(
+    "jimeng_browser_calls_total",
+    "Upstream calls sent from the site's page, by path and outcome (ok or failed)",
+    ["path", "outcome"],
+  );
+  let seen = { launches: 0, blocked: 0 };
+  return {
+    collect(status: PageRoutingStatus): void {
+      modes.reset();
+      for (const mode of ["off", "auto", "always"]) {
+        modes.set({ mode }, mode === status.mode ? 1 : 0);
+      }
+      running.set({}, status.browser.running ? 1 : 0);
+      pages.set({}, status.browser.pages);
+      routes.set({}, status.routes);
+      launches.inc({}, Math.max(0, status.browser.launches - seen.launches));
+      blocked.inc({}, Math.max(0, status.browser.blockedRequests - seen.blocked));
+      seen = { launches: status.browser.launches, blocked: status.browser.blockedRequests };
+    },
+    call(call: UpstreamCallInfo): void {
+      calls.inc({ path: call.path, outcome: call.ok ? "ok" : "failed" });
+    },
+  };
+}
 
 /** Creates the metrics. */
 export function createServerMetrics(sources: MetricsSources): ServerMetrics {
@@ -146,9 +214,15 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
   const jobs = sources.jobsByState
     ? registry.gauge("jimeng_jobs", "Jobs by state", ["state"])
     : undefined;
+  const browser = sources.browser ? browserMetrics(registry) : undefined;
 
   let inFlight = 0;
   const noted = new Map<string, Account>();
+  const methodLabel = boundedLabel((method) => METHODS.has(method));
+  // Route patterns come from the application's own routes; the bound is a second line.
+  const routeLabel = boundedLabel((route) => route.startsWith("/") || route === "unmatched");
+  const modelLabel = boundedLabel((model) => findModel(model)?.id === model);
+  const statusLabel = boundedLabel((status) => /^[1-5]\d\d$/.test(status));
 
   registry.collect(() => {
     inFlightRequests.set({}, inFlight);
@@ -162,11 +236,18 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
     const now = (sources.now ?? Date.now)();
     let credits = 0;
     for (const account of accounts.values()) {
-      accountInFlight.set({ account: account.label }, account.inFlight);
-      if (account.credits) {
-        accountCredits.set({ account: account.label }, account.credits.total);
-        credits += account.credits.total;
+      // A Bearer value is a client's word: it gets its own series only while it is busy or
+      // once the upstream confirmed it (a balance was read) and it is alive; the states
+      // count them all.
+      const confirmed = account.source === "stored" || account.inFlight > 0 ||
+        (account.credits !== null && !account.expired);
+      if (confirmed) {
+        accountInFlight.set({ account: account.label }, account.inFlight);
+        if (account.credits) {
+          accountCredits.set({ account: account.label }, account.credits.total);
+        }
       }
+      if (account.credits) credits += account.credits.total;
       if (account.disabled) states.disabled++;
       else if (account.expired) states.expired++;
       else if (account.coolingUntil > now) states.cooling++;
@@ -181,6 +262,7 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
         jobs.set({ state }, count);
       }
     }
+    if (browser && sources.browser) browser.collect(sources.browser());
   });
 
   return {
@@ -190,8 +272,14 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
     },
     requestFinished({ route, method, model, status, seconds }) {
       inFlight--;
-      requests.inc({ route, method, model: model ?? "", status: String(status) });
-      latency.observe({ route }, seconds);
+      const routeValue = routeLabel(route);
+      requests.inc({
+        route: routeValue,
+        method: methodLabel(method),
+        model: model === null ? "" : modelLabel(model),
+        status: statusLabel(String(status)),
+      });
+      latency.observe({ route: routeValue }, seconds);
     },
     apiRequest(kind) {
       apiRequests.inc({ class: kind });
@@ -200,6 +288,7 @@ export function createServerMetrics(sources: MetricsSources): ServerMetrics {
       upstreamCalls.inc({ path: call.path });
       upstreamLatency.observe({ path: call.path }, call.ms / 1000);
       if (!call.ok) upstreamErrors.inc({ path: call.path, code: call.code ?? "unknown" });
+      if (call.via === "page") browser?.call(call);
     },
     noteAccounts(accounts) {
       for (const account of accounts) {

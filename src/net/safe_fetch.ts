@@ -33,8 +33,9 @@ export type AddressClass =
 /** Why a fetch was refused or failed; `reason` is safe to show to the client. */
 export class FetchRefusedError extends Error {
   override name = "FetchRefusedError";
-  constructor(message: string, readonly status: 400 | 413 | 504 = 400) {
-    super(message);
+  /** `cause`: the network error behind a failed download, for the operator's log only. */
+  constructor(message: string, readonly status: 400 | 413 | 504 = 400, options?: ErrorOptions) {
+    super(message, options);
   }
 }
 
@@ -45,20 +46,56 @@ function parseIpv4(ip: string): number[] | undefined {
   return bytes.every((b) => Number.isInteger(b) && b >= 0 && b <= 255) ? bytes : undefined;
 }
 
-function classifyIpv4([a, b, c]: number[]): AddressClass {
-  if (a === 0) return "unspecified";
-  if (a === 127) return "loopback";
-  if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return "private";
-  if (a === 100 && b >= 64 && b <= 127) return "private"; // carrier-grade NAT
-  if (a === 169 && b === 254) return "link_local"; // includes cloud metadata 169.254.169.254
-  if (a === 192 && b === 0 && (c === 0 || c === 2)) return "reserved";
-  if (a === 198 && (b === 18 || b === 19)) return "reserved";
-  if ((a === 198 && b === 51 && c === 100) || (a === 203 && b === 0 && c === 113)) {
-    return "reserved";
-  }
-  if (a >= 224 && a <= 239) return "multicast";
-  if (a >= 240) return "reserved";
-  return "public";
+/** A range of one family: the address's leading `bits` must equal `prefix`'s. */
+interface Range {
+  prefix: bigint;
+  bits: number;
+  kind: AddressClass;
+}
+
+const v4 = (cidr: string, kind: AddressClass): Range => {
+  const [ip, bits] = cidr.split("/");
+  return { prefix: v4Value(parseIpv4(ip)!), bits: Number(bits), kind };
+};
+
+function v4Value(bytes: readonly number[]): bigint {
+  return bytes.reduce((value, byte) => (value << 8n) | BigInt(byte), 0n);
+}
+
+function inRange(value: bigint, width: number, range: Range): boolean {
+  const shift = BigInt(width - range.bits);
+  return value >> shift === range.prefix >> shift;
+}
+
+/**
+ * The IANA IPv4 Special-Purpose Address Registry (RFC 6890 and later), plus
+ * multicast. Anything special is refused, even the few globally reachable
+ * anycast services in it: no reference image lives there.
+ */
+const IPV4_RANGES: readonly Range[] = [
+  v4("0.0.0.0/8", "unspecified"), // "this network"
+  v4("10.0.0.0/8", "private"),
+  v4("100.64.0.0/10", "private"), // shared address space (carrier-grade NAT)
+  v4("127.0.0.0/8", "loopback"),
+  v4("169.254.0.0/16", "link_local"), // includes cloud metadata 169.254.169.254
+  v4("172.16.0.0/12", "private"),
+  v4("192.0.0.0/24", "reserved"), // IETF protocol assignments (DS-Lite, NAT64 discovery, …)
+  v4("192.0.2.0/24", "reserved"), // TEST-NET-1
+  v4("192.31.196.0/24", "reserved"), // AS112-v4
+  v4("192.52.193.0/24", "reserved"), // AMT
+  v4("192.88.99.0/24", "reserved"), // deprecated 6to4 relay anycast
+  v4("192.168.0.0/16", "private"),
+  v4("192.175.48.0/24", "reserved"), // direct delegation AS112 service
+  v4("198.18.0.0/15", "reserved"), // benchmarking
+  v4("198.51.100.0/24", "reserved"), // TEST-NET-2
+  v4("203.0.113.0/24", "reserved"), // TEST-NET-3
+  v4("224.0.0.0/4", "multicast"),
+  v4("240.0.0.0/4", "reserved"), // reserved, and 255.255.255.255 (limited broadcast)
+];
+
+function classifyIpv4(bytes: readonly number[]): AddressClass {
+  const value = v4Value(bytes);
+  return IPV4_RANGES.find((range) => inRange(value, 32, range))?.kind ?? "public";
 }
 
 /** Expands an IPv6 address into 8 groups; `undefined` if it is not one. */
@@ -71,10 +108,10 @@ function parseIpv6(ip: string): number[] | undefined {
   const last = text.slice(lastColon + 1);
   if (last.includes(".")) {
     // A trailing dotted quad (::ffff:1.2.3.4) becomes two hex groups.
-    const v4 = parseIpv4(last);
-    if (!v4) return undefined;
+    const quad = parseIpv4(last);
+    if (!quad) return undefined;
     const hex = (hi: number, lo: number) => ((hi << 8) | lo).toString(16);
-    text = `${text.slice(0, lastColon + 1)}${hex(v4[0], v4[1])}:${hex(v4[2], v4[3])}`;
+    text = `${text.slice(0, lastColon + 1)}${hex(quad[0], quad[1])}:${hex(quad[2], quad[3])}`;
   }
   const halves = text.split("::");
   if (halves.length > 2) return undefined;
@@ -88,30 +125,90 @@ function parseIpv6(ip: string): number[] | undefined {
   return numbers.some(Number.isNaN) ? undefined : numbers;
 }
 
-function classifyIpv6(g: number[]): AddressClass {
-  const embeddedV4 = (hi: number, lo: number) => [hi >> 8, hi & 255, lo >> 8, lo & 255];
-  if (g.every((x) => x === 0)) return "unspecified";
-  if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return "loopback";
-  // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) forms.
-  if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) {
-    return classifyIpv4(embeddedV4(g[6], g[7]));
+/** An IPv6 range: `prefix` in the usual notation. */
+const v6 = (cidr: string, kind: AddressClass): Range => {
+  const [ip, bits] = cidr.split("/");
+  return { prefix: v6Value(parseIpv6(ip)!), bits: Number(bits), kind };
+};
+
+function v6Value(groups: readonly number[]): bigint {
+  return groups.reduce((value, group) => (value << 16n) | BigInt(group), 0n);
+}
+
+/** The IPv4 address in bits `offset`…`offset + 31` of an IPv6 address. */
+function embeddedV4(value: bigint, offset: number): number[] {
+  const bits = Number((value >> BigInt(96 - offset)) & 0xffffffffn);
+  return [bits >>> 24, (bits >>> 16) & 255, (bits >>> 8) & 255, bits & 255];
+}
+
+/**
+ * IPv6 ranges that carry an IPv4 address: they are what the IPv4 address is
+ * (a translator or relay would take the connection there).
+ */
+const IPV6_EMBEDDING: readonly (Range & { offset: number })[] = [
+  { ...v6("::ffff:0:0/96", "reserved"), offset: 96 }, // IPv4-mapped
+  { ...v6("::ffff:0:0:0/96", "reserved"), offset: 96 }, // IPv4-translated (SIIT)
+  { ...v6("64:ff9b::/96", "reserved"), offset: 96 }, // NAT64, well-known prefix
+  { ...v6("2002::/16", "reserved"), offset: 16 }, // 6to4
+];
+
+/**
+ * The IANA IPv6 Special-Purpose Address Registry, multicast and the
+ * deprecated site-local range, most specific first. Addresses outside
+ * 2000::/3 (global unicast) and these ranges are unassigned: reserved.
+ */
+const IPV6_RANGES: readonly Range[] = [
+  v6("::/128", "unspecified"),
+  v6("::1/128", "loopback"),
+  v6("64:ff9b:1::/48", "private"), // local-use IPv4/IPv6 translation
+  v6("100::/64", "reserved"), // discard-only
+  v6("100:0:0:1::/64", "reserved"), // dummy IPv6 prefix
+  v6("2001::/23", "reserved"), // IETF protocol assignments: ORCHID, AMT, AS112, benchmarking, …
+  v6("2001:db8::/32", "reserved"), // documentation
+  v6("2620:4f:8000::/48", "reserved"), // direct delegation AS112 service
+  v6("3fff::/20", "reserved"), // documentation
+  v6("5f00::/16", "reserved"), // segment routing (SRv6) SIDs
+  v6("fc00::/7", "private"), // unique local, incl. fd00:ec2::254 (cloud metadata)
+  v6("fe80::/10", "link_local"),
+  v6("fec0::/10", "private"), // deprecated site-local
+  v6("ff00::/8", "multicast"),
+];
+
+const TEREDO = v6("2001::/32", "reserved");
+const IPV4_COMPATIBLE = v6("::/96", "reserved");
+const GLOBAL_UNICAST = v6("2000::/3", "public");
+
+function classifyIpv6(groups: readonly number[]): AddressClass {
+  const value = v6Value(groups);
+  for (const range of IPV6_EMBEDDING) {
+    if (inRange(value, 128, range)) return classifyIpv4(embeddedV4(value, range.offset));
   }
-  if (g[0] === 0x64 && g[1] === 0xff9b) return classifyIpv4(embeddedV4(g[6], g[7])); // NAT64
-  if (g[0] === 0x2002) return classifyIpv4(embeddedV4(g[1], g[2])); // 6to4
-  if ((g[0] & 0xfe00) === 0xfc00) return "private"; // unique local, incl. fd00:ec2::254
-  if ((g[0] & 0xffc0) === 0xfe80) return "link_local";
-  if ((g[0] & 0xff00) === 0xff00) return "multicast";
-  if (g[0] === 0x2001 && g[1] === 0x0db8) return "reserved";
-  if (g[0] === 0x0100 && g[1] === 0 && g[2] === 0 && g[3] === 0) return "reserved";
-  return "public";
+  if (inRange(value, 128, TEREDO)) {
+    // Teredo: the server's IPv4 address, then the client's, inverted. A tunnel is never a
+    // place for reference images; an embedded private address says what it really is.
+    const client = embeddedV4(value ^ 0xffffffffn, 96);
+    for (const inner of [embeddedV4(value, 32), client]) {
+      const kind = classifyIpv4(inner);
+      if (kind !== "public") return kind;
+    }
+    return "reserved";
+  }
+  const special = IPV6_RANGES.find((range) => inRange(value, 128, range));
+  if (special) return special.kind;
+  if (inRange(value, 128, IPV4_COMPATIBLE)) {
+    // Deprecated IPv4-compatible form (::a.b.c.d): what it embeds if special, else reserved.
+    const kind = classifyIpv4(embeddedV4(value, 96));
+    return kind === "public" ? "reserved" : kind;
+  }
+  return inRange(value, 128, GLOBAL_UNICAST) ? "public" : "reserved";
 }
 
 /** Classifies an IP address literal; anything unparseable is "reserved". */
 export function classifyAddress(ip: string): AddressClass {
-  const v4 = parseIpv4(ip);
-  if (v4) return classifyIpv4(v4);
-  const v6 = parseIpv6(ip.replace(/^\[|\]$/g, ""));
-  return v6 ? classifyIpv6(v6) : "reserved";
+  const quad = parseIpv4(ip);
+  if (quad) return classifyIpv4(quad);
+  const groups = parseIpv6(ip.replace(/^\[|\]$/g, ""));
+  return groups ? classifyIpv6(groups) : "reserved";
 }
 
 /** The system resolver. */
@@ -282,6 +379,10 @@ export async function fetchUntrusted(
         504,
       );
     }
-    throw new FetchRefusedError(`Could not download the image: ${(error as Error).message}`);
+    // The cause ("connection refused", "socket hang up", a TLS alert…) stays here: told to the
+    // client, it would make this server a port scanner.
+    throw new FetchRefusedError("Could not download the image from the URL", 400, {
+      cause: error,
+    });
   }
 }

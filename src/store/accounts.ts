@@ -1,6 +1,7 @@
 /**
  * The `accounts` table: the operator's upstream accounts. The sessionid is
- * stored only encrypted (`secret`), found by `token_hash`, shown as `label`.
+ * stored only encrypted (`secret`), found by `token_hash`, shown as `label`;
+ * the account's proxy and imported cookies are encrypted too.
  * @module
  */
 import { type Db, statement, transaction } from "./db.ts";
@@ -30,6 +31,10 @@ export interface AccountRow {
   /** The operator's name for the account, and a note; `null` when unset. */
   name: string | null;
   note: string | null;
+  /** Encrypted proxy URL (or `direct`); `null` = none of its own. */
+  proxySecret: Uint8Array | null;
+  /** Encrypted JSON of the imported cookies; `null` = none imported. */
+  cookiesSecret: Uint8Array | null;
 }
 
 /** What a new account row needs. */
@@ -40,6 +45,8 @@ export interface NewAccount {
   secret: Uint8Array;
   keyId: string;
   createdAt: number;
+  proxySecret?: Uint8Array | null;
+  cookiesSecret?: Uint8Array | null;
 }
 
 /** The mutable state of an account, written after every change. */
@@ -60,7 +67,7 @@ export interface AccountState {
 const COLUMNS = `id, token_hash, label, region, secret, key_id, disabled, expired, cooling_until,
   credits_gift, credits_purchase, credits_vip, credits_total, credits_at, last_check_at,
   last_check_error, last_claim_at, last_claim_day, last_claim_received, created_at, updated_at,
-  name, note`;
+  name, note, proxy_secret, cookies_secret`;
 
 function toAccountRow(row: Record<string, unknown>): AccountRow {
   const total = row.credits_total as number | null;
@@ -90,6 +97,8 @@ function toAccountRow(row: Record<string, unknown>): AccountRow {
     updatedAt: row.updated_at as number,
     name: row.name as string | null,
     note: row.note as string | null,
+    proxySecret: (row.proxy_secret as Uint8Array | null) ?? null,
+    cookiesSecret: (row.cookies_secret as Uint8Array | null) ?? null,
   };
 }
 
@@ -107,8 +116,9 @@ export function insertAccounts(
     accounts.map((account) => {
       const inserted = statement(
         db,
-        `INSERT INTO accounts (token_hash, label, region, secret, key_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO accounts (token_hash, label, region, secret, key_id, created_at, updated_at,
+           proxy_secret, cookies_secret)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (token_hash) DO NOTHING
          RETURNING ${COLUMNS}`,
       ).get(
@@ -119,6 +129,8 @@ export function insertAccounts(
         account.keyId,
         account.createdAt,
         account.createdAt,
+        account.proxySecret ?? null,
+        account.cookiesSecret ?? null,
       ) as Record<string, unknown> | undefined;
       if (inserted) return { row: toAccountRow(inserted), added: true };
       return { row: getAccountByHash(db, account.tokenHash)!, added: false };
@@ -194,6 +206,20 @@ export function describeAccount(
     changes.note ?? null,
     id,
   );
+  return Number(result.changes) === 1;
+}
+
+/** Replaces (or, with `null`, removes) one account's sealed proxy; false when the row is gone. */
+export function updateAccountProxy(db: Db, id: number, proxySecret: Uint8Array | null): boolean {
+  const result = statement(db, "UPDATE accounts SET proxy_secret = ? WHERE id = ?")
+    .run(proxySecret, id);
+  return Number(result.changes) === 1;
+}
+
+/** Replaces one account's sealed cookies (imported again); false when the row is gone. */
+export function updateAccountCookies(db: Db, id: number, cookiesSecret: Uint8Array): boolean {
+  const result = statement(db, "UPDATE accounts SET cookies_secret = ? WHERE id = ?")
+    .run(cookiesSecret, id);
   return Number(result.changes) === 1;
 }
 

@@ -25,6 +25,16 @@ export interface JobResult {
   paths?: (string | null)[];
 }
 
+/** Where a running job waits in the upstream queue. */
+export interface JobQueue {
+  /** The upstream's queue index. */
+  position: number;
+  /** The queue's length, when the upstream says. */
+  length: number | null;
+  /** Unix ms the upstream forecast the queue to end at, when it says. */
+  endsAt: number | null;
+}
+
 /** A job row. */
 export interface Job {
   id: string;
@@ -55,6 +65,8 @@ export interface Job {
   submittedAt: number | null;
   completedAt: number | null;
   expiresAt: number | null;
+  /** Set while the upstream holds the job in its queue. */
+  queue: JobQueue | null;
 }
 
 type Row = Record<string, unknown>;
@@ -85,6 +97,7 @@ function toJob(row: Row): Job {
     submittedAt: row.submitted_at as number | null,
     completedAt: row.completed_at as number | null,
     expiresAt: row.expires_at as number | null,
+    queue: row.queue === null || row.queue === undefined ? null : JSON.parse(row.queue as string),
   };
 }
 
@@ -96,8 +109,8 @@ export function insertJob(db: Db, job: Job, inputs: readonly Uint8Array[] = []):
       `INSERT INTO jobs (id, kind, owner, model, prompt, params, status, progress, submit_id,
          history_id, account_key, auth_sealed, idempotency_key, api_key_id, request_id, result,
          error_code, error_message, created_at, updated_at, submitted_at, completed_at, expires_at,
-         request_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         request_hash, queue)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       job.id,
       job.kind,
@@ -123,6 +136,7 @@ export function insertJob(db: Db, job: Job, inputs: readonly Uint8Array[] = []):
       job.completedAt,
       job.expiresAt,
       job.requestHash,
+      job.queue === null ? null : JSON.stringify(job.queue),
     );
     const insert = statement(
       db,
@@ -216,6 +230,7 @@ export type JobPatch = Partial<
     | "submittedAt"
     | "completedAt"
     | "expiresAt"
+    | "queue"
   >
 >;
 
@@ -232,7 +247,11 @@ const COLUMNS: Record<keyof JobPatch, string> = {
   submittedAt: "submitted_at",
   completedAt: "completed_at",
   expiresAt: "expires_at",
+  queue: "queue",
 };
+
+/** Columns stored as JSON text. */
+const JSON_COLUMNS: ReadonlySet<keyof JobPatch> = new Set(["result", "queue"]);
 
 /** Updates a job; returns whether the row still exists. */
 export function updateJob(db: Db, id: string, patch: JobPatch): boolean {
@@ -241,7 +260,7 @@ export function updateJob(db: Db, id: string, patch: JobPatch): boolean {
   const sets = keys.map((k) => `${COLUMNS[k]} = ?`).join(", ");
   const values = keys.map((k) => {
     const value = patch[k];
-    return k === "result" ? (value === null ? null : JSON.stringify(value)) : value;
+    return JSON_COLUMNS.has(k) ? (value === null ? null : JSON.stringify(value)) : value;
   }) as (string | number | null)[];
   const result = statement(db, `UPDATE jobs SET ${sets} WHERE id = ?`).run(...values, id);
   return Number(result.changes) === 1;

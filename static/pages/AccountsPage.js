@@ -14,6 +14,7 @@ import { EmptyState } from "../components/EmptyState.js";
 import { Icon } from "../components/Icon.js";
 import { PageHeader } from "../components/PageHeader.js";
 import { AddAccountsDialog } from "./AddAccountsDialog.js";
+import { EditAccountDialog } from "./EditAccountDialog.js";
 import { Spinner } from "../components/Spinner.js";
 
 /** @typedef {import("../api.js").Account} Account */
@@ -21,6 +22,7 @@ import { Spinner } from "../components/Spinner.js";
 const HEALTH_TONES = {
   ok: "green",
   expired: "red",
+  proxy_error: "red",
   cooling: "amber",
   disabled: "grey",
   unknown: "blue",
@@ -33,6 +35,7 @@ export function AccountsPage({ notify }) {
   const [accounts, setAccounts] = useState(/** @type {Account[] | null} */ (null));
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState(/** @type {Account | null} */ (null));
+  const [editing, setEditing] = useState(/** @type {Account | null} */ (null));
   const [busy, setBusy] = useState(/** @type {Record<string, string>} */ ({}));
 
   const load = useCallback(async () => {
@@ -102,6 +105,12 @@ export function AccountsPage({ notify }) {
       <//>
   `;
   const dialogs = html`
+    ${editing
+      ? html`
+        <${EditAccountDialog} account=${editing} notify=${notify} onSaved=${replace}
+          onClose=${() => setEditing(null)} />
+      `
+      : null}
     ${adding
       ? html`<${AddAccountsDialog} notify=${notify} onAdded=${load} onClose=${() =>
         setAdding(false)} />`
@@ -165,7 +174,8 @@ export function AccountsPage({ notify }) {
             const disabled = a.health === "disabled";
             return html`
               <tr key=${a.id} class=${disabled ? "row-muted" : ""}>
-                <td data-label=${t("accounts.account")}><code class="mono">${a.label}</code></td>
+                <td data-label=${t("accounts.account")}><code class="mono">${a
+                  .label}</code>${accountMeta(a)}</td>
                 <td data-label=${t("accounts.region")}><span class="tag">${a.region
                   .toUpperCase()}</span></td>
                 <td data-label=${t("accounts.credits")} class="num">${a.credits
@@ -184,7 +194,7 @@ export function AccountsPage({ notify }) {
                   <${Badge} tone=${HEALTH_TONES[a.health] ?? "grey"}>${t(
                     `health.${a.health}`,
                   )}<//>${a.lastCheckError && a.health !== "expired" && !disabled
-                    ? html`<div class="muted small check-error">${a.lastCheckError}</div>`
+                    ? html`<div class="muted small check-error">${checkError(a)}</div>`
                     : null}</td>
                           <td data-label=${t("accounts.lastCheck")} title=${a.lastCheckAt
                             ? new Date(a.lastCheckAt).toLocaleString()
@@ -221,6 +231,11 @@ export function AccountsPage({ notify }) {
                               onClick=${() => toggle(a)}>${disabled ? t("accounts.enable") : t(
                                 "accounts.disable",
                               )}</button>
+                            <button type="button" class="icon-button" disabled=${!!rowBusy}
+                              title=${t("accounts.edit")} aria-label=${t("accounts.editNamed", {
+                                label: a.label,
+                              })} onClick=${() =>
+                                setEditing(a)}><${Icon} name="edit" size=${16} /></button>
                             <button type="button" class="icon-button icon-button-danger" disabled=${!!rowBusy}
                               title=${t("accounts.remove")} aria-label=${t("accounts.removeNamed", {
                                 label: a.label,
@@ -234,4 +249,30 @@ export function AccountsPage({ notify }) {
       </div>
     </div>${dialogs}
   `;
+}
+
+/** The line under an account's label: its proxy (masked) and imported cookies, if any. @param {Account} a */
+function accountMeta(a) {
+  const parts = [];
+  if (a.proxy?.source === "account") parts.push(t("accounts.via", { proxy: a.proxy.label ?? "" }));
+  if (a.proxy?.source === "default") {
+    parts.push(t("accounts.viaDefault", { proxy: a.proxy.label ?? "" }));
+  }
+  if (a.proxy?.source === "direct") parts.push(t("accounts.proxyDirect"));
+  if (a.cookies > 0) parts.push(t("accounts.cookiesImported", { n: a.cookies }));
+  return parts.length
+    ? html`<div class="muted small account-meta">${
+      parts.map((part, i) => html`${i > 0 ? " · " : ""}<span>${part}</span>`)
+    }</div>`
+    : null;
+}
+
+/**
+ * What the last check said, under the badge. A proxy error names the proxy,
+ * which the account column shows already: only what went wrong stays.
+ * @param {Account} a
+ */
+function checkError(a) {
+  const text = a.lastCheckError ?? "";
+  return a.health === "proxy_error" ? text.replace(/^The account's proxy \S+ failed: /, "") : text;
 }

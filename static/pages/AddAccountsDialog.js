@@ -15,22 +15,41 @@ function reasonOf(refusal) {
 }
 
 /**
- * Pastes one or many sessionids; the server splits, dedupes and adds them.
- * When some lines are refused, the dialog stays open and says which and why.
+ * Whether pasted text is cookies copied from the browser (a Cookie header, a
+ * JSON export, a cookies.txt) rather than sessionids; the server decides, this
+ * only names the button.
+ * @param {string} text
+ */
+function looksLikeCookies(text) {
+  return /^\s*[[{]/.test(text) || text.includes("\t") || /^\s*cookie\s*:/im.test(text) ||
+    /=[^;\n]*;\s*[\w.-]+=/.test(text);
+}
+
+/**
+ * Pastes one or many sessionids, or the cookies of a logged-in browser; the
+ * server splits, dedupes and adds them, with the optional proxy. When some
+ * lines are refused, the dialog stays open and says which and why.
  * @param {{ onClose: () => void, onAdded: () => void, notify: import("../app.js").Notify }} props
  */
 export function AddAccountsDialog({ onClose, onAdded, notify }) {
   const [text, setText] = useState("");
+  const [proxy, setProxy] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(/** @type {string | null} */ (null));
+  const [proxyError, setProxyError] = useState(/** @type {string | null} */ (null));
   const [refused, setRefused] = useState(/** @type {Refusal[] | null} */ (null));
+  const cookies = looksLikeCookies(text);
   // Split as the server does: lines, commas and semicolons (a line with spaces stays one entry).
-  const count = new Set(text.split(/[\r\n,;]+/).map((s) => s.trim()).filter(Boolean)).size;
+  const count = cookies
+    ? 1
+    : new Set(text.split(/[\r\n,;]+/).map((s) => s.trim()).filter(Boolean)).size;
   const submit = async () => {
     if (!count) return setError(t("accounts.addEmpty"));
     setBusy(true);
+    setError(null);
+    setProxyError(null);
     try {
-      const result = await addAccounts(text);
+      const result = await addAccounts(text, proxy.trim() || undefined);
       notify("success", t("accounts.added", { n: result.added.length, d: result.duplicates }));
       onAdded();
       if (result.invalid.length === 0) return onClose();
@@ -39,7 +58,9 @@ export function AddAccountsDialog({ onClose, onAdded, notify }) {
       setRefused(result.invalid);
       setBusy(false);
     } catch (failure) {
-      setError(/** @type {Error} */ (failure).message);
+      const { message, param } = /** @type {Error & { param?: string }} */ (failure);
+      if (param === "proxy") setProxyError(message);
+      else setError(message);
       setBusy(false);
     }
   };
@@ -70,7 +91,11 @@ export function AddAccountsDialog({ onClose, onAdded, notify }) {
   const footer = html`
     <button type="button" class="button" onClick=${onClose}>${t("common.cancel")}</button>
     <button type="button" class="button button-primary" onClick=${submit} disabled=${busy}>
-      ${busy ? t("common.saving") : t("accounts.addSubmit", { n: count })}
+      ${busy
+        ? t("common.saving")
+        : cookies
+        ? t("accounts.importCookies")
+        : t("accounts.addSubmit", { n: count })}
     </button>
   `;
   return html`
@@ -84,6 +109,13 @@ export function AddAccountsDialog({ onClose, onAdded, notify }) {
           placeholder=${t("accounts.sessionidsPlaceholder")} value=${text}
           onInput=${(/** @type {any} */ e) => setText(e.currentTarget.value)}></textarea>
         <//>
-        <//>
+        <${Field} id="account-proxy" label=${t("accounts.proxyOptional")} hint=${t(
+          "accounts.proxyHint",
+        )} error=${proxyError}>
+          <input id="account-proxy" class="input mono" type="text" spellcheck="false"
+            autocomplete="off" placeholder="socks5://user:password@host:1080" value=${proxy}
+            onInput=${(/** @type {any} */ e) => setProxy(e.currentTarget.value)} />
+          <//>
+          <//>
   `;
 }

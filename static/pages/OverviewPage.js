@@ -1,8 +1,9 @@
 import { html, useCallback, useEffect, useState } from "../lib.js";
-import { getStats } from "../api.js";
+import { getBrowser, getStats } from "../api.js";
 import { t } from "../i18n.js";
 import { formatBucket, formatCompact, formatNumber, formatPercent } from "../format.js";
 import { fillBuckets } from "../series.js";
+import { BrowserTransportSummary } from "../components/BrowserTransportSummary.js";
 import { Chart } from "../components/Chart.js";
 import { EmptyState } from "../components/EmptyState.js";
 import { Icon } from "../components/Icon.js";
@@ -17,12 +18,17 @@ const REFRESH_MS = 30_000;
 export function OverviewPage({ notify }) {
   const [range, setRange] = useState(/** @type {"24h" | "30d"} */ ("24h"));
   const [stats, setStats] = useState(/** @type {import("../api.js").Stats | null} */ (null));
+  const [browser, setBrowser] = useState(
+    /** @type {import("../api.js").BrowserTransport | null} */ (null),
+  );
   const [loading, setLoading] = useState(true);
 
   const load = useCallback(async (/** @type {boolean} */ quiet) => {
     if (!quiet) setLoading(true);
     try {
-      setStats(await getStats(range));
+      const [next, transport] = await Promise.all([getStats(range), getBrowser()]);
+      setStats(next);
+      setBrowser(transport);
     } catch (error) {
       notify("error", /** @type {Error} */ (error).message);
     } finally {
@@ -197,5 +203,6 @@ export function OverviewPage({ notify }) {
               } />`}
           </div>
     </section>
+    ${browser ? html`<${BrowserTransportSummary} status=${browser} />` : null}
   `;
 }

@@ -1,6 +1,7 @@
-import { html, useEffect, useState } from "../lib.js";
-import { changePassword, getConfig } from "../api.js";
+import { html, useCallback, useEffect, useState } from "../lib.js";
+import { changePassword, getBrowser, getConfig, putSetting, resetBrowserRoutes } from "../api.js";
 import { t } from "../i18n.js";
+import { BrowserTransportCard } from "../components/BrowserTransportCard.js";
 import { EmptyState } from "../components/EmptyState.js";
 import { Field } from "../components/Field.js";
 import { PageHeader } from "../components/PageHeader.js";
@@ -82,16 +83,50 @@ export function SettingsPage({ notify }) {
   const [settings, setSettings] = useState(
     /** @type {import("../api.js").Setting[] | null} */ (null),
   );
+  const [browser, setBrowser] = useState(
+    /** @type {import("../api.js").BrowserTransport | null} */ (null),
+  );
+  const [busy, setBusy] = useState(false);
+  const load = useCallback(async () => {
+    const [config, transport] = await Promise.all([getConfig(), getBrowser()]);
+    setSettings(config.settings);
+    setBrowser(transport);
+  }, []);
   const loadConfig = () =>
-    getConfig().then((config) => setSettings(config.settings)).catch((error) => {
+    load().catch((error) => {
       notify("error", error.message);
-      setSettings([]);
+      setSettings((current) => current ?? []);
     });
   useEffect(() => {
     loadConfig();
   }, []);
+  /** Runs a change of the browser transport, then shows the new state. @param {() => Promise<string>} change */
+  const change = async (change) => {
+    setBusy(true);
+    try {
+      notify("success", await change());
+      await load();
+    } catch (error) {
+      notify("error", /** @type {Error} */ (error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const onMode = (/** @type {string} */ mode) =>
+    change(async () => {
+      await putSetting("JIMENG_BROWSER_TRANSPORT", mode);
+      return t("browser.modeChanged", { mode: t(`browser.mode.${mode}`) });
+    });
+  const onReset = (/** @type {number | null} */ id) =>
+    change(async () => {
+      await resetBrowserRoutes(id);
+      return t("browser.resetDone");
+    });
   return html`
     <${PageHeader} title=${t("settings.title")} subtitle=${t("settings.subtitle")} />
+    ${browser
+      ? html`<${BrowserTransportCard} status=${browser} busy=${busy} onMode=${onMode} onReset=${onReset} />`
+      : null}
     <div class="settings-layout">
       <${PasswordForm} notify=${notify} />
       <${WebhooksCard} notify=${notify} onSettingsChanged=${loadConfig} />

@@ -5,6 +5,7 @@ import { listAccounts } from "../../src/store/accounts.ts";
 import { recentRequests } from "../../src/store/requests.ts";
 import type { AccountJson } from "../../src/dashboard/accounts_routes.ts";
 import { ADMIN_ENV, type AdminClient, loginAdmin } from "../helpers/admin.ts";
+import { CHROMIUM_PATH } from "../helpers/browser.ts";
 import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
 
 const DRY = "d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1";
@@ -118,7 +119,8 @@ Deno.test("when every stored account is expired a key request is a 401; none at 
 });
 
 Deno.test("the admin API adds pasted sessionids, masks them, disables, checks, claims and removes", async () => {
-  const stack = await startStack({ env: QUIET });
+  // Dreamina takes writes only from its page: the browser transport sends the image there.
+  const stack = await startStack({ env: { ...QUIET, CHROMIUM_PATH } });
   try {
     const admin = await loginAdmin(stack);
     const a = "aaaa1111aaaa1111aaaa1111aaaa1111";
@@ -157,6 +159,7 @@ Deno.test("the admin API adds pasted sessionids, masks them, disables, checks, c
 
     const [first, second, third] = added.added;
     assert.deepEqual(Object.keys(first).sort(), [
+      "cookies",
       "createdAt",
       "credits",
       "disabled",
@@ -170,6 +173,7 @@ Deno.test("the admin API adds pasted sessionids, masks them, disables, checks, c
       "lastClaimReceived",
       "name",
       "note",
+      "proxy",
       "region",
     ]);
     const checked = await admin.json<AccountJson>("POST", `/accounts/${first.id}/check`);
@@ -216,6 +220,7 @@ Deno.test("the admin API adds pasted sessionids, masks them, disables, checks, c
     });
     assert.equal(ok.data?.length, 1);
     assert.deepEqual(stack.fake.records().map((r) => r.sessionId), [intl]);
+    assert.deepEqual(stack.fake.stats.signedCalls, { "/mweb/v1/aigc_draft/generate": 1 });
 
     const removed = await admin.json<{ id: number; deleted: boolean }>(
       "DELETE",

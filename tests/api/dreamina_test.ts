@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config.ts";
-import { commercePayload } from "../../src/jimeng/account.ts";
+import { unwrapCommerce } from "../../src/jimeng/http.ts";
+import { CHROMIUM_PATH } from "../helpers/browser.ts";
 import { startStack } from "../helpers/stack.ts";
 
 const US_SESSION = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
@@ -33,7 +34,13 @@ const generateCalls = (sent: Sent[]) =>
 
 Deno.test("a Dreamina image carries the account's workspace, no sceneOptions, Dreamina's core fields", async () => {
   const sent: Sent[] = [];
-  const stack = await startStack({ overrides: { upstream: { fetch: recordingFetch(sent) } } });
+  // Dreamina takes generations only from its page: the first is tried directly (and recorded
+  // here), refused with ret -6 and sent again, the same body, from the page; the second goes
+  // straight to the page. The fake checks what the page sent as strictly.
+  const stack = await startStack({
+    env: { CHROMIUM_PATH },
+    overrides: { upstream: { fetch: recordingFetch(sent) } },
+  });
   try {
     stack.fake.addSession(US_SESSION, { region: "us" });
     const client = stack.openai(US_TOKEN);
@@ -48,7 +55,8 @@ Deno.test("a Dreamina image carries the account's workspace, no sceneOptions, Dr
       "the workspace is looked up once per account",
     );
     const calls = generateCalls(sent);
-    assert.equal(calls.length, 2);
+    assert.equal(calls.length, 1, "only the first submit is tried directly");
+    assert.equal(stack.fake.records().filter((r) => r.sessionId === US_SESSION).length, 2);
     for (const call of calls) {
       const extend = call.body!.extend as Record<string, unknown>;
       assert.equal(extend.workspace_id, stack.fake.session(US_SESSION).workspaceId);
@@ -69,7 +77,7 @@ Deno.test("a Dreamina image carries the account's workspace, no sceneOptions, Dr
 Deno.test("DREAMINA_DA_VERSION sets Dreamina's da_version; the CN site keeps its own", async () => {
   const sent: Sent[] = [];
   const stack = await startStack({
-    env: { DREAMINA_DA_VERSION: "3.3.31" },
+    env: { DREAMINA_DA_VERSION: "3.3.31", CHROMIUM_PATH },
     overrides: { upstream: { fetch: recordingFetch(sent) } },
   });
   try {
@@ -108,21 +116,21 @@ Deno.test("Dreamina credits, sent only as a JSON string, are read through /token
   }
 });
 
-Deno.test("commercePayload() parses a string-only response and prefers data when both come", () => {
+Deno.test("unwrapCommerce() parses a string-only response and prefers data when both come", () => {
   const payload = { credit: { gift_credit: 5, purchase_credit: 0, vip_credit: 0 } };
   assert.deepEqual(
-    commercePayload({ ret: "0", errmsg: "success", response: JSON.stringify(payload) }),
+    unwrapCommerce({ ret: "0", errmsg: "success", response: JSON.stringify(payload) }),
     payload,
   );
   assert.deepEqual(
-    commercePayload({ ret: "0", response: JSON.stringify({ other: 1 }), data: payload }),
+    unwrapCommerce({ ret: "0", response: JSON.stringify({ other: 1 }), data: payload }),
     payload,
   );
   assert.throws(
-    () => commercePayload({ ret: "0", response: "{not json" }),
+    () => unwrapCommerce({ ret: "0", response: "{not json" }),
     /credit payload that is not JSON/,
   );
-  assert.throws(() => commercePayload({ ret: "1015", errmsg: "login error" }), /expired/);
+  assert.throws(() => unwrapCommerce({ ret: "1015", errmsg: "login error" }), /expired/);
 });
 
 Deno.test("the US credits host defaults to commerce-us-ttp2", () => {

@@ -18,6 +18,7 @@ import {
 import { encodePng } from "../fake_upstream/media.ts";
 import { startCanary } from "../helpers/canary.ts";
 import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
+import { CHROMIUM_PATH } from "../helpers/browser.ts";
 
 type Video = OpenAI.Videos.Video & {
   urls?: string[];
@@ -33,7 +34,12 @@ const dataUrl = (type: string, bytes: Uint8Array) =>
   `data:${type};base64,${Buffer.from(bytes).toString("base64")}`;
 
 async function omniStack(options: Parameters<typeof startStack>[0] = {}) {
-  const stack = await startStack({ ...options, fake: { videoLatencyMs: 300, ...options.fake } });
+  // Seedance 2.0 takes submits only from Jimeng's page: the browser transport sends them.
+  const stack = await startStack({
+    ...options,
+    env: { CHROMIUM_PATH, ...options.env },
+    fake: { videoLatencyMs: 300, ...options.fake },
+  });
   for (const key of [SEEDANCE, "dreamina_seedance_40", "dreamina_seedance_45_pro"]) {
     stack.server.deps.client.poller.learn(key, 300);
   }

@@ -199,17 +199,19 @@ Deno.test("durations follow each model's rule; defaults and prompt keywords as t
 });
 
 Deno.test("Seedance ids follow the seed's v1.2.6 mapping; 2.5 takes 4–15 s", async () => {
-  const stack = await videoStack();
+  // Sent directly (the browser transport off), the plain 2.0 / 2.0 Fast submits meet risk control;
+  // tests/api/browser_transport_test.ts sends them through the site's page.
+  const stack = await videoStack(300, { env: { JIMENG_BROWSER_TRANSPORT: "off" } });
   try {
     const client = stack.openai();
-    const cases: [string, string, number][] = [
-      ["jimeng-video-seedance-2.0", "dreamina_seedance_40_pro", 4],
-      ["jimeng-video-seedance-2.0-fast", "dreamina_seedance_40", 15],
-      ["jimeng-video-seedance-2.0-vip", "dreamina_seedance_40_pro_vision", 10],
-      ["jimeng-video-seedance-2.0-pro", "dreamina_seedance_40_pro_vision", 5],
-      ["jimeng-video-seedance-2.0-fast-vip", "dreamina_seedance_40_vision", 5],
-      ["jimeng-video-seedance-2.0-mini", "dreamina_seedance_40_mini", 5],
-      ["jimeng-video-seedance-2.5", "dreamina_seedance_45_pro", 12],
+    const cases: [string, string, number, "completed" | "refused"][] = [
+      ["jimeng-video-seedance-2.0", "dreamina_seedance_40_pro", 4, "refused"],
+      ["jimeng-video-seedance-2.0-fast", "dreamina_seedance_40", 15, "refused"],
+      ["jimeng-video-seedance-2.0-vip", "dreamina_seedance_40_pro_vision", 10, "completed"],
+      ["jimeng-video-seedance-2.0-pro", "dreamina_seedance_40_pro_vision", 5, "completed"],
+      ["jimeng-video-seedance-2.0-fast-vip", "dreamina_seedance_40_vision", 5, "completed"],
+      ["jimeng-video-seedance-2.0-mini", "dreamina_seedance_40_mini", 5, "completed"],
+      ["jimeng-video-seedance-2.5", "dreamina_seedance_45_pro", 12, "completed"],
     ];
     for (const [, key] of cases) stack.server.deps.client.poller.learn(key, 300);
     const ids = [];
@@ -218,9 +220,23 @@ Deno.test("Seedance ids follow the seed's v1.2.6 mapping; 2.5 takes 4–15 s", a
       assert.equal(answer.status, 200, JSON.stringify(answer.json));
       ids.push(answer.json.id);
     }
-    for (const id of ids) assert.equal((await pollUntilDone(client, id)).status, "completed");
+    for (const [i, id] of ids.entries()) {
+      const video = await pollUntilDone(client, id);
+      if (cases[i][3] === "completed") {
+        assert.equal(video.status, "completed", cases[i][0]);
+        continue;
+      }
+      assert.equal(video.status, "failed", cases[i][0]);
+      assert.equal(video.error?.code, "upstream_risk_control");
+      assert.match(video.error!.message, /ret 4013.*JIMENG_BROWSER_TRANSPORT to auto/);
+    }
+    assert.deepEqual(stack.fake.stats.riskRefusals, { "/mweb/v1/aigc_draft/generate": 2 });
     const byPrompt = new Map(stack.fake.records().map((r) => [r.prompt, r]));
-    for (const [model, key, seconds] of cases) {
+    for (const [model, key, seconds, outcome] of cases) {
+      if (outcome === "refused") {
+        assert.equal(byPrompt.get(model), undefined, model);
+        continue;
+      }
       assert.equal(byPrompt.get(model)?.model, key, model);
       assert.equal(byPrompt.get(model)?.durationMs, seconds * 1000, model);
     }

@@ -10,6 +10,7 @@ import OpenAI from "openai";
 import { Client } from "@modelcontextprotocol/sdk/client";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { buildPng } from "../helpers/image_files.ts";
 import { compileArgs } from "../../scripts/compile.ts";
 import { startFakeUpstream } from "../fake_upstream/server.ts";
 import { openBrowser, screenshot } from "../helpers/browser.ts";
@@ -94,6 +95,20 @@ Deno.test("the bundle runs from an empty folder with the binary's permissions", 
       } finally {
         await mcp.close();
       }
+      // A body over 1 MiB is parsed by the JSON worker, whose program the bundle carries.
+      const pixels = crypto.getRandomValues(new Uint8Array(60_000));
+      const reference = buildPng({
+        width: 700,
+        height: 700,
+        pixels: Uint8Array.from({ length: 700 * 2101 }, (_, i) => pixels[i % pixels.length]),
+      });
+      const uploads = fake.stats.uploads;
+      const edited = await client.images.generate({
+        prompt: "like this",
+        filePath: `data:image/png;base64,${reference.toBase64()}`,
+      } as OpenAI.ImageGenerateParamsNonStreaming);
+      assert.ok(edited.data?.[0].url?.startsWith(fake.url));
+      assert.equal(fake.stats.uploads, uploads + 1);
       const entries = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
       assert.deepEqual(entries, ["data", "jimeng-api.js"], "nothing else was needed or written");
     } finally {

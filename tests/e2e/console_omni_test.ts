@@ -11,6 +11,7 @@ import { encodeMp4, encodeWav } from "../fake_upstream/av_media.ts";
 import { encodePng } from "../fake_upstream/media.ts";
 import { withFlow } from "../helpers/console_flow.ts";
 import { GOOD_SESSION } from "../helpers/stack.ts";
+import { CHROMIUM_PATH } from "../helpers/browser.ts";
 
 // The page's globals, typed just enough for the code run inside it.
 declare const document: { querySelector(selector: string): EventTarget | null };
@@ -26,7 +27,7 @@ declare class DragEvent extends Event {
 
 Deno.test("console playground makes an omni video from dropped references; the jobs page lists them", async () => {
   await withFlow({
-    env: { JIMENG_SESSIONS: GOOD_SESSION },
+    env: { JIMENG_SESSIONS: GOOD_SESSION, CHROMIUM_PATH },
     fake: { videoLatencyMs: 800 },
   }, async ({ stack, page, shot }) => {
     stack.server.deps.client.poller.learn("dreamina_seedance_40_pro", 800);

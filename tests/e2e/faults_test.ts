@@ -93,6 +93,8 @@ Deno.test("200 image requests and 50 video jobs under 10 % upstream faults all e
         IMAGE_TIMEOUT_S: "60",
         VIDEO_TIMEOUT_S: "120",
         LOG_LEVEL: "warn",
+        // 250 requests at once from this one address: above the default per-address cap.
+        MAX_CONNECTIONS_PER_IP: "1000",
       }),
     });
     try {

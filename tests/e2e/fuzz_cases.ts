@@ -4,6 +4,7 @@
  * status family it expects.
  * @module
  */
+import { KNOWN_URLISH } from "./hostile_cases.ts";
 
 /** One request to send. */
 export interface FuzzCase {
@@ -284,6 +285,7 @@ export function generateCase(random: Random, options: FuzzOptions): FuzzCase {
         "http://metadata.internal/x.png",
         "http://user:pass@127.0.0.1/x.png",
         "https://10.0.0.1/x.png",
+        ...KNOWN_URLISH,
       ]);
       const body = path === "/v1/chat/completions"
         ? {

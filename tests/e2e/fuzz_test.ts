@@ -6,6 +6,7 @@ import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
 import { type FuzzCase, generateAdminCase, generateCase } from "./fuzz_cases.ts";
 import { mulberry32 } from "../helpers/prng.ts";
 import { startCanary } from "../helpers/canary.ts";
+import { type Outcome, outcomeOf, problemWith } from "../helpers/api_error.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20261202);
 const CASES = Number(Deno.env.get("FUZZ_CASES") ?? 10_000);
@@ -15,12 +16,6 @@ const CONCURRENCY = 8;
 const privateResolver = (): Promise<ResolvedAddress[]> =>
   Promise.resolve([{ address: "10.11.12.13", family: 4 }]);
 
-interface Outcome {
-  status: number;
-  type: string;
-  text: string;
-}
-
 async function send(base: string, fuzz: FuzzCase): Promise<Outcome> {
   const response = await fetch(`${base}${fuzz.path}`, {
     method: fuzz.method,
@@ -28,32 +23,7 @@ async function send(base: string, fuzz: FuzzCase): Promise<Outcome> {
     body: fuzz.body,
     redirect: "manual",
   });
-  return {
-    status: response.status,
-    type: response.headers.get("content-type") ?? "",
-    text: await response.text(),
-  };
-}
-
-/** Why an answer is not a well-formed 4xx error, or `undefined` when it is. */
-function problemWith(outcome: Outcome): string | undefined {
-  if (outcome.status < 400 || outcome.status > 499) return `status ${outcome.status}`;
-  if (!/application\/json/.test(outcome.type)) return `content type "${outcome.type}"`;
-  let body: unknown;
-  try {
-    body = JSON.parse(outcome.text);
-  } catch {
-    return "body is not JSON";
-  }
-  const error = (body as { error?: Record<string, unknown> }).error;
-  if (!error || typeof error !== "object") return "no error object";
-  const keys = Object.keys(error).sort().join(",");
-  if (keys !== "code,message,param,type") return `error keys ${keys}`;
-  if (typeof error.message !== "string" || error.message.length < 5) return "no message";
-  if (typeof error.type !== "string") return "no type";
-  if (error.param !== null && typeof error.param !== "string") return "bad param";
-  if (error.code !== null && typeof error.code !== "string") return "bad code";
-  return undefined;
+  return await outcomeOf(response);
 }
 
 Deno.test(`${CASES} malformed and hostile requests get well-formed 4xx errors (seed ${SEED})`, async () => {

@@ -11,6 +11,7 @@ import { encodePng } from "../fake_upstream/media.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fake_upstream/server.ts";
 import { processEnv, type ServerProcess, spawnServer } from "../helpers/server_process.ts";
 import { GOOD_SESSION } from "../helpers/stack.ts";
+import { CHROMIUM_PATH } from "../helpers/browser.ts";
 
 interface VideoJson {
   id: string;
@@ -82,7 +83,7 @@ async function withFakeAndDir(fn: (fake: FakeUpstream, dataDir: string) => Promi
 
 Deno.test("an omni job killed mid-generation resumes from its files and completes with one submit", async () => {
   await withFakeAndDir(async (fake, dataDir) => {
-    const env = processEnv(fake.url, dataDir);
+    const env = processEnv(fake.url, dataDir, { CHROMIUM_PATH });
     const first = await spawnServer({ env });
     let id: string;
     try {
@@ -132,7 +133,7 @@ Deno.test("an omni job killed mid-generation resumes from its files and complete
 
 Deno.test("an omni job killed after its uploads, before its submit, reuses the uploads after the restart", async () => {
   await withFakeAndDir(async (fake, dataDir) => {
-    const env = processEnv(fake.url, dataDir);
+    const env = processEnv(fake.url, dataDir, { CHROMIUM_PATH });
     // The submit never reaches the upstream's processing: uploads are done, the record is not.
     fake.knobs.faults = { rate: 1, kinds: ["hang"], pathPattern: /aigc_draft\/generate/ };
     const first = await spawnServer({ env });

@@ -110,6 +110,8 @@ Deno.test("a malformed gen_option is refused as an invalid request", async () =>
 
 Deno.test("Dreamina image submits need the issued workspace, no sceneOptions, Dreamina's core fields", async () => {
   await withFake({}, async (fake, clock) => {
+    // About the Dreamina body's validation, not where a write comes from (see site_page_test.ts).
+    fake.knobs.riskControl = false;
     fake.addSession("us1", { region: "us" });
     const workspaces = await callWeb(fake.url, {
       path: "/mweb/v1/workspace/list",

@@ -264,21 +264,113 @@ Deno.test("a record progresses 20 → 42 → 45 → 50 with its latency", async 
     const answer = await generate(fake, clock, imageGenerateBody({ prompt: "slow", tier: "1k" }));
     const id = (data(answer).aigc_data as { history_record_id: string }).history_record_id;
     const seen: number[] = [];
-    for (const step of [0, 3000, 3000, 3000, 1000]) {
-      clock.t += step;
+    for (let step = 0; step <= 10; step++) {
+      clock.t = START + step * 1000;
       const record = (await poll(fake, clock, [id, "123"]))[id];
       seen.push(record.status as number);
       assert.equal((record.item_list as unknown[]).length, record.status === 50 ? 4 : 0);
+      // Never queued: no queue fields.
+      assert.equal(record.queue_info, undefined);
+      assert.equal(record.forecast_queue_cost, undefined);
     }
-    assert.deepEqual(seen, [20, 42, 45, 45, 50]);
+    // 20 first, then 42, then 45, each for a while (where they change varies by record).
+    assert.equal(seen[0], 20);
+    assert.equal(seen.at(-1), 50);
+    assert.deepEqual([...new Set(seen)], [20, 42, 45, 50]);
+    assert.deepEqual(seen, [...seen].sort((a, b) => a - b));
+    assert.ok(seen.filter((s) => s === 45).length >= 5, JSON.stringify(seen));
     assert.equal(fake.record(id)?.firstDeliveredAt, clock.t);
-    assert.equal(fake.stats.historyIdsPolled[id], 5);
-    assert.deepEqual(fake.stats.historyCallSizes, [2, 2, 2, 2, 2]);
+    assert.equal(fake.stats.historyIdsPolled[id], 11);
+    assert.deepEqual(fake.stats.historyCallSizes, Array(11).fill(2));
     // finishAt is the instant the record turned 50: a poll a millisecond earlier saw 45.
     assert.equal(fake.record(id)?.finishAt, START + 10_000);
     clock.t = START + 9_999;
     assert.equal(fake.record(id)?.status, 45);
   });
+});
+
+Deno.test("the status changes fall at different times for different records", async () => {
+  await withFake({ imageLatencyMs: 10_000 }, async (fake, clock) => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const answer = await generate(fake, clock, imageGenerateBody({ prompt: `vary ${i}` }));
+      ids.push((data(answer).aigc_data as { history_record_id: string }).history_record_id);
+    }
+    /** When each record was first seen at 42. */
+    const turned42 = new Map<string, number>();
+    for (let t = 0; t < 10_000; t += 100) {
+      clock.t = START + t;
+      const records = await poll(fake, clock, ids);
+      for (const id of ids) {
+        if (records[id].status === 42 && !turned42.has(id)) turned42.set(id, t);
+      }
+    }
+    assert.equal(turned42.size, ids.length);
+    assert.ok(new Set(turned42.values()).size > 1, JSON.stringify([...turned42.values()]));
+    assert.deepEqual(fake.stats.violations, []);
+  });
+});
+
+Deno.test("a queued record counts its queue down with a forecast, then runs", async () => {
+  await withFake({ imageLatencyMs: 3000, queueMs: 4000 }, async (fake, clock) => {
+    const answer = await generate(fake, clock, imageGenerateBody({ prompt: "in line" }));
+    const aigc = data(answer).aigc_data as Record<string, unknown>;
+    const id = aigc.history_record_id as string;
+    assert.equal(aigc.forecast_queue_cost, 4);
+    assert.deepEqual(aigc.queue_info, {
+      queue_idx: 10,
+      priority: 2,
+      queue_length: 10,
+      polling_config: { interval_seconds: 30, timeout_seconds: 86400 },
+    });
+    const positions: number[] = [];
+    const forecasts: number[] = [];
+    for (const t of [1000, 2000, 3000, 3999]) {
+      clock.t = START + t;
+      const record = (await poll(fake, clock, [id]))[id];
+      assert.equal(record.status, 20);
+      positions.push((record.queue_info as { queue_idx: number }).queue_idx);
+      forecasts.push(record.forecast_queue_cost as number);
+    }
+    assert.deepEqual(positions, [8, 5, 3, 1]);
+    assert.deepEqual(forecasts, [3, 2, 1, 1]);
+    // Out of the queue: zeros, as observed on running records that were queued.
+    clock.t = START + 4000;
+    const running = (await poll(fake, clock, [id]))[id];
+    assert.equal(running.forecast_queue_cost, 0);
+    assert.equal((running.queue_info as { queue_idx: number }).queue_idx, 0);
+    assert.equal((running.queue_info as { queue_length: number }).queue_length, 0);
+    assert.equal(fake.record(id)?.runStartAt, START + 4000);
+    assert.equal(fake.record(id)?.finishAt, START + 7000);
+    clock.t = START + 6999;
+    assert.equal((await poll(fake, clock, [id]))[id].status, 45);
+    clock.t = START + 7000;
+    assert.equal((await poll(fake, clock, [id]))[id].status, 50);
+  });
+});
+
+Deno.test("the jitter knob spreads run and queue times around the knobs, reproducibly", async () => {
+  const finishes = async (seed: number) => {
+    const out: number[] = [];
+    await withFake({ imageLatencyMs: 10_000, queueMs: 2000, seed }, async (fake, clock) => {
+      fake.knobs.jitter = 0.3;
+      for (let i = 0; i < 20; i++) {
+        const answer = await generate(fake, clock, imageGenerateBody({ prompt: `j ${i}` }));
+        const id = (data(answer).aigc_data as { history_record_id: string }).history_record_id;
+        const record = fake.record(id)!;
+        out.push(record.runStartAt - START, record.finishAt - record.runStartAt);
+      }
+    });
+    return out;
+  };
+  const a = await finishes(7);
+  assert.deepEqual(await finishes(7), a);
+  assert.notDeepEqual(await finishes(8), a);
+  const queues = a.filter((_, i) => i % 2 === 0);
+  const runs = a.filter((_, i) => i % 2 === 1);
+  assert.ok(queues.every((ms) => ms >= 1400 && ms <= 2600), JSON.stringify(queues));
+  assert.ok(runs.every((ms) => ms >= 7000 && ms <= 13_000), JSON.stringify(runs));
+  assert.ok(new Set(runs).size > 15);
 });
 
 Deno.test("a repeated submit_id returns the same record and charges once", async () => {

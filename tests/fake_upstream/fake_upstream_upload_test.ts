@@ -171,7 +171,7 @@ Deno.test("video with a committed first frame completes; MP4 honours Range; HQ v
   });
 });
 
-Deno.test("video durations and benefit types are checked per model", async () => {
+Deno.test("video durations and benefit types are checked per model; Seedance 2.0 Fast needs the page", async () => {
   await withFake(async (fake) => {
     const refused = [
       videoGenerateBody({
@@ -201,7 +201,23 @@ Deno.test("video durations and benefit types are checked per model", async () =>
         durationMs: 7000,
       }),
     });
-    assert.equal(seedance.json.ret, "0");
-    assert.equal(fake.session("s1").credits, 86);
+    // Sent from a server, without the site page's signature: refused, nothing charged.
+    assert.equal(seedance.json.ret, "4013");
+    const data = seedance.json.data as Record<string, unknown>;
+    assert.equal(data.fail_starling_key, "web_risk_control_message_reject_generation");
+    assert.equal(fake.session("s1").credits, 100);
+    assert.deepEqual(fake.stats.riskRefusals, { "/mweb/v1/aigc_draft/generate": 1 });
+    const mini = await callWeb(fake.url, {
+      path: "/mweb/v1/aigc_draft/generate",
+      sessionId: "s1",
+      body: videoGenerateBody({
+        prompt: "x",
+        model: "dreamina_seedance_40_mini",
+        benefit: "seedance_20_mini_720p_output",
+        durationMs: 10000,
+      }),
+    });
+    assert.equal(mini.json.ret, "0");
+    assert.ok(fake.session("s1").credits < 100);
   });
 });

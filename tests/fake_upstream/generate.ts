@@ -4,7 +4,7 @@
  * @module
  */
 import { parseGenerate, submitIdOf } from "./drafts.ts";
-import { recordJson } from "./history.ts";
+import { progressOf, recordJson } from "./history.ts";
 import { imageCost, videoCost } from "./models.ts";
 import { mwebOk, rejectViolation, type Reply, retError } from "./reply.ts";
 import { bump, type FakeState, type RecordState, type SessionState } from "./state.ts";
@@ -21,8 +21,16 @@ const NO_CREDITS = {
 
 /** The accepted-task answer: always status 20 and no items, as observed (also for repeats). */
 function aigcData(state: FakeState, record: RecordState): Reply {
-  const json = recordJson(state, record, { status: 20, failCode: "", items: false });
+  const { queue } = progressOf(record, state.knobs, state.options.now());
+  const json = recordJson(state, record, { status: 20, failCode: "", items: false, queue });
   return mwebOk(state, { aigc_data: json });
+}
+
+/** `ms` scaled by a seeded factor in [1 − jitter, 1 + jitter]. */
+function jittered(state: FakeState, ms: number): number {
+  const jitter = Math.min(0.95, Math.max(0, state.knobs.jitter));
+  const factor = jitter === 0 ? 1 : 1 + jitter * (2 * state.timingRandom() - 1);
+  return Math.max(0, Math.round(ms * factor));
 }
 
 function isBanned(state: FakeState, prompt: string): boolean {
@@ -57,10 +65,14 @@ export function handleGenerate(state: FakeState, session: SessionState, body: un
   const seq = ++state.seq;
   const historyId = String(7_897_100_000_000 + seq);
   const itemCount = request.kind === "image" ? request.count : 1;
-  const latencyMs = Math.max(
-    0,
+  const latencyMs = jittered(
+    state,
     request.kind === "image" ? state.knobs.imageLatencyMs : state.knobs.videoLatencyMs,
   );
+  const queueMs = state.knobs.queueMs > 0 ? jittered(state, state.knobs.queueMs) : 0;
+  // Observed: 20 briefly, 42 for a while, 45 for the rest; where the changes fall varies.
+  const running = 0.03 + 0.17 * state.timingRandom();
+  const finalizing = running + 0.05 + (0.4 - running) * state.timingRandom();
   const banned = isBanned(state, request.prompt);
   const record: RecordState = {
     historyId,
@@ -73,8 +85,9 @@ export function handleGenerate(state: FakeState, session: SessionState, body: un
     status: 20,
     failCode: "",
     submittedAt: now,
-    // A moderated record fails after ~30 % of the latency.
-    finishAt: now + Math.round(banned ? latencyMs * 0.3 : latencyMs),
+    runStartAt: now + queueMs,
+    // A moderated record fails after ~30 % of its run time.
+    finishAt: now + queueMs + Math.round(banned ? latencyMs * 0.3 : latencyMs),
     visibleAt: now + Math.max(0, state.knobs.historyLagMs),
     credits: cost,
     itemCount,
@@ -88,6 +101,8 @@ export function handleGenerate(state: FakeState, session: SessionState, body: un
     inputUris: request.inputUris,
     materials: request.kind === "video" ? request.materials : undefined,
     latencyMs,
+    queueLength: queueMs > 0 ? Math.max(1, Math.round(state.knobs.queueLength)) : 0,
+    statusAt: { running, finalizing },
     banned,
     itemIds: Array.from(
       { length: itemCount },

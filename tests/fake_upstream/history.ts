@@ -1,8 +1,9 @@
 /**
- * History records: how a record progresses with time (20 → 42 → 45 → 50, or
- * 30 with fail_code "2038"), its JSON as `get_history_by_ids` returns it
- * (fact sheet 4.1–4.4), and the `get_local_item_list` lookup of the
- * downloadable files (2026-10 sheet §6).
+ * History records: how a record progresses with time (queued: 20 with
+ * `queue_info` and `forecast_queue_cost`; running: 20 → 42 → 45 at shares of
+ * its run time that vary by record; then 50, or 30 with fail_code "2038"),
+ * its JSON as `get_history_by_ids` returns it (fact sheet 4.1–4.4), and the
+ * `get_local_item_list` lookup of the downloadable files (2026-10 sheet §6).
  * Progress is computed from the clock on each read, so no timers exist.
  * @module
  */
@@ -10,12 +11,23 @@ import { cdnUrl } from "./cdn.ts";
 import { mwebOk, rejectViolation, type Reply, retError } from "./reply.ts";
 import type { FakeKnobs, FakeRecord, FakeState, RecordState, SessionState } from "./state.ts";
 
+/** A queued record's place (fact sheet 2026-10 §7). */
+export interface QueueState {
+  /** `queue_idx`: counts down to 1 as the queue moves. */
+  position: number;
+  length: number;
+  /** `forecast_queue_cost`: whole seconds, rounded up. */
+  forecastS: number;
+}
+
 /** Where a record stands at some instant. */
 export interface Progress {
   status: number;
   failCode: string;
   /** Whether `item_list` is filled. */
   items: boolean;
+  /** Set while it waits in the queue. */
+  queue?: QueueState;
 }
 
 /** Status of `record` at `now` (ms). */
@@ -25,11 +37,38 @@ export function progressOf(record: RecordState, knobs: FakeKnobs, now: number): 
       ? { status: 30, failCode: "2038", items: false }
       : { status: 50, failCode: "", items: true };
   }
-  const fraction = (now - record.submittedAt) / record.latencyMs;
-  if (fraction < 0.2) return { status: 20, failCode: "", items: false };
-  if (fraction < 0.5) return { status: 42, failCode: "", items: false };
+  if (now < record.runStartAt) {
+    const remaining = record.runStartAt - now;
+    const share = remaining / (record.runStartAt - record.submittedAt);
+    const queue = {
+      position: Math.max(1, Math.ceil(record.queueLength * share)),
+      length: record.queueLength,
+      forecastS: Math.ceil(remaining / 1000),
+    };
+    return { status: 20, failCode: "", items: false, queue };
+  }
+  const fraction = (now - record.runStartAt) / record.latencyMs;
+  if (fraction < record.statusAt.running) return { status: 20, failCode: "", items: false };
+  if (fraction < record.statusAt.finalizing) return { status: 42, failCode: "", items: false };
   // Observed: the items sometimes arrive while the record still says 45.
   return { status: 45, failCode: "", items: knobs.itemsBeforeFinal && fraction >= 0.8 };
+}
+
+/**
+ * The queue fields of a record's JSON: counting down while queued, zeros
+ * once a queued record runs (as observed), absent for one never queued.
+ */
+function queueJson(record: RecordState, queue: QueueState | undefined): Record<string, unknown> {
+  if (record.queueLength === 0) return {};
+  return {
+    forecast_queue_cost: queue?.forecastS ?? 0,
+    queue_info: {
+      queue_idx: queue?.position ?? 0,
+      priority: 2,
+      queue_length: queue?.length ?? 0,
+      polling_config: { interval_seconds: 30, timeout_seconds: 86400 },
+    },
+  };
 }
 
 /** A snapshot of `record` for tests. */
@@ -46,6 +85,7 @@ export function snapshotRecord(state: FakeState, record: RecordState): FakeRecor
     status,
     failCode,
     submittedAt: record.submittedAt,
+    runStartAt: record.runStartAt,
     finishAt: record.finishAt,
     visibleAt: record.visibleAt,
     firstDeliveredAt: record.firstDeliveredAt,
@@ -175,6 +215,7 @@ export function recordJson(state: FakeState, record: RecordState, progress: Prog
       original_input: null,
       req_first_frame_image: null,
     },
+    ...queueJson(record, progress.queue),
   };
 }
 

@@ -3,6 +3,7 @@
  *
  * ```sh
  * deno run -A tests/fake_upstream/main.ts --port 9100 [--image-latency-ms 3000] [--video-latency-ms 10000]
+ *   [--queue-ms 4000] [--jitter 0.2]
  * ```
  *
  * Point the gateway's upstream hosts at the printed URL and use one of the
@@ -39,17 +40,24 @@ async function main(): Promise<void> {
       port: { type: "string", default: "9100" },
       "image-latency-ms": { type: "string" },
       "video-latency-ms": { type: "string" },
+      "queue-ms": { type: "string" },
+      jitter: { type: "string" },
     },
   });
   const fake = await startFakeUpstream({
     port: numberOption(values.port, "port", 9100),
     imageLatencyMs: numberOption(values["image-latency-ms"], "image-latency-ms", 3000),
     videoLatencyMs: numberOption(values["video-latency-ms"], "video-latency-ms", 10000),
+    queueMs: numberOption(values["queue-ms"], "queue-ms", 0),
   });
+  fake.knobs.jitter = numberOption(values.jitter, "jitter", 0);
   for (const [id, options] of Object.entries(DEMO_SESSIONS)) fake.addSession(id, options);
   console.log(`Fake Jimeng upstream listening on ${fake.url}`);
   console.log(
-    `  image latency ${fake.knobs.imageLatencyMs} ms, video latency ${fake.knobs.videoLatencyMs} ms`,
+    `  site pages (browser transport): JIMENG_PAGE_URL=${fake.url}/ai-tool/video/generate DREAMINA_PAGE_URL=${fake.url}/ai-tool/home`,
+  );
+  console.log(
+    `  image latency ${fake.knobs.imageLatencyMs} ms, video latency ${fake.knobs.videoLatencyMs} ms, queue ${fake.knobs.queueMs} ms, jitter ${fake.knobs.jitter}`,
   );
   for (const [id, options] of Object.entries(DEMO_SESSIONS)) {
     const token = options.region && options.region !== "cn" ? `${options.region}-${id}` : id;

@@ -28,6 +28,8 @@ import {
 } from "./state.ts";
 import { checkWebRequest } from "./validate.ts";
 import { AID_INTL } from "./models.ts";
+import { checkRiskControl } from "./risk_control.ts";
+import { handleSecsdk, handleSitePage } from "./site_page.ts";
 
 export type {
   FakeKnobs,
@@ -47,6 +49,8 @@ export interface FakeUpstreamOptions {
   imageLatencyMs?: number;
   /** Initial `knobs.videoLatencyMs`. @default 0 */
   videoLatencyMs?: number;
+  /** Initial `knobs.queueMs`. @default 0 */
+  queueMs?: number;
   /** Clock (ms) for Device-Time and SigV4 checks, credit days, record progress, URL expiry. */
   now?: () => number;
   /** Check the `Sign` header. @default true */
@@ -83,6 +87,9 @@ function defaultKnobs(options: FakeUpstreamOptions): FakeKnobs {
   return {
     imageLatencyMs: options.imageLatencyMs ?? 0,
     videoLatencyMs: options.videoLatencyMs ?? 0,
+    queueMs: options.queueMs ?? 0,
+    queueLength: 10,
+    jitter: 0,
     bannedWords: ["forbidden-word"],
     historyLagMs: 0,
     itemsBeforeFinal: false,
@@ -93,6 +100,9 @@ function defaultKnobs(options: FakeUpstreamOptions): FakeKnobs {
     cdnFailRate: 0,
     localItemsFail: false,
     seed: options.seed ?? 1,
+    riskControl: true,
+    pageScriptDelayMs: 150,
+    pageExtraResources: [],
   };
 }
 
@@ -106,6 +116,8 @@ function callKey(url: URL): string {
   }
   if (path.startsWith("/upload/v1/")) return "upload";
   if (path.startsWith("/cdn/")) return "cdn";
+  if (path.startsWith("/ai-tool/")) return "page";
+  if (path.startsWith("/secsdk/")) return "secsdk";
   return /^\/(mweb|commerce|passport)\//.test(path) ? path : "unknown";
 }
 
@@ -138,6 +150,8 @@ function handleWeb(state: FakeState, req: Request, url: URL, bytes: Uint8Array):
   }
   const { body, error } = parseJsonBody(bytes);
   if (error) return rejectViolation(state, url.pathname, error);
+  const refused = checkRiskControl(state, req, url, decoder.decode(bytes), body, check.session);
+  if (refused) return refused;
   return route.handle(state, check.session, body, url);
 }
 
@@ -149,6 +163,8 @@ function dispatch(state: FakeState, req: Request, url: URL, bytes: Uint8Array): 
   if (path === "/" && url.searchParams.has("Action")) return handleImagex(state, req, url, bytes);
   if (path.startsWith("/upload/v1/")) return handleUpload(state, req, url, bytes);
   if (path.startsWith("/cdn/")) return handleCdn(state, req, url);
+  if (req.method === "GET" && path.startsWith("/ai-tool/")) return handleSitePage(state, req);
+  if (req.method === "GET" && path.startsWith("/secsdk/")) return handleSecsdk(state, url);
   return handleWeb(state, req, url, bytes);
 }
 
@@ -175,8 +191,10 @@ export async function startFakeUpstream(
     uploadsByUri: new Map(),
     uploadsByKey: new Map(),
     cdnSecret: randomHex(16),
+    pageTickets: new Map(),
     seq: 0,
     random: seededRandom(knobs),
+    timingRandom: seededRandom(knobs, 0x7f4a7c15),
   };
   const lifetime = createLifetime();
 

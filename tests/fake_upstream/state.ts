@@ -12,10 +12,22 @@ export type FaultKind = "5xx" | "hang" | "reset" | "truncated" | "html" | "slow"
 
 /** Runtime knobs; mutate them on `FakeUpstream.knobs` at any time. */
 export interface FakeKnobs {
-  /** Time from submit to completion of an image record. */
+  /** Run time of an image record: from the end of its queue (or its submit) to completion. */
   imageLatencyMs: number;
   /** Same for video. */
   videoLatencyMs: number;
+  /**
+   * Time a new record waits in the upstream queue before it runs (status 20
+   * with `queue_info` counting down and `forecast_queue_cost`). @default 0
+   */
+  queueMs: number;
+  /** `queue_info.queue_length` of a queued record; its `queue_idx` counts down from it. @default 10 */
+  queueLength: number;
+  /**
+   * Each record's queue and run time are scaled by a factor drawn uniformly
+   * from [1 − jitter, 1 + jitter] (seeded, see `seed`). @default 0
+   */
+  jitter: number;
   /** A prompt containing one ends as status 30, fail_code "2038". @default ["forbidden-word"] */
   bannedWords: string[];
   /** A new record is absent from `get_history_by_ids` for this long. @default 0 */
@@ -38,8 +50,21 @@ export interface FakeKnobs {
   cdnFailRate: number;
   /** `get_local_item_list` answers a business error (ret "1"), as a flaky upstream would. @default false */
   localItemsFail: boolean;
-  /** Seed of the PRNG behind faults, anti-bot and CDN failures; changing it reseeds. @default 1 */
+  /**
+   * Seed of the PRNGs behind faults, anti-bot and CDN failures, and (a stream
+   * of its own) record timings; changing it reseeds. @default 1
+   */
   seed: number;
+  /**
+   * Risk control (fact sheet 2026-10 §4): CN Seedance 2.0 / 2.0 Fast submits and every Dreamina
+   * write need the site page's signature (`msToken` + `a_bogus`), else ret 4013 / -6; a signature
+   * that does not verify is refused on any call. `false` = the upstream before 2026-02. @default true
+   */
+  riskControl: boolean;
+  /** Time the site page's security script takes to get ready, ms. @default 150 */
+  pageScriptDelayMs: number;
+  /** URLs the site page also references (scripts, frames, a fetch): the browser must not load them. */
+  pageExtraResources: string[];
 }
 
 /** Counters tests read. */
@@ -63,6 +88,14 @@ export interface FakeStats {
   antiBotRejections: number;
   /** Records created (idempotent repeats excluded). */
   recordsCreated: number;
+  /** Site pages served. */
+  pageLoads: number;
+  /** Calls by path that carried a valid page signature. */
+  signedCalls: Record<string, number>;
+  /** Calls by path refused by risk control (ret 4013 / -6). */
+  riskRefusals: Record<string, number>;
+  /** Page signatures that did not verify, with the reason. */
+  badSignatures: string[];
 }
 
 /** What a record is. */
@@ -84,6 +117,8 @@ export interface FakeRecord {
   failCode: string;
   /** Unix ms. */
   submittedAt: number;
+  /** When the record leaves the queue and starts to run (its submit time without a queue). */
+  runStartAt: number;
   /** When the record reaches its final status (50, or 30 for a banned prompt). */
   finishAt: number;
   /** When the record starts appearing in `get_history_by_ids` (history lag). */
@@ -109,7 +144,12 @@ export interface FakeRecord {
 
 /** A record plus internals. */
 export interface RecordState extends FakeRecord {
+  /** Run time (queue excluded). */
   latencyMs: number;
+  /** `queue_length` while queued (0: never queued). */
+  queueLength: number;
+  /** Shares of the run time at which status 20 turns 42, and 42 turns 45 (they vary by record). */
+  statusAt: { running: number; finalizing: number };
   banned: boolean;
   itemIds: string[];
   /** Completed item list, built once (URLs are stable per record). */
@@ -176,6 +216,8 @@ export interface SessionState {
   submits: Map<string, RecordState>;
   /** What `workspace/list` answers (a number, as in the captures). */
   workspaceId: number;
+  /** The `_tea_web_id` cookies the session's calls carried. */
+  webIds: Set<string>;
 }
 
 /** What `FakeUpstream.session()` returns. */
@@ -196,6 +238,8 @@ export interface FakeSessionView {
   historyIds: string[];
   /** The workspace `workspace/list` names. */
   workspaceId: number;
+  /** The `_tea_web_id` cookies its calls carried. */
+  webIds: string[];
 }
 
 /** STS keys issued by get_upload_token. */
@@ -236,6 +280,14 @@ export interface ResolvedOptions {
   deviceTimeSkewS: number;
 }
 
+/** One load of the site page: what its security script derives its key from. */
+export interface PageTicket {
+  /** Secret behind the page's stylesheet values. */
+  secret: string;
+  /** The `sessionid` cookie the page was loaded with, if any. */
+  sessionId?: string;
+}
+
 /** The whole mutable state. */
 export interface FakeState {
   options: ResolvedOptions;
@@ -253,9 +305,13 @@ export interface FakeState {
   uploadsByKey: Map<string, UploadSlot>;
   /** Secret of the CDN URL signatures. */
   cdnSecret: string;
+  /** Site page loads by `msToken` (oldest dropped beyond a bound). */
+  pageTickets: Map<string, PageTicket>;
   /** Monotonic counter for ids. */
   seq: number;
   random: () => number;
+  /** Draws for record timings (status changes, jitter): a stream apart from `random`. */
+  timingRandom: () => number;
 }
 
 /** Fresh counters. */
@@ -271,6 +327,10 @@ export function createStats(): FakeStats {
     faultsInjected: 0,
     antiBotRejections: 0,
     recordsCreated: 0,
+    pageLoads: 0,
+    signedCalls: {},
+    riskRefusals: {},
+    badSignatures: [],
   };
 }
 
@@ -279,14 +339,17 @@ export function bump(counter: Record<string, number>, key: string): void {
   counter[key] = (counter[key] ?? 0) + 1;
 }
 
-/** A PRNG that follows `knobs.seed`, reseeding whenever the knob changes. */
-export function seededRandom(knobs: FakeKnobs): () => number {
+/**
+ * A PRNG that follows `knobs.seed`, reseeding whenever the knob changes;
+ * `salt` makes an independent stream for the same seed.
+ */
+export function seededRandom(knobs: FakeKnobs, salt = 0): () => number {
   let seed = knobs.seed;
-  let next = mulberry32(seed);
+  let next = mulberry32(seed ^ salt);
   return () => {
     if (knobs.seed !== seed) {
       seed = knobs.seed;
-      next = mulberry32(seed);
+      next = mulberry32(seed ^ salt);
     }
     return next();
   };
@@ -312,6 +375,7 @@ export function createSession(
     media: new Map(),
     submits: new Map(),
     workspaceId: 249_000_000_000 + (userId % 1_000_000_000),
+    webIds: new Set(),
   };
 }
 
@@ -330,6 +394,7 @@ export function viewSession(session: SessionState): FakeSessionView {
     media: [...session.media.values()],
     historyIds: [...session.submits.values()].map((record) => record.historyId),
     workspaceId: session.workspaceId,
+    webIds: [...session.webIds],
   };
 }
 

@@ -28,6 +28,15 @@ export function sessionIdOf(cookie: string | null): string | undefined {
   return undefined;
 }
 
+/** The value of the cookie `name`, if any. */
+function cookieValue(cookie: string | null, name: string): string | undefined {
+  for (const part of (cookie ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
 /** Compares dotted versions numerically; negative when `a < b`. */
 export function compareVersions(a: string, b: string): number {
   const pa = a.split(".").map((part) => parseInt(part, 10) || 0);
@@ -152,6 +161,14 @@ export function checkWebRequest(
   const wrongAid = aid !== undefined && aid !== String(aidOf(session.region));
   const wrongRegion = region !== undefined && region !== null &&
     regionOfQuery(region) !== session.region;
+  const webId = cookieValue(req.headers.get("cookie"), "_tea_web_id");
+  if (webId !== undefined) session.webIds.add(webId);
+  const queryWebId = queryValue(url, "webId");
+  if (webId !== undefined && typeof queryWebId === "string" && queryWebId !== webId) {
+    // A page never sends two device ids: risk control refuses such calls (2026-10 sheet §4).
+    state.stats.violations.push(`${where}: webId ${queryWebId} is not the _tea_web_id cookie`);
+    return { reply: retError(state, "4013", "shark not pass") };
+  }
   if (wrongAid || wrongRegion) {
     state.stats.violations.push(
       `${where}: session of region ${session.region} called with aid=${aid} region=${region}`,

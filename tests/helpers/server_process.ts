@@ -9,8 +9,15 @@ import { upstreamEnv } from "./stack.ts";
 
 const ROOT = new URL("../..", import.meta.url);
 
-/** The permissions of `deno task start`. */
-export const START_PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
+/** The permissions of `deno task start` (`tests/unit/dockerfile_test.ts` keeps them equal). */
+export const START_PERMISSIONS = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-sys",
+];
 
 /** A running server process. */
 export interface ServerProcess {

@@ -31,6 +31,8 @@ export interface Stack {
 /** Options of {@linkcode startStack}. */
 export interface StackOptions {
   fake?: FakeUpstreamOptions;
+  /** A running fake to use (e.g. across a restart); it stays open when the stack closes. */
+  upstream?: FakeUpstream;
   /** Extra environment for the server's configuration. */
   env?: Record<string, string>;
   overrides?: ServerOverrides;
@@ -52,14 +54,19 @@ export function upstreamEnv(fakeUrl: string, dataDir: string): Record<string, st
     DREAMINA_ASIA_BASE_URL: fakeUrl,
     DREAMINA_ASIA_COMMERCE_URL: fakeUrl,
     DREAMINA_ASIA_IMAGEX_URL: fakeUrl,
+    // The browser transport's pages are the fake's too (it finds no Chromium unless a test
+    // sets CHROMIUM_PATH: the environment given here has no PATH).
+    JIMENG_PAGE_URL: `${fakeUrl}/ai-tool/video/generate`,
+    DREAMINA_PAGE_URL: `${fakeUrl}/ai-tool/home`,
     JIMENG_TIMEOUT_MS: "3000",
   };
 }
 
 /** Starts a fake upstream with `GOOD_SESSION` and a server in front of it. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const fake = await startFakeUpstream(options.fake);
-  fake.addSession(GOOD_SESSION);
+  const fake = options.upstream ?? await startFakeUpstream(options.fake);
+  const ownFake = options.upstream === undefined;
+  if (ownFake) fake.addSession(GOOD_SESSION);
   const dataDir = await Deno.makeTempDir({ prefix: "jimeng-test-" });
   const logs: string[] = [];
   const config = loadConfig({ ...upstreamEnv(fake.url, dataDir), ...options.env });
@@ -72,7 +79,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...options.overrides,
     });
   } catch (error) {
-    await fake.close();
+    if (ownFake) await fake.close();
     throw error;
   }
   return {
@@ -84,7 +91,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       new OpenAI({ apiKey, baseURL: `${server.url}/v1`, maxRetries: 0, timeout: 30_000 }),
     async close() {
       await server.close(2000);
-      await fake.close();
+      if (ownFake) await fake.close();
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     },
   };

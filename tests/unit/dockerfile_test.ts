@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { relative } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { START_PERMISSIONS } from "../helpers/server_process.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
@@ -52,5 +53,26 @@ Deno.test("the image runs the server directly with the permissions of deno task 
   assert.equal(args[0], "run");
   assert.equal(args.at(-1), "main.ts");
   assert.deepEqual(permissions(args), permissions(start));
+  assert.deepEqual(
+    permissions(START_PERMISSIONS),
+    permissions(start),
+    "the tests' server processes",
+  );
   assert.ok(args.includes("--frozen"));
+});
+
+Deno.test("WITH_CHROMIUM=true adds Debian's Chromium, as root, before the server's user takes over", async () => {
+  const lines = await dockerfile();
+  const arg = lines.findIndex((line) => /^ARG WITH_CHROMIUM=false$/.test(line));
+  assert.ok(arg > 0, "no ARG WITH_CHROMIUM=false after FROM");
+  const install = lines.findIndex((line) => line.includes("apt-get install"));
+  assert.ok(install > arg, "Chromium is not installed after the ARG");
+  const block = lines.slice(arg, install + 2).join("\n");
+  assert.match(block, /if \[ "\$WITH_CHROMIUM" = "true" \]/);
+  assert.match(block, /--no-install-recommends chromium\b/);
+  assert.match(block, /rm -rf \/var\/lib\/apt\/lists/);
+  const user = lines.findIndex((line) => line.startsWith("USER "));
+  assert.ok(install < user, "apt-get must run before USER deno");
+  // Chromium lands in /usr/bin, on the image's PATH, where the transport looks for it.
+  assert.ok(!lines.some((line) => line.includes("CHROMIUM_PATH")));
 });

@@ -38,6 +38,7 @@ function job(): Job {
     submittedAt: null,
     completedAt: null,
     expiresAt: null,
+    queue: null,
   };
 }
 

@@ -48,6 +48,7 @@ function job(id: string, overrides: Partial<Job> = {}): Job {
     submittedAt: null,
     completedAt: null,
     expiresAt: null,
+    queue: null,
     ...overrides,
   };
 }
@@ -58,6 +59,7 @@ Deno.test("insertJob() and getJob() round-trip every field, inputs included", ()
     result: { urls: ["https://x/a.mp4"], upstreamUrls: ["https://u/a.mp4"], coverUrl: "c" },
     apiKeyId: 7,
     authSealed: "sealed",
+    queue: { position: 3, length: 12, endsAt: 5000 },
   });
   insertJob(db, original, [new Uint8Array([1, 2]), new Uint8Array([3])]);
   assert.deepEqual(getJob(db, "video_1"), original);
@@ -100,6 +102,17 @@ Deno.test("updateJob() changes only what it is given; activeJobs() and counts fo
   assert.deepEqual(countJobsByStatus(db), { queued: 1, in_progress: 1, completed: 1, failed: 0 });
   assert.equal(deleteJob(db, "video_3"), true);
   assert.equal(deleteJob(db, "video_3"), false);
+  db.close();
+});
+
+Deno.test("updateJob() sets and clears a job's queue place", () => {
+  const db = freshDb();
+  insertJob(db, job("video_1"));
+  const queue = { position: 4, length: null, endsAt: null };
+  assert.equal(updateJob(db, "video_1", { queue }), true);
+  assert.deepEqual(getJob(db, "video_1")!.queue, queue);
+  assert.equal(updateJob(db, "video_1", { queue: null, status: "in_progress" }), true);
+  assert.equal(getJob(db, "video_1")!.queue, null);
   db.close();
 });
 

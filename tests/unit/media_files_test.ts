@@ -20,6 +20,17 @@ Deno.test("chooseRange() reads one bytes range and ignores other forms", () => {
   assert.deepEqual(chooseRange("bytes=1000-", size), { kind: "unsatisfiable" });
   assert.deepEqual(chooseRange("bytes=-0", size), { kind: "unsatisfiable" });
   assert.deepEqual(chooseRange("bytes=0-", 0), { kind: "unsatisfiable" });
+  // Positions beyond any safe integer: an end is clamped, a start cannot be satisfied.
+  const huge = "99999999999999999999";
+  assert.deepEqual(chooseRange(`bytes=0-${huge}`, size), { kind: "partial", start: 0, end: 999 });
+  assert.deepEqual(chooseRange(`bytes=10-${"9".repeat(400)}`, size), {
+    kind: "partial",
+    start: 10,
+    end: 999,
+  });
+  assert.deepEqual(chooseRange(`bytes=${huge}-`, size), { kind: "unsatisfiable" });
+  assert.deepEqual(chooseRange(`bytes=${huge}-${huge}9`, size), { kind: "unsatisfiable" });
+  assert.deepEqual(chooseRange(`bytes=-${huge}`, size), { kind: "partial", start: 0, end: 999 });
   for (const ignored of ["bytes=5-1", "bytes=0-1,5-9", "items=0-1", "bytes=-", "bytes=a-b"]) {
     assert.deepEqual(chooseRange(ignored, size), { kind: "full" }, ignored);
   }

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { JimengError } from "../../src/jimeng/errors.ts";
 import type { HistoryRecord } from "../../src/jimeng/history.ts";
 import { createSession } from "../../src/jimeng/http.ts";
-import { coldSearchGap, createPoller, type WatchOptions } from "../../src/jimeng/poller.ts";
+import { createPoller, type PollProgress, type WatchOptions } from "../../src/jimeng/poller.ts";
+import { coldSearchGap } from "../../src/jimeng/poll_schedule.ts";
 import { createVirtualClock } from "../helpers/virtual_clock.ts";
 
 /** A fake upstream of records that finish at a fixed time after submission. */
@@ -11,6 +12,10 @@ function upstream(clock: { now(): number }) {
   /** Video records, and when they leave status 20. */
   const video = new Set<string>();
   const startAt = new Map<string, number>();
+  /** Records waiting in the upstream queue until then (forecast in whole seconds, rounded up). */
+  const queueUntil = new Map<string, number>();
+  /** Status reported while an image record runs (all mean "in progress"). @default 45 */
+  const runningStatus = new Map<string, number>();
   const failed = new Set<string>();
   const calls: string[][] = [];
   const polls = new Map<string, number>();
@@ -18,6 +23,8 @@ function upstream(clock: { now(): number }) {
     finishAt,
     video,
     startAt,
+    queueUntil,
+    runningStatus,
     failed,
     calls,
     polls,
@@ -40,9 +47,26 @@ function upstream(clock: { now(): number }) {
           });
           continue;
         }
+        const queuedFor = (queueUntil.get(id) ?? 0) - clock.now();
+        if (queuedFor > 0) {
+          out.set(id, {
+            historyId: id,
+            status: 20,
+            failCode: "",
+            images: [],
+            videos: [],
+            itemCount: 0,
+            queue: {
+              position: Math.ceil(queuedFor / 500),
+              length: 20,
+              forecastMs: Math.ceil(queuedFor / 1000) * 1000,
+            },
+          });
+          continue;
+        }
         const record: HistoryRecord = {
           historyId: id,
-          status: failed.has(id) && done ? 30 : done ? 50 : 45,
+          status: failed.has(id) && done ? 30 : done ? 50 : runningStatus.get(id) ?? 45,
           failCode: failed.has(id) ? "2038" : "",
           images: done && !failed.has(id)
             ? [1, 2, 3, 4].map((i) => ({ url: `https://cdn.test/${id}/${i}.png` }))
@@ -284,12 +308,11 @@ Deno.test("createPoller() finds videos far shorter than the first guess soon, co
   poller.close();
 });
 
-Deno.test("createPoller() does not learn from siblings found with a wide bracket", async () => {
+Deno.test("createPoller() keeps a cold batch's estimate close to the truth", async () => {
   const clock = createVirtualClock();
   const fake = upstream(clock);
   const poller = createPoller({ ...fake, now: clock.now, setTimer: clock.setTimer });
-  // 5 s videos: the probes (at 1 s) of all but the last still see status 20, so they are
-  // polled sparsely and found, with wide brackets, only thanks to the last one finishing.
+  // 5 s videos whose statuses change at different times: none of them says anything.
   const cold = await runVideoBatch(clock, fake, poller, "cold", {
     count: 10,
     spacingMs: 30,
@@ -305,6 +328,136 @@ Deno.test("createPoller() does not learn from siblings found with a wide bracket
     latencyMs: 5000,
   });
   assert.ok(warm.delays.at(-1)! <= 300, `warm max ${warm.delays.at(-1)} ms`);
+  poller.close();
+});
+
+/** Watches one image record that runs `runMs` (after `queueMs` in the queue); returns its figures. */
+async function watchOne(
+  clock: ReturnType<typeof createVirtualClock>,
+  fake: ReturnType<typeof upstream>,
+  poller: ReturnType<typeof createPoller>,
+  id: string,
+  options: {
+    runMs: number;
+    queueMs?: number;
+    status?: number;
+    onProgress?: WatchOptions["onProgress"];
+  },
+) {
+  const queueMs = options.queueMs ?? 0;
+  if (queueMs > 0) fake.queueUntil.set(id, clock.now() + queueMs);
+  if (options.status !== undefined) fake.runningStatus.set(id, options.status);
+  fake.finishAt.set(id, clock.now() + queueMs + options.runMs);
+  let delivered: number | undefined;
+  poller.watch(watchOptions(clock, id, { onProgress: options.onProgress }))
+    .then(() => (delivered = clock.now()));
+  await clock.runUntil(() => delivered !== undefined, 120_000);
+  assert.ok(delivered !== undefined, `${id} delivered`);
+  return { delay: delivered - fake.finishAt.get(id)!, polls: fake.polls.get(id)! };
+}
+
+for (const status of [20, 42, 45]) {
+  Deno.test(`createPoller() reads status ${status} as running: a cold model's first record is found soon`, async () => {
+    const clock = createVirtualClock();
+    const fake = upstream(clock);
+    const poller = createPoller({ ...fake, now: clock.now, setTimer: clock.setTimer });
+    // The model's first guess is 12 s; today it takes 3.5 s.
+    const first = await watchOne(clock, fake, poller, "first", { runMs: 3500, status });
+    assert.ok(first.delay <= 300, `delay ${first.delay} ms`);
+    assert.ok(first.polls <= 15, `polls ${first.polls}`);
+    const second = await watchOne(clock, fake, poller, "second", { runMs: 3500, status });
+    assert.ok(second.delay <= 300, `delay ${second.delay} ms`);
+    assert.ok(second.polls <= 6, `polls ${second.polls}`);
+    poller.close();
+  });
+}
+
+Deno.test("createPoller() starts from a seeded estimate: the first record is as prompt as the tenth", async () => {
+  const clock = createVirtualClock();
+  const fake = upstream(clock);
+  const poller = createPoller({ ...fake, now: clock.now, setTimer: clock.setTimer });
+  poller.learn("model-a", 3480);
+  const first = await watchOne(clock, fake, poller, "first", { runMs: 3500 });
+  assert.ok(first.delay <= 200, `delay ${first.delay} ms`);
+  assert.ok(first.polls <= 6, `polls ${first.polls}`);
+  poller.close();
+});
+
+Deno.test("createPoller() waits out a queue by its forecast and learns the run time alone", async () => {
+  const clock = createVirtualClock();
+  const fake = upstream(clock);
+  const learned: [string, number][] = [];
+  const poller = createPoller({ ...fake, now: clock.now, setTimer: clock.setTimer }, {
+    onLearn: (key, ms) => learned.push([key, ms]),
+  });
+  poller.learn("model-a", 3500);
+  learned.length = 0;
+  // 4 s in the queue, then 3.5 s of run: expected at queue end + 3.5 s, not at 3.5 s.
+  const first = await watchOne(clock, fake, poller, "queued", { runMs: 3500, queueMs: 4000 });
+  assert.ok(first.delay <= 200, `delay ${first.delay} ms`);
+  assert.ok(first.polls <= 10, `polls ${first.polls}`);
+  const estimate = poller.estimate("model-a")!;
+  assert.ok(Math.abs(estimate - 3500) <= 250, `estimate ${estimate} (the queue is not run time)`);
+  assert.equal(learned.length, 1);
+  assert.equal(learned[0][0], "model-a");
+  assert.equal(learned[0][1], estimate);
+  poller.close();
+});
+
+Deno.test("createPoller() finds a cold model's first queued record soon after its run", async () => {
+  const clock = createVirtualClock();
+  const fake = upstream(clock);
+  const poller = createPoller({ ...fake, now: clock.now, setTimer: clock.setTimer });
+  const first = await watchOne(clock, fake, poller, "queued", { runMs: 3500, queueMs: 4000 });
+  assert.ok(first.delay <= 300, `delay ${first.delay} ms`);
+  assert.ok(first.polls <= 18, `polls ${first.polls}`);
+  const estimate = poller.estimate("model-a")!;
+  assert.ok(estimate < 5000, `estimate ${estimate}`);
+  poller.close();
+});
+
+Deno.test("createPoller() reports the queue position and progress that moves", async () => {
+  const clock = createVirtualClock();
+  const fake = upstream(clock);
+  const poller = createPoller({ ...fake, now: clock.now, setTimer: clock.setTimer });
+  poller.learn("model-a", 3500);
+  const reports: PollProgress[] = [];
+  await watchOne(clock, fake, poller, "q", {
+    runMs: 3500,
+    queueMs: 6000,
+    onProgress: (progress) => reports.push(progress),
+  });
+  const queued = reports.filter((r) => r.queue);
+  assert.ok(queued.length >= 2, JSON.stringify(reports));
+  // The position counts down; the forecast says how long until it runs.
+  const positions = queued.map((r) => r.queue!.position);
+  assert.deepEqual(positions, [...positions].sort((a, b) => b - a));
+  assert.ok(positions[0] > positions.at(-1)!);
+  assert.equal(queued[0].queue!.length, 20);
+  for (const r of queued) {
+    assert.ok(r.queue!.etaMs! >= 6000 - r.elapsedMs, JSON.stringify(r));
+    // Expected: the queue's forecast plus a whole run from now.
+    assert.equal(r.expectedMs, r.elapsedMs + r.queue!.etaMs! + 3500);
+  }
+  const running = reports.filter((r) => !r.queue);
+  assert.ok(running.length >= 1);
+  // Out of the queue, the expected end is the queue's end (known within a step) plus the run time.
+  assert.ok(Math.abs(running[0].expectedMs - (6000 + 3500)) <= 200, JSON.stringify(running[0]));
+  const shares = reports.map((r) => r.elapsedMs / r.expectedMs);
+  assert.deepEqual(shares, [...shares].sort((a, b) => a - b), "progress never goes back");
+  poller.close();
+});
+
+Deno.test("createPoller() reports what it learns once per finished record", async () => {
+  const clock = createVirtualClock();
+  const fake = upstream(clock);
+  const learned: number[] = [];
+  const poller = createPoller({ ...fake, now: clock.now, setTimer: clock.setTimer }, {
+    onLearn: (_key, ms) => learned.push(ms),
+  });
+  for (let i = 0; i < 3; i++) await watchOne(clock, fake, poller, `r${i}`, { runMs: 2000 });
+  assert.equal(learned.length, 3);
+  assert.equal(learned.at(-1), poller.estimate("model-a"));
   poller.close();
 });
 

@@ -12,14 +12,18 @@ import * as logs from "./0050_logs.ts";
 import * as admin from "./0060_admin.ts";
 import * as logIds from "./0070_logs_ids.ts";
 import * as requestHourGroups from "./0080_request_hour_groups.ts";
+import * as pollEstimates from "./0090_poll_estimates.ts";
+import * as jobsQueue from "./0091_jobs_queue.ts";
 import * as settings from "./0100_settings.ts";
 import * as adminSecrets from "./0110_admin_secrets.ts";
 import * as jobsRequestHash from "./0115_jobs_request_hash.ts";
 import * as mediaVariant from "./0130_media_variant.ts";
+import * as browserRoutes from "./0140_browser_routes.ts";
 import * as jobReferences from "./0150_job_references.ts";
 import * as webhooks from "./0160_webhooks.ts";
 import * as keyWebhooks from "./0161_key_webhooks.ts";
 import * as generationRecords from "./0170_generation_records.ts";
+import * as accountProxyCookies from "./0180_account_proxy_cookies.ts";
 
 /** The migration list. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -32,10 +36,13 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 60, name: "console admins and sessions", up: admin.up },
   { version: 70, name: "log ids never reused", up: logIds.up },
   { version: 80, name: "hourly rollup per dimension", up: requestHourGroups.up },
+  { version: 90, name: "learned run times per model", up: pollEstimates.up },
+  { version: 91, name: "a job's place in the upstream queue", up: jobsQueue.up },
   { version: 100, name: "settings changed at run time", up: settings.up },
   { version: 110, name: "no console secret or typed name kept in clear", up: adminSecrets.up },
   { version: 115, name: "jobs remember their request's fingerprint", up: jobsRequestHash.up },
   { version: 130, name: "which file of a video a media row holds", up: mediaVariant.up },
+  { version: 140, name: "routes the browser transport learned", up: browserRoutes.up },
   { version: 150, name: "omni-reference materials of jobs", up: jobReferences.up },
   { version: 160, name: "webhook outbox", up: webhooks.up },
   { version: 161, name: "webhook URL per API key", up: keyWebhooks.up },
@@ -44,4 +51,5 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "generation records, key options, account names",
     up: generationRecords.up,
   },
+  { version: 180, name: "account proxies and imported cookies", up: accountProxyCookies.up },
 ];

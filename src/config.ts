@@ -326,7 +326,7 @@ const KEYS = {
   allowTokenProxy: setting(
     "ALLOW_TOKEN_PROXY",
     "false",
-    "Accept a proxy inside a Bearer sessionid (`socks5://host:port@sessionid`); it lets any client make the server connect anywhere, so it is refused (400) unless true",
+    "Accept a proxy inside a Bearer sessionid (`<proxy URL>@<sessionid>`, as some clients send it); it lets any client make the server connect anywhere, so it is refused (400) unless true",
   ),
   accountCheckIntervalMin: setting(
     "ACCOUNT_CHECK_INTERVAL_MIN",

@@ -94,7 +94,7 @@ function toAccount(site: Site, cookies: SiteCookie[]): CookieAccount | string {
   let sessionId: string | undefined;
   for (const name of SESSION_NAMES) sessionId ??= valueOf(cookies, name);
   if (sessionId === undefined) {
-    return `${where} hold no sessionid: log in on the site first, then copy them again`;
+    return `${where} hold no sessionid cookie. Log in on the site first, then copy them again`;
   }
   let region: Region = "cn";
   if (site === "dreamina") {

@@ -218,7 +218,10 @@ Deno.test("MODEL_MAP lets clients use fixed names; unmapped ones keep a 404 nami
 
 Deno.test("links use the request's own address; X-Forwarded-* only with TRUST_PROXY", async () => {
   for (const trustProxy of [false, true]) {
-    const stack = await startStack({ env: { TRUST_PROXY: String(trustProxy) } });
+    // The forwarded name is one the operator allows (DNS-rebinding protection, ALLOWED_HOSTS).
+    const stack = await startStack({
+      env: { TRUST_PROXY: String(trustProxy), ALLOWED_HOSTS: "img.example.com" },
+    });
     try {
       const response = await fetch(`${stack.url}/v1/images/generations`, {
         method: "POST",

@@ -107,7 +107,7 @@ Deno.test("the bundle runs from an empty folder with the binary's permissions", 
         prompt: "like this",
         filePath: `data:image/png;base64,${reference.toBase64()}`,
       } as OpenAI.ImageGenerateParamsNonStreaming);
-      assert.ok(edited.data?.[0].url?.startsWith(fake.url));
+      assert.ok(edited.data?.[0].url?.startsWith(`${server.url}/media/`), edited.data?.[0].url);
       assert.equal(fake.stats.uploads, uploads + 1);
       const entries = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
       assert.deepEqual(entries, ["data", "jimeng-api.js"], "nothing else was needed or written");

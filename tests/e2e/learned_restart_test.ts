@@ -23,7 +23,9 @@ async function generate(server: ServerProcess, prompt: string): Promise<string> 
 
 /** The first generation of a server started on `dataDir`: how often its record was polled. */
 async function firstGeneration(fake: FakeUpstream, dataDir: string): Promise<number> {
-  const server = await spawnServer({ env: processEnv(fake.url, dataDir) });
+  const server = await spawnServer({
+    env: processEnv(fake.url, dataDir, { MEDIA_URLS: "upstream" }),
+  });
   try {
     const id = await generate(server, `first after a start ${dataDir}`);
     return fake.stats.historyIdsPolled[id];
@@ -51,7 +53,9 @@ Deno.test("a restarted server polls its first generation as the learned run time
   const freshDir = await Deno.makeTempDir({ prefix: "jimeng-fresh-" });
   try {
     // A first life learns the model's run time from two generations.
-    const first = await spawnServer({ env: processEnv(fake.url, learnedDir) });
+    const first = await spawnServer({
+      env: processEnv(fake.url, learnedDir, { MEDIA_URLS: "upstream" }),
+    });
     try {
       await Promise.all([generate(first, "teach one"), generate(first, "teach two")]);
     } finally {

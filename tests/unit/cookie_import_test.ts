@@ -134,7 +134,7 @@ Deno.test("parseCookiePaste() reads a Netscape cookies.txt, #HttpOnly_ lines inc
 Deno.test("parseCookiePaste() explains what cannot become an account", () => {
   const noSession = parseCookiePaste(`_tea_web_id=${WEB_ID}; uid_tt=${UID}`)!;
   assert.deepEqual(noSession.accounts, []);
-  assert.match(noSession.problems[0].reason, /hold no sessionid: log in on the site first/);
+  assert.match(noSession.problems[0].reason, /hold no sessionid cookie\. Log in on the site first/);
   const brokenJson = parseCookiePaste(`[{"name": "sessionid", "value": "${SID}"`)!;
   assert.match(brokenJson.problems[0].reason, /not valid JSON/);
   const notCookies = parseCookiePaste(`[1, 2, 3]`)!;

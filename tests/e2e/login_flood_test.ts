@@ -21,6 +21,8 @@ Deno.test("400 parallel bad logins neither blow the memory nor stall /ping", asy
       ADMIN_PASSWORD: "the right password",
       TRUST_PROXY: "true",
       TRUSTED_PROXIES: "127.0.0.1",
+      // The flood comes through one "proxy" address: the connection cap is not what is tested.
+      MAX_CONNECTIONS_PER_IP: "0",
     }),
   });
   try {

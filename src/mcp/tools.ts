@@ -176,7 +176,7 @@ export const TOOLS: readonly ToolDefinition[] = [
     name: "generate_video",
     title: "Start a video",
     description:
-      "Starts generating a video (text to video, or from a first and optionally a last frame). Returns at once with the job id and status 'queued'; a video takes minutes: poll get_video with the id until its status is 'completed' (it then has a URL) or 'failed'.",
+      "Starts generating a video: text to video, from a first and optionally a last frame, or (Seedance 2.0 and 2.5) an omni-reference video from images, videos and audio that the prompt points at as @1, @2…. Returns at once with the job id and status 'queued'; a video takes minutes: poll get_video with the id until its status is 'completed' (it then has a URL) or 'failed'.",
     inputSchema: {
       type: "object",
       properties: {
@@ -210,9 +210,9 @@ export const TOOLS: readonly ToolDefinition[] = [
           type: "string",
           description: "Image the video ends on (with first_frame_url).",
         },
-        reference_image_urls: urls(
-          "Input images instead of first/last frame, in order (today's models use them as the first and last frame).",
-          2,
+        references: urls(
+          "Omni-reference materials instead of first/last frame, in the order the prompt numbers them (@1, @2…; also @image1, @video1, @audio1): http(s) or data: URLs of images (≤ 9), videos (≤ 3, together ≤ 15 s) and audio (≤ 3). Only the Seedance 2.0 family and 2.5 take them.",
+          12,
         ),
       },
       required: ["prompt"],
@@ -436,23 +436,21 @@ function videoBody(args: Record<string, unknown>): Record<string, unknown> {
   const frames = [args.first_frame_url, args.last_frame_url].filter((v) =>
     v !== undefined && v !== null
   );
-  const references = (args.reference_image_urls as string[] | undefined) ?? [];
+  const references = (args.references as string[] | undefined) ?? [];
   if (frames.length > 0 && references.length > 0) {
-    throw new ArgumentError(
-      "Give either first_frame_url/last_frame_url or reference_image_urls, not both",
-    );
+    throw new ArgumentError("Give either first_frame_url/last_frame_url or references, not both");
   }
   if (args.last_frame_url && !args.first_frame_url) {
     throw new ArgumentError("'last_frame_url' needs 'first_frame_url'");
   }
-  const inputs = frames.length > 0 ? frames : references;
   return defined({
     prompt: args.prompt,
     model: args.model,
     seconds: args.seconds === undefined ? undefined : String(args.seconds),
     size: args.size,
     ratio: args.ratio,
-    input_reference: inputs.length > 0 ? inputs : undefined,
+    input_reference: frames.length > 0 ? frames : undefined,
+    references: references.length > 0 ? references : undefined,
   });
 }
 

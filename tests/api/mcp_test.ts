@@ -235,6 +235,42 @@ Deno.test("mcp: generate_video answers at once; get_video reports progress, then
   }
 });
 
+Deno.test("mcp: generate_video makes an omni-reference video from references the prompt points at", async () => {
+  const stack = await startStack({ env: ENV, fake: { videoLatencyMs: 300 } });
+  try {
+    stack.server.deps.client.poller.learn("dreamina_seedance_45_pro", 300);
+    const { client } = await connect(stack, GOOD_SESSION);
+    try {
+      const png = `data:image/png;base64,${btoa(String.fromCharCode(...fakePngBytes("ref", 0)))}`;
+      const started = await call(client, "generate_video", {
+        prompt: "@1 turns into a watercolour",
+        model: "jimeng-video-seedance-2.5",
+        seconds: 5,
+        references: [png],
+      });
+      assert.equal(started.isError, undefined, textOf(started));
+      const id = started.structuredContent!.id as string;
+      const done = await stack.server.deps.jobs.wait(id);
+      assert.equal(done?.status, "completed", done?.errorMessage ?? "");
+      const record = stack.fake.records().find((r) => r.kind === "video")!;
+      assert.equal(record.model, "dreamina_seedance_45_pro");
+      assert.deepEqual(stack.fake.stats.violations, []);
+      // Frames and references are two ways of giving images: not both at once.
+      const both = await call(client, "generate_video", {
+        prompt: "x",
+        first_frame_url: png,
+        references: [png],
+      });
+      assert.equal(both.isError, true);
+      assert.match(textOf(both), /either first_frame_url\/last_frame_url or references/);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await stack.close();
+  }
+});
+
 Deno.test("mcp: errors come back as tool errors with the API's message", async () => {
   const stack = await startStack({ env: ENV });
   try {

@@ -252,7 +252,10 @@ async function serve(
   let guard: ConnectionGuard | undefined;
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (request, info) => {
     const client = guard?.track(info.remoteAddr, info.completed);
-    return handler(request, { ...info, remoteAddr: client ?? info.remoteAddr });
+    if (!client) return handler(request, info);
+    // The request's signal also aborts when the guard sees the client leave.
+    const signal = AbortSignal.any([request.signal, client.gone]);
+    return handler(new Request(request, { signal }), { ...info, remoteAddr: client.remoteAddr });
   });
   try {
     guard = startConnectionGuard({

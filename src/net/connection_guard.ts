@@ -16,11 +16,21 @@
  * A request head is held back until it is complete, so the server only ever
  * sees whole heads. The real server learns each client's address from
  * {@linkcode ConnectionGuard.track}: the guard's own loopback end of the relay
- * identifies the client. HTTP/2 with prior knowledge, `Upgrade` and `CONNECT`
+ * identifies the client, and a signal that aborts when the client's connection
+ * ends: `Deno.serve` (2.9) does not abort a request whose client went away
+ * once it had read a body of more than a few hundred bytes, the guard sees it
+ * at once. HTTP/2 with prior knowledge, `Upgrade` and `CONNECT`
  * are relayed untouched after that point, closed only after `bodyTimeoutMs`
  * without traffic.
  * @module
  */
+
+/** The client behind a relayed request. */
+export interface TrackedClient {
+  remoteAddr: Deno.NetAddr;
+  /** Aborts when the client's connection ends (it closed it, or the guard did). */
+  gone: AbortSignal;
+}
 
 /** Options of {@linkcode startConnectionGuard}. */
 export interface ConnectionGuardOptions {
@@ -44,10 +54,11 @@ export interface ConnectionGuard {
   readonly addr: Deno.NetAddr;
   /**
    * Called by the real server for each request with the peer address it saw:
-   * returns the client's address (undefined for a connection that did not
-   * come through the guard) and watches the response until `completed`.
+   * returns the client's address and a signal that aborts when the client's
+   * connection ends (undefined for a connection that did not come through the
+   * guard), and watches the response until `completed`.
    */
-  track(peer: Deno.NetAddr, completed: Promise<void>): Deno.NetAddr | undefined;
+  track(peer: Deno.NetAddr, completed: Promise<void>): TrackedClient | undefined;
   /** Open client connections. */
   connections(): number;
   /** Stops accepting new connections. */
@@ -236,6 +247,8 @@ interface RelayContext {
 /** One client connection and its relay to the real server. */
 interface Relay {
   readonly client: Deno.TcpConn;
+  /** Aborts when the client's connection ends. */
+  readonly gone: AbortSignal;
   /** A request of this connection entered the server; `completed` settles when answered. */
   requestEntered(completed: Promise<void>): void;
   /** Relays until either side is done. */
@@ -270,6 +283,12 @@ function createRelay(client: Deno.TcpConn, context: RelayContext): Relay {
   let closed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let deadline = Infinity;
+  const gone = new AbortController();
+  const clientGone = () => {
+    if (!gone.signal.aborted) {
+      gone.abort(new DOMException("The client closed the connection", "AbortError"));
+    }
+  };
 
   /** Arms the one timer this connection needs now, if any. */
   function evaluate(): void {
@@ -332,6 +351,7 @@ function createRelay(client: Deno.TcpConn, context: RelayContext): Relay {
   function close(): void {
     if (closed) return;
     closed = true;
+    clientGone();
     clearTimeout(timer);
     closeQuietly(client);
     closeQuietly(upstream);
@@ -495,6 +515,8 @@ function createRelay(client: Deno.TcpConn, context: RelayContext): Relay {
           read = null;
         }
         readPending = false;
+        // HTTP clients do not half-close: the end of what it sends is the client leaving.
+        if (read === null) clientGone();
         if (read === null || closed || answering) break;
         lastActivity = performance.now();
         const { forward, refuse } = consume(buffer.subarray(0, read));
@@ -521,6 +543,7 @@ function createRelay(client: Deno.TcpConn, context: RelayContext): Relay {
 
   const relay: Relay = {
     client,
+    gone: gone.signal,
     requestEntered(completed) {
       inHandler++;
       evaluate();
@@ -630,7 +653,7 @@ export function startConnectionGuard(options: ConnectionGuardOptions): Connectio
       const relay = byUpstream.get(keyOf(peer));
       if (!relay) return undefined;
       relay.requestEntered(completed);
-      return relay.client.remoteAddr;
+      return { remoteAddr: relay.client.remoteAddr as Deno.NetAddr, gone: relay.gone };
     },
     connections: () => open.size,
     stopAccepting() {

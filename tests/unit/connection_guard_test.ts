@@ -17,7 +17,7 @@ async function withGuard(
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     async (request, info) => {
-      const client = ref.guard!.track(info.remoteAddr, info.completed);
+      const client = ref.guard!.track(info.remoteAddr, info.completed)?.remoteAddr;
       if (handler) return await handler(request);
       const body = await request.text();
       return Response.json({ client, method: request.method, length: body.length, body });

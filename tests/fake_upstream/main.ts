@@ -15,13 +15,13 @@ import { type FakeSessionOptions, startFakeUpstream } from "./server.ts";
 
 /** Demo accounts: one per situation a client must handle. */
 const DEMO_SESSIONS: Record<string, FakeSessionOptions> = {
-  "demo-cn": { credits: 1_000_000 },
-  "demo-vip": { credits: 1_000_000, watermarkFree: true },
-  "demo-free": { credits: 20, freeTier: true },
-  "demo-broke": { credits: 0, dailyGift: 66 },
-  "demo-expired": { expired: true },
-  "demo-us": { region: "us", credits: 500 },
-  "demo-hk": { region: "hk", credits: 500 },
+  "demo-cn-session-0001": { credits: 1_000_000 },
+  "demo-vip-session-0001": { credits: 1_000_000, watermarkFree: true },
+  "demo-free-session-0001": { credits: 20, freeTier: true },
+  "demo-broke-session-0001": { credits: 0, dailyGift: 66 },
+  "demo-expired-session-0001": { expired: true },
+  "demo-us-session-0001": { region: "us", credits: 500 },
+  "demo-hk-session-0001": { region: "hk", credits: 500 },
 };
 
 function numberOption(value: string | undefined, name: string, fallback: number): number {

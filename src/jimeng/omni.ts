@@ -10,7 +10,7 @@ import type { Session, UpstreamContext } from "./http.ts";
 import { VIDEO_MODELS, type VideoModel, type VideoRatio, type VideoResolution } from "./models.ts";
 import type { ProtocolConstants } from "./protocol.ts";
 import { regionInfo } from "./regions.ts";
-import { postVideoDraft } from "./videos.ts";
+import { postVideoDraft, videoGenerateBody } from "./videos.ts";
 
 /** An uploaded material, in the order the prompt numbers them. */
 export type OmniMaterial =
@@ -157,14 +157,7 @@ export function buildOmniGenerateBody(
   random: () => number,
 ): Record<string, unknown> {
   const { model, materials } = params;
-  const componentId = crypto.randomUUID();
   const hasVideo = materials.some((m) => m.kind === "video");
-  const commerce = {
-    benefit_type: omniBenefitType(model, params.resolution, hasVideo),
-    resource_id: "generate_video",
-    resource_id_type: "str",
-    resource_sub_type: "aigc",
-  };
   const withResolution = model.sendResolution;
   const scene: Record<string, unknown> = {
     type: "video",
@@ -204,57 +197,23 @@ export function buildOmniGenerateBody(
     },
   };
   if (withResolution) input.resolution = params.resolution;
-  const draft = {
-    type: "draft",
-    id: crypto.randomUUID(),
-    min_version: protocol.omniMinVersion,
-    min_features: ["AIGC_Video_UnifiedEdit"],
-    is_from_tsn: true,
-    version: protocol.daVersion,
-    main_component_id: componentId,
-    component_list: [{
-      type: "video_base_component",
-      id: componentId,
-      min_version: protocol.videoComponentMinVersion,
-      aigc_mode: "workbench",
-      metadata: {
-        type: "",
-        id: crypto.randomUUID(),
-        created_platform: 3,
-        created_platform_version: "",
-        created_time_in_ms: nowMs,
-        created_did: "",
-      },
-      generate_type: "gen_video",
-      abilities: {
-        ...node(),
-        gen_video: {
-          ...node(),
-          text_to_video_params: {
-            ...node(),
-            model_req_key: model.reqKey,
-            priority: 0,
-            seed: 2_500_000_000 + Math.floor(random() * 100_000_000),
-            video_aspect_ratio: params.ratio,
-            video_gen_inputs: [input],
-          },
-          video_task_extra: metricsExtra,
-        },
-      },
-      process_type: 1,
-    }],
-  };
-  return {
-    extend: {
-      root_model: model.reqKey,
-      m_video_commerce_info: commerce,
-      m_video_commerce_info_list: [commerce],
+  return videoGenerateBody(
+    {
+      model,
+      ratio: params.ratio,
+      benefitType: omniBenefitType(model, params.resolution, hasVideo),
+      input,
+      metricsExtra,
+      minVersion: protocol.omniMinVersion,
+      minFeatures: ["AIGC_Video_UnifiedEdit"],
+      component: { process_type: 1 },
     },
-    submit_id: submitId,
-    metrics_extra: metricsExtra,
-    draft_content: JSON.stringify(draft),
-    http_common_info: { aid },
-  };
+    protocol,
+    aid,
+    submitId,
+    nowMs,
+    random,
+  );
 }
 
 /**

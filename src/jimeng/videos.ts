@@ -60,9 +60,25 @@ export function videoBenefitType(model: VideoModel, resolution: VideoResolution)
   return benefit;
 }
 
-/** Builds the generate body (exported for tests). */
-export function buildVideoGenerateBody(
-  params: VideoTaskParams,
+/** What a video generate body is made of; the rest is the same for every video. */
+export interface VideoBodyParts {
+  model: VideoModel;
+  ratio: VideoRatio;
+  benefitType: string;
+  /** The one entry of `video_gen_inputs`. */
+  input: Record<string, unknown>;
+  /** `metrics_extra`, also the task's `video_task_extra`. */
+  metricsExtra: string;
+  /** The draft's `min_version` and `min_features`. */
+  minVersion: string;
+  minFeatures: readonly string[];
+  /** More fields of the video component (omni: `process_type`). */
+  component?: Record<string, unknown>;
+}
+
+/** Wraps a video's input into the `aigc_draft/generate` body: draft, component, billing. */
+export function videoGenerateBody(
+  parts: VideoBodyParts,
   protocol: ProtocolConstants,
   aid: number,
   submitId: string,
@@ -71,34 +87,16 @@ export function buildVideoGenerateBody(
 ): Record<string, unknown> {
   const componentId = crypto.randomUUID();
   const commerce = {
-    benefit_type: videoBenefitType(params.model, params.resolution),
+    benefit_type: parts.benefitType,
     resource_id: "generate_video",
     resource_id_type: "str",
     resource_sub_type: "aigc",
   };
-  const metricsExtra = JSON.stringify({
-    enterFrom: "click",
-    isDefaultSeed: 1,
-    promptSource: "custom",
-    isRegenerate: false,
-    originSubmitId: crypto.randomUUID(),
-  });
-  const input: Record<string, unknown> = {
-    ...node(),
-    min_version: protocol.videoMinVersion,
-    prompt: params.prompt,
-    video_mode: 2,
-    fps: 24,
-    duration_ms: params.durationS * 1000,
-  };
-  if (params.model.sendResolution) input.resolution = params.resolution;
-  if (params.firstFrame) input.first_frame_image = frameObject(params.firstFrame);
-  if (params.lastFrame) input.end_frame_image = frameObject(params.lastFrame);
   const draft = {
     type: "draft",
     id: crypto.randomUUID(),
-    min_version: protocol.videoMinVersion,
-    min_features: [],
+    min_version: parts.minVersion,
+    min_features: parts.minFeatures,
     is_from_tsn: true,
     version: protocol.daVersion,
     main_component_id: componentId,
@@ -122,28 +120,74 @@ export function buildVideoGenerateBody(
           ...node(),
           text_to_video_params: {
             ...node(),
-            model_req_key: params.model.reqKey,
+            model_req_key: parts.model.reqKey,
             priority: 0,
             seed: 2_500_000_000 + Math.floor(random() * 100_000_000),
-            video_aspect_ratio: params.ratio,
-            video_gen_inputs: [input],
+            video_aspect_ratio: parts.ratio,
+            video_gen_inputs: [parts.input],
           },
-          video_task_extra: metricsExtra,
+          video_task_extra: parts.metricsExtra,
         },
       },
+      ...parts.component,
     }],
   };
   return {
     extend: {
-      root_model: params.model.reqKey,
+      root_model: parts.model.reqKey,
       m_video_commerce_info: commerce,
       m_video_commerce_info_list: [commerce],
     },
     submit_id: submitId,
-    metrics_extra: metricsExtra,
+    metrics_extra: parts.metricsExtra,
     draft_content: JSON.stringify(draft),
     http_common_info: { aid },
   };
+}
+
+/** Builds the generate body of a first/last-frame video (exported for tests). */
+export function buildVideoGenerateBody(
+  params: VideoTaskParams,
+  protocol: ProtocolConstants,
+  aid: number,
+  submitId: string,
+  nowMs: number,
+  random: () => number,
+): Record<string, unknown> {
+  const metricsExtra = JSON.stringify({
+    enterFrom: "click",
+    isDefaultSeed: 1,
+    promptSource: "custom",
+    isRegenerate: false,
+    originSubmitId: crypto.randomUUID(),
+  });
+  const input: Record<string, unknown> = {
+    ...node(),
+    min_version: protocol.videoMinVersion,
+    prompt: params.prompt,
+    video_mode: 2,
+    fps: 24,
+    duration_ms: params.durationS * 1000,
+  };
+  if (params.model.sendResolution) input.resolution = params.resolution;
+  if (params.firstFrame) input.first_frame_image = frameObject(params.firstFrame);
+  if (params.lastFrame) input.end_frame_image = frameObject(params.lastFrame);
+  return videoGenerateBody(
+    {
+      model: params.model,
+      ratio: params.ratio,
+      benefitType: videoBenefitType(params.model, params.resolution),
+      input,
+      metricsExtra,
+      minVersion: protocol.videoMinVersion,
+      minFeatures: [],
+    },
+    protocol,
+    aid,
+    submitId,
+    nowMs,
+    random,
+  );
 }
 
 interface GenerateResponse {

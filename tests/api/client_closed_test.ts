@@ -57,6 +57,29 @@ function assertNotAServerError(stack: Stack, metrics: string): void {
   assert.ok(series.some((s) => s.labels.status === "499"), "a status=499 series");
 }
 
+/** A loopback server that accepts connections and never answers: a download through it waits. */
+function holdingServer() {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  let accepted!: () => void;
+  const connected = new Promise<void>((resolve) => (accepted = resolve));
+  (async () => {
+    for await (const conn of listener) {
+      held.push(conn);
+      accepted();
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    /** Resolves once a connection came in. */
+    connected,
+    close() {
+      listener.close();
+      for (const conn of held) conn.close();
+    },
+  };
+}
+
 const metricsOf = async (stack: Stack) => await (await fetch(`${stack.url}/metrics`)).text();
 
 Deno.test("chat video streams closed after their first bytes create no upstream job and cost nothing", async () => {
@@ -116,17 +139,7 @@ Deno.test("a client that leaves after sending a large body is noticed too (the c
   // Deno.serve alone does not abort a request whose client left after a body of more than a few
   // hundred bytes while nothing is written back yet; the guard in front of it, which relays the
   // connection, sees the client leave. A reference download that never answers holds the request.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const held: Deno.Conn[] = [];
-  let accepted!: () => void;
-  const connected = new Promise<void>((resolve) => (accepted = resolve));
-  (async () => {
-    for await (const conn of listener) {
-      held.push(conn);
-      accepted();
-    }
-  })().catch(() => {});
-  const port = (listener.addr as Deno.NetAddr).port;
+  const { port, connected, close } = holdingServer();
   const stack = await startStack({ env: { FETCH_ALLOWLIST: `127.0.0.1:${port}` } });
   try {
     await postThenClose(stack, "/v1/videos/generations", {
@@ -140,24 +153,12 @@ Deno.test("a client that leaves after sending a large body is noticed too (the c
     assert.equal(listJobs(stack.server.db, { limit: 5, order: "desc" }).jobs.length, 0);
   } finally {
     await stack.close();
-    listener.close();
-    for (const conn of held) conn.close();
+    close();
   }
 });
 
 Deno.test("a client gone while its reference image downloads costs nothing: no job, 499", async () => {
-  // A loopback server that accepts and never answers: the download waits.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const held: Deno.Conn[] = [];
-  let accepted!: () => void;
-  const connected = new Promise<void>((resolve) => (accepted = resolve));
-  (async () => {
-    for await (const conn of listener) {
-      held.push(conn);
-      accepted();
-    }
-  })().catch(() => {});
-  const port = (listener.addr as Deno.NetAddr).port;
+  const { port, connected, close } = holdingServer();
   const stack = await startStack({ env: { FETCH_ALLOWLIST: `127.0.0.1:${port}` } });
   try {
     await postThenClose(stack, "/v1/videos/generations", {
@@ -181,8 +182,7 @@ Deno.test("a client gone while its reference image downloads costs nothing: no j
     assertNotAServerError(stack, await metricsOf(stack));
   } finally {
     await stack.close();
-    listener.close();
-    for (const conn of held) conn.close();
+    close();
   }
 });
 

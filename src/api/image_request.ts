@@ -77,7 +77,11 @@ export function resolveModel(
 
 /** Resolves an image model; a video model here is a 400 naming the right endpoint. */
 export function resolveImageModel(name: string | undefined): ImageModel {
-  const model = resolveModel(name, DEFAULT_IMAGE_MODEL);
+  return imageModelOnly(resolveModel(name, DEFAULT_IMAGE_MODEL));
+}
+
+/** The model if it makes images; a video model is a 400 naming the right endpoint. */
+export function imageModelOnly(model: Model): ImageModel {
   if (model.kind !== "image") {
     throw badRequest(
       "model",

@@ -8,8 +8,8 @@
 import type { Account } from "../accounts/pool.ts";
 import type { ImageModel, Model } from "../jimeng/models.ts";
 import type { ApiDeps } from "./deps.ts";
-import { ApiError, badRequest } from "./errors.ts";
-import { resolveModel } from "./image_request.ts";
+import { ApiError } from "./errors.ts";
+import { imageModelOnly, resolveModel } from "./image_request.ts";
 
 /** The 404 for a model the catalogs say cannot be used now. */
 export function unavailableModel(id: string, reason: string, alternatives: string[]): ApiError {
@@ -56,13 +56,5 @@ export async function resolveImageModelFor(
   fallback: ImageModel,
   signal?: AbortSignal,
 ): Promise<ImageModel> {
-  const model = await resolveModelFor(deps, accounts, name, fallback, signal);
-  if (model.kind !== "image") {
-    throw badRequest(
-      "model",
-      `'${model.id}' is a video model; use POST /v1/videos or /v1/chat/completions`,
-      "model_not_supported",
-    );
-  }
-  return model;
+  return imageModelOnly(await resolveModelFor(deps, accounts, name, fallback, signal));
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { chromiumArgs } from "../../src/jimeng/chromium.ts";
 
 /** The browser: `CHROMIUM_PATH`, else where Debian's `chromium` package puts it. */
 export const CHROMIUM_PATH = Deno.env.get("CHROMIUM_PATH") || "/usr/bin/chromium";
@@ -43,15 +44,8 @@ export async function openBrowser(options: BrowserOptions = {}): Promise<Browser
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      // The server's own flags for a closed machine (no sandbox, no GPU, nothing that calls home).
+      args: chromiumArgs([]),
       locale: options.locale ?? "en-US",
       colorScheme: options.colorScheme ?? "light",
       viewport: options.viewport ?? { width: 1360, height: 900 },

@@ -229,6 +229,21 @@ function jobVault(box: SecretBox): SecretVault {
   };
 }
 
+const requestSignal = Object.getOwnPropertyDescriptor(Request.prototype, "signal")!.get!;
+
+/**
+ * Makes `request.signal` also abort when `gone` does. The request itself is
+ * kept (a copy would take over its body stream, and a body the handler leaves
+ * unread then keeps `Deno.serve` from ending the connection); the combined
+ * signal is made on first use only.
+ */
+function withClientGone(request: Request, gone: AbortSignal): void {
+  let combined: AbortSignal | undefined;
+  Object.defineProperty(request, "signal", {
+    get: () => combined ??= AbortSignal.any([requestSignal.call(request), gone]),
+  });
+}
+
 /**
  * Serves the application. With any of the slow-client limits on (the
  * default), `Deno.serve` listens on a loopback port of its own behind the
@@ -253,9 +268,8 @@ async function serve(
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (request, info) => {
     const client = guard?.track(info.remoteAddr, info.completed);
     if (!client) return handler(request, info);
-    // The request's signal also aborts when the guard sees the client leave.
-    const signal = AbortSignal.any([request.signal, client.gone]);
-    return handler(new Request(request, { signal }), { ...info, remoteAddr: client.remoteAddr });
+    withClientGone(request, client.gone);
+    return handler(request, { ...info, remoteAddr: client.remoteAddr });
   });
   try {
     guard = startConnectionGuard({

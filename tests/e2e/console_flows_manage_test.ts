@@ -110,7 +110,9 @@ Deno.test("console accounts: paste several, see them masked, check, claim, disab
     await dialog.getByRole("button", { name: "Done" }).click();
     await dialog.waitFor({ state: "detached" });
 
-    // The background check of the new accounts shows up without a reload.
+    // The background check of the new accounts shows up without a reload (the page looks again
+    // while any is unchecked; the checks may take long on a busy machine, so they are awaited).
+    await stack.server.scheduler.idle();
     const rich = accountRow(page, masked(RICH));
     const broke = accountRow(page, masked(BROKE));
     const expired = accountRow(page, `us-${masked(EXPIRED)}`);

@@ -13,6 +13,7 @@ import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
 import { CHROMIUM_PATH } from "../helpers/browser.ts";
 import { parseExposition } from "../helpers/prometheus.ts";
 import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
+import { waitForValue } from "../helpers/wait.ts";
 
 type Video = OpenAI.Videos.Video;
 
@@ -39,13 +40,16 @@ interface BrowserJson {
   routes: RouteJson[];
 }
 
-async function pollUntilDone(client: OpenAI, id: string): Promise<Video> {
-  for (let i = 0; i < 600; i++) {
-    const video = await client.videos.retrieve(id);
-    if (video.status === "completed" || video.status === "failed") return video;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`video ${id} did not finish`);
+/** The video once it ended, however long a busy machine makes that take. */
+function pollUntilDone(client: OpenAI, id: string): Promise<Video> {
+  return waitForValue(
+    async () => {
+      const video = await client.videos.retrieve(id);
+      return video.status === "completed" || video.status === "failed" ? video : undefined;
+    },
+    `video ${id} to finish`,
+    60_000,
+  );
 }
 
 async function makeVideo(stack: Stack, model: string, prompt: string): Promise<Video> {

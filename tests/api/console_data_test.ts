@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
 import { GOOD_SESSION, startStack } from "../helpers/stack.ts";
+import { waitForValue } from "../helpers/wait.ts";
 
 const ENV = { ...ADMIN_ENV, JIMENG_SESSIONS: GOOD_SESSION, SECRET_KEY: "a".repeat(32) };
 
@@ -158,13 +159,10 @@ Deno.test("jobs and configuration for the console; secrets only as (set)", async
     // A failed job has an end for the console (its duration), though no completed_at.
     const refused = await stack.openai().videos.create({ prompt: "a forbidden-word poster" });
     type Ended = { id: string; status: string; completed_at: number | null; finished_at: number };
-    let ended: Ended | undefined;
-    for (let i = 0; i < 100 && ended?.status !== "failed"; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    const ended = await waitForValue(async () => {
       const list = await admin.json<{ items: Ended[] }>("GET", "/jobs");
-      ended = list.items.find((job) => job.id === refused.id);
-    }
-    assert.equal(ended?.status, "failed");
+      return list.items.find((job) => job.id === refused.id && job.status === "failed");
+    }, "the refused job to fail");
     assert.equal(ended.completed_at, null);
     const now = Math.floor(Date.now() / 1000);
     assert.ok(ended.finished_at >= refused.created_at && ended.finished_at <= now);

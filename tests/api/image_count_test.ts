@@ -132,7 +132,10 @@ Deno.test("an image job with n=10 completes with ten images from three tasks", a
 });
 
 Deno.test("an image job of three tasks resumed after a restart only polls its records", async () => {
-  const fake = await startFakeUpstream({ imageLatencyMs: 4000 });
+  // The upstream's clock stands still until the first server stopped: its records cannot finish
+  // before, however slow the machine.
+  let heldAt: number | undefined = Date.now();
+  const fake = await startFakeUpstream({ imageLatencyMs: 4000, now: () => heldAt ?? Date.now() });
   fake.addSession(GOOD_SESSION);
   const dataDir = await Deno.makeTempDir({ prefix: "jimeng-image-count-" });
   const start = () =>
@@ -173,6 +176,7 @@ Deno.test("an image job of three tasks resumed after a restart only polls its re
     assert.equal(fake.records().length, 3);
     const submitsBefore = Object.values(fake.stats.submits).reduce((a, b) => a + b, 0);
     assert.ok(fake.records().every((r) => r.status !== 50), "stopped before the records finished");
+    heldAt = undefined;
     first = await start();
     try {
       const job = await first.deps.jobs.wait(id);

@@ -18,6 +18,7 @@ import {
 import { encodePng } from "../fake_upstream/media.ts";
 import { startCanary } from "../helpers/canary.ts";
 import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
+import { waitForValue } from "../helpers/wait.ts";
 import { CHROMIUM_PATH } from "../helpers/browser.ts";
 
 type Video = OpenAI.Videos.Video & {
@@ -46,13 +47,16 @@ async function omniStack(options: Parameters<typeof startStack>[0] = {}) {
   return stack;
 }
 
-async function pollUntilDone(client: OpenAI, id: string): Promise<Video> {
-  for (let i = 0; i < 400; i++) {
-    const video = await client.videos.retrieve(id) as Video;
-    if (video.status === "completed" || video.status === "failed") return video;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`video ${id} did not finish`);
+/** The video once it ended, however long a busy machine makes that take. */
+function pollUntilDone(client: OpenAI, id: string): Promise<Video> {
+  return waitForValue(
+    async () => {
+      const video = await client.videos.retrieve(id) as Video;
+      return video.status === "completed" || video.status === "failed" ? video : undefined;
+    },
+    `video ${id} to finish`,
+    60_000,
+  );
 }
 
 async function post(stack: Stack, path: string, body: unknown) {

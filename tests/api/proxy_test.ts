@@ -10,6 +10,7 @@ import { isVodAction } from "../fake_upstream/vod.ts";
 import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
 import { startHttpProxy, startSocksProxy, type TestProxy } from "../helpers/proxies.ts";
 import { type Stack, startStack } from "../helpers/stack.ts";
+import { waitForValue } from "../helpers/wait.ts";
 
 type Video = OpenAI.Videos.Video & { urls?: string[] };
 
@@ -65,13 +66,16 @@ function recorder(stack: Stack, proxies: TestProxy[]) {
   };
 }
 
-async function pollUntilDone(client: OpenAI, id: string): Promise<Video> {
-  for (let i = 0; i < 400; i++) {
-    const video = await client.videos.retrieve(id) as Video;
-    if (video.status === "completed" || video.status === "failed") return video;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`video ${id} did not finish`);
+/** The video once it ended, however long a busy machine makes that take. */
+function pollUntilDone(client: OpenAI, id: string): Promise<Video> {
+  return waitForValue(
+    async () => {
+      const video = await client.videos.retrieve(id) as Video;
+      return video.status === "completed" || video.status === "failed" ? video : undefined;
+    },
+    `video ${id} to finish`,
+    60_000,
+  );
 }
 
 Deno.test("a proxied account's every upstream request passes its proxy; a direct account's pass none", async () => {

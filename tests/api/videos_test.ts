@@ -6,6 +6,7 @@ import { fakePngBytes } from "../fake_upstream/server.ts";
 import { recentRequests } from "../../src/store/requests.ts";
 import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
 import { GOOD_SESSION, type Stack, startStack } from "../helpers/stack.ts";
+import { waitForValue } from "../helpers/wait.ts";
 
 type Video = OpenAI.Videos.Video & { urls?: string[] };
 
@@ -28,13 +29,16 @@ async function videoStack(latencyMs = 300, options: Parameters<typeof startStack
   return stack;
 }
 
-async function pollUntilDone(client: OpenAI, id: string): Promise<Video> {
-  for (let i = 0; i < 400; i++) {
-    const video = await client.videos.retrieve(id) as Video;
-    if (video.status === "completed" || video.status === "failed") return video;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`video ${id} did not finish`);
+/** The video once it ended, however long a busy machine makes that take. */
+function pollUntilDone(client: OpenAI, id: string): Promise<Video> {
+  return waitForValue(
+    async () => {
+      const video = await client.videos.retrieve(id) as Video;
+      return video.status === "completed" || video.status === "failed" ? video : undefined;
+    },
+    `video ${id} to finish`,
+    60_000,
+  );
 }
 
 async function post(
@@ -511,15 +515,14 @@ Deno.test("a video made with an API key is served by the stored accounts and its
     await assert.rejects(() => stack.openai(other.key).videos.retrieve(created.id), /404/);
     const spent = before - stack.fake.session(GOOD_SESSION).credits;
     assert.equal(spent, 10, "a 5 s video costs the fake 10 credits");
-    const deadline = Date.now() + 5000;
-    let row = recentRequests(stack.server.db, 20).find((r) => r.endpoint === "/v1/videos");
-    while (row?.creditsSpent == null && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-      row = recentRequests(stack.server.db, 20).find((r) => r.endpoint === "/v1/videos");
-    }
-    assert.equal(row?.apiKeyId, keyId);
-    assert.equal(row?.creditsSpent, spent, "the job's credits complete the request's row");
-    assert.equal(row?.creditsRemaining, stack.fake.session(GOOD_SESSION).credits);
+    // The job's credits complete the request's row once the balance was read again.
+    const row = await waitForValue(() => {
+      const found = recentRequests(stack.server.db, 20).find((r) => r.endpoint === "/v1/videos");
+      return found?.creditsSpent == null ? undefined : found;
+    }, "the request's row to get its credits");
+    assert.equal(row.apiKeyId, keyId);
+    assert.equal(row.creditsSpent, spent, "the job's credits complete the request's row");
+    assert.equal(row.creditsRemaining, stack.fake.session(GOOD_SESSION).credits);
   } finally {
     await stack.close();
   }

@@ -12,6 +12,7 @@ import type { Locator, Page } from "playwright-core";
 import { type AdminClient, loginAdmin } from "../helpers/admin.ts";
 import { withFlow } from "../helpers/console_flow.ts";
 import { GOOD_SESSION } from "../helpers/stack.ts";
+import { waitFor, waitForValue } from "../helpers/wait.ts";
 import { findModel, IMAGE_DIMENSIONS, type ImageModel } from "../../src/jimeng/models.ts";
 import { newMediaId } from "../../src/media/library.ts";
 import { insertMedia, listMedia, setMediaFile } from "../../src/store/media.ts";
@@ -109,7 +110,9 @@ Deno.test("console accounts: paste several, see them masked, check, claim, disab
     await dialog.getByRole("button", { name: "Done" }).click();
     await dialog.waitFor({ state: "detached" });
 
-    // The background check of the new accounts shows up without a reload.
+    // The background check of the new accounts shows up without a reload (the page looks again
+    // while any is unchecked; the checks may take long on a busy machine, so they are awaited).
+    await stack.server.scheduler.idle();
     const rich = accountRow(page, masked(RICH));
     const broke = accountRow(page, masked(BROKE));
     const expired = accountRow(page, `us-${masked(EXPIRED)}`);
@@ -355,13 +358,11 @@ Deno.test("console media plays a generated video from a served file, pages throu
       seconds: "5" as never,
       size: "1280x720",
     });
-    let video = created;
-    for (let i = 0; i < 100 && video.status !== "completed"; i++) {
-      assert.notEqual(video.status, "failed", JSON.stringify(video.error));
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      video = await stack.openai().videos.retrieve(created.id);
-    }
-    assert.equal(video.status, "completed");
+    const video = await waitForValue(async () => {
+      const current = await stack.openai().videos.retrieve(created.id);
+      return current.status === "completed" || current.status === "failed" ? current : undefined;
+    }, "the video to end");
+    assert.equal(video.status, "completed", JSON.stringify(video.error));
     await stack.openai().images.generate({ model: "jimeng-image-4.0", prompt: "a red lantern" });
     await stack.server.deps.media.idle();
     const admin = await loginAdmin(stack);
@@ -390,9 +391,8 @@ Deno.test("console media plays a generated video from a served file, pages throu
     assert.equal(await preview.locator(".preview-prompt").innerText(), prompt);
     assert.match(await preview.innerText(), /1280 × 720/);
     // The fake's bytes are no real MP4: what counts is that the file is served as the player asks.
-    for (let i = 0; i < 100 && !ranges.some((r) => r.status === 206); i++) {
-      await page.waitForTimeout(50);
-    }
+    await waitFor(() => ranges.some((r) => r.status === 206), "the player's range requests")
+      .catch(() => {});
     assert.ok(
       ranges.some((r) => r.status === 206 && r.range?.startsWith("bytes=")),
       JSON.stringify(ranges),

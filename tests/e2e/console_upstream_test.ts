@@ -23,6 +23,8 @@ Deno.test("console playground offers the accounts' live catalog and makes six im
     await page.goto(`${stack.url}/playground`);
     await page.getByText("No images yet").waitFor();
     const menu = page.getByLabel("Model");
+    // The page shows before its model list arrives; the menu is enabled once it did.
+    await menu.and(page.locator(":enabled")).waitFor();
     const options = await menu.locator("option").allInnerTexts();
     assert.ok(options.includes("Seedream 6.0 Beta (jimeng-image-seedream-6.0-beta)"), `${options}`);
     assert.ok(

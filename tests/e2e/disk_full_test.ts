@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { ADMIN_ENV, loginAdmin } from "../helpers/admin.ts";
 import { startStack } from "../helpers/stack.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const VIDEO_MODEL = "jimeng-video-3.0";
 
@@ -70,11 +71,11 @@ Deno.test("a full disk: images still generate and say so, new jobs get 503 stora
 
     // The job submitted before finishes.
     let video = await client.videos.retrieve(running.id);
-    for (let i = 0; i < 100 && video.status !== "completed" && video.status !== "failed"; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(async () => {
       video = await client.videos.retrieve(running.id);
-    }
-    assert.equal(video.status, "completed");
+      return video.status === "completed" || video.status === "failed";
+    }, "the running job to end");
+    assert.equal(video.status, "completed", JSON.stringify(video.error));
     assert.equal(await (await fetch(`${stack.url}/ping`)).text(), "pong");
 
     // Room again: the same calls work, with no restart.
@@ -90,11 +91,7 @@ Deno.test("a full disk: images still generate and say so, new jobs get 503 stora
     }, 201);
     assert.equal(added.added.length, 50);
     // Let it finish so nothing is left running.
-    for (let i = 0; i < 100; i++) {
-      const job = await client.videos.retrieve(later.id);
-      if (job.status === "completed") break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    assert.equal((await stack.server.deps.jobs.wait(later.id))?.status, "completed");
   } finally {
     await stack.close();
   }

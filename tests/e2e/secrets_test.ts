@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { startFakeUpstream } from "../fake_upstream/server.ts";
 import { processEnv, type ServerProcess, spawnServer } from "../helpers/server_process.ts";
+import { waitFor } from "../helpers/wait.ts";
 
 const STORED = "5e7a3c9b1d2f4a6e8c0b7d9f1a3c5e7b";
 const STORED_HK = "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d";
@@ -116,11 +117,15 @@ Deno.test("no secret leaves the process: not in its output, its database or any 
     const video = JSON.parse(
       (await api("/v1/videos", BEARER, { prompt: "a clip", seconds: "5" })).text,
     );
-    for (let i = 0; i < 200; i++) {
-      const job = JSON.parse((await api(`/v1/videos/${video.id}`, BEARER)).text);
-      if (job.status === "completed" || job.status === "failed") break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Its whole life is in the output checked below.
+    await waitFor(
+      async () => {
+        const job = JSON.parse((await api(`/v1/videos/${video.id}`, BEARER)).text);
+        return job.status === "completed" || job.status === "failed";
+      },
+      "the video to end",
+      60_000,
+    );
     await api("/token/check", BEARER, { token: CHECKED });
     await api("/token/points", `${BEARER},${EXPIRED}`, {});
     await api("/v1/models", BEARER);

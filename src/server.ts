@@ -33,10 +33,8 @@ import { createEgress, proxyError } from "./jimeng/egress.ts";
 import { browserProxy, ProxyUrlError } from "./net/proxy.ts";
 import { createEstimateRecorder } from "./jimeng/estimate_recorder.ts";
 import { JimengError } from "./jimeng/errors.ts";
-import {
-  type BrowserTransportOptions,
-  createBrowserTransport,
-} from "./jimeng/browser_transport.ts";
+import { lazyBrowserTransport } from "./jimeng/browser.ts";
+import type { BrowserTransportOptions } from "./jimeng/browser_transport.ts";
 import {
   createPageRouting,
   type LearnedRoute,
@@ -389,7 +387,7 @@ export async function startServer(
   });
   // Nothing of the browser starts (or is even imported) until a call needs it.
   const page = createPageRouting({
-    transport: createBrowserTransport({
+    transport: lazyBrowserTransport({
       chromiumPath: config.browser.chromiumPath,
       searchPath: config.browser.searchPath,
       pageUrls: { jimeng: config.browser.jimengPageUrl, dreamina: config.browser.dreaminaPageUrl },

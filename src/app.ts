@@ -20,7 +20,7 @@ import { tokenRoutes } from "./api/token.ts";
 import { videoRoutes } from "./api/videos.ts";
 import { recordUsage } from "./api/usage.ts";
 import { lazyRoutes } from "./api/lazy_routes.ts";
-import { type AdminDeps, adminRoutes } from "./dashboard/admin.ts";
+import type { AdminDeps } from "./dashboard/admin.ts";
 import { CONSOLE_PAGES } from "./dashboard/console_pages.ts";
 
 /**
@@ -146,7 +146,14 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
 
   if (admin) {
     app.use("/api/admin/*", limit);
-    app.route("/api/admin", adminRoutes(admin));
+    // The console's API, every router of it, loads with its first call.
+    app.all(
+      "/api/admin/*",
+      lazyRoutes<ApiEnv>(async () => {
+        const { adminRoutes } = await import("./dashboard/admin.ts");
+        return new Hono<ApiEnv>().route("/api/admin", adminRoutes(admin));
+      }),
+    );
   }
 
   return app;

@@ -13,6 +13,9 @@ import type { RouterRoute } from "hono/types";
 /** The routes a loaded application matched, by the request it served. */
 const served = new WeakMap<Request, RouterRoute[]>();
 
+/** Answers of a loaded application that matched nothing: the outer application's `notFound` answers. */
+const unmatched = new WeakSet<Response>();
+
 /**
  * The routes the application behind a {@linkcode lazyRoutes} handler matched
  * for `request` (none when no such application served it), so that metrics
@@ -25,9 +28,9 @@ export function lazilyMatchedRoutes(request: Request): readonly RouterRoute[] {
 /**
  * A handler that hands each request to the application `load` resolves to,
  * loading it on the first request (later ones reuse it; a failed load is
- * tried again by the next request). Mount it on exactly the paths the loaded
- * application serves. Errors it throws reach the outer application's
- * `onError`, which shapes every error answer.
+ * tried again by the next request). Errors it throws reach the outer
+ * application's `onError`, and a path it does not serve its `notFound`, which
+ * shape every error answer.
  */
 export function lazyRoutes<E extends Env>(load: () => Promise<Hono<E>>): Handler<E> {
   let loading: Promise<Hono<E>> | undefined;
@@ -42,12 +45,18 @@ export function lazyRoutes<E extends Env>(load: () => Promise<Hono<E>>): Handler
       app.onError((error) => {
         throw error;
       });
+      app.notFound(() => {
+        const response = new Response(null, { status: 404 });
+        unmatched.add(response);
+        return response;
+      });
       return app;
     }).catch((error) => {
       loading = undefined;
       throw error;
     });
     const app = await loading;
-    return await app.fetch(c.req.raw, c.env);
+    const response = await app.fetch(c.req.raw, c.env);
+    return unmatched.has(response) ? c.notFound() : response;
   };
 }

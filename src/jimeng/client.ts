@@ -45,7 +45,7 @@ import { type CatalogEntry, fetchCatalog, type FetchCatalogOptions } from "./cat
 import { regionInfo } from "./regions.ts";
 import type { Egress } from "./egress.ts";
 import type { ProxySpec } from "../net/proxy.ts";
-import { type UploadedMedia, uploadMedia } from "./vod_upload.ts";
+import type { UploadedMedia } from "./vod_upload.ts";
 
 /** Options of {@linkcode createJimengClient}. */
 export interface JimengClientOptions extends UpstreamSettings {
@@ -323,7 +323,9 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     },
     submitVideoTask: (session, params, submitId, signal) =>
       submitVideoTask(ctx, session, params, submitId, signal),
-    uploadMedia: (session, bytes, signal) => uploadMedia(ctx, session, bytes, signal),
+    // VOD uploads carry only omni references: loaded with the first.
+    uploadMedia: async (session, bytes, signal) =>
+      (await import("./vod_upload.ts")).uploadMedia(ctx, session, bytes, signal),
     submitOmniTask: (session, params, submitId, signal) =>
       submitOmniTask(ctx, session, params, submitId, signal),
     fetchHqVideoUrl: (session, itemId, signal) => fetchHqVideoUrl(ctx, session, itemId, signal),

@@ -32,7 +32,7 @@ import { IMAGE_RESOLUTIONS, type ImageResolution } from "./models.ts";
 import type { PageRouting } from "./page_routing.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
 import { type OmniTaskParams, submitOmniTask } from "./omni.ts";
-import { type UploadedImage, uploadImage } from "./upload.ts";
+import type { UploadedImage } from "./upload.ts";
 import {
   type BestVideo,
   fetchBestVideo,
@@ -227,6 +227,8 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     const now = deps.now();
     const cached = uploads.get(key);
     if (cached && cached.expires > now) return cached.image;
+    // ImageX uploads (SigV4, CRC32) carry only reference images: loaded with the first.
+    const { uploadImage } = await import("./upload.ts");
     const image = await uploadImage(ctx, session, bytes, signal);
     if (uploads.size >= UPLOAD_CACHE_SIZE) {
       for (const [k, v] of uploads) if (v.expires <= now) uploads.delete(k);

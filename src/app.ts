@@ -19,7 +19,7 @@ import { modelRoutes } from "./api/models.ts";
 import { tokenRoutes } from "./api/token.ts";
 import { videoRoutes } from "./api/videos.ts";
 import { recordUsage } from "./api/usage.ts";
-import { lazyRoutes } from "./api/lazy_routes.ts";
+import { lazyRoutes, type OuterAnswers } from "./api/lazy_routes.ts";
 import type { AdminDeps } from "./dashboard/admin.ts";
 import { CONSOLE_PAGES } from "./dashboard/console_pages.ts";
 
@@ -57,36 +57,40 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
     });
   });
 
-  app.onError((error, c) => {
-    if (c.req.raw.signal.aborted) {
-      // The client went away: its own outcome, not a server error. Nobody reads this answer.
-      deps.log.debug("The client closed the connection before the answer", {
-        requestId: c.get("requestId"),
-      });
-      const closed = clientClosed();
-      return c.json(closed.toBody(), closed.status);
-    }
-    const apiError = toApiError(error);
-    if (apiError.code === "internal_error") {
-      deps.log.error("Unhandled error", { requestId: c.get("requestId"), error });
-    } else if (apiError.code?.startsWith("storage_")) {
-      deps.log.error("The database could not be written", {
-        requestId: c.get("requestId"),
-        error,
-      });
-    }
-    return c.json(apiError.toBody(), apiError.status, apiError.headers);
-  });
-
-  app.notFound((c) => {
-    const error = new ApiError(
-      404,
-      `Unknown route ${c.req.method} ${c.req.path}; the API lives under /v1 (e.g. POST /v1/chat/completions)`,
-      "invalid_request_error",
-      "unknown_route",
-    );
-    return c.json(error.toBody(), 404);
-  });
+  // Also the answers of the parts loaded on first use (`lazyRoutes`).
+  const answers: OuterAnswers<ApiEnv> = {
+    onError(error, c) {
+      if (c.req.raw.signal.aborted) {
+        // The client went away: its own outcome, not a server error. Nobody reads this answer.
+        deps.log.debug("The client closed the connection before the answer", {
+          requestId: c.get("requestId"),
+        });
+        const closed = clientClosed();
+        return c.json(closed.toBody(), closed.status);
+      }
+      const apiError = toApiError(error);
+      if (apiError.code === "internal_error") {
+        deps.log.error("Unhandled error", { requestId: c.get("requestId"), error });
+      } else if (apiError.code?.startsWith("storage_")) {
+        deps.log.error("The database could not be written", {
+          requestId: c.get("requestId"),
+          error,
+        });
+      }
+      return c.json(apiError.toBody(), apiError.status, apiError.headers);
+    },
+    notFound(c) {
+      const error = new ApiError(
+        404,
+        `Unknown route ${c.req.method} ${c.req.path}; the API lives under /v1 (e.g. POST /v1/chat/completions)`,
+        "invalid_request_error",
+        "unknown_route",
+      );
+      return c.json(error.toBody(), 404);
+    },
+  };
+  app.onError(answers.onError);
+  app.notFound(answers.notFound);
 
   app.use(measureRequests(deps));
   app.use(guardHosts({
@@ -111,8 +115,9 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   app.route("/", metricsRoutes(deps));
   app.route("/", mediaRoutes(deps));
   // The console's files (~0.3 MB of text, ~2 MiB of memory) load with its first request.
-  const consoleFiles = lazyRoutes<ApiEnv>(async () =>
-    (await import("./dashboard/static.ts")).consoleRoutes()
+  const consoleFiles = lazyRoutes<ApiEnv>(
+    async () => (await import("./dashboard/static.ts")).consoleRoutes(),
+    answers,
   );
   for (const path of [...CONSOLE_PAGES, "/static/*", "/vendor/*"]) app.get(path, consoleFiles);
 
@@ -134,8 +139,10 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   // Its routes and tools load with the first /mcp request (the SDK itself with the first session).
   app.all(
     "/mcp",
-    lazyRoutes<ApiEnv>(async () =>
-      (await import("./mcp/routes.ts")).mcpRoutes(deps, (request) => app.fetch(request))
+    lazyRoutes<ApiEnv>(
+      async () =>
+        (await import("./mcp/routes.ts")).mcpRoutes(deps, (request) => app.fetch(request)),
+      answers,
     ),
   );
 
@@ -152,7 +159,7 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
       lazyRoutes<ApiEnv>(async () => {
         const { adminRoutes } = await import("./dashboard/admin.ts");
         return new Hono<ApiEnv>().route("/api/admin", adminRoutes(admin));
-      }),
+      }, answers),
     );
   }
 

@@ -6,15 +6,15 @@
  * for; a server driven only through `/v1` never holds it.
  * @module
  */
-import { type Env, type Handler, Hono } from "hono";
+import { type Context, type Env, type ErrorHandler, type Handler, Hono } from "hono";
 import { matchedRoutes } from "hono/route";
-import type { RouterRoute } from "hono/types";
+import type { NotFoundHandler, RouterRoute } from "hono/types";
+
+/** The outer context of each request handed to a loaded application. */
+const outerOf = new WeakMap<Request, Context>();
 
 /** The routes a loaded application matched, by the request it served. */
 const served = new WeakMap<Request, RouterRoute[]>();
-
-/** Answers of a loaded application that matched nothing: the outer application's `notFound` answers. */
-const unmatched = new WeakSet<Response>();
 
 /**
  * The routes the application behind a {@linkcode lazyRoutes} handler matched
@@ -25,38 +25,47 @@ export function lazilyMatchedRoutes(request: Request): readonly RouterRoute[] {
   return served.get(request) ?? [];
 }
 
+/** The outer application's answers, which the loaded one gives too. */
+export interface OuterAnswers<E extends Env> {
+  onError: ErrorHandler<E>;
+  notFound: NotFoundHandler<E>;
+}
+
 /**
  * A handler that hands each request to the application `load` resolves to,
  * loading it on the first request (later ones reuse it; a failed load is
- * tried again by the next request). Errors it throws reach the outer
- * application's `onError`, and a path it does not serve its `notFound`, which
- * shape every error answer.
+ * tried again by the next request). The loaded application serves as if it
+ * had been mounted at start: it sees the variables the outer middleware set
+ * (and the outer one sees those it sets), and answers errors and paths it
+ * does not serve with the outer application's `onError` and `notFound`.
  */
-export function lazyRoutes<E extends Env>(load: () => Promise<Hono<E>>): Handler<E> {
+export function lazyRoutes<E extends Env>(
+  load: () => Promise<Hono<E>>,
+  answers: OuterAnswers<E>,
+): Handler<E> {
   let loading: Promise<Hono<E>> | undefined;
   return async function serveLoaded(c) {
     loading ??= load().then((loaded) => {
       const app = new Hono<E>();
-      app.use(function noteRoutes(c, next) {
-        served.set(c.req.raw, matchedRoutes(c));
-        return next();
+      app.use(async function shareContext(inner, next) {
+        const outer = outerOf.get(inner.req.raw);
+        served.set(inner.req.raw, matchedRoutes(inner));
+        for (const [key, value] of Object.entries(outer?.var ?? {})) {
+          inner.set(key as never, value as never);
+        }
+        await next();
+        for (const [key, value] of Object.entries(inner.var)) outer?.set(key as never, value);
       });
       app.route("/", loaded);
-      app.onError((error) => {
-        throw error;
-      });
-      app.notFound(() => {
-        const response = new Response(null, { status: 404 });
-        unmatched.add(response);
-        return response;
-      });
+      app.onError(answers.onError);
+      app.notFound(answers.notFound);
       return app;
     }).catch((error) => {
       loading = undefined;
       throw error;
     });
     const app = await loading;
-    const response = await app.fetch(c.req.raw, c.env);
-    return unmatched.has(response) ? c.notFound() : response;
+    outerOf.set(c.req.raw, c);
+    return await app.fetch(c.req.raw, c.env);
   };
 }

@@ -19,9 +19,9 @@ import { modelRoutes } from "./api/models.ts";
 import { tokenRoutes } from "./api/token.ts";
 import { videoRoutes } from "./api/videos.ts";
 import { recordUsage } from "./api/usage.ts";
-import { type AdminDeps, adminRoutes } from "./dashboard/admin.ts";
-import { CONSOLE_PAGES, consoleRoutes } from "./dashboard/static.ts";
-import { mcpRoutes } from "./mcp/routes.ts";
+import { lazyRoutes, type OuterAnswers } from "./api/lazy_routes.ts";
+import type { AdminDeps } from "./dashboard/admin.ts";
+import { CONSOLE_PAGES } from "./dashboard/console_pages.ts";
 
 /**
  * Creates the application; with `admin`, the console's API is mounted at
@@ -57,36 +57,40 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
     });
   });
 
-  app.onError((error, c) => {
-    if (c.req.raw.signal.aborted) {
-      // The client went away: its own outcome, not a server error. Nobody reads this answer.
-      deps.log.debug("The client closed the connection before the answer", {
-        requestId: c.get("requestId"),
-      });
-      const closed = clientClosed();
-      return c.json(closed.toBody(), closed.status);
-    }
-    const apiError = toApiError(error);
-    if (apiError.code === "internal_error") {
-      deps.log.error("Unhandled error", { requestId: c.get("requestId"), error });
-    } else if (apiError.code?.startsWith("storage_")) {
-      deps.log.error("The database could not be written", {
-        requestId: c.get("requestId"),
-        error,
-      });
-    }
-    return c.json(apiError.toBody(), apiError.status, apiError.headers);
-  });
-
-  app.notFound((c) => {
-    const error = new ApiError(
-      404,
-      `Unknown route ${c.req.method} ${c.req.path}; the API lives under /v1 (e.g. POST /v1/chat/completions)`,
-      "invalid_request_error",
-      "unknown_route",
-    );
-    return c.json(error.toBody(), 404);
-  });
+  // Also the answers of the parts loaded on first use (`lazyRoutes`).
+  const answers: OuterAnswers<ApiEnv> = {
+    onError(error, c) {
+      if (c.req.raw.signal.aborted) {
+        // The client went away: its own outcome, not a server error. Nobody reads this answer.
+        deps.log.debug("The client closed the connection before the answer", {
+          requestId: c.get("requestId"),
+        });
+        const closed = clientClosed();
+        return c.json(closed.toBody(), closed.status);
+      }
+      const apiError = toApiError(error);
+      if (apiError.code === "internal_error") {
+        deps.log.error("Unhandled error", { requestId: c.get("requestId"), error });
+      } else if (apiError.code?.startsWith("storage_")) {
+        deps.log.error("The database could not be written", {
+          requestId: c.get("requestId"),
+          error,
+        });
+      }
+      return c.json(apiError.toBody(), apiError.status, apiError.headers);
+    },
+    notFound(c) {
+      const error = new ApiError(
+        404,
+        `Unknown route ${c.req.method} ${c.req.path}; the API lives under /v1 (e.g. POST /v1/chat/completions)`,
+        "invalid_request_error",
+        "unknown_route",
+      );
+      return c.json(error.toBody(), 404);
+    },
+  };
+  app.onError(answers.onError);
+  app.notFound(answers.notFound);
 
   app.use(measureRequests(deps));
   app.use(guardHosts({
@@ -110,7 +114,12 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
   app.get("/ping", (c) => c.text("pong"));
   app.route("/", metricsRoutes(deps));
   app.route("/", mediaRoutes(deps));
-  app.route("/", consoleRoutes());
+  // The console's files (~0.3 MB of text, ~1.7 MiB of memory) load with its first request.
+  const consoleFiles = lazyRoutes<ApiEnv>(
+    async () => (await import("./dashboard/static.ts")).consoleRoutes(),
+    answers,
+  );
+  for (const path of [...CONSOLE_PAGES, "/static/*", "/vendor/*"]) app.get(path, consoleFiles);
 
   const v1 = new Hono<ApiEnv>();
   v1.use(cors({ origin: "*", exposeHeaders: ["X-Request-Id"], maxAge: 86400 }));
@@ -127,7 +136,15 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
 
   // MCP tools call the /v1 routes above in-process, with the caller's credentials.
   app.use("/mcp", limit);
-  app.route("/", mcpRoutes(deps, (request) => app.fetch(request)));
+  // Its routes and tools load with the first /mcp request (the SDK itself with the first session).
+  app.all(
+    "/mcp",
+    lazyRoutes<ApiEnv>(
+      async () =>
+        (await import("./mcp/routes.ts")).mcpRoutes(deps, (request) => app.fetch(request)),
+      answers,
+    ),
+  );
 
   const token = new Hono<ApiEnv>();
   token.use(limit);
@@ -136,7 +153,14 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
 
   if (admin) {
     app.use("/api/admin/*", limit);
-    app.route("/api/admin", adminRoutes(admin));
+    // The console's API, every router of it, loads with its first call.
+    app.all(
+      "/api/admin/*",
+      lazyRoutes<ApiEnv>(async () => {
+        const { adminRoutes } = await import("./dashboard/admin.ts");
+        return new Hono<ApiEnv>().route("/api/admin", adminRoutes(admin));
+      }, answers),
+    );
   }
 
   return app;

@@ -20,23 +20,15 @@ import { toApiError } from "./api/errors.ts";
 import { createJsonParser } from "./api/json_worker.ts";
 import { createApp } from "./app.ts";
 import { type AdminAuth, consoleCaller, createAdminAuth } from "./dashboard/auth.ts";
-import { configRoutes } from "./dashboard/config_routes.ts";
-import { jobAdminRoutes } from "./dashboard/jobs_routes.ts";
-import { logRoutes } from "./dashboard/logs_routes.ts";
-import { mediaAdminRoutes } from "./dashboard/media_routes.ts";
-import { statsRoutes } from "./dashboard/stats_routes.ts";
 import { type Config, RUNTIME_SETTINGS } from "./config.ts";
-import { usageRoutes } from "./dashboard/usage_routes.ts";
 import { startRetention } from "./retention.ts";
 import { createJimengClient } from "./jimeng/client.ts";
 import { createEgress, proxyError } from "./jimeng/egress.ts";
 import { browserProxy, ProxyUrlError } from "./net/proxy.ts";
 import { createEstimateRecorder } from "./jimeng/estimate_recorder.ts";
 import { JimengError } from "./jimeng/errors.ts";
-import {
-  type BrowserTransportOptions,
-  createBrowserTransport,
-} from "./jimeng/browser_transport.ts";
+import { lazyBrowserTransport } from "./jimeng/browser.ts";
+import type { BrowserTransportOptions } from "./jimeng/browser_transport.ts";
 import {
   createPageRouting,
   type LearnedRoute,
@@ -65,7 +57,6 @@ import {
   touchBrowserRoute,
   upsertBrowserRoute,
 } from "./store/browser_routes.ts";
-import { transportRoutes } from "./dashboard/transport_routes.ts";
 import { completeRequestCredits, insertRequest } from "./store/requests.ts";
 import { createRuntimeSettings, type RuntimeSettings } from "./runtime_settings.ts";
 import { registerSecret } from "./redact.ts";
@@ -76,7 +67,6 @@ import {
   type WebhookOutbox,
   type WebhookOutboxDeps,
 } from "./webhooks/outbox.ts";
-import { webhookRoutes } from "./dashboard/webhooks_routes.ts";
 
 /** Test and benchmark hooks; production uses none. */
 export interface ServerOverrides {
@@ -143,7 +133,10 @@ export interface RunningServer {
   url: string;
   port: number;
   deps: ApiDeps;
-  /** The application (its `routes` list every route). */
+  /**
+   * The application. Its `routes` list every route but those of the parts it
+   * loads on first use (the console's files and API, MCP: `src/api/lazy_routes.ts`).
+   */
   app: Hono<ApiEnv>;
   accounts: AccountManager;
   scheduler: AccountScheduler;
@@ -403,7 +396,7 @@ export async function startServer(
   });
   // Nothing of the browser starts (or is even imported) until a call needs it.
   const page = createPageRouting({
-    transport: createBrowserTransport({
+    transport: lazyBrowserTransport({
       chromiumPath: config.browser.chromiumPath,
       searchPath: config.browser.searchPath,
       pageUrls: { jimeng: config.browser.jimengPageUrl, dreamina: config.browser.dreaminaPageUrl },
@@ -661,16 +654,15 @@ export async function startServer(
     publicBaseUrl: config.publicBaseUrl,
     onAccountsAdded: (added) => scheduler.adopt(added),
     proxyOf: (session) => client.proxyOf(session),
-    routes: [
-      statsRoutes({ db, accounts: manager, now, timeZone: config.claimTimeZone }),
-      usageRoutes({ db, now, accounts: manager }),
-      logRoutes({ db, logs, keepAliveMs: overrides.keepAliveMs }),
-      mediaAdminRoutes({ db, media }),
-      jobAdminRoutes(jobs),
-      configRoutes({ config, settings, degraded }),
-      webhookRoutes({ outbox: webhooks, settings }),
-      transportRoutes({ page, settings }),
-    ],
+    config,
+    settings,
+    degraded,
+    logs,
+    media,
+    jobs,
+    webhooks,
+    page,
+    keepAliveMs: overrides.keepAliveMs,
   });
   jobs.resume();
   webhooks.wake();

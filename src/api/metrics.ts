@@ -13,6 +13,7 @@ import { EXPOSITION_CONTENT_TYPE } from "../metrics/registry.ts";
 import { parseBearer } from "./auth.ts";
 import type { ApiDeps, ApiEnv } from "./deps.ts";
 import { isCreation } from "./creations.ts";
+import { lazilyMatchedRoutes } from "./lazy_routes.ts";
 import { ApiError, CLIENT_CLOSED_STATUS, failureOf } from "./errors.ts";
 
 /** Compares two secrets in time independent of where they differ. */
@@ -47,9 +48,12 @@ export function metricsRoutes(deps: ApiDeps): Hono<ApiEnv> {
   return app;
 }
 
-/** The route pattern that answered (never the raw path, to bound label values). */
+/**
+ * The route pattern that answered (never the raw path, to bound label values),
+ * also when a lazily loaded application answered.
+ */
 export function routeLabel(c: Context): string {
-  const routes = matchedRoutes(c);
+  const routes = [...matchedRoutes(c), ...lazilyMatchedRoutes(c.req.raw)];
   for (let i = routes.length - 1; i >= 0; i--) {
     if (routes[i].method !== "ALL") return routes[i].path;
   }

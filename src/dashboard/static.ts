@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import type { ApiEnv } from "../api/deps.ts";
 import { ApiError } from "../api/errors.ts";
+import { CONSOLE_PAGES } from "./console_pages.ts";
 import preactSource from "preact" with { type: "text" };
 import preactHooksSource from "preact/hooks" with { type: "text" };
 import htmSource from "htm" with { type: "text" };
@@ -125,21 +126,6 @@ const VENDOR_FILES: Record<string, string> = {
   "/vendor/preact-hooks.mjs": preactHooksSource,
   "/vendor/htm.mjs": htmSource,
 };
-
-/** Paths of the single-page app; each answers with `index.html`. */
-export const CONSOLE_PAGES: readonly string[] = [
-  "/",
-  "/setup",
-  "/login",
-  "/overview",
-  "/accounts",
-  "/keys",
-  "/logs",
-  "/media",
-  "/jobs",
-  "/playground",
-  "/settings",
-];
 
 /** One file ready to serve. */
 export interface ServedFile {

@@ -5,8 +5,7 @@
  * @module
  */
 import { resolve, sep } from "node:path";
-import { FetchRefusedError, fetchUntrusted, type Resolver } from "../net/safe_fetch.ts";
-import { checkImageFile, ImageCheckError } from "../media/image_check.ts";
+import type { Resolver } from "../net/safe_fetch.ts";
 import { type ReferenceImage, referenceImage } from "./images.ts";
 
 /** Settings for reading references. */
@@ -66,6 +65,8 @@ async function checkImage(
  * @throws {InvalidReferenceError} naming the limit or the flaw
  */
 export async function checkWholeImage(bytes: Uint8Array, what: string): Promise<void> {
+  // The decoders of every image format load with the first image a server checks.
+  const { checkImageFile, ImageCheckError } = await import("../media/image_check.ts");
   try {
     await checkImageFile(bytes);
   } catch (error) {
@@ -255,6 +256,8 @@ export async function loadReference(
     );
   }
   if (/^https?:\/\//i.test(text)) {
+    // The guarded fetch loads with the first reference a server downloads.
+    const { FetchRefusedError, fetchUntrusted } = await import("../net/safe_fetch.ts");
     try {
       const { bytes } = await fetchUntrusted(text, {
         maxBytes: options.maxBytes,

@@ -26,35 +26,18 @@ import {
   type IsExecutable,
   regionLocale,
 } from "./chromium.ts";
+import {
+  BrowserUnavailableError,
+  type Site,
+  siteOf,
+  transportClosed,
+  unusedStatus,
+} from "./browser.ts";
 import { JimengError } from "./errors.ts";
 import { buildCookie, type Session } from "./http.ts";
 import { loadPlaywright } from "./playwright.ts";
 import type { ProtocolConstants } from "./protocol.ts";
-import { regionHosts, regionInfo, type UpstreamHosts } from "./regions.ts";
-
-/** Why the browser could not carry a call (Chromium missing, not starting, page not loading). */
-export class BrowserUnavailableError extends Error {
-  override name = "BrowserUnavailableError";
-  /** `missing`: no Chromium; `launch`: it did not start; `page`: the site page failed. */
-  readonly reason: "missing" | "launch" | "page" | "closed";
-
-  constructor(
-    reason: BrowserUnavailableError["reason"],
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.reason = reason;
-  }
-}
-
-/** The two sites, each with its own page. */
-export type Site = "jimeng" | "dreamina";
-
-/** The site a session belongs to. */
-export function siteOf(session: Session): Site {
-  return regionInfo(session.region).international ? "dreamina" : "jimeng";
-}
+import { regionHosts, type UpstreamHosts } from "./regions.ts";
 
 /** A prepared upstream request (what `buildRequest` makes). */
 export interface PreparedRequest {
@@ -538,7 +521,7 @@ export function createBrowserTransport(options: BrowserTransportOptions): Browse
   ): Promise<Response> {
     for (let attempt = 1;; attempt++) {
       if (signal?.aborted) throw signal.reason;
-      if (closed) throw new BrowserUnavailableError("closed", "The browser transport is closed");
+      if (closed) throw transportClosed();
       const slot = await slotFor(session);
       const call = toPageCall(session, prepare(), new URL(options.pageUrls[slot.site]));
       let answer: PageAnswer;
@@ -547,7 +530,7 @@ export function createBrowserTransport(options: BrowserTransportOptions): Browse
       } catch (error) {
         const crashed = slot.broken || !browser?.isConnected() || slot.page.isClosed();
         dropSlot(slot);
-        if (closed) throw new BrowserUnavailableError("closed", "The browser transport is closed");
+        if (closed) throw transportClosed();
         if (crashed && attempt === 1) {
           log.warn("The browser transport's page crashed; rebuilding it once", { error });
           continue;
@@ -596,7 +579,7 @@ export function createBrowserTransport(options: BrowserTransportOptions): Browse
 
   return {
     async send(session, prepare, signal) {
-      if (closed) throw new BrowserUnavailableError("closed", "The browser transport is closed");
+      if (closed) throw transportClosed();
       const key = session.token;
       const queue = queues.get(key) ?? { tail: Promise.resolve(), pending: 0 };
       if (queue.pending >= queueLimit) {
@@ -631,18 +614,9 @@ export function createBrowserTransport(options: BrowserTransportOptions): Browse
       for (const slot of slots.values()) if (slot.account === session.token) slot.broken = true;
     },
     status() {
+      // Not used yet: say whether it could be.
       if (!browser && !launching && executable === null && problem === null) {
-        // Not used yet: say whether it could be.
-        const found = findChromium(options.chromiumPath, options.searchPath, options.isExecutable);
-        return {
-          running: false,
-          pages: 0,
-          launches,
-          active,
-          executable: found.path ?? null,
-          problem: found.problem === undefined ? null : `Chromium was not found: ${found.problem}`,
-          blockedRequests,
-        };
+        return unusedStatus(options, active);
       }
       return {
         running: browser?.isConnected() ?? false,

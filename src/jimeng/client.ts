@@ -32,7 +32,7 @@ import { IMAGE_RESOLUTIONS, type ImageResolution } from "./models.ts";
 import type { PageRouting } from "./page_routing.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
 import { type OmniTaskParams, submitOmniTask } from "./omni.ts";
-import { type UploadedImage, uploadImage } from "./upload.ts";
+import type { UploadedImage } from "./upload.ts";
 import {
   type BestVideo,
   fetchBestVideo,
@@ -45,7 +45,7 @@ import { type CatalogEntry, fetchCatalog, type FetchCatalogOptions } from "./cat
 import { regionInfo } from "./regions.ts";
 import type { Egress } from "./egress.ts";
 import type { ProxySpec } from "../net/proxy.ts";
-import { type UploadedMedia, uploadMedia } from "./vod_upload.ts";
+import type { UploadedMedia } from "./vod_upload.ts";
 
 /** Options of {@linkcode createJimengClient}. */
 export interface JimengClientOptions extends UpstreamSettings {
@@ -227,6 +227,8 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     const now = deps.now();
     const cached = uploads.get(key);
     if (cached && cached.expires > now) return cached.image;
+    // ImageX uploads (SigV4, CRC32) carry only reference images: loaded with the first.
+    const { uploadImage } = await import("./upload.ts");
     const image = await uploadImage(ctx, session, bytes, signal);
     if (uploads.size >= UPLOAD_CACHE_SIZE) {
       for (const [k, v] of uploads) if (v.expires <= now) uploads.delete(k);
@@ -323,7 +325,9 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
     },
     submitVideoTask: (session, params, submitId, signal) =>
       submitVideoTask(ctx, session, params, submitId, signal),
-    uploadMedia: (session, bytes, signal) => uploadMedia(ctx, session, bytes, signal),
+    // VOD uploads carry only omni references: loaded with the first.
+    uploadMedia: async (session, bytes, signal) =>
+      (await import("./vod_upload.ts")).uploadMedia(ctx, session, bytes, signal),
     submitOmniTask: (session, params, submitId, signal) =>
       submitOmniTask(ctx, session, params, submitId, signal),
     fetchHqVideoUrl: (session, itemId, signal) => fetchHqVideoUrl(ctx, session, itemId, signal),

@@ -14,13 +14,8 @@
  * @module
  */
 import type { Logger } from "../log.ts";
-import {
-  type BrowserStatus,
-  type BrowserTransport,
-  BrowserUnavailableError,
-  type Site,
-  siteOf,
-} from "./browser_transport.ts";
+import { BrowserUnavailableError, type Site, siteOf } from "./browser.ts";
+import type { BrowserStatus, BrowserTransport } from "./browser_transport.ts";
 import { JimengError } from "./errors.ts";
 import type { Session } from "./http.ts";
 import { PATHS } from "./protocol.ts";

@@ -32,7 +32,7 @@ import { videoSizeFor } from "../generation/sizes.ts";
 import { deriveSubmitId } from "../jimeng/images.ts";
 import { type Db, transaction } from "../store/db.ts";
 import { deleteJobReferences, insertJobReferences } from "../store/job_references.ts";
-import { type OmniJobParams, submitOmniJob } from "./omni_job.ts";
+import type { OmniJobParams } from "./omni_job.ts";
 import type { ReferenceFileInput, ReferenceFiles } from "./reference_files.ts";
 import {
   activeJobs,
@@ -459,6 +459,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const params = job.params as unknown as VideoJobParams;
     if (params.omni) {
       if (!deps.referenceFiles) throw new Error("No reference file store for an omni job");
+      // Loaded with the first omni job: most servers never submit one.
+      const { submitOmniJob } = await import("./omni_job.ts");
       return await submitOmniJob(
         { db, client: deps.client, files: deps.referenceFiles },
         job,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { PUBLIC_ADMIN_ROUTES } from "../../src/dashboard/admin.ts";
+import { adminRoutes, PUBLIC_ADMIN_ROUTES } from "../../src/dashboard/admin.ts";
 import {
   ADMIN,
   ADMIN_ENV,
@@ -8,7 +8,7 @@ import {
   cookieOf,
   loginAdmin,
 } from "../helpers/admin.ts";
-import { startStack } from "../helpers/stack.ts";
+import { type Stack, startStack } from "../helpers/stack.ts";
 
 function setupToken(logs: string[]): string {
   const line = logs.find((l) => l.includes("/setup?token="));
@@ -254,10 +254,33 @@ Deno.test("logout ends the user's sessions; a password change ends the other one
   }
 });
 
+/** The console API's routes, as the server builds them on the console's first call. */
+function adminRouteList(stack: Stack) {
+  const { server } = stack;
+  return adminRoutes({
+    db: server.db,
+    auth: server.adminAuth,
+    accounts: server.accounts,
+    keys: server.keys,
+    log: server.deps.log,
+    now: server.deps.now,
+    trustProxy: false,
+    clientAddress: server.deps.clientAddress!,
+    config: server.deps.config,
+    settings: server.settings,
+    degraded: server.degraded,
+    logs: server.deps.logs,
+    media: server.deps.media,
+    jobs: server.deps.jobs,
+    webhooks: server.webhooks,
+    page: server.page,
+  }).routes.map((r) => ({ ...r, path: `/api/admin${r.path}` }));
+}
+
 Deno.test("every admin route but setup and login answers 401 without a session", async () => {
   const stack = await startStack({ env: ADMIN_ENV });
   try {
-    const routes = stack.server.app.routes
+    const routes = adminRouteList(stack)
       .filter((r) => r.path.startsWith("/api/admin/") && r.method !== "ALL")
       .map((r) => ({ method: r.method, path: r.path.slice("/api/admin".length) }));
     const guarded = routes.filter((r) => !PUBLIC_ADMIN_ROUTES.includes(`${r.method} ${r.path}`));

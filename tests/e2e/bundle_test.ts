@@ -2,14 +2,17 @@
  * `deno bundle` embeds everything: the bundled server, run from an empty
  * folder with exactly the permissions `deno task compile` grants, serves the
  * console and its vendor files, completes the one-time setup in a real
- * browser and generates an image.
+ * browser and generates an image; what the server imports on first use (the
+ * console's files and API, MCP, video materials, the browser transport) comes
+ * along through the bundled dynamic imports.
  * @module
  */
 import assert from "node:assert/strict";
-import OpenAI from "openai";
+import OpenAI, { type APIError, toFile } from "openai";
 import { Client } from "@modelcontextprotocol/sdk/client";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { encodePng } from "../fake_upstream/media.ts";
 import { buildPng } from "../helpers/image_files.ts";
 import { compileArgs } from "../../scripts/compile.ts";
 import { startFakeUpstream } from "../fake_upstream/server.ts";
@@ -18,6 +21,7 @@ import { processEnv, spawnServer } from "../helpers/server_process.ts";
 import { GOOD_SESSION } from "../helpers/stack.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
+const US_SESSION = "5b5b6c6c5b5b6c6c5b5b6c6c5b5b6c6c";
 
 Deno.test("the bundle runs from an empty folder with the binary's permissions", async () => {
   const dir = await Deno.makeTempDir({ prefix: "jimeng-bundle-" });
@@ -109,6 +113,32 @@ Deno.test("the bundle runs from an empty folder with the binary's permissions", 
       } as OpenAI.ImageGenerateParamsNonStreaming);
       assert.ok(edited.data?.[0].url?.startsWith(`${server.url}/media/`), edited.data?.[0].url);
       assert.equal(fake.stats.uploads, uploads + 1);
+      // Loaded on first use too: a video's materials (sniffing, container probes)…
+      const framed = await client.videos.create({
+        model: "jimeng-video-3.0",
+        prompt: "from a first frame",
+        input_reference: await toFile(
+          encodePng({ width: 64, height: 48, color: [200, 40, 40] }),
+          "first.png",
+          { type: "image/png" },
+        ),
+      });
+      assert.equal(framed.status, "queued");
+      // …and the browser transport: without Chromium, a refused Dreamina call says what to do.
+      fake.addSession(US_SESSION, { region: "us" });
+      const dreamina = new OpenAI({
+        apiKey: `us-${US_SESSION}`,
+        baseURL: `${server.url}/v1`,
+        maxRetries: 0,
+      });
+      await assert.rejects(
+        dreamina.images.generate({ model: "jimeng-image-3.0", prompt: "needs the page" }),
+        (error: APIError) => {
+          assert.equal(error.status, 403);
+          assert.match(error.message, /needs Chromium, and it was not found/);
+          return true;
+        },
+      );
       const entries = [...Deno.readDirSync(dir)].map((entry) => entry.name).sort();
       assert.deepEqual(entries, ["data", "jimeng-api.js"], "nothing else was needed or written");
     } finally {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import preactSource from "preact" with { type: "text" };
-import { buildConsoleAssets, CONSOLE_PAGES, consoleRoutes } from "../../src/dashboard/static.ts";
+import { CONSOLE_PAGES } from "../../src/dashboard/console_pages.ts";
+import { buildConsoleAssets, consoleRoutes } from "../../src/dashboard/static.ts";
 
 const STATIC_DIR = new URL("../../static/", import.meta.url);
 

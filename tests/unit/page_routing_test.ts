@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  type BrowserStatus,
-  type BrowserTransport,
-  BrowserUnavailableError,
-} from "../../src/jimeng/browser_transport.ts";
+import { BrowserUnavailableError } from "../../src/jimeng/browser.ts";
+import type { BrowserStatus, BrowserTransport } from "../../src/jimeng/browser_transport.ts";
 import { JimengError } from "../../src/jimeng/errors.ts";
 import { createSession } from "../../src/jimeng/http.ts";
 import {

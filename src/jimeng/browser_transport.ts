@@ -30,7 +30,7 @@ import { JimengError } from "./errors.ts";
 import { buildCookie, type Session } from "./http.ts";
 import { loadPlaywright } from "./playwright.ts";
 import type { ProtocolConstants } from "./protocol.ts";
-import { regionHosts, regionInfo, type UpstreamHosts } from "./regions.ts";
+import { regionHosts, regionInfo, siteName, type UpstreamHosts } from "./regions.ts";
 
 /** Why the browser could not carry a call (Chromium missing, not starting, page not loading). */
 export class BrowserUnavailableError extends Error {
@@ -561,12 +561,16 @@ export function createBrowserTransport(options: BrowserTransportOptions): Browse
         if (answer.timedOut) {
           throw new JimengError(
             "timeout",
-            `Jimeng did not answer ${path} within ${callTimeoutMs} ms (through the site's page)`,
+            `${
+              siteName(session.region)
+            } did not answer ${path} within ${callTimeoutMs} ms (through the site's page)`,
           );
         }
         throw new JimengError(
           "upstream_unavailable",
-          `Could not reach Jimeng for ${path} from the site's page: ${answer.error}`,
+          `Could not reach ${
+            siteName(session.region)
+          } for ${path} from the site's page: ${answer.error}`,
           { retriable: false },
         );
       }

@@ -15,6 +15,7 @@ import {
   type Region,
   regionHosts,
   regionInfo,
+  siteName,
   type UpstreamHosts,
 } from "./regions.ts";
 import { computeSign } from "./sign.ts";
@@ -374,13 +375,15 @@ async function attemptCall(
     if (timeout.aborted) {
       throw new JimengError(
         "timeout",
-        `Jimeng did not answer ${spec.path} within ${ctx.settings.timeoutMs} ms`,
+        `${
+          siteName(session.region)
+        } did not answer ${spec.path} within ${ctx.settings.timeoutMs} ms`,
         { cause: error },
       );
     }
     throw new JimengError(
       "upstream_unavailable",
-      `Could not reach Jimeng for ${spec.path}: ${(error as Error).message}`,
+      `Could not reach ${siteName(session.region)} for ${spec.path}: ${(error as Error).message}`,
       { cause: error },
     );
   }

@@ -11,15 +11,18 @@
 
 /**
  * @typedef {{ gift: number, purchase: number, vip: number, total: number }} Credits
- * @typedef {{ id: string, label: string, region: string, credits: Credits | null,
- *   health: "ok" | "expired" | "proxy_error" | "cooling" | "disabled" | "unknown",
+ * @typedef {{ id: string, label: string, name: string | null, note: string | null,
+ *   region: string, credits: Credits | null, health: "ok" | "expired" | "proxy_error"
+ *   | "check_failed" | "cooling" | "disabled" | "unknown",
  *   disabled: boolean, lastCheckAt: number | null, lastCheckError: string | null,
  *   lastClaimAt: number | null, lastClaimReceived: number | null, inFlight: number,
  *   createdAt: number, cookies: number,
  *   proxy: { source: "account" | "default" | "direct", label: string | null } | null }} Account
  * @typedef {{ id: string, name: string, prefix: string, quotaPerDay: number | null,
- *   ratePerMinute: number | null, usedToday: number, requestsToday: number, createdAt: number,
- *   revokedAt: number | null, lastUsedAt: number | null, webhookUrl?: string | null }} ApiKey
+ *   ratePerMinute: number | null, expiresAt: number | null, models: string[] | null,
+ *   creditCap: number | null, usedToday: number, requestsToday: number, errorsToday: number,
+ *   creditsUsed: number, createdAt: number, revokedAt: number | null, lastUsedAt: number | null,
+ *   webhookUrl?: string | null }} ApiKey
  * @typedef {{ requestsToday: number, requestsTotal: number, successRate: number,
  *   creditsSpentToday: number, creditsSpentTotal: number, creditsRemaining: number }} Totals
  * @typedef {{ t: number, requests: number, errors: number, credits: number }} Bucket
@@ -46,7 +49,8 @@
  *   problem: string | null, calls: { ok: number, failed: number },
  *   routes: BrowserRoute[] }} BrowserTransport
  * @typedef {{ id: string, kind: "image" | "video", name?: string, resolutions?: string[],
- *   default_resolution?: string, omni_references?: boolean,
+ *   default_resolution?: string, omni_references?: boolean, alias_of?: string,
+ *   regions?: string[], source?: "catalog" | "builtin",
  *   durations?: { kind: "set", seconds: number[], default: number }
  *     | { kind: "range", min: number, max: number, default: number } }} Model
  * @typedef {{ id: number, eventId: string, eventType: string, url: string,
@@ -219,12 +223,13 @@ export const setAccountDisabled = (id, disabled) =>
   request("PATCH", `/api/admin/accounts/${encodeURIComponent(id)}`, { body: { disabled } });
 
 /**
+ * Changes an account's name, note or proxy (`null` clears each; a proxy URL, or `direct`).
  * @param {string} id
- * @param {string | null} proxy a proxy URL, `direct`, or `null` for none
+ * @param {{ name?: string | null, note?: string | null, proxy?: string | null }} body
  * @returns {Promise<Account>}
  */
-export const setAccountProxy = (id, proxy) =>
-  request("PATCH", `/api/admin/accounts/${encodeURIComponent(id)}`, { body: { proxy } });
+export const updateAccount = (id, body) =>
+  request("PATCH", `/api/admin/accounts/${encodeURIComponent(id)}`, { body });
 
 /** @param {string} id */
 export const removeAccount = (id) =>
@@ -247,25 +252,32 @@ export const listKeys = async () => {
 };
 
 /**
- * @param {{ name: string, quotaPerDay?: number | null, ratePerMinute?: number | null,
- *   webhookUrl?: string | null }} body
- * @returns {Promise<{ key: ApiKey, secret: string }>}
+ * @typedef {{ name?: string, quotaPerDay?: number | null, ratePerMinute?: number | null,
+ *   creditCap?: number | null, expiresAt?: number | null, models?: string[] | null,
+ *   webhookUrl?: string | null }} KeyFields
  */
-export const createKey = async (body) => {
-  const { key: secret, ...key } = await request("POST", "/api/admin/keys", { body });
-  return { key, secret };
-};
 
 /**
- * @param {string} id
- * @param {{ name?: string, quotaPerDay?: number | null, ratePerMinute?: number | null,
- *   webhookUrl?: string | null }} body
+ * Creates a key: its secret (shown once) and the base URL a client pastes beside it
+ * (`<public URL>/v1`, `null` when the server cannot tell it).
+ * @param {KeyFields} body
+ * @returns {Promise<{ key: ApiKey, secret: string, baseUrl: string | null }>}
  */
+export const createKey = async (body) => {
+  const { key: secret, baseUrl, ...key } = await request("POST", "/api/admin/keys", { body });
+  return { key, secret, baseUrl };
+};
+
+/** `null` clears a limit, the expiry, the allow-list or the webhook. @param {string} id @param {KeyFields} body */
 export const updateKey = (id, body) =>
   request("PATCH", `/api/admin/keys/${encodeURIComponent(id)}`, { body });
 
 /** @param {string} id */
 export const revokeKey = (id) => request("DELETE", `/api/admin/keys/${encodeURIComponent(id)}`);
+
+/** Deletes a revoked key for good. @param {string} id */
+export const deleteKey = (id) =>
+  request("DELETE", `/api/admin/keys/${encodeURIComponent(id)}`, { query: { purge: "true" } });
 
 // Statistics, logs, media, jobs, configuration
 

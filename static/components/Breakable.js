@@ -1,0 +1,43 @@
+import { Fragment, html } from "../lib.js";
+
+/** Where a URL or path may break: after these… */
+const AFTER = new Set(["/", "&", "=", ",", ";"]);
+/** …and before these (as style guides break URLs: never leave a dot at a line's end). */
+const BEFORE = new Set([".", "?", "#", "-", "_", "@", "~", "%"]);
+
+/**
+ * Cuts text into the runs between break opportunities of URLs and paths:
+ * after `/`, `&`, `=`, `,`, `;` (a `//` stays whole) and before `.`, `?`,
+ * `#`, `-`, `_`, `@`, `~`, `%`.
+ * @param {string} text
+ * @returns {string[]}
+ */
+export function breakRuns(text) {
+  const runs = [];
+  let run = "";
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (BEFORE.has(ch) && run && !BEFORE.has(run.at(-1) ?? "")) {
+      runs.push(run);
+      run = "";
+    }
+    run += ch;
+    if (AFTER.has(ch) && text[i + 1] !== ch && i < text.length - 1) {
+      runs.push(run);
+      run = "";
+    }
+  }
+  if (run) runs.push(run);
+  return runs;
+}
+
+/**
+ * Text (a URL, a path, a message naming one) that wraps at sensible places
+ * instead of in the middle of a word: a `<wbr>` between its runs.
+ * @param {{ text: string | null | undefined }} props
+ */
+export function Breakable({ text }) {
+  if (!text) return null;
+  const runs = breakRuns(String(text)).map((run, i) => i === 0 ? run : html`<wbr />${run}`);
+  return html`<${Fragment}>${runs}<//>`;
+}

@@ -41,7 +41,9 @@
  *   references?: JobReference[] }} Job
  * @typedef {{ placeholder: string, kind_placeholder: string, kind: "image" | "video" | "audio",
  *   format: string, bytes: number, seconds?: number, width?: number, height?: number }} JobReference
- * @typedef {{ env: string, value: string, default: string, description: string }} Setting
+ * @typedef {{ env: string, value: string | null, default: string, description: string,
+ *   secret?: boolean, runtime?: boolean, source: "environment" | "console" | "default" }} Setting
+ *   `value` is `null` while the default applies; a secret's is only "(set)"
  * @typedef {{ id: number, site: string, endpoint: string, model: string, learnedAt: number,
  *   lastUsedAt: number, calls: number }} BrowserRoute
  * @typedef {{ mode: "off" | "auto" | "always", modeSource: "environment" | "console" | "default",
@@ -57,6 +59,12 @@
  *   apiKeyId: number | null, status: "pending" | "delivered" | "failed", attempts: number,
  *   nextAttemptAt: number | null, lastAttemptAt: number | null, lastStatus: number | null,
  *   lastError: string | null, deliveredAt: number | null, createdAt: number }} Delivery
+ * @typedef {{ id: number, time: number, requestId: string, route: string, keyId: number | null,
+ *   keyName: string | null, account: string | null, accountName: string | null,
+ *   model: string | null, kind: string, n: number, seconds: number | null,
+ *   outcome: "ok" | "error" | "client_closed", httpStatus: number, code: string | null,
+ *   message: string | null, credits: number | null, creditsReserved: number | null,
+ *   creditsRemaining: number | null, latencyMs: number }} UsageRow
  * @typedef {"environment" | "console" | "default"} SettingSource
  * @typedef {{ urls: string[], urlSource: SettingSource, signed: boolean,
  *   secretSource: SettingSource, lowCredits: number, lowCreditsSource: SettingSource }}
@@ -324,20 +332,38 @@ export const listMedia = (query) => request("GET", "/api/admin/media", { query }
 /** @param {string} id */
 export const deleteMedia = (id) => request("DELETE", `/api/admin/media/${encodeURIComponent(id)}`);
 
+/**
+ * @typedef {{ key?: string, model?: string, outcome?: string, since?: number,
+ *   until?: number }} UsageFilter
+ */
+
+/**
+ * One page of the usage log (generation requests), newest first.
+ * @param {UsageFilter & { before?: number | null, limit?: number }} query
+ * @returns {Promise<{ data: UsageRow[], nextBefore: number | null }>}
+ */
+export const listUsage = (query) => request("GET", "/api/admin/usage", { query });
+
+/** @returns {Promise<{ models: string[], outcomes: string[], keys: { id: number, name: string }[] }>} */
+export const getUsageFacets = () => request("GET", "/api/admin/usage/facets");
+
+/**
+ * The address of the filtered usage log as a file (a link downloads it with the session cookie).
+ * @param {UsageFilter} filter @param {"csv" | "json"} format
+ */
+export function usageExportUrl(filter, format) {
+  const search = new URLSearchParams({ format });
+  for (const [name, value] of Object.entries(filter)) {
+    if (value !== undefined && value !== null && value !== "") search.set(name, String(value));
+  }
+  return `/api/admin/usage/export?${search}`;
+}
+
 /** @param {{ status?: string, limit?: number }} query @returns {Promise<{ items: Job[] }>} */
 export const listJobs = (query) => request("GET", "/api/admin/jobs", { query });
 
-/** @returns {Promise<{ settings: Setting[] }>} */
-export const getConfig = async () => {
-  const answer = await request("GET", "/api/admin/config");
-  // `null` means the default applies: show the default.
-  return {
-    settings: answer.settings.map((/** @type {any} */ s) => ({
-      ...s,
-      value: s.value ?? s.default,
-    })),
-  };
-};
+/** @returns {Promise<{ settings: Setting[], degraded: boolean }>} */
+export const getConfig = () => request("GET", "/api/admin/config");
 
 /**
  * Changes a runtime setting; `null` returns it to its default.

@@ -78,6 +78,12 @@ import videoResultsJs from "../../static/components/VideoResults.js" with { type
 import modelChecklistJs from "../../static/components/ModelChecklist.js" with { type: "text" };
 import secretDialogJs from "../../static/pages/SecretDialog.js" with { type: "text" };
 import keyRowJs from "../../static/pages/KeyRow.js" with { type: "text" };
+import usageFiltersJs from "../../static/components/UsageFilters.js" with { type: "text" };
+import usageTableJs from "../../static/components/UsageTable.js" with { type: "text" };
+import usagePageJs from "../../static/pages/UsagePage.js" with { type: "text" };
+import configTableJs from "../../static/components/ConfigTable.js" with { type: "text" };
+import settingDialogJs from "../../static/pages/SettingDialog.js" with { type: "text" };
+import passwordFormJs from "../../static/pages/PasswordForm.js" with { type: "text" };
 const JS = "text/javascript; charset=utf-8";
 
 /** The console's files under `/static/`, by path below `static/`. */
@@ -141,6 +147,12 @@ const APP_FILES: Record<string, string> = {
   "components/ModelChecklist.js": modelChecklistJs,
   "pages/SecretDialog.js": secretDialogJs,
   "pages/KeyRow.js": keyRowJs,
+  "components/UsageFilters.js": usageFiltersJs,
+  "components/UsageTable.js": usageTableJs,
+  "pages/UsagePage.js": usagePageJs,
+  "components/ConfigTable.js": configTableJs,
+  "pages/SettingDialog.js": settingDialogJs,
+  "pages/PasswordForm.js": passwordFormJs,
 };
 
 /** The vendored browser modules, by the unversioned URL `index.html`'s import map names. */
@@ -158,6 +170,7 @@ export const CONSOLE_PAGES: readonly string[] = [
   "/overview",
   "/accounts",
   "/keys",
+  "/usage",
   "/logs",
   "/media",
   "/jobs",

@@ -326,12 +326,11 @@ export const ZH = {
   "settings.change": "修改密码",
   "settings.passwordChanged": "密码已修改，其他会话已退出",
   "settings.config": "配置",
-  "settings.configHint": "启动时通过环境变量或参数设置；敏感值已隐藏。",
+  "settings.configHint": "来自启动时的环境变量，标有编辑按钮的设置也可在此修改（保存在数据库中；环境变量优先）。敏感值从不显示。",
   "settings.configEmpty": "没有配置项",
   "settings.variable": "变量",
   "settings.value": "值",
   "settings.description": "说明",
-  "settings.default": "默认：{value}",
 
   "webhooks.title": "Webhooks",
   "webhooks.hint":
@@ -436,4 +435,147 @@ export const ZH = {
   "keys.deleteTitle": "删除此密钥？",
   "keys.deleteMessage": "“{name}”将从列表中移除，其用量仍保留在用量日志和统计中。",
   "keys.deleted": "密钥已删除",
+  "nav.usage": "用量",
+  "usage.title": "用量日志",
+  "usage.subtitle": "每个生成请求：谁发起、由哪个账号处理、结果与消耗。服务器自身的日志在“日志”页。",
+  "usage.key": "API 密钥",
+  "usage.allKeys": "全部密钥",
+  "usage.sessionCallers": "直接使用 sessionid 的调用方",
+  "usage.sessionCaller": "sessionid",
+  "usage.model": "模型",
+  "usage.allModels": "全部模型",
+  "usage.outcome": "结果",
+  "usage.allOutcomes": "全部结果",
+  "usage.outcome.ok": "成功",
+  "usage.outcome.error": "错误",
+  "usage.outcome.client_closed": "客户端已断开",
+  "usage.dates": "时间范围",
+  "usage.exportCsv": "CSV",
+  "usage.exportJson": "JSON",
+  "usage.time": "时间",
+  "usage.account": "账号",
+  "usage.work": "类型",
+  "usage.image": "图片",
+  "usage.video": "视频",
+  "usage.credits": "积分",
+  "usage.reserved": "预留 {n}",
+  "usage.reservedHint": "实际消耗尚未得知，期间密钥配额预留了这些积分。",
+  "usage.latency": "耗时",
+  "usage.requestId": "请求 ID",
+  "usage.empty": "没有生成请求",
+  "usage.emptyHint": "创建图片或视频的请求会显示在这里；模型列表、状态查询和下载不计入。",
+  "usage.noMatch": "没有符合筛选条件的请求。",
+  "usage.more": "加载更早的请求",
+  "settings.source.environment": "环境变量",
+  "settings.source.console": "控制台",
+  "settings.secretSet": "（已设置）",
+  "settings.fromEnv": "已在服务器环境变量中设置（优先），请在那里修改。",
+  "settings.editNamed": "编辑 {env}",
+  "settings.editTitle": "编辑 {env}",
+  "settings.saved": "{env} 已保存",
+  "settings.valueMissing": "请输入值，或使用默认值",
+  "settings.useDefault": "恢复默认",
+  "settings.valueHint": "默认：{value}。立即生效。",
+  "settings.secretKeep": "已设置的值保持隐藏；输入新值即可替换。",
+  "settings.secretPlaceholder": "（已设置——输入以替换）",
+  "settings.defaultLabel": "默认：",
+  "settings.placeholder.unset": "（未设置）",
+  "settings.placeholder.empty": "（空）",
+  "settings.placeholder.none": "（无）",
+};
+
+/**
+ * 每个配置项说明的中文（按环境变量名）；英文说明来自服务器。反引号中的名称与英文一致，
+ * `tests/unit/console_i18n_test.ts` 检查每个配置项都有翻译。
+ */
+export const ZH_SETTINGS = {
+  PORT: "HTTP 端口",
+  HOST: "监听地址",
+  DATA_DIR: "SQLite 数据库和媒体缓存的存放目录",
+  LOG_LEVEL: "debug、info、warn 或 error",
+  LOG_FORMAT:
+    "`text`：易读的行（时间、级别、消息、字段）；`json`：每行一个 JSON 对象；`auto`：终端上用文本，否则用 JSON",
+  REQUESTS_KEEP_DAYS:
+    "用量日志（`requests` 行）与已存日志记录的保留天数；更早的每小时删除一次（统计仍保留总数）",
+  MAX_BODY_MB: "请求体的最大大小，单位 MiB（超过返回 413）",
+  LOCAL_FILES_DIR: "允许 `filePath`/`file_paths` 读取本地文件，仅限此目录内",
+  FETCH_ALLOWLIST: "逗号分隔的 `host` 或 `host:port` 列表，参考图 URL 即使是内网地址也可访问它们",
+  MAX_IMAGE_MB: "参考图片的最大大小，单位 MiB",
+  MAX_VIDEO_MB: "全能参考视频中参考视频的最大大小，单位 MiB（上传文件还受 MAX_BODY_MB 限制）",
+  MAX_AUDIO_MB: "全能参考视频中参考音频的最大大小，单位 MiB",
+  FETCH_TIMEOUT_MS: "下载一张参考图片的超时时间",
+  JIMENG_TIMEOUT_MS: "一次上游调用的超时时间",
+  IMAGE_TIMEOUT_S: "一次完整图片生成的超时时间",
+  VIDEO_TIMEOUT_S: "一次完整视频生成的超时时间",
+  JIMENG_BASE_URL: "即梦（CN）API 主机",
+  JIMENG_IMAGEX_URL: "ImageX 上传 API（CN）；它下发的上传主机也沿用此协议",
+  JIMENG_VOD_URL: "VOD 上传 API（CN），用于全能参考视频的视频和音频",
+  DREAMINA_US_BASE_URL: "Dreamina 美国 API 主机",
+  DREAMINA_US_COMMERCE_URL: "Dreamina 美国积分主机",
+  DREAMINA_US_IMAGEX_URL: "Dreamina 美国 ImageX 主机",
+  DREAMINA_ASIA_BASE_URL: "Dreamina 香港/日本/新加坡 API 主机",
+  DREAMINA_ASIA_COMMERCE_URL: "Dreamina 香港/日本/新加坡积分主机",
+  DREAMINA_ASIA_IMAGEX_URL: "Dreamina 香港/日本/新加坡 ImageX 主机",
+  MODEL_CATALOG_TTL_MIN:
+    "每个账号自己的模型目录（从即梦读取）在重新读取前使用的分钟数；0 表示只用内置模型表",
+  JIMENG_APPVR: "`Appvr` 请求头（CN）；上游返回 3018 时调高它",
+  DREAMINA_APPVR: "`Appvr` 请求头（Dreamina）",
+  JIMENG_DA_VERSION: "`da_version` 查询参数和草稿 `version`（CN）",
+  DREAMINA_DA_VERSION: "Dreamina 上的 `da_version` 查询参数和草稿 `version`",
+  JIMENG_WEB_VERSION: "`web_version` 查询参数",
+  JIMENG_DRAFT_MIN_VERSION: "图片草稿的 `min_version`",
+  JIMENG_USER_AGENT: "发送的浏览器 User-Agent",
+  MEDIA_CACHE:
+    "把生成的图片和视频保存到 `DATA_DIR/media`（上游链接会过期）；`false` 只保留记录",
+  VIDEO_QUALITY:
+    "`best`：保存账号有权获得的最佳视频文件（无水印，其次高码率，再次预览版）；`preview`：保存预览版",
+  MEDIA_MAX_GB: "媒体缓存的大小，单位 GiB（可用小数）；超出时先淘汰最旧的文件",
+  PUBLIC_BASE_URL:
+    "本服务器的公开地址（如 `https://img.example.com`），用于 `/media/…` 链接并随新 API 密钥显示；未设置时取自每个请求的 `Host`（仅在 TRUST_PROXY 时采用 `X-Forwarded-Host`/`-Proto`）",
+  MEDIA_URLS:
+    "`local`：返回本服务器的 `/media/<id>.<ext>` 链接（PUBLIC_BASE_URL 或请求的主机）；`upstream`：即梦会过期的 CDN 链接",
+  LOG_KEEP: "数据库中保留的日志记录数（info 及以上）",
+  METRICS_TOKEN:
+    "设置后，`GET /metrics` 需要 `Authorization: Bearer <token>` 或 `?token=<token>`，并增加按账号的序列；未设置时公开，只提供汇总",
+  JIMENG_SESSIONS:
+    "逗号分隔的 sessionid 列表，启动时存为账号（Dreamina 加 `us-`/`hk-`/`jp-`/`sg-` 前缀，账号代理用 `proxy@` 前缀）",
+  SECRET_KEY: "加密已存的 sessionid（至少 16 个字符）；未设置时使用 `DATA_DIR/secret.key`，以 0600 权限创建",
+  ALLOW_SESSIONID_AUTH:
+    "把不是已签发密钥的 Bearer 值当作 sessionid 接受（原项目的行为）；false 时返回 401，/token 路由也一样",
+  ALLOW_TOKEN_PROXY:
+    "接受 Bearer sessionid 中带的代理（`<proxy URL>@<sessionid>`，有些客户端这样发送）；这会让任何客户端都能让服务器连接任意地址，因此除非设为 true，否则拒绝（400）",
+  ACCOUNT_CHECK_INTERVAL_MIN: "已存账号存活与积分检查的间隔分钟数；0 表示关闭",
+  DAILY_CLAIM: "每天为每个已存账号领取一次每日免费积分",
+  CLAIM_TIME_ZONE: "每日领取和 API 密钥每日配额所依据的 IANA 时区",
+  ADMIN_USER: "首次启动时创建的控制台管理员（配合 ADMIN_PASSWORD），代替一次性设置链接",
+  ADMIN_PASSWORD: "ADMIN_USER 的密码，至少 8 个字符",
+  SESSION_TTL_HOURS: "控制台登录的有效期，单位小时",
+  TRUST_PROXY:
+    "从 TRUSTED_PROXIES 中的代理发送的 X-Forwarded-For 获取客户端地址（仅在你自己的反向代理之后使用）",
+  TRUSTED_PROXIES:
+    "配合 TRUST_PROXY：逗号分隔的代理地址或 CIDR 网段，读取它们的 X-Forwarded-For；客户端是最右侧不属于它们的条目",
+  HEADER_TIMEOUT_S:
+    "客户端发送请求头的秒数（也是空闲的保持连接存活的时长）；0 表示不限",
+  BODY_TIMEOUT_S: "请求体在没有任何字节到达时可停顿的秒数；0 表示不限",
+  MAX_CONNECTIONS_PER_IP:
+    "每个客户端地址的并发连接数（在反向代理之后即代理的地址）；超出返回 429；0 表示不限",
+  ALLOWED_HOSTS:
+    "逗号分隔的额外 `Host` 名称（`name`、`name:port`、`.suffix`，`*` 表示任意）；其他名称返回 400（防 DNS 重绑定）",
+  CHROMIUM_PATH: "浏览器通道使用的 Chromium 可执行文件（见 JIMENG_BROWSER_TRANSPORT）",
+  JIMENG_PAGE_URL: "浏览器通道打开并从中发送调用的即梦页面",
+  DREAMINA_PAGE_URL: "浏览器通道打开并从中发送调用的 Dreamina 页面",
+  BROWSER_ARGS: "额外的 Chromium 参数，以空格分隔（如 `--proxy-server=http://127.0.0.1:3128`）",
+  BROWSER_IDLE_CLOSE_S: "浏览器通道在多少秒没有调用后关闭 Chromium",
+  BROWSER_ROUTE_TTL_DAYS: "已学到需经网页发送的调用继续走网页的天数，之后会再尝试直连",
+  JIMENG_BROWSER_TRANSPORT:
+    "即梦只接受来自其网页的调用：`off` 直接发送；`auto` 遇到风控拒绝时经无头 Chromium 重试并记住该路由；`always` 全部经 Chromium 发送",
+  JIMENG_PROXY:
+    "没有自己代理的账号所用的代理（`http://`、`https://`、`socks5://`、`socks5h://`，可带 `user:password@`）：用于其 API 调用、上传、下载和浏览器上下文",
+  WEBHOOK_URL:
+    "Webhook 事件（`video.completed`、`video.failed`、`jimeng.account.*`）的接收地址：一个或多个 http(s) URL，以逗号分隔",
+  WEBHOOK_SECRET:
+    "像 OpenAI 一样给 Webhook 签名（Standard Webhooks）：`whsec_` 加 24–64 个随机字节的 base64；未设置则不签名",
+  WEBHOOK_LOW_CREDITS: "运营账号积分低于此值时发送 `jimeng.account.low_credits`；0 表示从不",
+  MODEL_MAP:
+    "把客户端的模型名映射到本服务器的模型，`name=model` 对：`dall-e-3=jimeng-image-4.5,gpt-image-1=jimeng-image-5.0-lite,sora-2=jimeng-video-seedance-2.0`；其他未知名称仍返回 404",
 };

@@ -1,7 +1,7 @@
 import { html, useCallback, useEffect, useState } from "../lib.js";
 import { deleteMedia, listMedia } from "../api.js";
 import { t } from "../i18n.js";
-import { formatDateTime, formatRelative } from "../format.js";
+import { dayBound, formatDateTime, formatRelative } from "../format.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
 import { Dialog } from "../components/Dialog.js";
 import { EmptyState } from "../components/EmptyState.js";
@@ -15,16 +15,6 @@ import { VariantLabel } from "../components/VariantLabel.js";
 /** @typedef {import("../api.js").Media} Media */
 
 const LIMIT = 24;
-
-/**
- * Unix ms of the start of a local `YYYY-MM-DD` day, or of the next day for
- * the end of a range (the server's `to` excludes it); undefined when blank.
- */
-function dayBound(/** @type {string} */ value, /** @type {boolean} */ end) {
-  if (!value) return undefined;
-  const [y, m, d] = value.split("-").map(Number);
-  return new Date(y, m - 1, end ? d + 1 : d).getTime();
-}
 
 /** @param {{ item: Media, onClose: () => void, onDelete: () => void }} props */
 function PreviewDialog({ item, onClose, onDelete }) {

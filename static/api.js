@@ -23,22 +23,27 @@
  *   creditCap: number | null, usedToday: number, requestsToday: number, errorsToday: number,
  *   creditsUsed: number, createdAt: number, revokedAt: number | null, lastUsedAt: number | null,
  *   webhookUrl?: string | null }} ApiKey
- * @typedef {{ requestsToday: number, requestsTotal: number, successRate: number,
- *   creditsSpentToday: number, creditsSpentTotal: number, creditsRemaining: number }} Totals
+ * @typedef {{ requestsToday: number, requestsTotal: number, successRate: number | null,
+ *   creditsSpentToday: number, creditsSpentTotal: number, creditsRemaining: number | null,
+ *   storedAccounts: number, accountsNote: string | null }} Totals
+ *   `creditsRemaining` is `null` when no account is stored
  * @typedef {{ t: number, requests: number, errors: number, credits: number }} Bucket
  * @typedef {{ totals: Totals, series: Bucket[],
  *   byModel: { model: string, requests: number, errors: number, credits: number }[],
- *   byKey: { keyId: string | null, name: string, requests: number, credits: number }[] }} Stats
+ *   byKey: { keyId: string | null, name: string, requests: number, errors: number,
+ *     credits: number }[] }} Stats
  * @typedef {{ id: number, time: number, level: "debug" | "info" | "warn" | "error",
  *   message: string, fields?: Record<string, unknown> }} LogLine
  * @typedef {{ id: string, kind: "image" | "video", model: string, prompt: string, url: string,
- *   width: number, height: number, createdAt: number,
+ *   width: number, height: number, createdAt: number, accountLabel: string | null,
+ *   apiKeyId: number | null, keyName: string | null,
  *   variant?: "no_watermark" | "high_bitrate" | "preview" | null }} Media
  * @typedef {{ id: string, object: "video", model: string, status: string, progress: number,
  *   created_at: number, completed_at: number | null, finished_at: number | null, prompt: string, seconds?: string,
  *   size?: string, error: { code?: string, message: string } | null, urls?: string[],
  *   variant?: "no_watermark" | "high_bitrate" | "preview" | null,
- *   references?: JobReference[] }} Job
+ *   references?: JobReference[],
+ *   queue?: { position: number, length: number | null, eta_seconds: number | null } }} Job
  * @typedef {{ placeholder: string, kind_placeholder: string, kind: "image" | "video" | "audio",
  *   format: string, bytes: number, seconds?: number, width?: number, height?: number }} JobReference
  * @typedef {{ env: string, value: string | null, default: string, description: string,

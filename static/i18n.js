@@ -83,6 +83,8 @@ export function t(key, params) {
  * @param {string} description the server's description
  */
 export function settingDescription(env, description) {
-  if (current === "zh") return /** @type {Record<string, string>} */ (ZH_SETTINGS)[env] ?? description;
+  if (current === "zh") {
+    return /** @type {Record<string, string>} */ (ZH_SETTINGS)[env] ?? description;
+  }
   return description;
 }

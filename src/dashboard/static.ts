@@ -84,6 +84,7 @@ import usagePageJs from "../../static/pages/UsagePage.js" with { type: "text" };
 import configTableJs from "../../static/components/ConfigTable.js" with { type: "text" };
 import settingDialogJs from "../../static/pages/SettingDialog.js" with { type: "text" };
 import passwordFormJs from "../../static/pages/PasswordForm.js" with { type: "text" };
+import mediaPreviewJs from "../../static/pages/MediaPreview.js" with { type: "text" };
 const JS = "text/javascript; charset=utf-8";
 
 /** The console's files under `/static/`, by path below `static/`. */
@@ -153,6 +154,7 @@ const APP_FILES: Record<string, string> = {
   "components/ConfigTable.js": configTableJs,
   "pages/SettingDialog.js": settingDialogJs,
   "pages/PasswordForm.js": passwordFormJs,
+  "pages/MediaPreview.js": mediaPreviewJs,
 };
 
 /** The vendored browser modules, by the unversioned URL `index.html`'s import map names. */

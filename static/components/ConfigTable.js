@@ -29,7 +29,9 @@ function SourceBadge({ setting }) {
   if (setting.source === "environment") {
     return html`<${Badge} tone="grey">${t("settings.source.environment")}<//>`;
   }
-  if (setting.source === "console") return html`<${Badge} tone="blue">${t("settings.source.console")}<//>`;
+  if (setting.source === "console") {
+    return html`<${Badge} tone="blue">${t("settings.source.console")}<//>`;
+  }
   return null;
 }
 
@@ -42,9 +44,9 @@ function Value({ setting: s }) {
     <code class=${s.value === null ? "mono muted" : "mono value-set"}><${Breakable}
       text=${shown || "—"} /></code>
     <div class="setting-source"><${SourceBadge} setting=${s} />${s.value !== null && s.default
-    ? html`<span class="muted small">${t("settings.defaultLabel")} <${Breakable}
+      ? html`<span class="muted small">${t("settings.defaultLabel")} <${Breakable}
         text=${defaultText(s.default)} /></span>`
-    : null}</div>
+      : null}</div>
   `;
 }
 
@@ -65,20 +67,30 @@ export function ConfigTable({ settings, onEdit }) {
             <th class="actions-col"><span class="offscreen">${t("common.actions")}</span></th>
           </tr>
         </thead>
-        <tbody>${settings.map((s) => html`
-          <tr key=${s.env} data-env=${s.env}>
-            <td data-label=${t("settings.variable")}><code class="mono">${s.env}</code></td>
-            <td data-label=${t("settings.value")} class="value-cell"><${Value} setting=${s} /></td>
-            <td data-label=${t("settings.description")} class="small description-cell"><${SettingText}
-              setting=${s} /></td>
-            <td class="actions-col">${s.runtime
-    ? html`<button type="button" class="button button-small" disabled=${s.source === "environment"}
-        title=${s.source === "environment" ? t("settings.fromEnv") : undefined}
-        aria-label=${t("settings.editNamed", { env: s.env })} onClick=${() => onEdit(s)}><${Icon}
-        name="edit" size=${15} />${t("common.edit")}</button>`
-    : null}</td>
-          </tr>
-        `)}</tbody>
+        <tbody>${settings.map((s) =>
+          html`
+            <tr key=${s.env} data-env=${s.env}>
+              <td data-label=${t("settings.variable")}><code class="mono">${s.env}</code></td>
+              <td data-label=${t("settings.value")} class="value-cell">
+                <${Value} setting=${s} />
+              </td>
+              <td data-label=${t("settings.description")} class="small description-cell">
+                <${SettingText}
+                  setting=${s} />
+              </td>
+              <td class="actions-col">${s.runtime
+                ? html`
+                  <button type="button" class="button button-small" disabled=${s.source ===
+                    "environment"}
+                    title=${s.source === "environment" ? t("settings.fromEnv") : undefined}
+                    aria-label=${t("settings.editNamed", { env: s.env })} onClick=${() =>
+                      onEdit(s)}><${Icon}
+                          name="edit" size=${15} />${t("common.edit")}</button>
+                `
+                : null}</td>
+            </tr>
+          `
+        )}</tbody>
       </table>
     </div>
   `;

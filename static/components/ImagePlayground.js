@@ -108,9 +108,9 @@ export function ImagePlayground({ notify, models }) {
             onInput=${(/** @type {any} */ e) => setPrompt(e.currentTarget.value)}></textarea>
           <//>
           <${ModelSelect} id="pg-model" models=${models} value=${model} onChange=${chooseModel} />
-            <div class="field">
-              <span class="field-label">${t("playground.ratio")}</span>
-              <div class="ratio-grid" role="group" aria-label=${t("playground.ratio")}>
+          <div class="field">
+            <span class="field-label">${t("playground.ratio")}</span>
+            <div class="ratio-grid" role="group" aria-label=${t("playground.ratio")}>
                 ${RATIOS.map((r) =>
                   html`
                     <button type="button" key=${r} class=${r === ratio
@@ -121,17 +121,17 @@ export function ImagePlayground({ notify, models }) {
                   `
                 )}
               </div>
-            </div>
-            <div class="form-row">
-              <${Field} id="pg-resolution" label=${t("playground.resolution")}>
-                <select id="pg-resolution" class="input select" value=${resolution}
-                  onChange=${(/** @type {any} */ e) => setResolution(e.currentTarget.value)}>
+          </div>
+          <div class="form-row">
+            <${Field} id="pg-resolution" label=${t("playground.resolution")}>
+              <select id="pg-resolution" class="input select" value=${resolution}
+                onChange=${(/** @type {any} */ e) => setResolution(e.currentTarget.value)}>
                   ${resolutions.map((r) =>
                     html`<option key=${r} value=${r}>${r.toUpperCase()}</option>`
                   )}
                 </select>
-                <//>
-                <${Field} id="pg-count" label=${t("playground.count")}>
+              <//>
+              <${Field} id="pg-count" label=${t("playground.count")}>
                 <select id="pg-count" class="input select" value=${String(count)}
                   onChange=${(/** @type {any} */ e) => setCount(Number(e.currentTarget.value))}>
                   ${COUNTS.map((n) => html`<option key=${n} value=${String(n)}>${n}</option>`)}

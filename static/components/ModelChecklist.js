@@ -34,17 +34,21 @@ export function ModelChecklist({ models, value, onChange, error }) {
         <span>${t("keys.anyModel")}</span>
       </label>
       ${any ? null : html`<div class="check-grid" role="group" aria-label=${t("keys.models")}>
-        ${listed.map((m) => html`
-          <label key=${m.id} class="check" title=${m.id}>
-            <input type="checkbox" value=${m.id} checked=${chosen.has(m.id)}
-              onChange=${(/** @type {any} */ e) => toggle(m.id, e.currentTarget.checked)} />
-            <span>${modelLabel(m)}</span>
-          </label>
-        `)}
+        ${
+        listed.map((m) =>
+          html`
+            <label key=${m.id} class="check" title=${m.id}>
+              <input type="checkbox" value=${m.id} checked=${chosen.has(m.id)}
+                onChange=${(/** @type {any} */ e) => toggle(m.id, e.currentTarget.checked)} />
+              <span>${modelLabel(m)}</span>
+            </label>
+          `
+        )
+      }
       </div>`}
       ${error
-    ? html`<p class="field-error" role="alert">${error}</p>`
-    : html`<p class="field-hint">${t("keys.modelsHint")}</p>`}
+        ? html`<p class="field-error" role="alert">${error}</p>`
+        : html`<p class="field-hint">${t("keys.modelsHint")}</p>`}
     </fieldset>
   `;
 }

@@ -23,8 +23,10 @@ export function ModelSelect({ id, models, value, onChange, hint }) {
     <${Field} id=${id} label=${t("playground.model")} hint=${note}>
       <select id=${id} class="input select" value=${value} disabled=${!models?.length}
         onChange=${(/** @type {any} */ e) => onChange(e.currentTarget.value)}>
-        ${(models ?? []).map((m) => html`<option key=${m.id} value=${m.id}>${modelLabel(m)}</option>`)}
+        ${(models ?? []).map((m) =>
+          html`<option key=${m.id} value=${m.id}>${modelLabel(m)}</option>`
+        )}
       </select>
-    <//>
+      <//>
   `;
 }

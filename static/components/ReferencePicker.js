@@ -125,12 +125,18 @@ export function ReferencePicker({ items, onChange, onInsert, disabled = false, f
                   size=${18} /></span>`
           }
             <span class="ref-text">
-              ${frames ? html`<span class="ref-frame">${frameName(i)}</span>` : html`<button
+              ${
+            frames ? html`<span class="ref-frame">${frameName(i)}</span>` : html`
+              <button
                 type="button" class="ref-placeholder" title=${t("omni.insert")}
                 onClick=${() => onInsert(names[i].byKind ?? names[i].overall)}>
-                <code>${names[i].overall}</code>${names[i].byKind ? SEPARATOR : null}${
-            names[i].byKind ? html`<code>${names[i].byKind}</code>` : null
-          }</button>`}
+                              <code>${names[i].overall}</code>${names[i].byKind
+                                ? SEPARATOR
+                                : null}${names[i].byKind
+                                ? html`<code>${names[i].byKind}</code>`
+                                : null}</button>
+            `
+          }
               <span class="muted small ref-name" title=${item.file.name}>${item.file.name} · ${
             formatSize(item.file.size)
           }</span>

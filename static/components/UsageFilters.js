@@ -30,7 +30,9 @@ export function UsageFilters({ value, onChange, facets, exports }) {
         onChange=${set("key")}>
         <option value="">${t("usage.allKeys")}</option>
         <option value="none">${t("usage.sessionCallers")}</option>
-        ${facets.keys.map((k) => html`<option key=${k.id} value=${String(k.id)}>${k.name}</option>`)}
+        ${facets.keys.map((k) =>
+          html`<option key=${k.id} value=${String(k.id)}>${k.name}</option>`
+        )}
       </select>
       <select class="input select" aria-label=${t("usage.model")} value=${value.model}
         onChange=${set("model")}>
@@ -51,9 +53,11 @@ export function UsageFilters({ value, onChange, facets, exports }) {
           aria-label=${t("media.toDate")} onChange=${set("to")} />
       </div>
       ${filtered
-    ? html`<button type="button" class="button button-ghost" onClick=${() =>
-      onChange({ key: "", model: "", outcome: "", from: "", to: "" })}>${t("media.reset")}</button>`
-    : null}
+        ? html`<button type="button" class="button button-ghost" onClick=${() =>
+          onChange({ key: "", model: "", outcome: "", from: "", to: "" })}>${
+          t("media.reset")
+        }</button>`
+        : null}
       <div class="toolbar-actions">
         <a class="button" href=${exports.csv} download="usage.csv"><${Icon} name="download"
           size=${16} />${t("usage.exportCsv")}</a>

@@ -49,33 +49,35 @@ export function UsageTable({ rows }) {
             <th>${t("usage.requestId")}</th>
           </tr>
         </thead>
-        <tbody>${rows.map((row) => html`
-          <tr key=${row.id}>
-            <td data-label=${t("usage.time")} class="nowrap" title=${formatDateTime(row.time)}>${
-    timeOf(row.time)
-  }</td>
-            <td data-label=${t("usage.key")}>${row.keyName ??
-      html`<span class="muted">${t("usage.sessionCaller")}</span>`}</td>
-            <td data-label=${t("usage.account")}>${row.accountName
-      ? html`<span title=${row.account ?? ""}>${row.accountName}</span>`
-      : row.account
-      ? html`<code class="mono">${row.account}</code>`
-      : html`<span class="muted">—</span>`}</td>
-            <td data-label=${t("usage.model")}><code class="mono">${row.model ?? "—"}</code></td>
-            <td data-label=${t("usage.work")} class="nowrap">${workOf(row)}</td>
-            <td data-label=${t("usage.outcome")} class="outcome-cell">
-              <${Badge} tone=${TONES[row.outcome] ?? "grey"}>${
-    row.outcome === "error" && row.code ? row.code : t(`usage.outcome.${row.outcome}`)
-  }<//>
-              ${row.message
-      ? html`<div class="muted small outcome-message" title=${row.message}>${row.message}</div>`
-      : null}</td>
-            <td data-label=${t("usage.credits")} class="num">${creditsOf(row)}</td>
-            <td data-label=${t("usage.latency")} class="num">${formatLatency(row.latencyMs)}</td>
-            <td data-label=${t("usage.requestId")}><code class="mono small request-id"
-              title=${row.requestId}>${row.requestId}</code></td>
-          </tr>
-        `)}</tbody>
+        <tbody>${rows.map((row) =>
+          html`
+            <tr key=${row.id}>
+              <td data-label=${t("usage.time")} class="nowrap" title=${formatDateTime(
+                row.time,
+              )}>${timeOf(row.time)}</td>
+              <td data-label=${t("usage.key")}>${row.keyName ??
+                html`<span class="muted">${t("usage.sessionCaller")}</span>`}</td>
+              <td data-label=${t("usage.account")}>${row.accountName
+                ? html`<span title=${row.account ?? ""}>${row.accountName}</span>`
+                : row.account
+                ? html`<code class="mono">${row.account}</code>`
+                : html`<span class="muted">—</span>`}</td>
+              <td data-label=${t("usage.model")}><code class="mono">${row.model ?? "—"}</code></td>
+              <td data-label=${t("usage.work")} class="nowrap">${workOf(row)}</td>
+              <td data-label=${t("usage.outcome")} class="outcome-cell">
+                <${Badge} tone=${TONES[row.outcome] ?? "grey"}>${row.outcome === "error" && row.code
+                  ? row.code
+                  : t(`usage.outcome.${row.outcome}`)}<//>
+                ${row.message
+                  ? html`<div class="muted small outcome-message" title=${row.message}>${row.message}</div>`
+                  : null}</td>
+              <td data-label=${t("usage.credits")} class="num">${creditsOf(row)}</td>
+              <td data-label=${t("usage.latency")} class="num">${formatLatency(row.latencyMs)}</td>
+              <td data-label=${t("usage.requestId")}><code class="mono small request-id"
+                title=${row.requestId}>${row.requestId}</code></td>
+            </tr>
+          `
+        )}</tbody>
       </table>
     </div>
   `;

@@ -39,9 +39,10 @@ function durationsOf(/** @type {MenuModel | undefined} */ model, /** @type {bool
  */
 export function VideoPlayground({ notify, models: listed }) {
   // Omni-reference models first: they take every kind of reference.
-  const models = listed && [...listed].sort((a, b) =>
-    Number(b.omni_references ?? false) - Number(a.omni_references ?? false)
-  );
+  const models = listed &&
+    [...listed].sort((a, b) =>
+      Number(b.omni_references ?? false) - Number(a.omni_references ?? false)
+    );
   const [model, setModel] = useState("");
   const [prompt, setPrompt] = useState("");
   const [ratio, setRatio] = useState("16:9");
@@ -132,21 +133,23 @@ export function VideoPlayground({ notify, models: listed }) {
           hint=${omniModel ? t("omni.promptHint") : undefined}>
           <textarea id="pg-video-prompt" ref=${prompter} class="input textarea" rows="5"
             value=${prompt} maxlength="2000"
-            placeholder=${omniModel ? t("omni.promptPlaceholder") : t("playground.promptPlaceholder")}
+            placeholder=${omniModel
+              ? t("omni.promptPlaceholder")
+              : t("playground.promptPlaceholder")}
             onInput=${(/** @type {any} */ e) => setPrompt(e.currentTarget.value)}></textarea>
-        <//>
-        <${ReferencePicker} items=${references} onChange=${setReferences} onInsert=${insert}
-          disabled=${busy} frames=${selected !== undefined && !omniModel} />
-        <${ModelSelect} id="pg-video-model" models=${models} value=${model} onChange=${setModel}
-          hint=${framesProblem ? t("omni.framesOnly") : undefined} />
-        <div class="form-row">
-          <${Field} id="pg-video-ratio" label=${t("playground.ratio")}>
-            <select id="pg-video-ratio" class="input select" value=${ratio}
-              onChange=${(/** @type {any} */ e) => setRatio(e.currentTarget.value)}>
+          <//>
+          <${ReferencePicker} items=${references} onChange=${setReferences} onInsert=${insert}
+            disabled=${busy} frames=${selected !== undefined && !omniModel} />
+          <${ModelSelect} id="pg-video-model" models=${models} value=${model} onChange=${setModel}
+            hint=${framesProblem ? t("omni.framesOnly") : undefined} />
+          <div class="form-row">
+            <${Field} id="pg-video-ratio" label=${t("playground.ratio")}>
+              <select id="pg-video-ratio" class="input select" value=${ratio}
+                onChange=${(/** @type {any} */ e) => setRatio(e.currentTarget.value)}>
               ${RATIOS.map((r) => html`<option key=${r} value=${r}>${r}</option>`)}
             </select>
-          <//>
-          <${Field} id="pg-video-seconds" label=${t("omni.seconds")}>
+              <//>
+              <${Field} id="pg-video-seconds" label=${t("omni.seconds")}>
             <select id="pg-video-seconds" class="input select" value=${String(seconds)}
               onChange=${(/** @type {any} */ e) => setSeconds(Number(e.currentTarget.value))}>
               ${allowed.map((s) => html`<option key=${s} value=${String(s)}>${s} s</option>`)}
@@ -155,10 +158,12 @@ export function VideoPlayground({ notify, models: listed }) {
         </div>
         ${error ? html`<div class="notice notice-error" role="alert">${error}</div>` : null}
         <button type="submit" class="button button-primary button-block" disabled=${busy ||
-    !model}>
+          !model}>
           ${busy
-    ? html`<${Spinner} />${t("playground.generating", { time: formatDuration(now - started) })}`
-    : html`<${Icon} name="video" size=${16} />${t("omni.generate")}`}
+            ? html`<${Spinner} />${
+              t("playground.generating", { time: formatDuration(now - started) })
+            }`
+            : html`<${Icon} name="video" size=${16} />${t("omni.generate")}`}
         </button>
       </form>
       <${VideoResults} job=${busy ? job : null} done=${done} />

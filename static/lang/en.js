@@ -72,7 +72,7 @@ export const EN = {
   "overview.requestsToday": "Requests today",
   "overview.total": "{n} in total",
   "overview.successRate": "Success rate",
-  "overview.successHint": "of all requests",
+  "overview.successHint": "of generation requests",
   "overview.creditsToday": "Credits spent today",
   "overview.creditsRemaining": "Credits remaining",
   "overview.acrossAccounts": "across all accounts",
@@ -87,7 +87,7 @@ export const EN = {
   "overview.key": "Key",
   "overview.sessionCallers": "Direct sessionid callers",
   "overview.noData": "No requests yet",
-  "overview.noDataHint": "Requests to /v1 show up here, grouped by model.",
+  "overview.noDataHint": "Generation requests to /v1 show up here, grouped by model.",
   "overview.noKeyHint": "Create an API key and use it from a client to see its usage here.",
 
   "health.ok": "Healthy",
@@ -179,7 +179,8 @@ export const EN = {
   "keys.limitInvalid": "A whole number above zero, or blank",
   "keys.secretTitle": "Your new API key",
   "keys.secretOnce": "Copy it now: it is shown only once and cannot be recovered.",
-  "keys.secretUsage": "Paste both into any OpenAI client: the key as the API key (Bearer token), the URL as the base URL.",
+  "keys.secretUsage":
+    "Paste both into any OpenAI client: the key as the API key (Bearer token), the URL as the base URL.",
   "keys.copy": "Copy",
   "keys.copied": "Copied",
   "keys.copyFailed": "The browser refused to copy; select the key and copy it by hand",
@@ -310,7 +311,8 @@ export const EN = {
   "omni.promptHint":
     "Name references with @1, @image1, @video1 or @audio1; without any, they come before the prompt.",
   "omni.promptPlaceholder": "@image1 dances like @video1 to @audio1",
-  "omni.framesOnly": "This model takes images only, as first and last frame (two at most); pick Seedance 2.0 or 2.5 for video and audio references.",
+  "omni.framesOnly":
+    "This model takes images only, as first and last frame (two at most); pick Seedance 2.0 or 2.5 for video and audio references.",
   "omni.seconds": "Duration",
   "omni.generate": "Generate video",
   "omni.done": "Video ready",
@@ -331,7 +333,8 @@ export const EN = {
   "settings.change": "Change password",
   "settings.passwordChanged": "Password changed; other sessions were signed out",
   "settings.config": "Configuration",
-  "settings.configHint": "From the environment at start-up, or changed here for the settings marked editable (stored in the database; an environment value wins). Secrets are never shown.",
+  "settings.configHint":
+    "From the environment at start-up, or changed here for the settings marked editable (stored in the database; an environment value wins). Secrets are never shown.",
   "settings.configEmpty": "No settings reported",
   "settings.variable": "Variable",
   "settings.value": "Value",
@@ -416,9 +419,11 @@ export const EN = {
   "omni.firstFrame": "First frame",
   "omni.lastFrame": "Last frame",
   "omni.extraFrame": "Not used: two frames at most",
-  "omni.framesHint": "This model takes one or two images: the first and the last frame of the video.",
+  "omni.framesHint":
+    "This model takes one or two images: the first and the last frame of the video.",
   "playground.aliases": "Also answers to {names}",
-  "playground.noAccount": "No stored account can generate right now, so the menu lists the built-in models and a request will fail.",
+  "playground.noAccount":
+    "No stored account can generate right now, so the menu lists the built-in models and a request will fail.",
   "playground.addAccount": "Add an account",
   "jobs.queuePlace": "queue {position} of {length}",
   "keys.creditCap": "Credit cap",
@@ -427,7 +432,8 @@ export const EN = {
   "keys.expiresHint": "Refused after this time; blank: never.",
   "keys.models": "Models",
   "keys.anyModel": "Any model",
-  "keys.modelsHint": "Untick \"Any model\" to allow only the models ticked (requests may use their aliases).",
+  "keys.modelsHint":
+    'Untick "Any model" to allow only the models ticked (requests may use their aliases).',
   "keys.modelsMissing": "Tick at least one model, or allow any model",
   "keys.secretLabel": "API key",
   "keys.baseUrl": "Base URL",
@@ -439,11 +445,13 @@ export const EN = {
   "keys.modelCount": "{n} models",
   "keys.delete": "Delete",
   "keys.deleteTitle": "Delete this key?",
-  "keys.deleteMessage": "\"{name}\" is removed from the list. Its usage stays in the usage log and the statistics.",
+  "keys.deleteMessage":
+    '"{name}" is removed from the list. Its usage stays in the usage log and the statistics.',
   "keys.deleted": "Key deleted",
   "nav.usage": "Usage",
   "usage.title": "Usage log",
-  "usage.subtitle": "Every generation request: who asked, which account served it, the outcome and its cost. The server's own messages are under Logs.",
+  "usage.subtitle":
+    "Every generation request: who asked, which account served it, the outcome and its cost. The server's own messages are under Logs.",
   "usage.key": "API key",
   "usage.allKeys": "All keys",
   "usage.sessionCallers": "Sessionid callers",
@@ -469,7 +477,8 @@ export const EN = {
   "usage.latency": "Latency",
   "usage.requestId": "Request ID",
   "usage.empty": "No generation requests",
-  "usage.emptyHint": "Requests that create images or videos appear here; model lists, polls and downloads do not.",
+  "usage.emptyHint":
+    "Requests that create images or videos appear here; model lists, polls and downloads do not.",
   "usage.noMatch": "Nothing matches these filters.",
   "usage.more": "Load older requests",
   "settings.source.environment": "Environment",
@@ -488,4 +497,11 @@ export const EN = {
   "settings.placeholder.unset": "(unset)",
   "settings.placeholder.empty": "(empty)",
   "settings.placeholder.none": "(none)",
+  "overview.noAccounts": "No stored accounts",
+  "overview.noAccountsHint": "add one under Accounts",
+  "jobs.queueAt": "Upstream queue: {position} of {length}",
+  "jobs.queueEta": "about {time} to go",
+  "media.by": "API key",
+  "media.noKey": "no key (console or sessionid)",
+  "media.account": "Account",
 };

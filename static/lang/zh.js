@@ -71,7 +71,7 @@ export const ZH = {
   "overview.requestsToday": "今日请求",
   "overview.total": "累计 {n}",
   "overview.successRate": "成功率",
-  "overview.successHint": "全部请求",
+  "overview.successHint": "生成请求中",
   "overview.creditsToday": "今日消耗积分",
   "overview.creditsRemaining": "剩余积分",
   "overview.acrossAccounts": "所有账号合计",
@@ -86,7 +86,7 @@ export const ZH = {
   "overview.key": "密钥",
   "overview.sessionCallers": "直接使用 sessionid 的调用",
   "overview.noData": "暂无请求",
-  "overview.noDataHint": "对 /v1 的请求会按模型汇总显示在这里。",
+  "overview.noDataHint": "对 /v1 的生成请求会按模型显示在这里。",
   "overview.noKeyHint": "创建 API 密钥并在客户端中使用后，这里会显示其用量。",
 
   "health.ok": "正常",
@@ -177,7 +177,8 @@ export const ZH = {
   "keys.limitInvalid": "请输入大于零的整数，或留空",
   "keys.secretTitle": "新的 API 密钥",
   "keys.secretOnce": "请立即复制：密钥只显示这一次，之后无法找回。",
-  "keys.secretUsage": "把两者填入任意 OpenAI 客户端：密钥作为 API Key（Bearer 令牌），URL 作为 Base URL。",
+  "keys.secretUsage":
+    "把两者填入任意 OpenAI 客户端：密钥作为 API Key（Bearer 令牌），URL 作为 Base URL。",
   "keys.copy": "复制",
   "keys.copied": "已复制",
   "keys.copyFailed": "浏览器拒绝复制，请手动选中密钥复制",
@@ -305,7 +306,8 @@ export const ZH = {
   "omni.remove": "移除 {name}",
   "omni.promptHint": "用 @1、@image1、@video1 或 @audio1 引用素材；不写时素材排在提示词前面。",
   "omni.promptPlaceholder": "@image1 跟着 @audio1 像 @video1 那样跳舞",
-  "omni.framesOnly": "该模型只接受图片作为首帧和尾帧（最多两张）；视频和音频参考请选择 Seedance 2.0 或 2.5。",
+  "omni.framesOnly":
+    "该模型只接受图片作为首帧和尾帧（最多两张）；视频和音频参考请选择 Seedance 2.0 或 2.5。",
   "omni.seconds": "时长",
   "omni.generate": "生成视频",
   "omni.done": "视频已生成",
@@ -326,7 +328,8 @@ export const ZH = {
   "settings.change": "修改密码",
   "settings.passwordChanged": "密码已修改，其他会话已退出",
   "settings.config": "配置",
-  "settings.configHint": "来自启动时的环境变量，标有编辑按钮的设置也可在此修改（保存在数据库中；环境变量优先）。敏感值从不显示。",
+  "settings.configHint":
+    "来自启动时的环境变量，标有编辑按钮的设置也可在此修改（保存在数据库中；环境变量优先）。敏感值从不显示。",
   "settings.configEmpty": "没有配置项",
   "settings.variable": "变量",
   "settings.value": "值",
@@ -437,7 +440,8 @@ export const ZH = {
   "keys.deleted": "密钥已删除",
   "nav.usage": "用量",
   "usage.title": "用量日志",
-  "usage.subtitle": "每个生成请求：谁发起、由哪个账号处理、结果与消耗。服务器自身的日志在“日志”页。",
+  "usage.subtitle":
+    "每个生成请求：谁发起、由哪个账号处理、结果与消耗。服务器自身的日志在“日志”页。",
   "usage.key": "API 密钥",
   "usage.allKeys": "全部密钥",
   "usage.sessionCallers": "直接使用 sessionid 的调用方",
@@ -482,6 +486,13 @@ export const ZH = {
   "settings.placeholder.unset": "（未设置）",
   "settings.placeholder.empty": "（空）",
   "settings.placeholder.none": "（无）",
+  "overview.noAccounts": "没有已存账号",
+  "overview.noAccountsHint": "请在“账号”页添加",
+  "jobs.queueAt": "上游排队：第 {position} / {length} 位",
+  "jobs.queueEta": "约 {time}后开始",
+  "media.by": "API 密钥",
+  "media.noKey": "无密钥（控制台或 sessionid）",
+  "media.account": "账号",
 };
 
 /**
@@ -525,8 +536,7 @@ export const ZH_SETTINGS = {
   JIMENG_WEB_VERSION: "`web_version` 查询参数",
   JIMENG_DRAFT_MIN_VERSION: "图片草稿的 `min_version`",
   JIMENG_USER_AGENT: "发送的浏览器 User-Agent",
-  MEDIA_CACHE:
-    "把生成的图片和视频保存到 `DATA_DIR/media`（上游链接会过期）；`false` 只保留记录",
+  MEDIA_CACHE: "把生成的图片和视频保存到 `DATA_DIR/media`（上游链接会过期）；`false` 只保留记录",
   VIDEO_QUALITY:
     "`best`：保存账号有权获得的最佳视频文件（无水印，其次高码率，再次预览版）；`preview`：保存预览版",
   MEDIA_MAX_GB: "媒体缓存的大小，单位 GiB（可用小数）；超出时先淘汰最旧的文件",
@@ -539,7 +549,8 @@ export const ZH_SETTINGS = {
     "设置后，`GET /metrics` 需要 `Authorization: Bearer <token>` 或 `?token=<token>`，并增加按账号的序列；未设置时公开，只提供汇总",
   JIMENG_SESSIONS:
     "逗号分隔的 sessionid 列表，启动时存为账号（Dreamina 加 `us-`/`hk-`/`jp-`/`sg-` 前缀，账号代理用 `proxy@` 前缀）",
-  SECRET_KEY: "加密已存的 sessionid（至少 16 个字符）；未设置时使用 `DATA_DIR/secret.key`，以 0600 权限创建",
+  SECRET_KEY:
+    "加密已存的 sessionid（至少 16 个字符）；未设置时使用 `DATA_DIR/secret.key`，以 0600 权限创建",
   ALLOW_SESSIONID_AUTH:
     "把不是已签发密钥的 Bearer 值当作 sessionid 接受（原项目的行为）；false 时返回 401，/token 路由也一样",
   ALLOW_TOKEN_PROXY:
@@ -554,8 +565,7 @@ export const ZH_SETTINGS = {
     "从 TRUSTED_PROXIES 中的代理发送的 X-Forwarded-For 获取客户端地址（仅在你自己的反向代理之后使用）",
   TRUSTED_PROXIES:
     "配合 TRUST_PROXY：逗号分隔的代理地址或 CIDR 网段，读取它们的 X-Forwarded-For；客户端是最右侧不属于它们的条目",
-  HEADER_TIMEOUT_S:
-    "客户端发送请求头的秒数（也是空闲的保持连接存活的时长）；0 表示不限",
+  HEADER_TIMEOUT_S: "客户端发送请求头的秒数（也是空闲的保持连接存活的时长）；0 表示不限",
   BODY_TIMEOUT_S: "请求体在没有任何字节到达时可停顿的秒数；0 表示不限",
   MAX_CONNECTIONS_PER_IP:
     "每个客户端地址的并发连接数（在反向代理之后即代理的地址）；超出返回 429；0 表示不限",

@@ -44,28 +44,32 @@ export function AccountRow({ account: a, busy, on }) {
       <td data-label=${t("accounts.health")}>
         <${Badge} tone=${HEALTH_TONES[a.health] ?? "grey"}>${t(`health.${a.health}`)}<//>
         ${a.lastCheckError && a.health !== "expired" && !disabled
-    ? html`<div class="muted small check-error"><${Breakable} text=${checkError(a)} /></div>`
-    : null}</td>
-      <td data-label=${t("accounts.lastCheck")} class="nowrap" title=${when(a.lastCheckAt)}>${
-    formatRelative(a.lastCheckAt)
-  }</td>
-      <td data-label=${t("accounts.lastClaim")} class="nowrap" title=${when(a.lastClaimAt)}>${
-    formatRelative(a.lastClaimAt)
-  }</td>
+          ? html`
+            <div class="muted small check-error">
+              <${Breakable} text=${checkError(a)} />
+            </div>
+          `
+          : null}</td>
+      <td data-label=${t("accounts.lastCheck")} class="nowrap" title=${when(
+        a.lastCheckAt,
+      )}>${formatRelative(a.lastCheckAt)}</td>
+      <td data-label=${t("accounts.lastClaim")} class="nowrap" title=${when(
+        a.lastClaimAt,
+      )}>${formatRelative(a.lastClaimAt)}</td>
       <td data-label=${t("accounts.inFlight")} class="num">${a.inFlight > 0
-    ? html`<${Badge} tone="blue">${a.inFlight}<//>`
-    : html`<span class="muted">0</span>`}</td>
+        ? html`<${Badge} tone="blue">${a.inFlight}<//>`
+        : html`<span class="muted">0</span>`}</td>
       <td class="actions-col"><div class="row-actions">
         <button type="button" class="button button-small" disabled=${!!busy || disabled}
           onClick=${on.check}>${busy === "check"
-    ? html`<${Spinner} />`
-    : html`<${Icon} name="refresh" size=${15} />`}${t("accounts.check")}</button>
+            ? html`<${Spinner} />`
+            : html`<${Icon} name="refresh" size=${15} />`}${t("accounts.check")}</button>
         <button type="button" class="button button-small"
           disabled=${!!busy || disabled || a.health === "expired"}
           title=${a.health === "expired" ? t("accounts.claimExpired") : undefined}
           onClick=${on.claim}>${busy === "claim"
-    ? html`<${Spinner} />`
-    : html`<${Icon} name="gift" size=${15} />`}${t("accounts.claim")}</button>
+            ? html`<${Spinner} />`
+            : html`<${Icon} name="gift" size=${15} />`}${t("accounts.claim")}</button>
         <button type="button" class="button button-small" disabled=${!!busy}
           onClick=${on.toggle}>${disabled ? t("accounts.enable") : t("accounts.disable")}</button>
         <button type="button" class="icon-button" disabled=${!!busy} title=${t("accounts.edit")}
@@ -92,14 +96,16 @@ function identity(a) {
 /** @param {Account} a */
 function credits(a) {
   if (!a.credits) return html`<span class="muted">—</span>`;
-  return html`<div class="credits">
-    <strong>${formatNumber(a.credits.total)}</strong>
-    <span class="credits-split">${t("accounts.creditsSplit", {
-    gift: formatNumber(a.credits.gift),
-    purchase: formatNumber(a.credits.purchase),
-    vip: formatNumber(a.credits.vip),
-  })}</span>
-  </div>`;
+  return html`
+    <div class="credits">
+      <strong>${formatNumber(a.credits.total)}</strong>
+      <span class="credits-split">${t("accounts.creditsSplit", {
+        gift: formatNumber(a.credits.gift),
+        purchase: formatNumber(a.credits.purchase),
+        vip: formatNumber(a.credits.vip),
+      })}</span>
+    </div>
+  `;
 }
 
 /** The line under an account's label: its proxy (masked) and imported cookies, if any. @param {Account} a */

@@ -21,9 +21,11 @@ export function EditAccountDialog({ account, onClose, onSaved, notify }) {
   const [note, setNote] = useState(account.note ?? "");
   const [proxy, setProxy] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(/** @type {{ param: string, message: string } | null} */ (
-    null
-  ));
+  const [error, setError] = useState(
+    /** @type {{ param: string, message: string } | null} */ (
+      null
+    ),
+  );
   const own = account.proxy?.source === "account" || account.proxy?.source === "direct";
   /** @param {Record<string, string | null>} body @param {string} done */
   const save = async (body, done) => {
@@ -75,22 +77,23 @@ export function EditAccountDialog({ account, onClose, onSaved, notify }) {
         <${Field} id="edit-name" label=${t("accounts.name")} hint=${t("accounts.nameHint")}
           error=${errorOf("name")}>
           <input id="edit-name" class="input" type="text" maxlength=${MAX_NAME} value=${name}
-            autocomplete="off" onInput=${(/** @type {any} */ e) => setName(e.currentTarget.value)} />
-        <//>
-        <${Field} id="edit-note" label=${t("accounts.note")} error=${errorOf("note")}>
-          <textarea id="edit-note" class="input textarea" rows="2" maxlength=${MAX_NOTE}
-            value=${note} onInput=${(/** @type {any} */ e) =>
-    setNote(e.currentTarget.value)}></textarea>
-        <//>
-        <p class="small"><span class="muted">${t("accounts.proxyCurrent")}</span> <code
+            autocomplete="off" onInput=${(/** @type {any} */ e) =>
+              setName(e.currentTarget.value)} />
+          <//>
+          <${Field} id="edit-note" label=${t("accounts.note")} error=${errorOf("note")}>
+            <textarea id="edit-note" class="input textarea" rows="2" maxlength=${MAX_NOTE}
+              value=${note} onInput=${(/** @type {any} */ e) =>
+                setNote(e.currentTarget.value)}></textarea>
+            <//>
+            <p class="small"><span class="muted">${t("accounts.proxyCurrent")}</span> <code
           class="mono" data-testid="current-proxy">${current}</code></p>
-        <${Field} id="edit-proxy" label=${t("accounts.proxy")} hint=${t("accounts.proxyHint")}
-          error=${errorOf("proxy")}>
-          <input id="edit-proxy" class="input mono" type="text" spellcheck="false"
-            autocomplete="off" placeholder="socks5://user:password@host:1080" value=${proxy}
-            onInput=${(/** @type {any} */ e) => setProxy(e.currentTarget.value)} />
-        <//>
-      </form>
-    <//>
+            <${Field} id="edit-proxy" label=${t("accounts.proxy")} hint=${t("accounts.proxyHint")}
+              error=${errorOf("proxy")}>
+              <input id="edit-proxy" class="input mono" type="text" spellcheck="false"
+                autocomplete="off" placeholder="socks5://user:password@host:1080" value=${proxy}
+                onInput=${(/** @type {any} */ e) => setProxy(e.currentTarget.value)} />
+              <//>
+              </form>
+              <//>
   `;
 }

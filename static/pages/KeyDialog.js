@@ -41,9 +41,11 @@ export function KeyDialog({ existing, onClose, onSaved }) {
   const [menu, setMenu] = useState(/** @type {import("../models.js").MenuModel[] | null} */ (null));
   const [busy, setBusy] = useState(false);
   const [submitted, setSubmitted] = useState(false);
-  const [error, setError] = useState(/** @type {{ param: string, message: string } | null} */ (
-    null
-  ));
+  const [error, setError] = useState(
+    /** @type {{ param: string, message: string } | null} */ (
+      null
+    ),
+  );
   useEffect(() => {
     listModels().then((list) => setMenu(menuModels(list.data))).catch(() => setMenu([]));
   }, []);
@@ -103,39 +105,47 @@ export function KeyDialog({ existing, onClose, onSaved }) {
           error=${errorOf("name")}>
           <input id="key-name" class="input" value=${name} maxlength="100" autofocus
             onInput=${onInput(setName)} />
-        <//>
-        <div class="form-row">
-          <${Field} id="key-quota" label=${t("keys.quota")} hint=${t("keys.quotaHint")}
-            error=${invalid("quota") ?? errorOf("quotaPerDay")}>
-            <input id="key-quota" class="input" inputmode="numeric" value=${quota}
-              placeholder=${t("keys.unlimited")} onInput=${onInput(setQuota)} />
           <//>
-          <${Field} id="key-rate" label=${t("keys.rate")} hint=${t("keys.rateHint")}
-            error=${invalid("rate") ?? errorOf("ratePerMinute")}>
-            <input id="key-rate" class="input" inputmode="numeric" value=${rate}
-              placeholder=${t("keys.unlimited")} onInput=${onInput(setRate)} />
-          <//>
-        </div>
-        <div class="form-row">
-          <${Field} id="key-cap" label=${t("keys.creditCap")} hint=${t("keys.creditCapHint")}
-            error=${invalid("cap") ?? errorOf("creditCap")}>
-            <input id="key-cap" class="input" inputmode="numeric" value=${cap}
-              placeholder=${t("keys.unlimited")} onInput=${onInput(setCap)} />
-          <//>
-          <${Field} id="key-expires" label=${t("keys.expires")} hint=${t("keys.expiresHint")}
-            error=${errorOf("expiresAt")}>
-            <input id="key-expires" class="input" type="datetime-local" value=${expires}
-              onInput=${onInput(setExpires)} />
-          <//>
-        </div>
-        <${ModelChecklist} models=${menu} value=${models} onChange=${setModels}
-          error=${modelsMissing ? t("keys.modelsMissing") : errorOf("models")} />
-        <${Field} id="key-webhook" label=${t("keys.webhook")} hint=${t("keys.webhookHint")}
-          error=${errorOf("webhookUrl")}>
-          <input id="key-webhook" class="input mono" type="url" value=${webhook}
-            placeholder="https://…" spellcheck="false" onInput=${onInput(setWebhook)} />
-        <//>
-      </form>
-    <//>
+          <div class="form-row">
+            <${Field} id="key-quota" label=${t("keys.quota")} hint=${t("keys.quotaHint")}
+              error=${invalid("quota") ?? errorOf("quotaPerDay")}>
+              <input id="key-quota" class="input" inputmode="numeric" value=${quota}
+                placeholder=${t("keys.unlimited")} onInput=${onInput(setQuota)} />
+              <//>
+              <${Field} id="key-rate" label=${t("keys.rate")} hint=${t("keys.rateHint")}
+                error=${invalid("rate") ?? errorOf("ratePerMinute")}>
+                <input id="key-rate" class="input" inputmode="numeric" value=${rate}
+                  placeholder=${t("keys.unlimited")} onInput=${onInput(setRate)} />
+                <//>
+                </div>
+                <div class="form-row">
+                  <${Field} id="key-cap" label=${t("keys.creditCap")} hint=${t(
+                    "keys.creditCapHint",
+                  )}
+                    error=${invalid("cap") ?? errorOf("creditCap")}>
+                    <input id="key-cap" class="input" inputmode="numeric" value=${cap}
+                      placeholder=${t("keys.unlimited")} onInput=${onInput(setCap)} />
+                    <//>
+                    <${Field} id="key-expires" label=${t("keys.expires")} hint=${t(
+                      "keys.expiresHint",
+                    )}
+                      error=${errorOf("expiresAt")}>
+                      <input id="key-expires" class="input" type="datetime-local" value=${expires}
+                        onInput=${onInput(setExpires)} />
+                      <//>
+                      </div>
+                      <${ModelChecklist} models=${menu} value=${models} onChange=${setModels}
+                        error=${modelsMissing ? t("keys.modelsMissing") : errorOf("models")} />
+                      <${Field} id="key-webhook" label=${t("keys.webhook")} hint=${t(
+                        "keys.webhookHint",
+                      )}
+                        error=${errorOf("webhookUrl")}>
+                        <input id="key-webhook" class="input mono" type="url" value=${webhook}
+                          placeholder="https://…" spellcheck="false" onInput=${onInput(
+                            setWebhook,
+                          )} />
+                        <//>
+                        </form>
+                        <//>
   `;
 }

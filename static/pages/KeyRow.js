@@ -33,14 +33,18 @@ function statusOf(key, now) {
 function limitsOf(key) {
   const parts = [];
   if (key.expiresAt !== null) {
-    parts.push(html`<span title=${formatDateTime(key.expiresAt)}>${
-      t("keys.expiresWhen", { when: formatRelative(key.expiresAt) })
-    }</span>`);
+    parts.push(
+      html`<span title=${formatDateTime(key.expiresAt)}>${
+        t("keys.expiresWhen", { when: formatRelative(key.expiresAt) })
+      }</span>`,
+    );
   }
   if (key.models !== null) {
-    parts.push(html`<span title=${key.models.join(", ")}>${
-      key.models.length === 1 ? key.models[0] : t("keys.modelCount", { n: key.models.length })
-    }</span>`);
+    parts.push(
+      html`<span title=${key.models.join(", ")}>${
+        key.models.length === 1 ? key.models[0] : t("keys.modelCount", { n: key.models.length })
+      }</span>`,
+    );
   }
   return parts.length
     ? html`<div class="muted small key-limits">${
@@ -59,31 +63,42 @@ export function KeyRow({ apiKey: key, now, onEdit, onRevoke, onDelete }) {
   const revoked = key.revokedAt !== null;
   return html`
     <tr class=${revoked ? "row-muted" : ""}>
-      <td data-label=${t("keys.name")}><div class="key-name"><strong>${key.name}</strong>
-        <div class="muted small">${t("keys.createdAt", { when: formatRelative(key.createdAt) })}</div>
-        ${limitsOf(key)}</div></td>
+      <td data-label=${t("keys.name")}>
+        <div class="key-name"><strong>${key.name}</strong>
+        <div class="muted small">${t("keys.createdAt", {
+          when: formatRelative(key.createdAt),
+        })}</div>
+        ${limitsOf(key)}</div>
+      </td>
       <td data-label=${t("keys.key")}><code class="mono">${key.prefix}</code></td>
       <td data-label=${t("keys.usageToday")} class="usage-cell">
-        <${Usage} used=${key.usedToday} limit=${key.quotaPerDay} label=${t("keys.usageToday")} /></td>
+        <${Usage} used=${key.usedToday} limit=${key.quotaPerDay} label=${t("keys.usageToday")} />
+      </td>
       <td data-label=${t("keys.creditsUsed")} class="usage-cell">
-        <${Usage} used=${key.creditsUsed} limit=${key.creditCap} label=${t("keys.creditsUsed")} /></td>
+        <${Usage} used=${key.creditsUsed} limit=${key.creditCap} label=${t("keys.creditsUsed")} />
+      </td>
       <td data-label=${t("keys.rate")} class="num">${key.ratePerMinute
-    ? t("keys.perMinute", { n: key.ratePerMinute })
-    : html`<span class="muted">∞</span>`}</td>
+        ? t("keys.perMinute", { n: key.ratePerMinute })
+        : html`<span class="muted">∞</span>`}</td>
       <td data-label=${t("keys.requestsToday")} class="num">${formatNumber(key.requestsToday)}</td>
       <td data-label=${t("keys.errorsToday")} class=${key.errorsToday
-    ? "num text-danger"
-    : "num"}>${formatNumber(key.errorsToday)}</td>
+        ? "num text-danger"
+        : "num"}>${formatNumber(key.errorsToday)}</td>
       <td data-label=${t("keys.lastUsed")} class="nowrap">${formatRelative(key.lastUsedAt)}</td>
       <td data-label=${t("keys.status")}>${statusOf(key, now)}</td>
-      <td class="actions-col"><div class="row-actions">${revoked
-    ? html`<button type="button" class="button button-small button-danger-ghost"
-        onClick=${onDelete}><${Icon} name="trash" size=${15} />${t("keys.delete")}</button>`
-    : html`
-        <button type="button" class="button button-small" onClick=${onEdit}><${Icon} name="edit"
-          size=${15} />${t("common.edit")}</button>
-        <button type="button" class="button button-small button-danger-ghost"
-          onClick=${onRevoke}>${t("keys.revoke")}</button>`}</div></td>
+      <td class="actions-col">
+        <div class="row-actions">${revoked
+          ? html`
+            <button type="button" class="button button-small button-danger-ghost"
+              onClick=${onDelete}><${Icon} name="trash" size=${15} />${t("keys.delete")}</button>
+          `
+          : html`
+            <button type="button" class="button button-small" onClick=${onEdit}><${Icon} name="edit"
+              size=${15} />${t("common.edit")}</button>
+            <button type="button" class="button button-small button-danger-ghost"
+              onClick=${onRevoke}>${t("keys.revoke")}</button>
+          `}</div>
+      </td>
     </tr>
   `;
 }

@@ -43,7 +43,7 @@ export function KeysPage({ notify }) {
       <button type="button" class="button button-primary" onClick=${create}>
         <${Icon} name="plus" size=${16} />${t("keys.create")}
       </button>
-    <//>
+      <//>
   `;
   /** @param {{ secret?: string, baseUrl?: string | null }} result */
   const onSaved = (result) => {
@@ -71,27 +71,33 @@ export function KeysPage({ notify }) {
     });
   const dialogs = html`
     ${editing
-      ? html`<${KeyDialog} existing=${editing === "new" ? null : editing}
-          onClose=${() => setEditing(null)} onSaved=${onSaved} />`
+      ? html`
+        <${KeyDialog} existing=${editing === "new" ? null : editing}
+          onClose=${() => setEditing(null)} onSaved=${onSaved} />
+      `
       : null}
     ${secret
-      ? html`<${SecretDialog} secret=${secret.secret} baseUrl=${secret.baseUrl} notify=${notify}
-          onClose=${() => setSecret(null)} />`
+      ? html`
+        <${SecretDialog} secret=${secret.secret} baseUrl=${secret.baseUrl} notify=${notify}
+          onClose=${() => setSecret(null)} />
+      `
       : null}
     ${confirm
-      ? html`<${ConfirmDialog} title=${confirm.title} message=${confirm.message}
+      ? html`
+        <${ConfirmDialog} title=${confirm.title} message=${confirm.message}
           confirmLabel=${confirm.label} cancelLabel=${t("common.cancel")} danger
           onClose=${() => setConfirming(null)}
           onConfirm=${async () => {
-        try {
-          await confirm.run();
-          notify("success", confirm.done);
-          await load();
-        } catch (error) {
-          notify("error", /** @type {Error} */ (error).message);
-          throw error;
-        }
-      }} />`
+            try {
+              await confirm.run();
+              notify("success", confirm.done);
+              await load();
+            } catch (error) {
+              notify("error", /** @type {Error} */ (error).message);
+              throw error;
+            }
+          }} />
+      `
       : null}
   `;
 
@@ -127,10 +133,12 @@ export function KeysPage({ notify }) {
             </tr>
           </thead>
           <tbody>${keys.map((key) =>
-            html`<${KeyRow} key=${key.id} apiKey=${key} now=${now}
-              onEdit=${() => setEditing(key)}
-              onRevoke=${() => setConfirming({ key, action: "revoke" })}
-              onDelete=${() => setConfirming({ key, action: "delete" })} />`
+            html`
+              <${KeyRow} key=${key.id} apiKey=${key} now=${now}
+                onEdit=${() => setEditing(key)}
+                onRevoke=${() => setConfirming({ key, action: "revoke" })}
+                onDelete=${() => setConfirming({ key, action: "delete" })} />
+            `
           )}</tbody>
         </table>
       </div>

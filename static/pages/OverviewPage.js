@@ -3,6 +3,7 @@ import { getBrowser, getStats } from "../api.js";
 import { t } from "../i18n.js";
 import { formatBucket, formatCompact, formatNumber, formatPercent } from "../format.js";
 import { fillBuckets } from "../series.js";
+import { Breakable } from "../components/Breakable.js";
 import { BrowserTransportSummary } from "../components/BrowserTransportSummary.js";
 import { Chart } from "../components/Chart.js";
 import { EmptyState } from "../components/EmptyState.js";
@@ -87,11 +88,16 @@ export function OverviewPage({ notify }) {
         totals.creditsSpentToday,
       )}
         detail=${t("overview.total", { n: formatNumber(totals.creditsSpentTotal) })} />
-      <${StatCard} icon="gift" tone="amber" label=${t(
-        "overview.creditsRemaining",
-      )} value=${formatNumber(
-        totals.creditsRemaining,
-      )} detail=${t("overview.acrossAccounts")} />
+      ${totals.creditsRemaining === null
+        ? html`
+          <${StatCard} icon="gift" tone="amber" label=${t("overview.creditsRemaining")}
+            value=${t("overview.noAccounts")} detail=${t("overview.noAccountsHint")} />
+        `
+        : html`
+          <${StatCard} icon="gift" tone="amber" label=${t("overview.creditsRemaining")}
+            value=${formatNumber(totals.creditsRemaining)}
+            detail=${t("overview.acrossAccounts")} />
+        `}
     </section>
         <section class="chart-grid-2">
       <div class="card">
@@ -121,7 +127,7 @@ export function OverviewPage({ notify }) {
           </div>
         </div>
         <${Chart}
-          kind="line"
+          kind="bar"
           tone="violet"
           label=${t("overview.creditsChart")}
           points=${buckets.map((b) => ({ t: b.t, value: b.credits }))}
@@ -137,7 +143,7 @@ export function OverviewPage({ notify }) {
             ${stats.byModel.length
               ? html`
                 <div class="table-wrap">
-                  <table class="table">
+                  <table class="table overview-table">
                     <thead>
                       <tr>
                         <th>${t("overview.model")}</th>
@@ -149,7 +155,7 @@ export function OverviewPage({ notify }) {
                     <tbody>${stats.byModel.map((row) =>
                       html`
                         <tr key=${row.model}>
-                          <td><code class="mono">${row.model}</code></td>
+                          <td><code class="mono"><${Breakable} text=${row.model} /></code></td>
                           <td class="num">${formatNumber(row.requests)}</td>
                           <td class=${row.errors ? "num text-danger" : "num"}>${formatNumber(
                             row.errors,
@@ -172,11 +178,12 @@ export function OverviewPage({ notify }) {
             ${stats.byKey.length
               ? html`
                 <div class="table-wrap">
-                  <table class="table">
+                  <table class="table overview-table">
                     <thead>
                       <tr>
                         <th>${t("overview.key")}</th>
                         <th class="num">${t("overview.requests")}</th>
+                        <th class="num">${t("overview.errors")}</th>
                         <th class="num">${t("overview.credits")}</th>
                       </tr>
                     </thead>
@@ -189,6 +196,9 @@ export function OverviewPage({ notify }) {
                             )
                           }</span>`}</td>
                           <td class="num">${formatNumber(row.requests)}</td>
+                          <td class=${row.errors ? "num text-danger" : "num"}>${formatNumber(
+                            row.errors,
+                          )}</td>
                           <td class="num">${formatNumber(row.credits)}</td>
                         </tr>
                       `

@@ -17,7 +17,9 @@ export function SecretDialog({ secret, baseUrl, onClose, notify }) {
   return html`
     <${Dialog} title=${t("keys.secretTitle")} onClose=${onClose}
       closeLabel=${t("common.close")} footer=${footer}>
-      <div class="notice notice-warn"><${Icon} name="alert" size=${16} />${t("keys.secretOnce")}</div>
+      <div class="notice notice-warn"><${Icon} name="alert" size=${16} />${t(
+        "keys.secretOnce",
+      )}</div>
       <div class="secret-field">
         <span class="field-label">${t("keys.secretLabel")}</span>
         <div class="secret-row">
@@ -35,6 +37,6 @@ export function SecretDialog({ secret, baseUrl, onClose, notify }) {
         </div>
       </div>
       <p class="muted small">${t("keys.secretUsage")}</p>
-    <//>
+      <//>
   `;
 }

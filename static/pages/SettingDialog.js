@@ -39,14 +39,14 @@ export function SettingDialog({ setting, onClose, onSaved, notify }) {
   };
   const footer = html`
     ${fromConsole
-      ? html`<button type="button" class="button" disabled=${busy} onClick=${() =>
-        save(null)}>${t("settings.useDefault")}</button>`
+      ? html`<button type="button" class="button" disabled=${busy} onClick=${() => save(null)}>${
+        t("settings.useDefault")
+      }</button>`
       : null}
     <span class="spacer"></span>
     <button type="button" class="button" onClick=${onClose}>${t("common.cancel")}</button>
-    <button type="submit" form="setting-form" class="button button-primary" disabled=${busy}>${
-    busy ? t("common.saving") : t("common.save")
-  }</button>
+    <button type="submit" form="setting-form" class="button button-primary"
+      disabled=${busy}>${busy ? t("common.saving") : t("common.save")}</button>
   `;
   const hint = secret && fromConsole ? t("settings.secretKeep") : t("settings.valueHint", {
     value: setting.default,
@@ -55,18 +55,20 @@ export function SettingDialog({ setting, onClose, onSaved, notify }) {
     <${Dialog} title=${t("settings.editTitle", { env: setting.env })} onClose=${onClose}
       closeLabel=${t("common.close")} footer=${footer}>
       <form id="setting-form" class="form" onSubmit=${submit} novalidate>
-        <p class="small muted setting-text"><${SettingText} setting=${setting} /></p>
+        <p class="small muted setting-text">
+          <${SettingText} setting=${setting} />
+        </p>
         <${Field} id="setting-value" label=${setting.env} hint=${hint} error=${error}>
           <input id="setting-value" class="input mono" type=${secret ? "password" : "text"}
             value=${value} spellcheck="false" autocomplete=${secret ? "new-password" : "off"}
             placeholder=${secret && fromConsole
-    ? t("settings.secretPlaceholder")
-    : setting.default.startsWith("(")
-    ? ""
-    : setting.default}
+              ? t("settings.secretPlaceholder")
+              : setting.default.startsWith("(")
+              ? ""
+              : setting.default}
             onInput=${(/** @type {any} */ e) => setValue(e.currentTarget.value)} />
-        <//>
-      </form>
-    <//>
+          <//>
+          </form>
+          <//>
   `;
 }

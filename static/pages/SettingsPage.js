@@ -73,15 +73,17 @@ export function SettingsPage({ notify }) {
           <p class="muted small">${t("settings.configHint")}</p>
         </div>
         ${settings === null
-    ? html`<${Spinner} block label=${t("common.loading")} />`
-    : settings.length === 0
-    ? html`<${EmptyState} icon="settings" title=${t("settings.configEmpty")} />`
-    : html`<${ConfigTable} settings=${settings} onEdit=${setEditing} />`}
+          ? html`<${Spinner} block label=${t("common.loading")} />`
+          : settings.length === 0
+          ? html`<${EmptyState} icon="settings" title=${t("settings.configEmpty")} />`
+          : html`<${ConfigTable} settings=${settings} onEdit=${setEditing} />`}
       </div>
     </div>
     ${editing
-    ? html`<${SettingDialog} setting=${editing} notify=${notify} onSaved=${loadConfig}
-        onClose=${() => setEditing(null)} />`
-    : null}
+      ? html`
+        <${SettingDialog} setting=${editing} notify=${notify} onSaved=${loadConfig}
+          onClose=${() => setEditing(null)} />
+      `
+      : null}
   `;
 }

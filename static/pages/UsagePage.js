@@ -74,18 +74,30 @@ export function UsagePage({ notify }) {
   const exports = { csv: usageExportUrl(filter, "csv"), json: usageExportUrl(filter, "json") };
   return html`
     <${PageHeader} title=${t("usage.title")} subtitle=${t("usage.subtitle")}>
-      <button type="button" class="button" onClick=${load}><${Icon} name="refresh" size=${16} />${
-    t("common.refresh")
-  }</button>
+      <button type="button" class="button" onClick=${load}><${Icon} name="refresh" size=${16} />${t(
+        "common.refresh",
+      )}</button>
     <//>
     <${UsageFilters} value=${choice} onChange=${setChoice} facets=${facets} exports=${exports} />
     ${rows === null
-    ? html`<${Spinner} block label=${t("common.loading")} />`
-    : rows.length === 0
-    ? html`<div class="card"><${EmptyState} icon="usage" title=${t("usage.empty")}
-        hint=${Object.values(choice).some(Boolean) ? t("usage.noMatch") : t("usage.emptyHint")} /></div>`
-    : html`<div class="card card-flush"><${UsageTable} rows=${rows} /></div>
-      ${next === null ? null : html`<div class="pagination"><button type="button" class="button"
-        disabled=${loadingMore} onClick=${more}>${t("usage.more")}</button></div>`}`}
+      ? html`<${Spinner} block label=${t("common.loading")} />`
+      : rows.length === 0
+      ? html`
+        <div class="card">
+          <${EmptyState} icon="usage" title=${t("usage.empty")}
+            hint=${Object.values(choice).some(Boolean)
+              ? t("usage.noMatch")
+              : t("usage.emptyHint")} />
+        </div>
+      `
+      : html`
+        <div class="card card-flush">
+          <${UsageTable} rows=${rows} />
+        </div>
+              ${next === null
+                ? null
+                : html`<div class="pagination"><button type="button" class="button"
+        disabled=${loadingMore} onClick=${more}>${t("usage.more")}</button></div>`}
+      `}
   `;
 }

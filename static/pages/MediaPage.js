@@ -136,7 +136,7 @@ export function MediaPage({ notify }) {
                   .model}</span><span>${formatRelative(
                     item.createdAt,
                   )}</span></p>
-                <p class="media-sub media-who"><span title=${whoOf(item)}>${whoOf(item)}</span></p>
+                <p class="media-who" title=${whoOf(item)}>${whoOf(item)}</p>
               </div>
             </button>
           `

@@ -59,9 +59,9 @@ export function UsageFilters({ value, onChange, facets, exports }) {
         }</button>`
         : null}
       <div class="toolbar-actions">
-        <a class="button" href=${exports.csv} download="usage.csv"><${Icon} name="download"
+        <a class="button" href=${exports.csv} download><${Icon} name="download"
           size=${16} />${t("usage.exportCsv")}</a>
-        <a class="button" href=${exports.json} download="usage.json"><${Icon} name="download"
+        <a class="button" href=${exports.json} download><${Icon} name="download"
           size=${16} />${t("usage.exportJson")}</a>
       </div>
     </div>

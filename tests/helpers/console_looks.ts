@@ -1,14 +1,10 @@
 /**
  * The looks a console page is checked in: desktop or phone size, English or
  * Chinese, light or dark. One browser goes through them by resizing, setting
- * the colour scheme and choosing the language as a user does (kept in
- * localStorage), then reloading.
+ * the colour scheme and choosing the language with the console's own switch.
  * @module
  */
 import type { Page } from "playwright-core";
-
-// The page's globals, typed just enough for the code run inside it.
-declare const localStorage: { setItem(key: string, value: string): void };
 
 /** One look. */
 export interface Look {
@@ -34,15 +30,19 @@ export const ALL_LOOKS: readonly Look[] = [
   { name: "phone-en-light", viewport: PHONE, language: "en", scheme: "light" },
 ];
 
-/** Puts the page in a look and loads `url` (the console's language is read at load). */
+/**
+ * Puts the page in a look: loads `url` unless it is there already, sizes the
+ * viewport, sets the colour scheme and switches the language with the top
+ * bar's language button, as a user does (no reload: nothing in flight is cut).
+ */
 export async function showIn(page: Page, look: Look, url: string): Promise<void> {
   await page.setViewportSize(look.viewport);
   await page.emulateMedia({ colorScheme: look.scheme });
-  // The language is stored by the page's origin: set it there, then load the page in it.
-  if (!page.url().startsWith(new URL(url).origin)) await page.goto(url);
-  await page.evaluate(
-    (language) => localStorage.setItem("jimeng-console.lang", language),
-    look.language,
-  );
-  await page.goto(url);
+  if (page.url() !== url) await page.goto(url);
+  // `lang` is "zh-CN", or "en" / "en-US".
+  const lang = await page.locator("html").getAttribute("lang");
+  if (!lang?.startsWith(look.language)) {
+    await page.locator(".topbar-tools .chip-button").click();
+    await page.locator(`html[lang^="${look.language}"]`).waitFor({ state: "attached" });
+  }
 }

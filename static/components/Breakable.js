@@ -8,7 +8,7 @@ const BEFORE = new Set([".", "?", "#", "-", "_", "@", "~", "%"]);
 /**
  * Cuts text into the runs between break opportunities of URLs and paths:
  * after `/`, `&`, `=`, `,`, `;` (a `//` stays whole) and before `.`, `?`,
- * `#`, `-`, `_`, `@`, `~`, `%`.
+ * `#`, `-`, `_`, `@`, `~`, `%` (not before the dot of a number: `3.0`, `127.0.0.1`).
  * @param {string} text
  * @returns {string[]}
  */
@@ -17,7 +17,9 @@ export function breakRuns(text) {
   let run = "";
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
-    if (BEFORE.has(ch) && run && !BEFORE.has(run.at(-1) ?? "")) {
+    // A dot between digits is part of a number (a version, an address): no break there.
+    const inNumber = ch === "." && /\d/.test(run.at(-1) ?? "") && /\d/.test(text[i + 1] ?? "");
+    if (BEFORE.has(ch) && run && !BEFORE.has(run.at(-1) ?? "") && !inNumber) {
       runs.push(run);
       run = "";
     }

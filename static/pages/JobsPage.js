@@ -34,7 +34,7 @@ function JobProgress({ job }) {
       size=${14} />${job.error?.code ?? t("jobs.state.failed")}</span>`;
   }
   const percent = job.status === "completed" ? 100 : Math.round(job.progress ?? 0);
-  return html`
+  return html`<div class="job-progress">
     <div class="progress-cell">
       <${ProgressBar} value=${percent} tone=${job.status === "completed" ? "green" : "blue"}
         label=${t("jobs.progress")} />
@@ -52,7 +52,7 @@ function JobProgress({ job }) {
           : ` · ${t("jobs.queueEta", { time: formatDuration(job.queue.eta_seconds * 1000) })}`
       }</span>`
       : null}
-  `;
+  </div>`;
 }
 
 /** @param {{ notify: import("../app.js").Notify }} props */

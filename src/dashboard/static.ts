@@ -85,6 +85,7 @@ import configTableJs from "../../static/components/ConfigTable.js" with { type: 
 import settingDialogJs from "../../static/pages/SettingDialog.js" with { type: "text" };
 import passwordFormJs from "../../static/pages/PasswordForm.js" with { type: "text" };
 import mediaPreviewJs from "../../static/pages/MediaPreview.js" with { type: "text" };
+import breakdownCardJs from "../../static/components/BreakdownCard.js" with { type: "text" };
 const JS = "text/javascript; charset=utf-8";
 
 /** The console's files under `/static/`, by path below `static/`. */
@@ -155,6 +156,7 @@ const APP_FILES: Record<string, string> = {
   "pages/SettingDialog.js": settingDialogJs,
   "pages/PasswordForm.js": passwordFormJs,
   "pages/MediaPreview.js": mediaPreviewJs,
+  "components/BreakdownCard.js": breakdownCardJs,
 };
 
 /** The vendored browser modules, by the unversioned URL `index.html`'s import map names. */

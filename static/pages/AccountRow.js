@@ -41,8 +41,9 @@ export function AccountRow({ account: a, busy, on }) {
       <td data-label=${t("accounts.region")}><span class="site">${siteOf(a.region)}
         <span class="tag">${a.region.toUpperCase()}</span></span></td>
       <td data-label=${t("accounts.credits")} class="num">${credits(a)}</td>
-      <td data-label=${t("accounts.health")}><div class="health">
-        <${Badge} tone=${HEALTH_TONES[a.health] ?? "grey"}>${t(`health.${a.health}`)}<//>
+      <td data-label=${t("accounts.health")}>
+        <div class="health">
+          <${Badge} tone=${HEALTH_TONES[a.health] ?? "grey"}>${t(`health.${a.health}`)}<//>
         ${a.lastCheckError && a.health !== "expired" && !disabled
           ? html`
             <div class="muted small check-error">

@@ -40,7 +40,8 @@ function JobProgress({ job }) {
         label=${t("jobs.progress")} />
       <span class="muted small">${percent}%</span>
     </div>
-    ${job.queue
+    ${
+    job.queue
       ? html`<span class="muted small queue-place">${
         t("jobs.queueAt", {
           position: job.queue.position,
@@ -51,7 +52,8 @@ function JobProgress({ job }) {
           ? ""
           : ` · ${t("jobs.queueEta", { time: formatDuration(job.queue.eta_seconds * 1000) })}`
       }</span>`
-      : null}
+      : null
+  }
   </div>`;
 }
 

@@ -113,8 +113,8 @@ Deno.test("console accounts: health is what the last check found, the region nam
     await rowOf(page, "Studio main").getByRole("button", { name: `Edit ${jimeng.label}` }).click();
     await edit.getByLabel("Note").fill("");
     await edit.getByRole("button", { name: "Save" }).click();
-    await page.getByText("Account saved").waitFor();
     await edit.waitFor({ state: "detached" });
+    await page.locator(".account-note").waitFor({ state: "detached" });
     assert.equal(await page.locator(".account-note").count(), 0);
     assert.deepEqual([(await accounts())[0].name, (await accounts())[0].note], [
       "Studio main",

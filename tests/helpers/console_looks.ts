@@ -31,18 +31,34 @@ export const ALL_LOOKS: readonly Look[] = [
 ];
 
 /**
- * Puts the page in a look: loads `url` unless it is there already, sizes the
- * viewport, sets the colour scheme and switches the language with the top
- * bar's language button, as a user does (no reload: nothing in flight is cut).
+ * Puts the page in a look: opens `url` (inside the console as its own links
+ * do, so no request in flight is cut), sizes the viewport, sets the colour
+ * scheme and switches the language with the top bar's language button, as a
+ * user does.
  */
 export async function showIn(page: Page, look: Look, url: string): Promise<void> {
   await page.setViewportSize(look.viewport);
   await page.emulateMedia({ colorScheme: look.scheme });
-  if (page.url() !== url) await page.goto(url);
+  const target = new URL(url);
+  const here = page.url() ? new URL(page.url()) : null;
+  if (here?.origin !== target.origin) await page.goto(url);
+  else if (here.pathname + here.search !== target.pathname + target.search) {
+    await page.evaluate((path) => {
+      history.pushState(null, "", path);
+      dispatchEvent(new PopStateEvent("popstate"));
+    }, target.pathname + target.search);
+  }
   // `lang` is "zh-CN", or "en" / "en-US".
   const lang = await page.locator("html").getAttribute("lang");
   if (!lang?.startsWith(look.language)) {
     await page.locator(".topbar-tools .chip-button").click();
     await page.locator(`html[lang^="${look.language}"]`).waitFor({ state: "attached" });
   }
+}
+
+// The page's globals, typed just enough for the code run inside it.
+declare const history: { pushState(state: null, title: string, url: string): void };
+declare function dispatchEvent(event: unknown): void;
+declare class PopStateEvent {
+  constructor(type: string);
 }

@@ -27,5 +27,5 @@ export function menuModels(list, kind) {
 
 /** What a menu shows for a model: its name and id. @param {{ id: string, name?: string }} model */
 export function modelLabel(model) {
-  return model.name && model.name !== model.id ? `${model.name} · ${model.id}` : model.id;
+  return model.name && model.name !== model.id ? `${model.name} (${model.id})` : model.id;
 }

@@ -88,7 +88,7 @@ Deno.test("console usage log: generation requests with their outcome and cost, f
     assert.equal(await cells(3, "Account"), "0f1e…e1f0");
     assert.equal(await cells(3, "Request ID"), requestId);
     assert.match(await cells(3, "Credits"), /^\d+$/);
-    assert.match(await cells(3, "Latency"), /^\d+ (ms|s)$/);
+    assert.match(await cells(3, "Latency"), /^[\d.]+ (ms|s)$/);
     assert.match(await cells(3, "Time"), /^\d\d:\d\d:\d\d$/);
     assert.match(await cells(2, "Outcome"), /^model_not_allowed\nAPI key sk-.+ may not use/);
     for (const look of LOOKS) {

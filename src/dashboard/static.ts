@@ -86,6 +86,7 @@ import settingDialogJs from "../../static/pages/SettingDialog.js" with { type: "
 import passwordFormJs from "../../static/pages/PasswordForm.js" with { type: "text" };
 import mediaPreviewJs from "../../static/pages/MediaPreview.js" with { type: "text" };
 import breakdownCardJs from "../../static/components/BreakdownCard.js" with { type: "text" };
+import urlBreaksJs from "../../static/url_breaks.js" with { type: "text" };
 const JS = "text/javascript; charset=utf-8";
 
 /** The console's files under `/static/`, by path below `static/`. */
@@ -157,6 +158,7 @@ const APP_FILES: Record<string, string> = {
   "pages/PasswordForm.js": passwordFormJs,
   "pages/MediaPreview.js": mediaPreviewJs,
   "components/BreakdownCard.js": breakdownCardJs,
+  "url_breaks.js": urlBreaksJs,
 };
 
 /** The vendored browser modules, by the unversioned URL `index.html`'s import map names. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { breakRuns } from "../../static/components/Breakable.js";
+import { breakRuns } from "../../static/url_breaks.js";
 
 Deno.test("breakRuns() breaks a URL after slashes and before dots and hyphens", () => {
   assert.deepEqual(breakRuns("https://jimeng.jianying.com/ai-tool/video/generate?x=1&y=2"), [

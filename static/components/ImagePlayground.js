@@ -31,10 +31,10 @@ function RatioShape({ ratio }) {
  *   models: import("../models.js").MenuModel[] | null }} props
  */
 export function ImagePlayground({ notify, models }) {
-  const [model, setModel] = useState("");
+  const [chosen, setChosen] = useState("");
   const [prompt, setPrompt] = useState("");
   const [ratio, setRatio] = useState("1:1");
-  const [resolution, setResolution] = useState("");
+  const [chosenResolution, setResolution] = useState("");
   const [count, setCount] = useState(1);
   const [busy, setBusy] = useState(false);
   const [started, setStarted] = useState(0);
@@ -44,28 +44,21 @@ export function ImagePlayground({ notify, models }) {
     /** @type {{ url: string, prompt: string, model: string }[]} */ ([]),
   );
 
-  // The first model the accounts offer is the default.
-  useEffect(() => {
-    if (!models?.length || models.some((m) => m.id === model)) return;
-    setModel(models[0].id);
-    setResolution(models[0].default_resolution ?? models[0].resolutions?.[0] ?? "");
-  }, [models]);
-
   useEffect(() => {
     if (!busy) return;
     const timer = setInterval(() => setNow(Date.now()), 500);
     return () => clearInterval(timer);
   }, [busy]);
 
-  const selected = models?.find((m) => m.id === model);
+  // What is chosen, while the list offers it; else the first model the accounts offer (derived,
+  // not set by an effect: a choice made as the list arrives is never overwritten).
+  const selected = models?.find((m) => m.id === chosen) ?? models?.[0];
+  const model = selected?.id ?? "";
   const resolutions = selected?.resolutions ?? [];
-  const chooseModel = (/** @type {string} */ id) => {
-    setModel(id);
-    const next = models?.find((m) => m.id === id);
-    if (next?.resolutions && !next.resolutions.includes(resolution)) {
-      setResolution(next.default_resolution ?? next.resolutions[0]);
-    }
-  };
+  const resolution = resolutions.includes(chosenResolution)
+    ? chosenResolution
+    : selected?.default_resolution ?? resolutions[0] ?? "";
+  const chooseModel = (/** @type {string} */ id) => setChosen(id);
 
   const generate = async (/** @type {Event} */ event) => {
     event.preventDefault();

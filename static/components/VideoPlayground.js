@@ -43,10 +43,10 @@ export function VideoPlayground({ notify, models: listed }) {
     [...listed].sort((a, b) =>
       Number(b.omni_references ?? false) - Number(a.omni_references ?? false)
     );
-  const [model, setModel] = useState("");
+  const [chosen, setModel] = useState("");
   const [prompt, setPrompt] = useState("");
   const [ratio, setRatio] = useState("16:9");
-  const [seconds, setSeconds] = useState(5);
+  const [chosenSeconds, setSeconds] = useState(0);
   const [references, setReferences] = useState(/** @type {PickedReference[]} */ ([]));
   const [job, setJob] = useState(/** @type {Job | null} */ (null));
   const [error, setError] = useState(/** @type {string | null} */ (null));
@@ -54,12 +54,6 @@ export function VideoPlayground({ notify, models: listed }) {
   const [now, setNow] = useState(0);
   const [done, setDone] = useState(/** @type {Job[]} */ ([]));
   const prompter = useRef(/** @type {HTMLTextAreaElement | null} */ (null));
-
-  useEffect(() => {
-    if (!models?.length || models.some((m) => m.id === model)) return;
-    setModel(models[0].id);
-    setSeconds(models[0].durations?.default ?? 5);
-  }, [listed]);
 
   const busy = job !== null && (job.status === "queued" || job.status === "in_progress");
   useEffect(() => {
@@ -84,13 +78,19 @@ export function VideoPlayground({ notify, models: listed }) {
     return () => clearInterval(timer);
   }, [busy, job?.id]);
 
-  const selected = models?.find((m) => m.id === model);
+  // The choices while they are offered, else the defaults: derived, so a choice made as the
+  // list arrives is never overwritten.
+  const selected = models?.find((m) => m.id === chosen) ?? models?.[0];
+  const model = selected?.id ?? "";
   const omniModel = selected?.omni_references === true;
   const omni = references.length > 0 && omniModel;
   const allowed = durationsOf(selected, omni);
-  useEffect(() => {
-    if (!allowed.includes(seconds)) setSeconds(selected?.durations?.default ?? allowed[0]);
-  }, [model, omni]);
+  const fallback = selected?.durations?.default ?? 5;
+  const seconds = allowed.includes(chosenSeconds)
+    ? chosenSeconds
+    : allowed.includes(fallback)
+    ? fallback
+    : allowed[0];
   // What a frames model cannot take is said before anything is sent.
   const framesProblem = !omniModel &&
     (references.some((r) => r.kind !== "image") || references.length > MAX_FRAMES);

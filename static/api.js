@@ -11,34 +11,44 @@
 
 /**
  * @typedef {{ gift: number, purchase: number, vip: number, total: number }} Credits
- * @typedef {{ id: string, label: string, region: string, credits: Credits | null,
- *   health: "ok" | "expired" | "proxy_error" | "cooling" | "disabled" | "unknown",
+ * @typedef {{ id: string, label: string, name: string | null, note: string | null,
+ *   region: string, credits: Credits | null, health: "ok" | "expired" | "proxy_error"
+ *   | "check_failed" | "cooling" | "disabled" | "unknown",
  *   disabled: boolean, lastCheckAt: number | null, lastCheckError: string | null,
  *   lastClaimAt: number | null, lastClaimReceived: number | null, inFlight: number,
  *   createdAt: number, cookies: number,
  *   proxy: { source: "account" | "default" | "direct", label: string | null } | null }} Account
  * @typedef {{ id: string, name: string, prefix: string, quotaPerDay: number | null,
- *   ratePerMinute: number | null, usedToday: number, requestsToday: number, createdAt: number,
- *   revokedAt: number | null, lastUsedAt: number | null, webhookUrl?: string | null }} ApiKey
- * @typedef {{ requestsToday: number, requestsTotal: number, successRate: number,
- *   creditsSpentToday: number, creditsSpentTotal: number, creditsRemaining: number }} Totals
+ *   ratePerMinute: number | null, expiresAt: number | null, models: string[] | null,
+ *   creditCap: number | null, usedToday: number, requestsToday: number, errorsToday: number,
+ *   creditsUsed: number, createdAt: number, revokedAt: number | null, lastUsedAt: number | null,
+ *   webhookUrl?: string | null }} ApiKey
+ * @typedef {{ requestsToday: number, requestsTotal: number, successRate: number | null,
+ *   creditsSpentToday: number, creditsSpentTotal: number, creditsRemaining: number | null,
+ *   storedAccounts: number, accountsNote: string | null }} Totals
+ *   `creditsRemaining` is `null` when no account is stored
  * @typedef {{ t: number, requests: number, errors: number, credits: number }} Bucket
  * @typedef {{ totals: Totals, series: Bucket[],
  *   byModel: { model: string, requests: number, errors: number, credits: number }[],
- *   byKey: { keyId: string | null, name: string, requests: number, credits: number }[] }} Stats
+ *   byKey: { keyId: string | null, name: string, requests: number, errors: number,
+ *     credits: number }[] }} Stats
  * @typedef {{ id: number, time: number, level: "debug" | "info" | "warn" | "error",
  *   message: string, fields?: Record<string, unknown> }} LogLine
  * @typedef {{ id: string, kind: "image" | "video", model: string, prompt: string, url: string,
- *   width: number, height: number, createdAt: number,
+ *   width: number, height: number, createdAt: number, accountLabel: string | null,
+ *   apiKeyId: number | null, keyName: string | null,
  *   variant?: "no_watermark" | "high_bitrate" | "preview" | null }} Media
  * @typedef {{ id: string, object: "video", model: string, status: string, progress: number,
  *   created_at: number, completed_at: number | null, finished_at: number | null, prompt: string, seconds?: string,
  *   size?: string, error: { code?: string, message: string } | null, urls?: string[],
  *   variant?: "no_watermark" | "high_bitrate" | "preview" | null,
- *   references?: JobReference[] }} Job
+ *   references?: JobReference[],
+ *   queue?: { position: number, length: number | null, eta_seconds: number | null } }} Job
  * @typedef {{ placeholder: string, kind_placeholder: string, kind: "image" | "video" | "audio",
  *   format: string, bytes: number, seconds?: number, width?: number, height?: number }} JobReference
- * @typedef {{ env: string, value: string, default: string, description: string }} Setting
+ * @typedef {{ env: string, value: string | null, default: string, description: string,
+ *   secret?: boolean, runtime?: boolean, source: "environment" | "console" | "default" }} Setting
+ *   `value` is `null` while the default applies; a secret's is only "(set)"
  * @typedef {{ id: number, site: string, endpoint: string, model: string, learnedAt: number,
  *   lastUsedAt: number, calls: number }} BrowserRoute
  * @typedef {{ mode: "off" | "auto" | "always", modeSource: "environment" | "console" | "default",
@@ -46,13 +56,20 @@
  *   problem: string | null, calls: { ok: number, failed: number },
  *   routes: BrowserRoute[] }} BrowserTransport
  * @typedef {{ id: string, kind: "image" | "video", name?: string, resolutions?: string[],
- *   default_resolution?: string, omni_references?: boolean,
+ *   default_resolution?: string, omni_references?: boolean, alias_of?: string,
+ *   regions?: string[], source?: "catalog" | "builtin",
  *   durations?: { kind: "set", seconds: number[], default: number }
  *     | { kind: "range", min: number, max: number, default: number } }} Model
  * @typedef {{ id: number, eventId: string, eventType: string, url: string,
  *   apiKeyId: number | null, status: "pending" | "delivered" | "failed", attempts: number,
  *   nextAttemptAt: number | null, lastAttemptAt: number | null, lastStatus: number | null,
  *   lastError: string | null, deliveredAt: number | null, createdAt: number }} Delivery
+ * @typedef {{ id: number, time: number, requestId: string, route: string, keyId: number | null,
+ *   keyName: string | null, account: string | null, accountName: string | null,
+ *   model: string | null, kind: string, n: number, seconds: number | null,
+ *   outcome: "ok" | "error" | "client_closed", httpStatus: number, code: string | null,
+ *   message: string | null, credits: number | null, creditsReserved: number | null,
+ *   creditsRemaining: number | null, latencyMs: number }} UsageRow
  * @typedef {"environment" | "console" | "default"} SettingSource
  * @typedef {{ urls: string[], urlSource: SettingSource, signed: boolean,
  *   secretSource: SettingSource, lowCredits: number, lowCreditsSource: SettingSource }}
@@ -219,12 +236,13 @@ export const setAccountDisabled = (id, disabled) =>
   request("PATCH", `/api/admin/accounts/${encodeURIComponent(id)}`, { body: { disabled } });
 
 /**
+ * Changes an account's name, note or proxy (`null` clears each; a proxy URL, or `direct`).
  * @param {string} id
- * @param {string | null} proxy a proxy URL, `direct`, or `null` for none
+ * @param {{ name?: string | null, note?: string | null, proxy?: string | null }} body
  * @returns {Promise<Account>}
  */
-export const setAccountProxy = (id, proxy) =>
-  request("PATCH", `/api/admin/accounts/${encodeURIComponent(id)}`, { body: { proxy } });
+export const updateAccount = (id, body) =>
+  request("PATCH", `/api/admin/accounts/${encodeURIComponent(id)}`, { body });
 
 /** @param {string} id */
 export const removeAccount = (id) =>
@@ -247,25 +265,32 @@ export const listKeys = async () => {
 };
 
 /**
- * @param {{ name: string, quotaPerDay?: number | null, ratePerMinute?: number | null,
- *   webhookUrl?: string | null }} body
- * @returns {Promise<{ key: ApiKey, secret: string }>}
+ * @typedef {{ name?: string, quotaPerDay?: number | null, ratePerMinute?: number | null,
+ *   creditCap?: number | null, expiresAt?: number | null, models?: string[] | null,
+ *   webhookUrl?: string | null }} KeyFields
  */
-export const createKey = async (body) => {
-  const { key: secret, ...key } = await request("POST", "/api/admin/keys", { body });
-  return { key, secret };
-};
 
 /**
- * @param {string} id
- * @param {{ name?: string, quotaPerDay?: number | null, ratePerMinute?: number | null,
- *   webhookUrl?: string | null }} body
+ * Creates a key: its secret (shown once) and the base URL a client pastes beside it
+ * (`<public URL>/v1`, `null` when the server cannot tell it).
+ * @param {KeyFields} body
+ * @returns {Promise<{ key: ApiKey, secret: string, baseUrl: string | null }>}
  */
+export const createKey = async (body) => {
+  const { key: secret, baseUrl, ...key } = await request("POST", "/api/admin/keys", { body });
+  return { key, secret, baseUrl };
+};
+
+/** `null` clears a limit, the expiry, the allow-list or the webhook. @param {string} id @param {KeyFields} body */
 export const updateKey = (id, body) =>
   request("PATCH", `/api/admin/keys/${encodeURIComponent(id)}`, { body });
 
 /** @param {string} id */
 export const revokeKey = (id) => request("DELETE", `/api/admin/keys/${encodeURIComponent(id)}`);
+
+/** Deletes a revoked key for good. @param {string} id */
+export const deleteKey = (id) =>
+  request("DELETE", `/api/admin/keys/${encodeURIComponent(id)}`, { query: { purge: "true" } });
 
 // Statistics, logs, media, jobs, configuration
 
@@ -312,20 +337,38 @@ export const listMedia = (query) => request("GET", "/api/admin/media", { query }
 /** @param {string} id */
 export const deleteMedia = (id) => request("DELETE", `/api/admin/media/${encodeURIComponent(id)}`);
 
+/**
+ * @typedef {{ key?: string, model?: string, outcome?: string, since?: number,
+ *   until?: number }} UsageFilter
+ */
+
+/**
+ * One page of the usage log (generation requests), newest first.
+ * @param {UsageFilter & { before?: number | null, limit?: number }} query
+ * @returns {Promise<{ data: UsageRow[], nextBefore: number | null }>}
+ */
+export const listUsage = (query) => request("GET", "/api/admin/usage", { query });
+
+/** @returns {Promise<{ models: string[], outcomes: string[], keys: { id: number, name: string }[] }>} */
+export const getUsageFacets = () => request("GET", "/api/admin/usage/facets");
+
+/**
+ * The address of the filtered usage log as a file (a link downloads it with the session cookie).
+ * @param {UsageFilter} filter @param {"csv" | "json"} format
+ */
+export function usageExportUrl(filter, format) {
+  const search = new URLSearchParams({ format });
+  for (const [name, value] of Object.entries(filter)) {
+    if (value !== undefined && value !== null && value !== "") search.set(name, String(value));
+  }
+  return `/api/admin/usage/export?${search}`;
+}
+
 /** @param {{ status?: string, limit?: number }} query @returns {Promise<{ items: Job[] }>} */
 export const listJobs = (query) => request("GET", "/api/admin/jobs", { query });
 
-/** @returns {Promise<{ settings: Setting[] }>} */
-export const getConfig = async () => {
-  const answer = await request("GET", "/api/admin/config");
-  // `null` means the default applies: show the default.
-  return {
-    settings: answer.settings.map((/** @type {any} */ s) => ({
-      ...s,
-      value: s.value ?? s.default,
-    })),
-  };
-};
+/** @returns {Promise<{ settings: Setting[], degraded: boolean }>} */
+export const getConfig = () => request("GET", "/api/admin/config");
 
 /**
  * Changes a runtime setting; `null` returns it to its default.

@@ -17,6 +17,7 @@ import { OverviewPage } from "./pages/OverviewPage.js";
 import { AccountsPage } from "./pages/AccountsPage.js";
 import { KeysPage } from "./pages/KeysPage.js";
 import { LogsPage } from "./pages/LogsPage.js";
+import { UsagePage } from "./pages/UsagePage.js";
 import { MediaPage } from "./pages/MediaPage.js";
 import { JobsPage } from "./pages/JobsPage.js";
 import { PlaygroundPage } from "./pages/PlaygroundPage.js";
@@ -27,6 +28,7 @@ const PAGES = [
   { path: "/overview", key: "nav.overview", icon: "overview", Page: OverviewPage },
   { path: "/accounts", key: "nav.accounts", icon: "accounts", Page: AccountsPage },
   { path: "/keys", key: "nav.keys", icon: "key", Page: KeysPage },
+  { path: "/usage", key: "nav.usage", icon: "usage", Page: UsagePage },
   { path: "/logs", key: "nav.logs", icon: "logs", Page: LogsPage },
   { path: "/media", key: "nav.media", icon: "media", Page: MediaPage },
   { path: "/jobs", key: "nav.jobs", icon: "jobs", Page: JobsPage },

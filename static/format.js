@@ -71,3 +71,22 @@ export function formatDuration(ms) {
   if (minutes === 0) return t("common.seconds", { n: seconds });
   return t("common.minutesSeconds", { m: minutes, s: String(seconds).padStart(2, "0") });
 }
+
+/**
+ * Unix ms of the start of a local `YYYY-MM-DD` day, or of the next day for
+ * the end of a range (the server's end bound excludes it); undefined when blank.
+ * @param {string} value @param {boolean} end
+ */
+export function dayBound(value, end) {
+  if (!value) return undefined;
+  const [y, m, d] = value.split("-").map(Number);
+  return new Date(y, m - 1, end ? d + 1 : d).getTime();
+}
+
+/** "850 ms", "12.4 s", "2 min 05 s". @param {number} ms */
+export function formatLatency(ms) {
+  if (!Number.isFinite(ms) || ms < 0) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return t("common.seconds", { n: formatNumber(ms / 1000) });
+  return formatDuration(ms);
+}

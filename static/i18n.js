@@ -6,7 +6,7 @@
  * @module
  */
 import { EN } from "./lang/en.js";
-import { ZH } from "./lang/zh.js";
+import { ZH, ZH_SETTINGS } from "./lang/zh.js";
 
 /** @typedef {"en" | "zh"} Language */
 
@@ -74,4 +74,17 @@ export function t(key, params) {
   const text = DICTIONARIES[current][key] ?? EN[key] ?? key;
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (all, name) => name in params ? String(params[name]) : all);
+}
+
+/**
+ * A configuration setting's description in the current language: the
+ * server's English text, or its translation.
+ * @param {string} env the setting's environment variable
+ * @param {string} description the server's description
+ */
+export function settingDescription(env, description) {
+  if (current === "zh") {
+    return /** @type {Record<string, string>} */ (ZH_SETTINGS)[env] ?? description;
+  }
+  return description;
 }

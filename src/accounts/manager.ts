@@ -41,7 +41,14 @@ import type { SecretBox } from "./secrets.ts";
 import { sessionTokenProblem, type TokenProblem } from "./token_rule.ts";
 
 /** How an account looks to the operator. */
-export type AccountHealth = "ok" | "expired" | "proxy_error" | "cooling" | "disabled" | "unknown";
+export type AccountHealth =
+  | "ok"
+  | "expired"
+  | "proxy_error"
+  | "check_failed"
+  | "cooling"
+  | "disabled"
+  | "unknown";
 
 /** Cookies imported from the account's browser (`cookie_import.ts`). */
 export interface ImportedCookies {
@@ -148,11 +155,16 @@ export function splitPasted(text: string): PastedToken[] {
   return entries;
 }
 
-/** The operator's view of an account's state. */
+/**
+ * The operator's view of an account's state: what its last check found
+ * (`check_failed` when the check could not read the account, e.g. the site
+ * did not answer), never "ok" beside a check error.
+ */
 export function accountHealth(account: Account, now: number): AccountHealth {
   if (account.disabled) return "disabled";
   if (account.expired) return "expired";
   if (account.proxyError !== null) return "proxy_error";
+  if (account.lastCheckError !== null) return "check_failed";
   if (account.coolingUntil > now) return "cooling";
   if (account.lastCheckAt === null && account.credits === null) return "unknown";
   return "ok";

@@ -2,7 +2,7 @@
  * `POST /v1/chat/completions`: image models generate images from the last
  * message's text, with `image_url` parts as reference images; video models
  * make a video (`chat_video.ts`). Results come back as markdown links,
- * streamed or not.
+ * streamed or not; a stream's progress lines are `delta.reasoning_content`.
  * @module
  */
 import { Hono } from "hono";
@@ -110,7 +110,8 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
       out.send(shape.chunk({ role: "assistant", content: "" }, null));
       let said = "";
       const narrate = queueNarrator();
-      // While Jimeng queues the task, say where it stands.
+      // While Jimeng queues the task, say where it stands, as reasoning: the answer's content
+      // stays the images alone.
       const onProgress = ({ queue }: PollProgress) => {
         const line = narrate(
           queue
@@ -123,12 +124,11 @@ export function chatRoutes(deps: ApiDeps): Hono<ApiEnv> {
         );
         if (line === undefined || out.signal.aborted) return;
         said += line;
-        out.send(shape.chunk({ content: line }, null));
+        out.send(shape.chunk({ reasoning_content: line }, null));
       };
       try {
         await clientStays(out.signal, deps.streamHoldMs);
-        const markdown = await run(out.signal, onProgress);
-        const content = said === "" ? markdown : `\n${markdown}`;
+        const content = await run(out.signal, onProgress);
         out.send(shape.chunk({ content }, null));
         out.send(shape.chunk({}, "stop"));
         if (includeUsage) out.send(shape.usageChunk(said + content));

@@ -5,7 +5,8 @@
  * placeholder or more than two images make it an omni-reference video
  * (`omni_request.ts`). The video is a durable job; a streamed answer reports
  * its progress in words while it waits (its place in Jimeng's queue, then the
- * share of the expected time) and ends with the link.
+ * share of the expected time) as `delta.reasoning_content`, which chat clients
+ * show as a collapsible thinking block, and sends the link alone as `content`.
  * @module
  */
 import type { Context } from "hono";
@@ -117,10 +118,12 @@ export async function videoCompletion(
 
   const ended = settleWith(usage);
   return eventStream(async (out) => {
-    let content = "";
+    // Progress goes out as reasoning (clients show it as a collapsible thinking block), so the
+    // saved answer is the result alone.
+    let reasoning = "";
     const say = (text: string) => {
-      content += text;
-      out.send(shape.chunk({ content: text }, null));
+      reasoning += text;
+      out.send(shape.chunk({ reasoning_content: text }, null));
     };
     out.send(shape.chunk({ role: "assistant", content: "" }, null));
     say(`Queued: video job ${created.id} (${describeJob(created)}).\n`);
@@ -152,9 +155,10 @@ export async function videoCompletion(
       }
     });
     try {
-      say(`\n${await finished(out.signal)}`);
+      const content = await finished(out.signal);
+      out.send(shape.chunk({ content }, null));
       out.send(shape.chunk({}, "stop"));
-      if (request.includeUsage) out.send(shape.usageChunk(content));
+      if (request.includeUsage) out.send(shape.usageChunk(reasoning + content));
       out.done();
       ended();
     } catch (error) {

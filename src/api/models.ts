@@ -3,7 +3,8 @@
  * caller's sessionids or the console's session) they answer what the
  * caller's accounts can use, read from the accounts' own model catalogs
  * (`?refresh=true` reads them again); without, the built-in table.
- * `?type=image|video` filters.
+ * `?type=image|video` filters. An alias's entry carries `alias_of`, the id
+ * it stands for, so a menu can list each model once.
  * @module
  */
 import { type Context, Hono } from "hono";
@@ -41,12 +42,17 @@ export function toModelObject(name: string, model: Model, source: ModelSource = 
   };
 }
 
-/** Ids first, then the aliases of the listed models (the seed's short names). */
+/** An alias's entry: the model's object under the alias, naming the id it stands for. */
+function aliasObject(alias: string, model: Model, source: ModelSource = "builtin") {
+  return { ...toModelObject(alias, model, source), alias_of: model.id };
+}
+
+/** Ids first, then the aliases of the listed models (the seed's short names, with `alias_of`). */
 function withAliases(listed: readonly ListedModel[]) {
   return [
     ...listed.map(({ model, source }) => toModelObject(model.id, model, source)),
     ...listed.flatMap(({ model, source }) =>
-      model.aliases.map((alias) => toModelObject(alias, model, source))
+      model.aliases.map((alias) => aliasObject(alias, model, source))
     ),
   ];
 }
@@ -63,7 +69,9 @@ function kindFilter(c: Context<ApiEnv>): Model["kind"] | undefined {
 /** The model routes. */
 export function modelRoutes(deps?: ApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  const builtin = listModelNames().map(({ name, model }) => toModelObject(name, model));
+  const builtin = listModelNames().map(({ name, model }) =>
+    name === model.id ? toModelObject(name, model) : aliasObject(name, model)
+  );
   /**
    * The caller's accounts when credentials came, catalogs are on and one of
    * them can serve. With none (no stored account, or all disabled or

@@ -13,6 +13,7 @@ export const CONSOLE_PAGES: readonly string[] = [
   "/overview",
   "/accounts",
   "/keys",
+  "/usage",
   "/logs",
   "/media",
   "/jobs",

@@ -7,7 +7,8 @@
  * | DELETE | /api/admin/media/:id  | –                                                              | `{id, deleted: true}` (row and cached file) |
  *
  * `Media` = `{id, kind, model, prompt, url, cached, width, height, bytes, contentType,
- * accountLabel, createdAt, variant}` (`variant`: which file of a video it is —
+ * accountLabel, apiKeyId, keyName, createdAt, variant}` (`keyName`: the issuing key's name, `null`
+ * for sessionid callers and the console) (`variant`: which file of a video it is —
  * `no_watermark`, `high_bitrate` or `preview` —, `null` for images); `url` is this server's `/media/<id>.<ext>` (the cached file, or a
  * redirect to the upstream while it is not cached). `next` is the `before` of the next page.
  * @module
@@ -15,6 +16,7 @@
 import { Hono } from "hono";
 import { ApiError, badRequest } from "../api/errors.ts";
 import { type MediaLibrary, mediaPath } from "../media/library.ts";
+import { listApiKeys } from "../store/api_keys.ts";
 import type { Db } from "../store/db.ts";
 import {
   countMedia,
@@ -31,7 +33,7 @@ export interface MediaRouteDeps {
   media: MediaLibrary;
 }
 
-function toMediaJson(record: MediaRecord) {
+function toMediaJson(record: MediaRecord, keyNames: ReadonlyMap<number, string>) {
   return {
     id: record.id,
     kind: record.kind,
@@ -44,6 +46,10 @@ function toMediaJson(record: MediaRecord) {
     bytes: record.bytes,
     contentType: record.contentType,
     accountLabel: record.accountLabel,
+    apiKeyId: record.apiKeyId,
+    keyName: record.apiKeyId === null
+      ? null
+      : keyNames.get(record.apiKeyId) ?? `key #${record.apiKeyId}`,
     createdAt: record.createdAt,
     variant: record.variant,
   };
@@ -84,6 +90,7 @@ export function mediaAdminRoutes(deps: MediaRouteDeps): Hono<AdminEnv> {
       throw badRequest("page", "'page' must be a page number from 1");
     }
     const before = c.req.query("before") || undefined;
+    const keyNames = new Map(listApiKeys(deps.db).map((key) => [key.id, key.name]));
     const page = listMedia(deps.db, {
       ...filter,
       limit,
@@ -91,7 +98,7 @@ export function mediaAdminRoutes(deps: MediaRouteDeps): Hono<AdminEnv> {
       offset: before === undefined ? (pageNumber - 1) * limit : 0,
     });
     return c.json({
-      items: page.items.map(toMediaJson),
+      items: page.items.map((record) => toMediaJson(record, keyNames)),
       next: page.next,
       total: countMedia(deps.db, filter),
       page: pageNumber,

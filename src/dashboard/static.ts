@@ -55,7 +55,7 @@ import videoPlaygroundJs from "../../static/components/VideoPlayground.js" with 
 import accountsPageJs from "../../static/pages/AccountsPage.js" with { type: "text" };
 import addAccountsDialogJs from "../../static/pages/AddAccountsDialog.js" with { type: "text" };
 import editAccountDialogJs from "../../static/pages/EditAccountDialog.js" with { type: "text" };
-import keyDialogsJs from "../../static/pages/KeyDialogs.js" with { type: "text" };
+import keyDialogJs from "../../static/pages/KeyDialog.js" with { type: "text" };
 import jobsPageJs from "../../static/pages/JobsPage.js" with { type: "text" };
 import keysPageJs from "../../static/pages/KeysPage.js" with { type: "text" };
 import loginPageJs from "../../static/pages/LoginPage.js" with { type: "text" };
@@ -67,6 +67,27 @@ import settingsPageJs from "../../static/pages/SettingsPage.js" with { type: "te
 import setupPageJs from "../../static/pages/SetupPage.js" with { type: "text" };
 import webhooksCardJs from "../../static/pages/WebhooksCard.js" with { type: "text" };
 
+import themeBootJs from "../../static/theme_boot.js" with { type: "text" };
+import themeJs from "../../static/theme.js" with { type: "text" };
+import themeSwitchJs from "../../static/components/ThemeSwitch.js" with { type: "text" };
+import accountRowJs from "../../static/pages/AccountRow.js" with { type: "text" };
+import breakableJs from "../../static/components/Breakable.js" with { type: "text" };
+import modelsJs from "../../static/models.js" with { type: "text" };
+import modelSelectJs from "../../static/components/ModelSelect.js" with { type: "text" };
+import imagePlaygroundJs from "../../static/components/ImagePlayground.js" with { type: "text" };
+import videoResultsJs from "../../static/components/VideoResults.js" with { type: "text" };
+import modelChecklistJs from "../../static/components/ModelChecklist.js" with { type: "text" };
+import secretDialogJs from "../../static/pages/SecretDialog.js" with { type: "text" };
+import keyRowJs from "../../static/pages/KeyRow.js" with { type: "text" };
+import usageFiltersJs from "../../static/components/UsageFilters.js" with { type: "text" };
+import usageTableJs from "../../static/components/UsageTable.js" with { type: "text" };
+import usagePageJs from "../../static/pages/UsagePage.js" with { type: "text" };
+import configTableJs from "../../static/components/ConfigTable.js" with { type: "text" };
+import settingDialogJs from "../../static/pages/SettingDialog.js" with { type: "text" };
+import passwordFormJs from "../../static/pages/PasswordForm.js" with { type: "text" };
+import mediaPreviewJs from "../../static/pages/MediaPreview.js" with { type: "text" };
+import breakdownCardJs from "../../static/components/BreakdownCard.js" with { type: "text" };
+import urlBreaksJs from "../../static/url_breaks.js" with { type: "text" };
 const JS = "text/javascript; charset=utf-8";
 
 /** The console's files under `/static/`, by path below `static/`. */
@@ -107,7 +128,7 @@ const APP_FILES: Record<string, string> = {
   "pages/AccountsPage.js": accountsPageJs,
   "pages/AddAccountsDialog.js": addAccountsDialogJs,
   "pages/EditAccountDialog.js": editAccountDialogJs,
-  "pages/KeyDialogs.js": keyDialogsJs,
+  "pages/KeyDialog.js": keyDialogJs,
   "pages/JobsPage.js": jobsPageJs,
   "pages/KeysPage.js": keysPageJs,
   "pages/LoginPage.js": loginPageJs,
@@ -118,6 +139,27 @@ const APP_FILES: Record<string, string> = {
   "pages/SettingsPage.js": settingsPageJs,
   "pages/SetupPage.js": setupPageJs,
   "pages/WebhooksCard.js": webhooksCardJs,
+  "theme_boot.js": themeBootJs,
+  "theme.js": themeJs,
+  "components/ThemeSwitch.js": themeSwitchJs,
+  "pages/AccountRow.js": accountRowJs,
+  "components/Breakable.js": breakableJs,
+  "models.js": modelsJs,
+  "components/ModelSelect.js": modelSelectJs,
+  "components/ImagePlayground.js": imagePlaygroundJs,
+  "components/VideoResults.js": videoResultsJs,
+  "components/ModelChecklist.js": modelChecklistJs,
+  "pages/SecretDialog.js": secretDialogJs,
+  "pages/KeyRow.js": keyRowJs,
+  "components/UsageFilters.js": usageFiltersJs,
+  "components/UsageTable.js": usageTableJs,
+  "pages/UsagePage.js": usagePageJs,
+  "components/ConfigTable.js": configTableJs,
+  "pages/SettingDialog.js": settingDialogJs,
+  "pages/PasswordForm.js": passwordFormJs,
+  "pages/MediaPreview.js": mediaPreviewJs,
+  "components/BreakdownCard.js": breakdownCardJs,
+  "url_breaks.js": urlBreaksJs,
 };
 
 /** The vendored browser modules, by the unversioned URL `index.html`'s import map names. */

@@ -37,7 +37,7 @@ import { JimengError } from "./errors.ts";
 import { buildCookie, type Session } from "./http.ts";
 import { loadPlaywright } from "./playwright.ts";
 import type { ProtocolConstants } from "./protocol.ts";
-import { regionHosts, type UpstreamHosts } from "./regions.ts";
+import { regionHosts, siteName, type UpstreamHosts } from "./regions.ts";
 
 /** A prepared upstream request (what `buildRequest` makes). */
 export interface PreparedRequest {
@@ -544,12 +544,16 @@ export function createBrowserTransport(options: BrowserTransportOptions): Browse
         if (answer.timedOut) {
           throw new JimengError(
             "timeout",
-            `Jimeng did not answer ${path} within ${callTimeoutMs} ms (through the site's page)`,
+            `${
+              siteName(session.region)
+            } did not answer ${path} within ${callTimeoutMs} ms (through the site's page)`,
           );
         }
         throw new JimengError(
           "upstream_unavailable",
-          `Could not reach Jimeng for ${path} from the site's page: ${answer.error}`,
+          `Could not reach ${
+            siteName(session.region)
+          } for ${path} from the site's page: ${answer.error}`,
           { retriable: false },
         );
       }

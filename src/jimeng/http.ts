@@ -15,6 +15,7 @@ import {
   type Region,
   regionHosts,
   regionInfo,
+  siteName,
   type UpstreamHosts,
 } from "./regions.ts";
 import { computeSign } from "./sign.ts";
@@ -295,7 +296,7 @@ function isAbortFrom(signal: AbortSignal | undefined): boolean {
 }
 
 /** Reads and parses a JSON answer; HTML or truncated bodies are upstream failures. */
-async function readJson(response: Response, path: string): Promise<unknown> {
+async function readJson(response: Response, path: string, site: string): Promise<unknown> {
   const text = await response.text();
   try {
     return JSON.parse(text);
@@ -303,7 +304,7 @@ async function readJson(response: Response, path: string): Promise<unknown> {
     const kind = /^\s*</.test(text) ? "an HTML page" : "malformed JSON";
     throw new JimengError(
       "upstream_unavailable",
-      `Jimeng answered ${kind} instead of JSON on ${path} (HTTP ${response.status})`,
+      `${site} answered ${kind} instead of JSON on ${path} (HTTP ${response.status})`,
       { cause, retriable: true },
     );
   }
@@ -325,16 +326,21 @@ export function unwrapEnvelope(body: unknown): unknown {
  * Reads an answer, direct or from the page, the same way: HTTP errors, then
  * the JSON, then (unless raw) the `ret` envelope.
  */
-async function readAnswer(response: Response, spec: CallSpec): Promise<unknown> {
+async function readAnswer(
+  response: Response,
+  spec: CallSpec,
+  session: Session,
+): Promise<unknown> {
+  const site = siteName(session.region);
   if (response.status >= 400) {
     await response.body?.cancel();
     const kind = response.status === 429 ? "rate_limited" : "upstream_unavailable";
-    throw new JimengError(kind, `Jimeng answered HTTP ${response.status} on ${spec.path}`, {
+    throw new JimengError(kind, `${site} answered HTTP ${response.status} on ${spec.path}`, {
       code: `http_${response.status}`,
       retriable: response.status >= 500 || response.status === 429,
     });
   }
-  const body = await readJson(response, spec.path);
+  const body = await readJson(response, spec.path, site);
   return spec.envelope === "commerce" ? unwrapCommerce(body) : unwrapEnvelope(body);
 }
 
@@ -367,20 +373,22 @@ async function attemptCall(
   const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
   try {
     const response = await sessionFetch(ctx, session)(url, { ...init, signal });
-    return await readAnswer(response, spec);
+    return await readAnswer(response, spec, session);
   } catch (error) {
     if (error instanceof JimengError) throw error;
     if (isAbortFrom(spec.signal)) throw spec.signal!.reason;
     if (timeout.aborted) {
       throw new JimengError(
         "timeout",
-        `Jimeng did not answer ${spec.path} within ${ctx.settings.timeoutMs} ms`,
+        `${
+          siteName(session.region)
+        } did not answer ${spec.path} within ${ctx.settings.timeoutMs} ms`,
         { cause: error },
       );
     }
     throw new JimengError(
       "upstream_unavailable",
-      `Could not reach Jimeng for ${spec.path}: ${(error as Error).message}`,
+      `Could not reach ${siteName(session.region)} for ${spec.path}: ${(error as Error).message}`,
       { cause: error },
     );
   }
@@ -421,7 +429,7 @@ async function callFromPage(
       () => buildRequest(ctx, session, spec),
       spec.signal,
     );
-    const result = await readAnswer(response, spec);
+    const result = await readAnswer(response, spec, session);
     ctx.deps.onCall?.({ path: spec.path, ok: true, ms: ctx.deps.now() - started, via: "page" });
     return result;
   } catch (error) {

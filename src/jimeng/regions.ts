@@ -92,6 +92,11 @@ export function regionInfo(region: Region): RegionInfo {
   return INFO[region];
 }
 
+/** The site a region's accounts belong to, as messages name it: Jimeng (CN) or Dreamina. */
+export function siteName(region: Region): "Jimeng" | "Dreamina" {
+  return region === "cn" ? "Jimeng" : "Dreamina";
+}
+
 /** The hosts a region talks to. */
 export function regionHosts(hosts: UpstreamHosts, region: Region): RegionHosts {
   if (region === "cn") return hosts.cn;

@@ -10,6 +10,7 @@ import { Icon } from "./Icon.js";
  * @property {(items: PickedReference[]) => void} onChange
  * @property {(placeholder: string) => void} onInsert types a placeholder into the prompt
  * @property {boolean} [disabled]
+ * @property {boolean} [frames] the model takes images as first and last frame, not placeholders
  */
 
 /** What a file probably is, by its type or extension; the server decides from the bytes. */
@@ -38,6 +39,13 @@ export function placeholdersOf(items) {
 
 let nextId = 1;
 
+/** What a reference is to a model that takes frames. @param {number} index */
+function frameName(index) {
+  if (index === 0) return t("omni.firstFrame");
+  if (index === 1) return t("omni.lastFrame");
+  return t("omni.extraFrame");
+}
+
 /** Between the two placeholders of a chip (a string, so htm keeps its spaces). */
 const SEPARATOR = " · ";
 
@@ -48,7 +56,7 @@ export function formatSize(bytes) {
 }
 
 /** Drag-and-drop references with numbered chips. @param {ReferencePickerProps} props */
-export function ReferencePicker({ items, onChange, onInsert, disabled = false }) {
+export function ReferencePicker({ items, onChange, onInsert, disabled = false, frames = false }) {
   const [over, setOver] = useState(false);
   const input = useRef(/** @type {HTMLInputElement | null} */ (null));
   const latest = useRef(items);
@@ -117,11 +125,18 @@ export function ReferencePicker({ items, onChange, onInsert, disabled = false })
                   size=${18} /></span>`
           }
             <span class="ref-text">
-              <button type="button" class="ref-placeholder" title=${t("omni.insert")}
+              ${
+            frames ? html`<span class="ref-frame">${frameName(i)}</span>` : html`
+              <button
+                type="button" class="ref-placeholder" title=${t("omni.insert")}
                 onClick=${() => onInsert(names[i].byKind ?? names[i].overall)}>
-                <code>${names[i].overall}</code>${names[i].byKind ? SEPARATOR : null}${
-            names[i].byKind ? html`<code>${names[i].byKind}</code>` : null
-          }</button>
+                              <code>${names[i].overall}</code>${names[i].byKind
+                                ? SEPARATOR
+                                : null}${names[i].byKind
+                                ? html`<code>${names[i].byKind}</code>`
+                                : null}</button>
+            `
+          }
               <span class="muted small ref-name" title=${item.file.name}>${item.file.name} · ${
             formatSize(item.file.size)
           }</span>
@@ -135,7 +150,7 @@ export function ReferencePicker({ items, onChange, onInsert, disabled = false })
         )
       }
       </ul>`
-      : html`<p class="field-hint">${t("omni.hint")}</p>`
+      : html`<p class="field-hint">${frames ? t("omni.framesHint") : t("omni.hint")}</p>`
   }
   </div>`;
 }

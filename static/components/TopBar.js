@@ -1,5 +1,6 @@
 import { html, useEffect, useState } from "../lib.js";
 import { Icon } from "./Icon.js";
+import { ThemeSwitch } from "./ThemeSwitch.js";
 
 /**
  * @typedef {{ path: string, label: string, icon: Parameters<typeof Icon>[0]["name"] }} NavItem
@@ -14,7 +15,7 @@ import { Icon } from "./Icon.js";
  * @property {{ menu: string, logout: string, language: string, navigation: string }} labels
  */
 
-/** Brand, navigation, language switch and logout; a drawer on narrow screens. @param {TopBarProps} props */
+/** Brand, navigation, language and theme switches and logout; a drawer on narrow screens. @param {TopBarProps} props */
 export function TopBar(
   { items, current, username, languages, language, onLanguage, onLogout, labels },
 ) {
@@ -48,6 +49,7 @@ export function TopBar(
             aria-label=${`${labels.language}: ${next.label}`}
             onClick=${() => onLanguage(next.code)}
           ><${Icon} name="globe" size=${16} /><span>${next.label}</span></button>
+          <${ThemeSwitch} />
           <span class="user-chip" title=${username}><${Icon} name="user" size=${16} /><span
               >${username}</span></span>
           <button

@@ -21,6 +21,42 @@ const IDLE_MS = 15000;
 const isRunning = (/** @type {Job} */ job) =>
   job.status === "queued" || job.status === "in_progress";
 
+/**
+ * A job's progress: the bar (full once completed) and its upstream queue
+ * place while it waits; for a failed job, the failure instead of a bar.
+ * @param {{ job: Job }} props
+ */
+function JobProgress({ job }) {
+  if (job.status === "failed") {
+    return html`<span class="progress-failed" title=${
+      job.error?.message ?? ""
+    }><${Icon} name="alert"
+      size=${14} />${job.error?.code ?? t("jobs.state.failed")}</span>`;
+  }
+  const percent = job.status === "completed" ? 100 : Math.round(job.progress ?? 0);
+  return html`<div class="job-progress">
+    <div class="progress-cell">
+      <${ProgressBar} value=${percent} tone=${job.status === "completed" ? "green" : "blue"}
+        label=${t("jobs.progress")} />
+      <span class="muted small">${percent}%</span>
+    </div>
+    ${
+    job.queue
+      ? html`<span class="muted small queue-place">${
+        t("jobs.queueAt", {
+          position: job.queue.position,
+          length: job.queue.length ?? "?",
+        })
+      }${
+        job.queue.eta_seconds === null
+          ? ""
+          : ` · ${t("jobs.queueEta", { time: formatDuration(job.queue.eta_seconds * 1000) })}`
+      }</span>`
+      : null
+  }
+  </div>`;
+}
+
 /** @param {{ notify: import("../app.js").Notify }} props */
 export function JobsPage({ notify }) {
   const [status, setStatus] = useState("");
@@ -133,21 +169,10 @@ export function JobsPage({ notify }) {
                       <${Badge} tone=${TONES[job.status] ?? "grey"}>${t(
                         `jobs.state.${job.status}`,
                       )}<//></td>
-                              <td data-label=${t("jobs.progress")} class="progress-col">
-                                <div class="progress-cell">
-                                  <${ProgressBar} value=${job.status === "completed"
-                                    ? 100
-                                    : job.progress}
-                                    tone=${job.status === "failed"
-                                      ? "red"
-                                      : job.status === "completed"
-                                      ? "green"
-                                      : "blue"} label=${t("jobs.progress")} />
-                                  <span class="muted small">${Math.round(
-                                    job.status === "completed" ? 100 : job.progress ?? 0,
-                                  )}%</span>
-                                </div>
-                              </td>
+                              <td data-label=${t(
+                                "jobs.progress",
+                              )} class="progress-col"><${JobProgress}
+                                job=${job} /></td>
                               <td data-label=${t("jobs.created")}>${formatRelative(
                                 job.created_at * 1000,
                               )}</td>

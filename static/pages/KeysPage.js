@@ -1,15 +1,14 @@
 import { html, useCallback, useEffect, useState } from "../lib.js";
-import { listKeys, revokeKey } from "../api.js";
+import { deleteKey, listKeys, revokeKey } from "../api.js";
 import { t } from "../i18n.js";
-import { formatNumber, formatRelative } from "../format.js";
-import { Badge } from "../components/Badge.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
 import { EmptyState } from "../components/EmptyState.js";
 import { Icon } from "../components/Icon.js";
 import { PageHeader } from "../components/PageHeader.js";
-import { ProgressBar } from "../components/ProgressBar.js";
 import { Spinner } from "../components/Spinner.js";
-import { KeyDialog, SecretDialog } from "./KeyDialogs.js";
+import { KeyDialog } from "./KeyDialog.js";
+import { KeyRow } from "./KeyRow.js";
+import { SecretDialog } from "./SecretDialog.js";
 
 /** @typedef {import("../api.js").ApiKey} ApiKey */
 
@@ -17,8 +16,12 @@ import { KeyDialog, SecretDialog } from "./KeyDialogs.js";
 export function KeysPage({ notify }) {
   const [keys, setKeys] = useState(/** @type {ApiKey[] | null} */ (null));
   const [editing, setEditing] = useState(/** @type {ApiKey | "new" | null} */ (null));
-  const [secret, setSecret] = useState(/** @type {string | null} */ (null));
-  const [revoking, setRevoking] = useState(/** @type {ApiKey | null} */ (null));
+  const [secret, setSecret] = useState(
+    /** @type {{ secret: string, baseUrl: string } | null} */ (null),
+  );
+  const [confirming, setConfirming] = useState(
+    /** @type {{ key: ApiKey, action: "revoke" | "delete" } | null} */ (null),
+  );
 
   const load = useCallback(async () => {
     try {
@@ -38,36 +41,56 @@ export function KeysPage({ notify }) {
       <button type="button" class="button"
         onClick=${load}><${Icon} name="refresh" size=${16} />${t("common.refresh")}</button>
       <button type="button" class="button button-primary" onClick=${create}>
-          <${Icon} name="plus" size=${16} />${t("keys.create")}
-        </button>
+        <${Icon} name="plus" size=${16} />${t("keys.create")}
+      </button>
       <//>
   `;
+  /** @param {{ secret?: string, baseUrl?: string | null }} result */
+  const onSaved = (result) => {
+    setEditing(null);
+    if (result.secret) {
+      // Where the server cannot tell its public URL, the console's own address serves.
+      setSecret({ secret: result.secret, baseUrl: result.baseUrl ?? `${location.origin}/v1` });
+    } else notify("success", t("keys.saved"));
+    load();
+  };
+  const confirm = confirming && (confirming.action === "revoke"
+    ? {
+      title: t("keys.revokeTitle"),
+      message: t("keys.revokeMessage", { name: confirming.key.name }),
+      label: t("keys.revoke"),
+      run: () => revokeKey(confirming.key.id),
+      done: t("keys.revoked"),
+    }
+    : {
+      title: t("keys.deleteTitle"),
+      message: t("keys.deleteMessage", { name: confirming.key.name }),
+      label: t("keys.delete"),
+      run: () => deleteKey(confirming.key.id),
+      done: t("keys.deleted"),
+    });
   const dialogs = html`
     ${editing
       ? html`
         <${KeyDialog} existing=${editing === "new" ? null : editing}
-          onClose=${() => setEditing(null)}
-          onSaved=${(/** @type {{ secret?: string }} */ result) => {
-            setEditing(null);
-            if (result.secret) setSecret(result.secret);
-            else notify("success", t("keys.saved"));
-            load();
-          }} />
+          onClose=${() => setEditing(null)} onSaved=${onSaved} />
       `
       : null}
     ${secret
-      ? html`<${SecretDialog} secret=${secret} notify=${notify} onClose=${() => setSecret(null)} />`
-      : null}
-    ${revoking
       ? html`
-        <${ConfirmDialog} title=${t("keys.revokeTitle")}
-          message=${t("keys.revokeMessage", { name: revoking.name })}
-          confirmLabel=${t("keys.revoke")} cancelLabel=${t("common.cancel")} danger
-          onClose=${() => setRevoking(null)}
+        <${SecretDialog} secret=${secret.secret} baseUrl=${secret.baseUrl} notify=${notify}
+          onClose=${() => setSecret(null)} />
+      `
+      : null}
+    ${confirm
+      ? html`
+        <${ConfirmDialog} title=${confirm.title} message=${confirm.message}
+          confirmLabel=${confirm.label} cancelLabel=${t("common.cancel")} danger
+          onClose=${() => setConfirming(null)}
           onConfirm=${async () => {
             try {
-              await revokeKey(revoking.id);
-              notify("success", t("keys.revoked"));
+              await confirm.run();
+              notify("success", confirm.done);
               await load();
             } catch (error) {
               notify("error", /** @type {Error} */ (error).message);
@@ -82,80 +105,41 @@ export function KeysPage({ notify }) {
   if (!keys.length) {
     return html`
       ${header}<div class="card">
-        <${EmptyState} icon="key" title=${t("keys.empty")}
-          hint=${t("keys.emptyHint")}>
-            <button type="button" class="button button-primary" onClick=${create}>
-              <${Icon} name="plus" size=${16} />${t("keys.create")}
-            </button>
-          <//></div>${dialogs}
+        <${EmptyState} icon="key" title=${t("keys.empty")} hint=${t("keys.emptyHint")}>
+          <button type="button" class="button button-primary" onClick=${create}>
+            <${Icon} name="plus" size=${16} />${t("keys.create")}
+          </button>
+        <//></div>${dialogs}
     `;
   }
+  const now = Date.now();
   return html`
     ${header}
-        <div class="card card-flush">
+    <div class="card card-flush">
       <div class="table-wrap">
-        <table class="table table-stack">
+        <table class="table table-stack keys-table">
           <thead>
             <tr>
               <th>${t("keys.name")}</th>
               <th>${t("keys.key")}</th>
               <th>${t("keys.usageToday")}</th>
+              <th>${t("keys.creditsUsed")}</th>
               <th class="num">${t("keys.rate")}</th>
               <th class="num">${t("keys.requestsToday")}</th>
+              <th class="num">${t("keys.errorsToday")}</th>
               <th>${t("keys.lastUsed")}</th>
               <th>${t("keys.status")}</th>
               <th class="actions-col"><span class="offscreen">${t("common.actions")}</span></th>
             </tr>
           </thead>
-          <tbody>${keys.map((key) => {
-            const revoked = key.revokedAt !== null;
-            const share = key.quotaPerDay ? (key.usedToday / key.quotaPerDay) * 100 : 0;
-            return html`
-              <tr key=${key.id} class=${revoked ? "row-muted" : ""}>
-                <td
-                  data-label=${t("keys.name")}>
-                  <div><strong>${key
-                    .name}</strong><div class="muted small">${t("keys.createdAt", {
-                      when: formatRelative(key.createdAt),
-                    })}</div></div>
-                </td>
-                <td data-label=${t("keys.key")}><code class="mono">${key.prefix}</code></td>
-                <td data-label=${t("keys.usageToday")} class="usage-cell">
-                  <div class="usage">
-                          <div class="usage-text">${formatNumber(key.usedToday)} / ${key.quotaPerDay
-                            ? formatNumber(key.quotaPerDay)
-                            : "∞"} <span class="muted">${t("keys.creditsUnit")}</span></div>
-                          ${key.quotaPerDay
-                            ? html`<${ProgressBar} value=${share} tone=${
-                              share >= 90 ? "red" : share >= 70 ? "amber" : "green"
-                            } label=${t("keys.usageToday")} />`
-                            : null}
-                        </div>
-                </td>
-                <td data-label=${t("keys.rate")} class="num">${key.ratePerMinute
-                  ? t("keys.perMinute", { n: key.ratePerMinute })
-                  : html`<span class="muted">∞</span>`}</td>
-                <td data-label=${t("keys.requestsToday")} class="num">${formatNumber(
-                  key.requestsToday,
-                )}</td>
-                <td data-label=${t("keys.lastUsed")}>${formatRelative(key.lastUsedAt)}</td>
-                <td data-label=${t("keys.status")}>${revoked
-                  ? html`<${Badge} tone="grey">${t("keys.revokedBadge")}<//>`
-                  : html`<${Badge} tone="green">${t("keys.active")}<//>`}</td>
-                <td class="actions-col">
-                  <div class="row-actions">
-                          ${revoked ? null : html`
-                            <button type="button" class="button button-small" onClick=${() =>
-                              setEditing(key)}>
-                              <${Icon} name="edit" size=${15} />${t("common.edit")}</button>
-                            <button type="button" class="button button-small button-danger-ghost"
-                              onClick=${() => setRevoking(key)}>${t("keys.revoke")}</button>
-                          `}
-                        </div>
-                </td>
-              </tr>
-            `;
-          })}</tbody>
+          <tbody>${keys.map((key) =>
+            html`
+              <${KeyRow} key=${key.id} apiKey=${key} now=${now}
+                onEdit=${() => setEditing(key)}
+                onRevoke=${() => setConfirming({ key, action: "revoke" })}
+                onDelete=${() => setConfirming({ key, action: "delete" })} />
+            `
+          )}</tbody>
         </table>
       </div>
     </div>${dialogs}

@@ -5,6 +5,7 @@ import { formatDuration } from "../format.js";
 import { AuthCard } from "../components/AuthCard.js";
 import { Field } from "../components/Field.js";
 import { Segmented } from "../components/Segmented.js";
+import { ThemeSwitch } from "../components/ThemeSwitch.js";
 
 /**
  * @typedef {object} LoginPageProps
@@ -66,6 +67,7 @@ export function LoginPage({ language, languages, onLanguage, onSignedIn }) {
       onChange=${onLanguage}
       options=${languages.map((l) => ({ value: l.code, label: l.label }))}
     />
+    <${ThemeSwitch} />
   `;
   return html`
     <${AuthCard} title=${t("login.title")} subtitle=${t("login.subtitle")} footer=${switcher}>

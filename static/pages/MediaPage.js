@@ -1,9 +1,8 @@
 import { html, useCallback, useEffect, useState } from "../lib.js";
 import { deleteMedia, listMedia } from "../api.js";
 import { t } from "../i18n.js";
-import { formatDateTime, formatRelative } from "../format.js";
+import { dayBound, formatRelative } from "../format.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
-import { Dialog } from "../components/Dialog.js";
 import { EmptyState } from "../components/EmptyState.js";
 import { Icon } from "../components/Icon.js";
 import { PageHeader } from "../components/PageHeader.js";
@@ -11,65 +10,11 @@ import { Pagination } from "../components/Pagination.js";
 import { Segmented } from "../components/Segmented.js";
 import { Spinner } from "../components/Spinner.js";
 import { VariantLabel } from "../components/VariantLabel.js";
+import { PreviewDialog, whoOf } from "./MediaPreview.js";
 
 /** @typedef {import("../api.js").Media} Media */
 
 const LIMIT = 24;
-
-/**
- * Unix ms of the start of a local `YYYY-MM-DD` day, or of the next day for
- * the end of a range (the server's `to` excludes it); undefined when blank.
- */
-function dayBound(/** @type {string} */ value, /** @type {boolean} */ end) {
-  if (!value) return undefined;
-  const [y, m, d] = value.split("-").map(Number);
-  return new Date(y, m - 1, end ? d + 1 : d).getTime();
-}
-
-/** @param {{ item: Media, onClose: () => void, onDelete: () => void }} props */
-function PreviewDialog({ item, onClose, onDelete }) {
-  const footer = html`
-    <button type="button" class="button button-danger-ghost" onClick=${onDelete}>
-      <${Icon} name="trash" size=${16} />${t("media.delete")}</button>
-    <span class="spacer"></span>
-    <a class="button" href=${item.url} target="_blank" rel="noopener noreferrer">
-      <${Icon} name="external" size=${16} />${t("media.open")}</a>
-    <a class="button button-primary" href=${item.url}
-      download=${`${item.id}.${
-        item.kind === "video" ? "mp4" : "png"
-      }`}><${Icon} name="download" size=${16} />${t("media.download")}</a>
-  `;
-  return html`
-    <${Dialog} title=${item.kind === "video" ? t("media.video") : t("media.image")}
-      onClose=${onClose} closeLabel=${t("common.close")} footer=${footer} size="large">
-      <div class="preview">
-        <div class="preview-stage">
-            ${item.kind === "video"
-              ? html`<video src=${item.url} controls autoplay playsinline class="preview-media"></video>`
-              : html`<img src=${item.url} alt=${item.prompt} class="preview-media" />`}
-          </div>
-        <dl class="preview-meta">
-          <dt>${t("media.prompt")}</dt>
-          <dd class="preview-prompt">${item.prompt || "—"}</dd>
-          <dt>${t("media.model")}</dt>
-          <dd><code class="mono">${item.model}</code></dd>
-          <dt>${t("media.size")}</dt>
-          <dd>${item.width && item.height ? `${item.width} × ${item.height}` : "—"}</dd>
-          ${item.variant
-            ? html`
-              <dt>${t("variant.title")}</dt>
-              <dd>
-                <${VariantLabel} variant=${item.variant} />
-              </dd>
-            `
-            : null}
-          <dt>${t("media.created")}</dt>
-          <dd>${formatDateTime(item.createdAt)}</dd>
-        </dl>
-      </div>
-      <//>
-  `;
-}
 
 /** @param {{ notify: import("../app.js").Notify }} props */
 export function MediaPage({ notify }) {
@@ -187,9 +132,11 @@ export function MediaPage({ notify }) {
                         </div>
               <div class="media-info">
                 <p class="media-prompt">${item.prompt || "—"}</p>
-                <p class="media-sub"><span>${item.model}</span><span>${formatRelative(
-                  item.createdAt,
-                )}</span></p>
+                <p class="media-sub"><span title=${item.model}>${item
+                  .model}</span><span>${formatRelative(
+                    item.createdAt,
+                  )}</span></p>
+                <p class="media-who" title=${whoOf(item)}>${whoOf(item)}</p>
               </div>
             </button>
           `

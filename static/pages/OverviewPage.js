@@ -3,9 +3,10 @@ import { getBrowser, getStats } from "../api.js";
 import { t } from "../i18n.js";
 import { formatBucket, formatCompact, formatNumber, formatPercent } from "../format.js";
 import { fillBuckets } from "../series.js";
+import { Breakable } from "../components/Breakable.js";
+import { BreakdownCard } from "../components/BreakdownCard.js";
 import { BrowserTransportSummary } from "../components/BrowserTransportSummary.js";
 import { Chart } from "../components/Chart.js";
-import { EmptyState } from "../components/EmptyState.js";
 import { Icon } from "../components/Icon.js";
 import { PageHeader } from "../components/PageHeader.js";
 import { Segmented } from "../components/Segmented.js";
@@ -87,11 +88,16 @@ export function OverviewPage({ notify }) {
         totals.creditsSpentToday,
       )}
         detail=${t("overview.total", { n: formatNumber(totals.creditsSpentTotal) })} />
-      <${StatCard} icon="gift" tone="amber" label=${t(
-        "overview.creditsRemaining",
-      )} value=${formatNumber(
-        totals.creditsRemaining,
-      )} detail=${t("overview.acrossAccounts")} />
+      ${totals.creditsRemaining === null
+        ? html`
+          <${StatCard} icon="gift" tone="amber" label=${t("overview.creditsRemaining")}
+            value=${t("overview.noAccounts")} detail=${t("overview.noAccountsHint")} />
+        `
+        : html`
+          <${StatCard} icon="gift" tone="amber" label=${t("overview.creditsRemaining")}
+            value=${formatNumber(totals.creditsRemaining)}
+            detail=${t("overview.acrossAccounts")} />
+        `}
     </section>
         <section class="chart-grid-2">
       <div class="card">
@@ -121,7 +127,7 @@ export function OverviewPage({ notify }) {
           </div>
         </div>
         <${Chart}
-          kind="line"
+          kind="bar"
           tone="violet"
           label=${t("overview.creditsChart")}
           points=${buckets.map((b) => ({ t: b.t, value: b.credits }))}
@@ -132,76 +138,22 @@ export function OverviewPage({ notify }) {
       </div>
     </section>
         <section class="chart-grid-2">
-      <div class="card">
-            <div class="card-header"><h2>${t("overview.byModel")}</h2></div>
-            ${stats.byModel.length
-              ? html`
-                <div class="table-wrap">
-                  <table class="table">
-                    <thead>
-                      <tr>
-                        <th>${t("overview.model")}</th>
-                        <th class="num">${t("overview.requests")}</th>
-                        <th class="num">${t("overview.errors")}</th>
-                        <th class="num">${t("overview.credits")}</th>
-                      </tr>
-                    </thead>
-                    <tbody>${stats.byModel.map((row) =>
-                      html`
-                        <tr key=${row.model}>
-                          <td><code class="mono">${row.model}</code></td>
-                          <td class="num">${formatNumber(row.requests)}</td>
-                          <td class=${row.errors ? "num text-danger" : "num"}>${formatNumber(
-                            row.errors,
-                          )}</td>
-                          <td class="num">${formatNumber(row.credits)}</td>
-                        </tr>
-                      `
-                    )}</tbody>
-                  </table>
-                </div>
-              `
-              : html`<${EmptyState} icon="overview" title=${t("overview.noData")} hint=${
-                t(
-                  "overview.noDataHint",
-                )
-              } />`}
-          </div>
-      <div class="card">
-            <div class="card-header"><h2>${t("overview.byKey")}</h2></div>
-            ${stats.byKey.length
-              ? html`
-                <div class="table-wrap">
-                  <table class="table">
-                    <thead>
-                      <tr>
-                        <th>${t("overview.key")}</th>
-                        <th class="num">${t("overview.requests")}</th>
-                        <th class="num">${t("overview.credits")}</th>
-                      </tr>
-                    </thead>
-                    <tbody>${stats.byKey.map((row) =>
-                      html`
-                        <tr key=${row.keyId ?? "none"}>
-                          <td>${row.keyId ? row.name : html`<span class="muted">${
-                            t(
-                              "overview.sessionCallers",
-                            )
-                          }</span>`}</td>
-                          <td class="num">${formatNumber(row.requests)}</td>
-                          <td class="num">${formatNumber(row.credits)}</td>
-                        </tr>
-                      `
-                    )}</tbody>
-                  </table>
-                </div>
-              `
-              : html`<${EmptyState} icon="key" title=${t("overview.noData")} hint=${
-                t(
-                  "overview.noKeyHint",
-                )
-              } />`}
-          </div>
+      <${BreakdownCard} title=${t("overview.byModel")} column=${t("overview.model")}
+        empty=${{ icon: "overview", hint: t("overview.noDataHint") }}
+        rows=${stats.byModel.map((row) => ({
+          ...row,
+          key: row.model,
+          label: html`<code class="mono"><${Breakable} text=${row.model} /></code>`,
+        }))} />
+      <${BreakdownCard} title=${t("overview.byKey")} column=${t("overview.key")}
+        empty=${{ icon: "key", hint: t("overview.noKeyHint") }}
+        rows=${stats.byKey.map((row) => ({
+          ...row,
+          key: row.keyId ?? "none",
+          label: row.keyId
+            ? row.name
+            : html`<span class="muted">${t("overview.sessionCallers")}</span>`,
+        }))} />
     </section>
     ${browser ? html`<${BrowserTransportSummary} status=${browser} />` : null}
   `;

@@ -1,36 +1,34 @@
 import { html, useEffect, useState } from "../lib.js";
-import { generateImages, listModels } from "../api.js";
+import { listAccounts, listModels } from "../api.js";
 import { t } from "../i18n.js";
-import { formatDuration } from "../format.js";
-import { EmptyState } from "../components/EmptyState.js";
-import { Field } from "../components/Field.js";
 import { Icon } from "../components/Icon.js";
+import { ImagePlayground } from "../components/ImagePlayground.js";
 import { PageHeader } from "../components/PageHeader.js";
 import { Segmented } from "../components/Segmented.js";
-import { Spinner } from "../components/Spinner.js";
 import { VideoPlayground } from "../components/VideoPlayground.js";
+import { menuModels } from "../models.js";
 
 /** @typedef {import("../api.js").Model} Model */
 
-/** Images one request may ask for: Jimeng makes up to four per task, the server splits more. */
-const COUNTS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-
-/** The ratios `/v1/images/generations` accepts, widest first. */
-const RATIOS = ["21:9", "16:9", "3:2", "4:3", "1:1", "3:4", "2:3", "9:16"];
-
-/** A small frame showing the ratio's shape. @param {{ ratio: string }} props */
-function RatioShape({ ratio }) {
-  const [w, h] = ratio.split(":").map(Number);
-  const scale = 16 / Math.max(w, h);
-  return html`<span class="ratio-shape" style=${{
-    width: `${Math.round(w * scale)}px`,
-    height: `${Math.round(h * scale)}px`,
-  }}></span>`;
-}
-
-/** @param {{ notify: import("../app.js").Notify }} props */
+/**
+ * The playground: the models the stored accounts can use (the live list of
+ * `GET /v1/models`), each once, for an image or a video.
+ * @param {{ notify: import("../app.js").Notify }} props
+ */
 export function PlaygroundPage({ notify }) {
   const [mode, setMode] = useState("image");
+  const [models, setModels] = useState(/** @type {Model[] | null} */ (null));
+  const [usable, setUsable] = useState(true);
+  useEffect(() => {
+    listModels().then((list) => setModels(list.data)).catch((failure) => {
+      notify("error", failure.message);
+      setModels([]);
+    });
+    // Without an account that can serve, the list is only the built-in table: say so.
+    listAccounts().then(({ items }) =>
+      setUsable(items.some((a) => a.health !== "disabled" && a.health !== "expired"))
+    ).catch(() => {});
+  }, []);
   const header = html`
     <${PageHeader} title=${t("playground.title")} subtitle=${t("playground.subtitle")}>
       <${Segmented} label=${t("omni.mode")} value=${mode} onChange=${setMode} options=${[
@@ -38,183 +36,13 @@ export function PlaygroundPage({ notify }) {
         { value: "video", label: t("omni.modeVideo") },
       ]} />
       <//>
+    ${usable ? null : html`<div class="notice notice-warn playground-notice" role="status"><${Icon}
+      name="alert" size=${16} /><span>${t("playground.noAccount")} <a class="link"
+      href="/accounts">${t("playground.addAccount")}</a></span></div>`}
   `;
-  if (mode === "video") return html`${header}<${VideoPlayground} notify=${notify} />`;
-  return html`${header}<${ImagePlayground} notify=${notify} />`;
-}
-
-/** The image mode. @param {{ notify: import("../app.js").Notify }} props */
-function ImagePlayground({ notify }) {
-  const [models, setModels] = useState(/** @type {Model[] | null} */ (null));
-  const [model, setModel] = useState("");
-  const [prompt, setPrompt] = useState("");
-  const [ratio, setRatio] = useState("1:1");
-  const [resolution, setResolution] = useState("");
-  const [count, setCount] = useState(1);
-  const [busy, setBusy] = useState(false);
-  const [started, setStarted] = useState(0);
-  const [now, setNow] = useState(0);
-  const [error, setError] = useState(/** @type {string | null} */ (null));
-  const [results, setResults] = useState(
-    /** @type {{ url: string, prompt: string, model: string }[]} */ ([]),
-  );
-
-  useEffect(() => {
-    listModels().then((list) => {
-      const images = list.data.filter((m) => m.kind === "image");
-      setModels(images);
-      if (images[0]) {
-        setModel(images[0].id);
-        setResolution(images[0].default_resolution ?? images[0].resolutions?.[0] ?? "");
-      }
-    }).catch((failure) => {
-      notify("error", failure.message);
-      setModels([]);
-    });
-  }, []);
-
-  useEffect(() => {
-    if (!busy) return;
-    const timer = setInterval(() => setNow(Date.now()), 500);
-    return () => clearInterval(timer);
-  }, [busy]);
-
-  const selected = models?.find((m) => m.id === model);
-  const resolutions = selected?.resolutions ?? [];
-  const chooseModel = (/** @type {string} */ id) => {
-    setModel(id);
-    const next = models?.find((m) => m.id === id);
-    if (next?.resolutions && !next.resolutions.includes(resolution)) {
-      setResolution(next.default_resolution ?? next.resolutions[0]);
-    }
-  };
-
-  const generate = async (/** @type {Event} */ event) => {
-    event.preventDefault();
-    if (!prompt.trim()) return setError(t("playground.promptMissing"));
-    setBusy(true);
-    setError(null);
-    setStarted(Date.now());
-    setNow(Date.now());
-    try {
-      const answer = await generateImages({
-        model,
-        prompt: prompt.trim(),
-        ratio,
-        resolution: resolution || undefined,
-        n: count,
-      });
-      const fresh = answer.data.filter((d) => d.url).map((d) => ({
-        url: /** @type {string} */ (d.url),
-        prompt: prompt.trim(),
-        model,
-      }));
-      setResults((list) => [...fresh, ...list].slice(0, 24));
-      notify(
-        "success",
-        fresh.length === 1 ? t("playground.doneOne") : t("playground.done", { n: fresh.length }),
-      );
-    } catch (failure) {
-      setError(/** @type {Error} */ (failure).message);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  return html`
-    <div class="playground">
-      <form class="card form playground-form" onSubmit=${generate} novalidate>
-        <${Field} id="pg-prompt" label=${t("playground.prompt")}>
-          <textarea id="pg-prompt" class="input textarea" rows="5" value=${prompt}
-            placeholder=${t("playground.promptPlaceholder")} maxlength="2000"
-            onInput=${(/** @type {any} */ e) => setPrompt(e.currentTarget.value)}></textarea>
-          <//>
-          <${Field} id="pg-model" label=${t("playground.model")}>
-            <select id="pg-model" class="input select" value=${model} disabled=${!models?.length}
-              onChange=${(/** @type {any} */ e) => chooseModel(e.currentTarget.value)}>
-                ${(models ?? []).map((m) =>
-                  html`<option key=${m.id} value=${m.id}>${
-                    m.name ? `${m.name} (${m.id})` : m.id
-                  }</option>`
-                )}
-              </select>
-            <//>
-            <div class="field">
-              <span class="field-label">${t("playground.ratio")}</span>
-              <div class="ratio-grid" role="group" aria-label=${t("playground.ratio")}>
-                ${RATIOS.map((r) =>
-                  html`
-                    <button type="button" key=${r} class=${r === ratio
-                      ? "ratio ratio-active"
-                      : "ratio"} aria-pressed=${r === ratio ? "true" : "false"}
-                      onClick=${() =>
-                        setRatio(r)}><${RatioShape} ratio=${r} /><span>${r}</span></button>
-                  `
-                )}
-              </div>
-            </div>
-            <div class="form-row">
-              <${Field} id="pg-resolution" label=${t("playground.resolution")}>
-                <select id="pg-resolution" class="input select" value=${resolution}
-                  onChange=${(/** @type {any} */ e) => setResolution(e.currentTarget.value)}>
-                  ${resolutions.map((r) =>
-                    html`<option key=${r} value=${r}>${r.toUpperCase()}</option>`
-                  )}
-                </select>
-                <//>
-                <${Field} id="pg-count" label=${t("playground.count")}>
-                <select id="pg-count" class="input select" value=${String(count)}
-                  onChange=${(/** @type {any} */ e) => setCount(Number(e.currentTarget.value))}>
-                  ${COUNTS.map((n) => html`<option key=${n} value=${String(n)}>${n}</option>`)}
-                </select>
-              <//>
-            </div>
-            ${error ? html`<div class="notice notice-error" role="alert">${error}</div>` : null}
-            <button type="submit" class="button button-primary button-block" disabled=${busy ||
-              !model}>
-              ${busy
-                ? html`<${Spinner} />${
-                  t("playground.generating", {
-                    time: formatDuration(now - started),
-                  })
-                }`
-                : html`<${Icon} name="playground" size=${16} />${t("playground.generate")}`}
-            </button>
-          </form>
-          <section class="playground-results">
-            ${results.length === 0 && !busy
-              ? html`
-                <div class="card">
-                  <${EmptyState} icon="image" title=${t(
-                    "playground.empty",
-                  )} hint=${t("playground.emptyHint")} />
-                </div>
-              `
-              : html`<div class="result-grid">
-            ${
-                busy
-                  ? Array.from({ length: count }, (_, i) =>
-                    html`
-                      <div key=${`pending-${i}`} class="result-card result-pending">
-                        <${Spinner} />
-                      </div>
-                    `)
-                  : null
-              }
-            ${
-                results.map((r) =>
-                  html`
-                    <figure key=${r.url} class="result-card">
-                      <a href=${r.url} target="_blank" rel="noopener noreferrer">
-                                      <img src=${r.url} alt=${r.prompt} loading="lazy" /></a>
-                      <figcaption><span class="media-prompt">${r.prompt}</span>
-                                      <code class="mono muted small">${r.model}</code></figcaption>
-                    </figure>
-                  `
-                )
-              }
-          </div>`}
-          </section>
-        </div>
-  `;
+  const list = models && menuModels(models, mode === "video" ? "video" : "image");
+  if (mode === "video") {
+    return html`${header}<${VideoPlayground} notify=${notify} models=${list} />`;
+  }
+  return html`${header}<${ImagePlayground} notify=${notify} models=${list} />`;
 }

@@ -4,6 +4,7 @@ import { t } from "../i18n.js";
 import { AuthCard } from "../components/AuthCard.js";
 import { Field } from "../components/Field.js";
 import { Segmented } from "../components/Segmented.js";
+import { ThemeSwitch } from "../components/ThemeSwitch.js";
 
 /** Shortest admin password. */
 const MIN_PASSWORD = 8;
@@ -66,6 +67,7 @@ export function SetupPage({ language, languages, onLanguage, notify, onSignedIn 
       onChange=${onLanguage}
       options=${languages.map((l) => ({ value: l.code, label: l.label }))}
     />
+    <${ThemeSwitch} />
   `;
   return html`
     <${AuthCard} title=${t("setup.title")} subtitle=${t("setup.subtitle")} footer=${switcher}>

@@ -66,48 +66,76 @@ Deno.test("videos.retrieve shows the job's place in Jimeng's queue while it wait
   }
 });
 
-/** Streams a chat completion with the SDK and returns its whole content. */
-async function streamChat(stack: Stack, model: string, prompt: string): Promise<string> {
+/** A streamed delta with the reasoning field chat clients show as a thinking block. */
+type Delta = OpenAI.Chat.Completions.ChatCompletionChunk.Choice.Delta & {
+  reasoning_content?: string;
+};
+
+/**
+ * Streams a chat completion with the SDK: the content (what a client saves as the answer) and
+ * the reasoning (the progress lines it shows folded), each concatenated.
+ */
+async function streamChat(
+  stack: Stack,
+  model: string,
+  prompt: string,
+): Promise<{ content: string; reasoning: string }> {
   const stream = await stack.openai().chat.completions.create({
     model,
     stream: true,
     messages: [{ role: "user", content: prompt }],
   });
   let content = "";
+  let reasoning = "";
   let finish: string | null = null;
   for await (const chunk of stream) {
-    content += chunk.choices[0]?.delta?.content ?? "";
+    const delta = chunk.choices[0]?.delta as Delta | undefined;
+    content += delta?.content ?? "";
+    reasoning += delta?.reasoning_content ?? "";
     finish = chunk.choices[0]?.finish_reason ?? finish;
   }
   assert.equal(finish, "stop");
-  return content;
+  return { content, reasoning };
 }
 
-Deno.test("a streamed chat video says its place in Jimeng's queue, then the link", async () => {
+Deno.test("a streamed chat video says its place in Jimeng's queue as reasoning; the content is the link alone", async () => {
   const stack = await queueingStack(2500, 500);
   try {
-    const content = await streamChat(stack, "jimeng-video-3.0", "a lighthouse at night, 5 s");
-    const place = content.search(
-      /Waiting in Jimeng's queue: position \d+ of 10, about \d s to go\./,
+    const { content, reasoning } = await streamChat(
+      stack,
+      "jimeng-video-3.0",
+      "a lighthouse at night, 5 s",
     );
-    const left = content.indexOf("Out of the queue; generating…");
-    const link = content.indexOf("![video](");
-    assert.ok(place > 0 && place < left && left < link, content);
+    const [video] = (await stack.openai().videos.list()).data as Video[];
+    const url = video.urls![0];
+    assert.equal(content, `![video](${url})\n\n[Download the video](${url})`);
+    const lines = reasoning.trimEnd().split("\n");
+    assert.match(lines[0], new RegExp(`^Queued: video job ${video.id} \\(jimeng-video-3.0, 5 s,`));
+    const place = lines.findIndex((line) =>
+      /^Waiting in Jimeng's queue: position \d+ of 10, about \d s to go\.$/.test(line)
+    );
+    const left = lines.indexOf("Out of the queue; generating…");
+    assert.ok(place > 0 && place < left, reasoning);
+    assert.ok(!reasoning.includes("![video]"), reasoning);
   } finally {
     await stack.close();
   }
 });
 
-Deno.test("a streamed chat image says its place in Jimeng's queue, then the images", async () => {
+Deno.test("a streamed chat image says its place in Jimeng's queue as reasoning; the content is the images alone", async () => {
   const stack = await queueingStack(2500, 400);
   try {
-    const content = await streamChat(stack, "jimeng-image-5.0-lite", "a watercolor fox");
-    const lines = content.split("\n");
+    const { content, reasoning } = await streamChat(
+      stack,
+      "jimeng-image-5.0-lite",
+      "a watercolor fox",
+    );
+    const lines = reasoning.trimEnd().split("\n");
     assert.match(lines[0], /^Waiting in Jimeng's queue: position \d+ of 10, about \d s to go\.$/);
-    const left = content.indexOf("Out of the queue; generating…");
-    const firstImage = content.indexOf("![image_1](http");
-    assert.ok(left > 0 && left < firstImage, content);
-    assert.equal([...content.matchAll(/!\[image_\d\]\(http/g)].length, 4);
+    assert.equal(lines.at(-1), "Out of the queue; generating…");
+    const urls = [...content.matchAll(/!\[image_\d\]\((http[^)]+)\)/g)].map((m) => m[1]);
+    assert.equal(urls.length, 4);
+    assert.equal(content, urls.map((url, i) => `![image_${i + 1}](${url})`).join("\n\n"));
   } finally {
     await stack.close();
   }
@@ -116,9 +144,13 @@ Deno.test("a streamed chat image says its place in Jimeng's queue, then the imag
 Deno.test("a streamed chat image without a queue is the images alone, as before", async () => {
   const stack = await startStack({ fake: { imageLatencyMs: 200 } });
   try {
-    const content = await streamChat(stack, "jimeng-image-5.0-lite", "a watercolor fox");
+    const { content, reasoning } = await streamChat(
+      stack,
+      "jimeng-image-5.0-lite",
+      "a watercolor fox",
+    );
     assert.match(content, /^!\[image_1\]\(http/);
-    assert.ok(!content.includes("queue"), content);
+    assert.equal(reasoning, "");
   } finally {
     await stack.close();
   }

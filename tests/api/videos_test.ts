@@ -436,11 +436,18 @@ Deno.test("chat with a video model streams progress in words, then the link", as
     const withChoices = chunks.slice(0, -1);
     assert.equal(withChoices.at(-1).choices[0].finish_reason, "stop");
     assert.ok(withChoices.slice(0, -1).every((c) => c.choices[0].finish_reason === null));
-    const deltas = withChoices.map((c) => c.choices[0].delta.content ?? "");
-    const content = deltas.join("");
-    const link = content.indexOf("![video](");
-    assert.ok(link > 0, content);
-    assert.ok(content.indexOf("Queued") < link && content.indexOf("Generating") < link, content);
+    // Progress is reasoning (a thinking block in chat clients); the content is the link alone.
+    const content = withChoices.map((c) => c.choices[0].delta.content ?? "").join("");
+    const reasoning = withChoices.map((c) => c.choices[0].delta.reasoning_content ?? "").join("");
+    assert.match(
+      content,
+      /^!\[video\]\(http:\/\/127\.0\.0\.1:\d+\/media\/\S+\.mp4\)\n\n\[Download/,
+    );
+    assert.match(reasoning, /^Queued: video job video_\w+ .*\nSubmitted to Jimeng\.\n/);
+    assert.ok(reasoning.includes("Generating"), reasoning);
+    const last = withChoices.findLastIndex((c) => c.choices[0].delta.reasoning_content);
+    const first = withChoices.findIndex((c) => c.choices[0].delta.content);
+    assert.ok(last < first, "every progress line comes before the link");
     assert.ok(text.includes(": keep-alive"), "keep-alive comments while waiting");
     const record = stack.fake.records()[0];
     assert.equal(record.inputUris.length, 2);

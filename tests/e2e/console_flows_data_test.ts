@@ -59,8 +59,12 @@ Deno.test("console overview shows the requests, success rate, models and keys of
     ]);
     const byKey = (await texts(rows("By API key"))).map((row) => row.replace(/\s+/g, " "));
     assert.equal(byKey.length, 2);
-    assert.ok(byKey.some((row) => /^Open WebUI 1 \d+$/.test(row)), byKey.join(" | "));
-    assert.ok(byKey.some((row) => /^Direct sessionid callers 3 \d+$/.test(row)), byKey.join(" | "));
+    // Requests, errors, credits: the failed request was a sessionid caller's.
+    assert.ok(byKey.some((row) => /^Open WebUI 1 0 \d+$/.test(row)), byKey.join(" | "));
+    assert.ok(
+      byKey.some((row) => /^Direct sessionid callers 3 1 \d+$/.test(row)),
+      byKey.join(" | "),
+    );
     // This hour's bar holds the four requests, one of them failed; its tooltip says so.
     const chart = page.getByRole("img", { name: "Requests", exact: true });
     const heights = await chart.locator(".bar rect:not(.bar-part)").evaluateAll((rects) =>

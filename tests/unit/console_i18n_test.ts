@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { EN } from "../../static/lang/en.js";
-import { ZH } from "../../static/lang/zh.js";
+import { ZH, ZH_SETTINGS } from "../../static/lang/zh.js";
+import { describeSettings, loadConfig } from "../../src/config.ts";
 
 const STATIC_DIR = new URL("../../static/", import.meta.url);
 
@@ -34,10 +35,45 @@ Deno.test("every t() key in the console exists in the English dictionary", async
   const missing = [...used].filter((key) => !(key in EN));
   assert.deepEqual(missing, []);
   // Keys built from data: account health and job status.
-  for (const health of ["ok", "expired", "cooling", "disabled", "unknown"]) {
+  for (
+    const health of [
+      "ok",
+      "expired",
+      "proxy_error",
+      "check_failed",
+      "cooling",
+      "disabled",
+      "unknown",
+    ]
+  ) {
     assert.ok(`health.${health}` in EN, health);
   }
   for (const status of ["queued", "in_progress", "completed", "failed"]) {
     assert.ok(`jobs.state.${status}` in EN, status);
+  }
+  // Usage outcomes, themes, and the defaults that are words.
+  for (const outcome of ["ok", "error", "client_closed"]) {
+    assert.ok(`usage.outcome.${outcome}` in EN, outcome);
+  }
+  for (const theme of ["system", "light", "dark"]) assert.ok(`theme.${theme}` in EN, theme);
+  for (const word of ["unset", "empty", "none"]) {
+    assert.ok(`settings.placeholder.${word}` in EN, word);
+  }
+});
+
+/** The `backticked` names of a description, sorted. */
+const codeNames = (text: string) => [...text.matchAll(/`([^`]+)`/g)].map((m) => m[1]).sort();
+
+Deno.test("ZH_SETTINGS translates every configuration description, keeping its code names", () => {
+  const settings = describeSettings(loadConfig({}));
+  const translations = ZH_SETTINGS as Record<string, string>;
+  const missing = settings.filter((s) => !translations[s.env]?.trim()).map((s) => s.env);
+  assert.deepEqual(missing, [], "settings without a Chinese description");
+  const known = new Set(settings.map((s) => s.env));
+  assert.deepEqual(Object.keys(translations).filter((env) => !known.has(env)), [], "stale keys");
+  for (const setting of settings) {
+    const zh = translations[setting.env];
+    assert.deepEqual(codeNames(zh), codeNames(setting.description), setting.env);
+    assert.match(zh, /[\u4e00-\u9fff]/, `${setting.env} is not Chinese`);
   }
 });

@@ -47,6 +47,7 @@ import progressBarJs from "../../static/components/ProgressBar.js" with { type: 
 import referencePickerJs from "../../static/components/ReferencePicker.js" with { type: "text" };
 import segmentedJs from "../../static/components/Segmented.js" with { type: "text" };
 import spinnerJs from "../../static/components/Spinner.js" with { type: "text" };
+import generateButtonJs from "../../static/components/GenerateButton.js" with { type: "text" };
 import statCardJs from "../../static/components/StatCard.js" with { type: "text" };
 import toastsJs from "../../static/components/Toasts.js" with { type: "text" };
 import topBarJs from "../../static/components/TopBar.js" with { type: "text" };
@@ -120,6 +121,7 @@ const APP_FILES: Record<string, string> = {
   "components/ReferencePicker.js": referencePickerJs,
   "components/Segmented.js": segmentedJs,
   "components/Spinner.js": spinnerJs,
+  "components/GenerateButton.js": generateButtonJs,
   "components/StatCard.js": statCardJs,
   "components/Toasts.js": toastsJs,
   "components/TopBar.js": topBarJs,

@@ -1,10 +1,9 @@
-import { html, useEffect, useState } from "../lib.js";
+import { html, useState } from "../lib.js";
 import { generateImages } from "../api.js";
 import { t } from "../i18n.js";
-import { formatDuration } from "../format.js";
 import { EmptyState } from "./EmptyState.js";
 import { Field } from "./Field.js";
-import { Icon } from "./Icon.js";
+import { GenerateButton } from "./GenerateButton.js";
 import { ModelSelect } from "./ModelSelect.js";
 import { Spinner } from "./Spinner.js";
 
@@ -38,17 +37,10 @@ export function ImagePlayground({ notify, models }) {
   const [count, setCount] = useState(1);
   const [busy, setBusy] = useState(false);
   const [started, setStarted] = useState(0);
-  const [now, setNow] = useState(0);
   const [error, setError] = useState(/** @type {string | null} */ (null));
   const [results, setResults] = useState(
     /** @type {{ url: string, prompt: string, model: string }[]} */ ([]),
   );
-
-  useEffect(() => {
-    if (!busy) return;
-    const timer = setInterval(() => setNow(Date.now()), 500);
-    return () => clearInterval(timer);
-  }, [busy]);
 
   // What is chosen, while the list offers it; else the first model the accounts offer (derived,
   // not set by an effect: a choice made as the list arrives is never overwritten).
@@ -66,7 +58,6 @@ export function ImagePlayground({ notify, models }) {
     setBusy(true);
     setError(null);
     setStarted(Date.now());
-    setNow(Date.now());
     try {
       const answer = await generateImages({
         model,
@@ -132,16 +123,13 @@ export function ImagePlayground({ notify, models }) {
               <//>
             </div>
             ${error ? html`<div class="notice notice-error" role="alert">${error}</div>` : null}
-            <button type="submit" class="button button-primary button-block" disabled=${busy ||
-              !model}>
-              ${busy
-                ? html`<${Spinner} />${
-                  t("playground.generating", {
-                    time: formatDuration(now - started),
-                  })
-                }`
-                : html`<${Icon} name="playground" size=${16} />${t("playground.generate")}`}
-            </button>
+            <${GenerateButton}
+              busy=${busy}
+              disabled=${!model}
+              started=${started}
+              icon="playground"
+              label=${t("playground.generate")}
+            />
           </form>
           <section class="playground-results">
             ${results.length === 0 && !busy

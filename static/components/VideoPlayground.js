@@ -1,12 +1,10 @@
 import { html, useEffect, useRef, useState } from "../lib.js";
 import { createVideo, getVideo } from "../api.js";
 import { t } from "../i18n.js";
-import { formatDuration } from "../format.js";
 import { Field } from "./Field.js";
-import { Icon } from "./Icon.js";
+import { GenerateButton } from "./GenerateButton.js";
 import { ModelSelect } from "./ModelSelect.js";
 import { ReferencePicker } from "./ReferencePicker.js";
-import { Spinner } from "./Spinner.js";
 import { VideoResults } from "./VideoResults.js";
 
 /**
@@ -51,7 +49,6 @@ export function VideoPlayground({ notify, models: listed }) {
   const [job, setJob] = useState(/** @type {Job | null} */ (null));
   const [error, setError] = useState(/** @type {string | null} */ (null));
   const [started, setStarted] = useState(0);
-  const [now, setNow] = useState(0);
   const [done, setDone] = useState(/** @type {Job[]} */ ([]));
   const prompter = useRef(/** @type {HTMLTextAreaElement | null} */ (null));
 
@@ -59,7 +56,6 @@ export function VideoPlayground({ notify, models: listed }) {
   useEffect(() => {
     if (!busy || !job) return;
     const timer = setInterval(async () => {
-      setNow(Date.now());
       try {
         const next = await getVideo(job.id);
         if (next.status === "completed") {
@@ -119,7 +115,6 @@ export function VideoPlayground({ notify, models: listed }) {
     for (const item of references) form.append(field, item.file, item.file.name);
     try {
       setStarted(Date.now());
-      setNow(Date.now());
       setJob(await createVideo(form));
     } catch (failure) {
       setError(/** @type {Error} */ (failure).message);
@@ -157,14 +152,13 @@ export function VideoPlayground({ notify, models: listed }) {
           <//>
         </div>
         ${error ? html`<div class="notice notice-error" role="alert">${error}</div>` : null}
-        <button type="submit" class="button button-primary button-block" disabled=${busy ||
-          !model}>
-          ${busy
-            ? html`<${Spinner} />${
-              t("playground.generating", { time: formatDuration(now - started) })
-            }`
-            : html`<${Icon} name="video" size=${16} />${t("omni.generate")}`}
-        </button>
+        <${GenerateButton}
+          busy=${busy}
+          disabled=${!model}
+          started=${started}
+          icon="video"
+          label=${t("omni.generate")}
+        />
       </form>
       <${VideoResults} job=${busy ? job : null} done=${done} />
     </div>

@@ -140,6 +140,10 @@ Deno.test("console playground makes a video from a first and a last frame with a
     await page.getByRole("button", { name: "Remove noon.png" }).click();
 
     await page.getByRole("button", { name: "Generate video" }).click();
+    // Until the job is seen finished (a poll later at the earliest), the button counts the time.
+    const running = page.getByRole("button", { name: /^Generating… \d/ });
+    await running.waitFor();
+    assert.ok(await running.isDisabled(), "no second video while one runs");
     await page.locator("figure.result-card video.result-video").waitFor({ timeout: 30_000 });
     await page.getByText("Video ready").waitFor();
     const [record] = stack.fake.records();

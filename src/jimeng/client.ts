@@ -36,7 +36,6 @@ import type { UploadedImage } from "./upload.ts";
 import {
   type BestVideo,
   fetchBestVideo,
-  fetchHqVideoUrl,
   submitVideoTask,
   type VideoTaskParams,
 } from "./videos.ts";
@@ -140,12 +139,6 @@ export interface JimengClient {
     submitId: string,
     signal?: AbortSignal,
   ): Promise<string>;
-  /** The download-quality URL of a finished video item, if the upstream has one. */
-  fetchHqVideoUrl(
-    session: Session,
-    itemId: string,
-    signal?: AbortSignal,
-  ): Promise<string | undefined>;
   /**
    * The best file of a finished video item the account is entitled to: the
    * watermark-free one, else the high-bitrate one, else `previewUrl`.
@@ -330,7 +323,6 @@ export function createJimengClient(options: JimengClientOptions): JimengClient {
       (await import("./vod_upload.ts")).uploadMedia(ctx, session, bytes, signal),
     submitOmniTask: (session, params, submitId, signal) =>
       submitOmniTask(ctx, session, params, submitId, signal),
-    fetchHqVideoUrl: (session, itemId, signal) => fetchHqVideoUrl(ctx, session, itemId, signal),
     fetchCatalog: (session, kind, options) => fetchCatalog(ctx, session, kind, options),
     fetchBestVideo: (session, itemId, previewUrl, signal) =>
       fetchBestVideo(ctx, session, itemId, previewUrl, signal),

@@ -355,30 +355,3 @@ export async function fetchBestVideo(
   });
   return bestVideoOf(data, itemId, previewUrl);
 }
-
-/**
- * The high-bitrate URL of a finished video item, `undefined` when the
- * upstream has none (kept for callers that want only that file).
- */
-export async function fetchHqVideoUrl(
-  ctx: UpstreamContext,
-  session: Session,
-  itemId: string,
-  signal?: AbortSignal,
-): Promise<string | undefined> {
-  const data = await callUpstream<{ item_list?: unknown[]; local_item_list?: unknown[] }>(
-    ctx,
-    session,
-    {
-      path: PATHS.localItems,
-      body: {
-        item_id_list: [itemId],
-        pack_item_opt: { scene: 1, need_data_integrity: true },
-        is_for_video_download: true,
-      },
-      signal,
-    },
-  );
-  const item = data?.item_list?.[0] ?? data?.local_item_list?.[0];
-  return item === undefined ? undefined : videoUrlOf(item);
-}

@@ -33,12 +33,7 @@ import type { PageRouting } from "./page_routing.ts";
 import { createPoller, type Poller, type PollerOptions, type PollProgress } from "./poller.ts";
 import { type OmniTaskParams, submitOmniTask } from "./omni.ts";
 import type { UploadedImage } from "./upload.ts";
-import {
-  type BestVideo,
-  fetchBestVideo,
-  submitVideoTask,
-  type VideoTaskParams,
-} from "./videos.ts";
+import { type BestVideo, fetchBestVideo, submitVideoTask, type VideoTaskParams } from "./videos.ts";
 import { createWorkspaceCache, fetchWorkspaceId } from "./workspaces.ts";
 import { type CatalogEntry, fetchCatalog, type FetchCatalogOptions } from "./catalog.ts";
 import { regionInfo } from "./regions.ts";

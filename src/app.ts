@@ -3,7 +3,7 @@
  * by tests. Serving and shutdown live in `main.ts`.
  * @module
  */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requireAuth } from "./api/auth.ts";
@@ -99,7 +99,7 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
     trustProxy: deps.config.trustProxy,
   }));
 
-  const limit = bodyLimit({
+  const limitBody = bodyLimit({
     maxSize: maxBytes,
     onError: () => {
       throw new ApiError(
@@ -110,6 +110,15 @@ export function createApp(deps: ApiDeps, admin?: AdminDeps): Hono<ApiEnv> {
       );
     },
   });
+  // A body without a length is read whole and the request replaced by a copy holding its bytes;
+  // the copy takes the received request's signal, which also says when the client left.
+  const limit: MiddlewareHandler<ApiEnv> = (c, next) => {
+    const received = c.req.raw;
+    return limitBody(c, () => {
+      if (c.req.raw !== received) c.req.raw = new Request(c.req.raw, { signal: received.signal });
+      return next();
+    });
+  };
 
   app.get("/ping", (c) => c.text("pong"));
   app.route("/", metricsRoutes(deps));

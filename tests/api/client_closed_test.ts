@@ -42,6 +42,35 @@ async function postThenClose(
   await closed;
 }
 
+/** Like {@linkcode postThenClose}, with the body streamed (chunked, no Content-Length). */
+async function postChunkedThenClose(
+  stack: Stack,
+  path: string,
+  body: unknown,
+  when: () => Promise<void>,
+): Promise<void> {
+  const controller = new AbortController();
+  const bytes = new TextEncoder().encode(JSON.stringify(body));
+  const pending = fetch(`${stack.url}${path}`, {
+    method: "POST",
+    headers: HEADERS,
+    body: new ReadableStream({
+      start(stream) {
+        stream.enqueue(bytes);
+        stream.close();
+      },
+    }),
+    signal: controller.signal,
+  });
+  const closed = when().then(() => controller.abort());
+  try {
+    await pending;
+  } catch (error) {
+    if ((error as Error).name !== "AbortError") throw error;
+  }
+  await closed;
+}
+
 /** The only usage row once it is written. */
 async function onlyRow(stack: Stack): Promise<StoredRequest> {
   await waitFor(() => recentRequests(stack.server.db, 5).length > 0, "the usage row");
@@ -143,6 +172,25 @@ Deno.test("a client that leaves after sending a large body is noticed too (the c
   const stack = await startStack({ env: { FETCH_ALLOWLIST: `127.0.0.1:${port}` } });
   try {
     await postThenClose(stack, "/v1/videos/generations", {
+      model: "jimeng-video-3.0",
+      prompt: `from a slow picture, ${"with many details ".repeat(200)}`,
+      file_paths: [`http://127.0.0.1:${port}/slow.png`],
+    }, () => connected);
+    const row = await onlyRow(stack);
+    assert.equal(row.errorCode, "client_closed");
+    assert.equal(row.httpStatus, 499);
+    assert.equal(listJobs(stack.server.db, { limit: 5, order: "desc" }).jobs.length, 0);
+  } finally {
+    await stack.close();
+    close();
+  }
+});
+
+Deno.test("a client that leaves after a chunked body is noticed too (the body limit's copy keeps the signal)", async () => {
+  const { port, connected, close } = holdingServer();
+  const stack = await startStack({ env: { FETCH_ALLOWLIST: `127.0.0.1:${port}` } });
+  try {
+    await postChunkedThenClose(stack, "/v1/videos/generations", {
       model: "jimeng-video-3.0",
       prompt: `from a slow picture, ${"with many details ".repeat(200)}`,
       file_paths: [`http://127.0.0.1:${port}/slow.png`],

@@ -10,7 +10,7 @@ import { Field } from "../components/Field.js";
  * back, a new one replaces it. "Use the default" removes the console's
  * value. The server checks the value; its message shows in the field.
  * @param {{ setting: import("../api.js").Setting, onClose: () => void,
- *   onSaved: () => void, notify: import("../app.js").Notify }} props
+ *   onSaved: () => Promise<unknown> | void, notify: import("../app.js").Notify }} props
  */
 export function SettingDialog({ setting, onClose, onSaved, notify }) {
   const secret = setting.secret === true;
@@ -24,8 +24,9 @@ export function SettingDialog({ setting, onClose, onSaved, notify }) {
     setError(null);
     try {
       await putSetting(setting.env, next);
+      // The toast comes once the table shows the new value.
+      await onSaved();
       notify("success", t("settings.saved", { env: setting.env }));
-      onSaved();
       onClose();
     } catch (failure) {
       setError(/** @type {Error} */ (failure).message);

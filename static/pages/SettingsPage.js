@@ -41,8 +41,9 @@ export function SettingsPage({ notify }) {
   const change = async (change) => {
     setBusy(true);
     try {
-      notify("success", await change());
-      await load();
+      const message = await change();
+      // The toast comes once the page shows the new state.
+      await load().finally(() => notify("success", message));
     } catch (error) {
       notify("error", /** @type {Error} */ (error).message);
     } finally {

@@ -117,8 +117,7 @@ export function AccountsPage({ notify }) {
           onConfirm=${async () => {
             try {
               await removeAccount(removing.id);
-              notify("success", t("accounts.removed"));
-              await load();
+              await load().finally(() => notify("success", t("accounts.removed")));
             } catch (error) {
               notify("error", /** @type {Error} */ (error).message);
               throw error;

@@ -29,7 +29,8 @@ function looksLikeCookies(text) {
  * Pastes one or many sessionids, or the cookies of a logged-in browser; the
  * server splits, dedupes and adds them, with the optional proxy. When some
  * lines are refused, the dialog stays open and says which and why.
- * @param {{ onClose: () => void, onAdded: () => void, notify: import("../app.js").Notify }} props
+ * @param {{ onClose: () => void, onAdded: () => Promise<unknown> | void,
+ *   notify: import("../app.js").Notify }} props
  */
 export function AddAccountsDialog({ onClose, onAdded, notify }) {
   const [text, setText] = useState("");
@@ -50,8 +51,8 @@ export function AddAccountsDialog({ onClose, onAdded, notify }) {
     setProxyError(null);
     try {
       const result = await addAccounts(text, proxy.trim() || undefined);
+      await onAdded();
       notify("success", t("accounts.added", { n: result.added.length, d: result.duplicates }));
-      onAdded();
       if (result.invalid.length === 0) return onClose();
       // The pasted text goes: the refused lines are listed (masked) below.
       setText("");

@@ -46,13 +46,15 @@ export function KeysPage({ notify }) {
       <//>
   `;
   /** @param {{ secret?: string, baseUrl?: string | null }} result */
-  const onSaved = (result) => {
+  const onSaved = async (result) => {
     setEditing(null);
     if (result.secret) {
       // Where the server cannot tell its public URL, the console's own address serves.
       setSecret({ secret: result.secret, baseUrl: result.baseUrl ?? `${location.origin}/v1` });
-    } else notify("success", t("keys.saved"));
-    load();
+    }
+    await load().finally(() => {
+      if (!result.secret) notify("success", t("keys.saved"));
+    });
   };
   const confirm = confirming && (confirming.action === "revoke"
     ? {
@@ -90,8 +92,7 @@ export function KeysPage({ notify }) {
           onConfirm=${async () => {
             try {
               await confirm.run();
-              notify("success", confirm.done);
-              await load();
+              await load().finally(() => notify("success", confirm.done));
             } catch (error) {
               notify("error", /** @type {Error} */ (error).message);
               throw error;

@@ -169,8 +169,7 @@ export function MediaPage({ notify }) {
             try {
               await deleteMedia(deleting.id);
               setOpen(null);
-              notify("success", t("media.deleted"));
-              await load();
+              await load().finally(() => notify("success", t("media.deleted")));
             } catch (error) {
               notify("error", /** @type {Error} */ (error).message);
               throw error;

@@ -32,7 +32,8 @@ function newSecret() {
 
 /**
  * The URLs, the signing secret and the low-credit threshold.
- * @param {{ settings: WebhookSettings, notify: import("../app.js").Notify, onSaved: () => void }} props
+ * @param {{ settings: WebhookSettings, notify: import("../app.js").Notify,
+ *   onSaved: () => Promise<unknown> | void }} props
  */
 function WebhookForm({ settings, notify, onSaved }) {
   const [urls, setUrls] = useState(settings.urls.join("\n"));
@@ -47,8 +48,8 @@ function WebhookForm({ settings, notify, onSaved }) {
     setError(null);
     try {
       await change();
+      await onSaved();
       notify("success", t("webhooks.saved"));
-      onSaved();
     } catch (failure) {
       setError(/** @type {Error} */ (failure).message);
     } finally {
@@ -184,8 +185,7 @@ export function WebhooksCard({ notify, onSettingsChanged }) {
   const test = async () => {
     try {
       const sent = await sendTestWebhook();
-      notify("success", t("webhooks.testSent", { n: sent.deliveries }));
-      await load();
+      await load().finally(() => notify("success", t("webhooks.testSent", { n: sent.deliveries })));
     } catch (error) {
       notify("error", /** @type {Error} */ (error).message);
     }
